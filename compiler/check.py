@@ -1,0 +1,124 @@
+"""`plait check` as a library: load, validate, model and check files; collect everything."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .config import Config, suppressions
+from .context import Context, Library
+from .diagnostics import Diagnostic, Message, Severity
+from .model import Workflow, build
+from .source import LoadedFile, load_file
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+
+
+class UsageError(Exception):
+    """Misuse of the command line or the API (exit 2)."""
+
+
+def expand_paths(paths: Iterable[str]) -> list[str]:
+    """Files as given, and every *.yaml/*.yml/*.json under given directories (sorted)."""
+    out: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                out.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(EXTENSIONS))
+        elif os.path.exists(path):
+            out.append(path)
+        else:
+            raise UsageError(f"no such file or directory: {path}")
+    return out
+
+
+@dataclass
+class FileResult:
+    loaded: LoadedFile
+    workflows: list[Workflow] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    files: list[FileResult] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+
+def load_library(paths: Iterable[str], library: Library | None = None) -> Library:
+    """WorkflowTemplates of `--templates` paths (their own findings are not reported)."""
+    library = library or Library()
+    for path in expand_paths(paths):
+        for doc in load_file(path).documents:
+            library.add(build(doc))
+    return library
+
+
+def check_paths(paths: Iterable[str], *, templates: Iterable[str] = (),
+                parameters: dict[str, Any] | None = None,
+                config: Config | None = None) -> Report:
+    """Check files and directories; returns every finding, sorted, after configuration."""
+    from .checks import CHECKS
+
+    try:
+        from . import schema
+    except ImportError:  # TEMPORARY while the schema module is being written
+        schema = None
+
+    config = config or Config()
+    files = [FileResult(load_file(p)) for p in expand_paths(paths)]
+    library = Library()
+    for fr in files:
+        fr.messages.extend(fr.loaded.messages)
+        for doc in fr.loaded.documents:
+            if schema is not None:
+                fr.messages.extend(schema.validate(doc))
+            wf = build(doc)
+            fr.workflows.append(wf)
+            library.add(wf)
+    load_library(templates, library)
+    ctx = Context(library=library, parameters=parameters)
+    report = Report(files)
+    for fr in files:
+        for wf in fr.workflows:
+            for check in CHECKS:
+                fr.messages.extend(check(wf, ctx))
+        if not fr.loaded.documents and not fr.loaded.messages:
+            report.notes.append(f"{fr.loaded.source.name}: no workflow document, skipped")
+        report.diagnostics.extend(_apply(fr, config))
+    report.diagnostics.sort(key=Diagnostic.sort_key)
+    return report
+
+
+def _apply(fr: FileResult, config: Config) -> list[Diagnostic]:
+    ignored = suppressions(fr.loaded.source.text)
+    seen: set[tuple] = set()
+    out = []
+    for msg in fr.messages:
+        if msg.code in config.disable:
+            continue
+        codes = ignored.get(msg.span.line, frozenset())
+        if codes is None or msg.code in codes:
+            continue
+        diag = Diagnostic.of(msg, config.severity.get(msg.code))
+        key = (diag.line, diag.column, diag.code, diag.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(diag)
+    return out
+
+
+def check_file(path: str, **kwargs: Any) -> list[Diagnostic]:
+    """Check one file; the findings as diagnostics, sorted."""
+    return check_paths([path], **kwargs).diagnostics

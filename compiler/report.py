@@ -1,0 +1,101 @@
+"""Formatters for diagnostics: text (with snippets), json, sarif and github annotations."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, Iterable
+
+from .diagnostics import Diagnostic, Severity
+
+
+def line_of(diag: Diagnostic, sources: dict[str, str]) -> str:
+    text = sources.get(diag.file)
+    if text is None:
+        return ""
+    lines = text.split("\n", diag.line)
+    return lines[diag.line - 1] if len(lines) >= diag.line else ""
+
+
+def format_text(diags: Iterable[Diagnostic], sources: dict[str, str] | None = None,
+                color: bool = False, snippets: bool = True) -> str:
+    """`file:line:col: severity: message [CODE]`, the source line, a caret underline, a hint."""
+    paint = _painter(color)
+    out = []
+    for d in diags:
+        sev = paint(d.severity.value, {"error": "1;31", "warning": "1;33", "info": "1;36"}[d.severity.value])
+        out.append(f"{paint(f'{d.file}:{d.line}:{d.column}:', '1')} {sev}: {d.message} [{d.code}]")
+        src = line_of(d, sources or {}) if snippets else ""
+        if src.strip():
+            width = (d.end_column - d.column) if d.end_line == d.line else len(src) - d.column + 1
+            width = max(1, min(width, len(src) - d.column + 1 if len(src) >= d.column else 1))
+            gutter = f"{d.line:>5} | "
+            out.append(gutter + src.replace("\t", " "))
+            out.append(" " * (len(gutter) - 2) + "| " + " " * (d.column - 1)
+                       + paint("^" + "~" * (width - 1), "1;32"))
+        if d.hint:
+            out.append(f"  {paint('hint:', '1;36')} {d.hint}")
+    return "\n".join(out)
+
+
+def _painter(color: bool) -> Callable[[str, str], str]:
+    if not color:
+        return lambda s, _code: s
+    return lambda s, code: f"\x1b[{code}m{s}\x1b[0m"
+
+
+def format_json(diags: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.as_json() for d in diags], indent=2, ensure_ascii=False)
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def format_sarif(diags: Iterable[Diagnostic], rules: dict[str, str] | None = None,
+                 version: str = "0.1.0") -> str:
+    """SARIF 2.1.0, one run, one rule per code seen, for code-scanning upload."""
+    diags = list(diags)
+    codes = sorted({d.code for d in diags})
+    rules = rules or {}
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "plait", "version": version, "informationUri": "https://github.com/plait-dev/plait",
+                "rules": [{"id": c, "shortDescription": {"text": rules.get(c, c)},
+                           "helpUri": f"https://github.com/plait-dev/plait/blob/main/docs/codes.md#{c.lower()}"}
+                          for c in codes],
+            }},
+            "results": [{
+                "ruleId": d.code,
+                "ruleIndex": codes.index(d.code),
+                "level": _SARIF_LEVEL[d.severity],
+                "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": d.file.replace("\\", "/")},
+                    "region": {"startLine": d.line, "startColumn": d.column,
+                               "endLine": d.end_line, "endColumn": d.end_column},
+                }}],
+            } for d in diags],
+        }],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _gh_escape(s: str, prop: bool = False) -> str:
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        s = s.replace(":", "%3A").replace(",", "%2C")
+    return s
+
+
+def format_github(diags: Iterable[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: `::error file=…,line=…::message`."""
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    out = []
+    for d in diags:
+        props = (f"file={_gh_escape(d.file, True)},line={d.line},col={d.column},"
+                 f"endLine={d.end_line},endColumn={d.end_column},title={d.code}")
+        body = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        out.append(f"::{level[d.severity]} {props}::{_gh_escape(body)}")
+    return "\n".join(out)

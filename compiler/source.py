@@ -1,0 +1,516 @@
+"""Loading YAML/JSON with positions.
+
+ruamel's C composer (libyaml) reads the text into nodes that keep their marks; we turn
+those nodes into plain Python data whose containers and strings remember where they came
+from (`YMap`, `YSeq`, `YStr`). The round-trip loader would give positions too, but is ten
+times slower; the composer is the fastest reader that keeps marks.
+
+Hostile input is stopped before the C composer sees it where it would crash (deep flow
+nesting segfaults libyaml's recursive composer) and before our own conversion where it
+would explode (alias bombs).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .diagnostics import Message, Severity, Span
+
+KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+
+MAX_DEPTH = 400              # far beyond any real workflow; protects recursion
+MAX_FLOW_DEPTH = 1000        # libyaml segfaults somewhere above 20,000
+MAX_INDENT = 4000            # block nesting is bounded by indentation
+MAX_NODES = 2_000_000        # expanded nodes per document (alias bombs)
+
+
+# --- messages ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnreadableFile(Message):
+    """What: the file cannot be read or is not UTF-8 text.
+
+    Why: a workflow must be UTF-8 YAML or JSON. Fix: save it as UTF-8.
+    """
+
+    code = "PL100"
+    hint = "save the file as UTF-8 text"
+    reason: str = ""
+
+    def text(self) -> str:
+        return f"cannot read file: {self.reason}"
+
+
+@dataclass(frozen=True)
+class YamlSyntax(Message):
+    """What: the YAML (or JSON) text does not parse.
+
+    Why: Argo rejects the file at submit. Fix: correct the syntax at the position shown.
+    Example: an unclosed quote, a missing `:`, bad indentation.
+    """
+
+    code = "PL101"
+    hint = "fix the YAML syntax at this position"
+    problem: str = ""
+
+    def text(self) -> str:
+        return f"YAML syntax error: {self.problem}"
+
+
+@dataclass(frozen=True)
+class DuplicateKey(Message):
+    """What: a mapping repeats a key.
+
+    Why: strict decoding (`argo lint`, the Kubernetes API server) rejects duplicate keys;
+    lax YAML readers silently keep the last value. Fix: merge the two entries.
+    """
+
+    code = "PL102"
+    key: str = ""
+    first_line: int = 0
+
+    def text(self) -> str:
+        return f"duplicate key {self.key!r} (first defined on line {self.first_line})"
+
+    def hint_text(self) -> str | None:
+        return f"merge this entry with the one on line {self.first_line}, or remove one"
+
+
+@dataclass(frozen=True)
+class TabIndent(Message):
+    """What: a tab character where YAML expects spaces.
+
+    Why: YAML forbids tabs for indentation; the file does not parse. Fix: use spaces.
+    """
+
+    code = "PL103"
+    hint = "indent with spaces; YAML does not allow tabs"
+
+    def text(self) -> str:
+        return "tab character in indentation"
+
+
+@dataclass(frozen=True)
+class HostileYaml(Message):
+    """What: the document nests too deeply or expands too many aliases.
+
+    Why: such input makes YAML readers crash or run out of memory (a "billion laughs"
+    alias bomb, thousands of nested brackets). plait stops before reading it.
+    Fix: flatten the structure; avoid aliases that reference other aliases.
+    """
+
+    code = "PL104"
+    hint = "simplify the document: no real workflow nests or expands this much"
+    reason: str = ""
+
+    def text(self) -> str:
+        return f"document refused: {self.reason}"
+
+
+@dataclass(frozen=True)
+class UnquotedTemplate(Message):
+    """What: an unquoted `{{...}}` that YAML reads as a mapping.
+
+    Why: `args: [{{inputs.parameters.x}}]` or `value: {{x}}` is a flow mapping inside a
+    flow mapping to YAML, not a string; Argo then fails with a confusing type error.
+    Fix: quote it (`"{{inputs.parameters.x}}"`) or use plait's `<<inputs.parameters.x>>`,
+    which needs no quotes.
+    """
+
+    code = "PL105"
+    hint = 'quote it ("{{...}}") or write <<...>>, which needs no quotes'
+
+    def text(self) -> str:
+        return "unquoted {{...}} is read by YAML as a mapping, not a string"
+
+
+# --- located data -----------------------------------------------------------------------
+
+class SourceText:
+    """The text of one file with a line index, to turn character offsets into spans."""
+
+    __slots__ = ("name", "text", "_line_starts")
+
+    def __init__(self, name: str, text: str):
+        self.name = name
+        self.text = text
+        self._line_starts: list[int] | None = None
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) of a 0-based character offset."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return line + 1, index - self._line_starts[line] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, col = self.position(start)
+        end_line, end_col = self.position(max(end, start))
+        return Span(self.name, line, col, end_line, end_col)
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.split("\n", line)
+        return lines[line - 1] if len(lines) >= line else ""
+
+
+class YStr(str):
+    """A string from the file that knows its span and where its raw text lies."""
+
+    __slots__ = ("span", "style", "start", "end", "source")
+
+    def locate(self, start: int, end: int) -> Span:
+        """The span in the file of characters `start:end` of this string's value.
+
+        Plain and quoted scalars and block scalars all keep tags verbatim unless an escape
+        or line folding sits inside them, so the raw text is searched for the fragment; if
+        it cannot be found, the whole scalar's span is the honest answer.
+        """
+        src = getattr(self, "source", None)
+        if src is None:
+            return self.span
+        fragment = str(self[start:end]) or str(self[start:start + 1])
+        raw = src.text[self.start:self.end]
+        nth = str(self[:start]).count(fragment) if fragment else 0
+        pos = -1
+        for _ in range(nth + 1):
+            pos = raw.find(fragment, pos + 1) if fragment else -1
+            if pos < 0:
+                break
+        if pos < 0 and "\n" in fragment:
+            head = fragment.split("\n", 1)[0]
+            pos = raw.find(head) if head else -1
+        if pos < 0:
+            return self.span
+        return src.span(self.start + pos, self.start + pos + (end - start))
+
+
+def ystr(value: str, span: Span, style: str | None = None, start: int = 0, end: int = 0,
+         source: SourceText | None = None) -> YStr:
+    s = YStr(value)
+    s.span, s.style, s.start, s.end, s.source = span, style, start, end, source
+    return s
+
+
+class YMap(dict):
+    """A mapping that keeps the span of itself, of each key and of each value."""
+
+    __slots__ = ("span", "key_spans", "value_spans")
+
+    def key_span(self, key: str) -> Span:
+        return self.key_spans.get(key, self.span)
+
+    def value_span(self, key: str) -> Span:
+        return self.value_spans.get(key, self.span)
+
+
+class YSeq(list):
+    """A sequence that keeps the span of itself and of each item."""
+
+    __slots__ = ("span", "item_spans")
+
+    def item_span(self, index: int) -> Span:
+        return self.item_spans[index] if 0 <= index < len(self.item_spans) else self.span
+
+
+def span_of(value: Any, default: Span) -> Span:
+    """The span of any loaded value, or `default` for values that cannot carry one."""
+    return getattr(value, "span", None) or default
+
+
+@dataclass
+class Document:
+    """One workflow document of a file."""
+
+    source: SourceText
+    data: YMap
+    index: int                      # 0-based position among the file's documents
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        meta = self.data.get("metadata")
+        if isinstance(meta, dict):
+            return str(meta.get("name") or meta.get("generateName") or "")
+        return ""
+
+
+@dataclass
+class LoadedFile:
+    """The result of loading one file: its workflow documents and the messages met."""
+
+    source: SourceText
+    documents: list[Document] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    yaml_documents: int = 0         # all YAML documents, workflow kinds or not
+
+
+# --- loading ----------------------------------------------------------------------------
+
+def load_file(path: str, display_name: str | None = None) -> LoadedFile:
+    """Read a YAML or JSON file into located documents of the four workflow kinds."""
+    name = display_name or path
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        text = raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        src = SourceText(name, "")
+        return LoadedFile(src, messages=[UnreadableFile(Span(name, 1, 1, 1, 2), reason=str(exc))])
+    return load_text(text, name)
+
+
+_FLOW_CHARS = re.compile(r"[\[\]{}]")
+_INDENT = re.compile(r"^( *)\S", re.M)
+_DASHES = re.compile(r"(?:-[ \t]+){200,}")
+
+
+def _refuse(src: SourceText) -> Message | None:
+    """Find nesting that would crash or exhaust the reader, before the reader sees it."""
+    text = src.text
+    depth = deepest = 0
+    deepest_at = 0
+    if "[" in text or "{" in text:
+        for m in _FLOW_CHARS.finditer(text):
+            if m.group() in "[{":
+                depth += 1
+                if depth > deepest:
+                    deepest, deepest_at = depth, m.start()
+                    if deepest > MAX_FLOW_DEPTH:
+                        return HostileYaml(src.span(m.start(), m.start() + 1),
+                                           reason=f"brackets nest more than {MAX_FLOW_DEPTH} deep")
+            else:
+                depth = max(depth - 1, 0)
+    for m in _INDENT.finditer(text):
+        if len(m.group(1)) > MAX_INDENT:
+            return HostileYaml(src.span(m.start(), m.start() + 1),
+                               reason=f"indentation deeper than {MAX_INDENT} columns")
+    m = _DASHES.search(text)
+    if m:
+        return HostileYaml(src.span(m.start(), m.start() + 1), reason="sequences nest too deeply")
+    return None
+
+
+def load_text(text: str, name: str = "<string>") -> LoadedFile:
+    """Load YAML/JSON text; never raises for bad input, reports messages instead."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    src = SourceText(name, text)
+    result = LoadedFile(src)
+    refused = _refuse(src)
+    if refused:
+        result.messages.append(refused)
+        return result
+    yaml = YAML(typ="safe", pure=False)
+    try:
+        nodes = list(yaml.compose_all(text))
+    except MarkedYAMLError as exc:
+        result.messages.append(_syntax_message(src, exc))
+        return result
+    except YAMLError as exc:  # unmarked reader errors (e.g. control characters)
+        result.messages.append(YamlSyntax(Span(name, 1, 1, 1, 2), problem=str(exc).strip()))
+        return result
+    result.yaml_documents = len(nodes)
+    for index, node in enumerate(nodes):
+        if node is None:
+            continue
+        builder = _Builder(src)
+        try:
+            if builder.size(node, 0) > MAX_NODES:
+                result.messages.append(HostileYaml(
+                    builder.span(node), reason=f"aliases expand to more than {MAX_NODES:,} nodes"))
+                continue
+            data = builder.build(node, 0)
+        except _TooDeep as exc:
+            result.messages.append(HostileYaml(exc.span, reason=f"nesting deeper than {MAX_DEPTH}"))
+            continue
+        if not isinstance(data, YMap) or data.get("kind") not in KINDS:
+            continue
+        result.messages.extend(builder.messages)
+        result.documents.append(Document(src, data, index))
+    return result
+
+
+def _syntax_message(src: SourceText, exc: Any) -> Message:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is not None:
+        line, col = mark.line + 1, mark.column + 1
+    else:
+        line, col = 1, 1
+    span = Span(src.name, line, col, line, col + 1)
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    text_line = src.line_text(line)
+    if "\t" in problem or "'\\t'" in problem or (col <= len(text_line) and text_line[col - 1:col] == "\t"):
+        return TabIndent(span)
+    tag_at = _unquoted_tag_on(text_line)
+    if tag_at is not None:
+        return UnquotedTemplate(Span(src.name, line, tag_at + 1, line, tag_at + 3))
+    if exc.context and exc.problem and exc.context_mark is not None and exc.problem_mark is not None:
+        problem = f"{exc.problem.strip()} ({exc.context.strip()} on line {exc.context_mark.line + 1})"
+    return YamlSyntax(span, problem=problem)
+
+
+_UNQUOTED_TAG = re.compile(r"""(?:^|[\s:\[,-])(\{\{)""")
+
+
+def _unquoted_tag_on(line: str) -> int | None:
+    """0-based column of a `{{` that starts a plain (unquoted) YAML value on this line."""
+    stripped = line.split(" #", 1)[0]
+    for m in _UNQUOTED_TAG.finditer(stripped):
+        before = stripped[:m.start(1)]
+        if before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
+            return m.start(1)
+    return None
+
+
+class _TooDeep(Exception):
+    def __init__(self, span: Span):
+        self.span = span
+
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+
+class _Builder:
+    """Turns composed nodes into located Python data, reporting key and template issues."""
+
+    def __init__(self, src: SourceText):
+        self.src = src
+        self.messages: list[Message] = []
+        self._sizes: dict[int, int] = {}
+
+    def span(self, node: Any) -> Span:
+        s, e = node.start_mark, node.end_mark
+        return Span(self.src.name, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+
+    def size(self, node: Any, depth: int) -> int:
+        """Number of nodes after alias expansion (memoised per node, so it is linear)."""
+        key = id(node)
+        known = self._sizes.get(key)
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise _TooDeep(self.span(node))
+        if node.id == "scalar":
+            total = 1
+        elif node.id == "sequence":
+            total = 1 + sum(self.size(item, depth + 1) for item in node.value)
+        else:
+            total = 1 + sum(self.size(k, depth + 1) + self.size(v, depth + 1) for k, v in node.value)
+        self._sizes[key] = total
+        return total
+
+    def build(self, node: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _TooDeep(self.span(node))
+        kind = node.id
+        if kind == "scalar":
+            return self.scalar(node)
+        if kind == "sequence":
+            seq = YSeq(self.build(item, depth + 1) for item in node.value)
+            seq.span = self.span(node)
+            seq.item_spans = [self.span(item) for item in node.value]
+            return seq
+        if node.flow_style and self._is_unquoted_tag(node):
+            self.messages.append(UnquotedTemplate(self.span(node)))
+            return ystr(self.src.text[node.start_mark.index:node.end_mark.index],
+                        self.span(node), None, node.start_mark.index, node.end_mark.index, self.src)
+        mapping = YMap()
+        mapping.span = self.span(node)
+        mapping.key_spans = {}
+        mapping.value_spans = {}
+        first_line: dict[str, int] = {}
+        for knode, vnode in node.value:
+            if knode.id == "scalar":
+                key = self.scalar(knode)
+                key = key if isinstance(key, YStr) else ystr(str(knode.value), self.span(knode))
+            else:
+                key = ystr(self.src.text[knode.start_mark.index:knode.end_mark.index],
+                           self.span(knode), None, knode.start_mark.index, knode.end_mark.index, self.src)
+            kspan = key.span
+            if knode.tag == "tag:yaml.org,2002:merge" and vnode.id in ("mapping", "sequence"):
+                self._merge(mapping, vnode, depth)
+                continue
+            if key in first_line:
+                self.messages.append(DuplicateKey(kspan, key=str(key), first_line=first_line[key]))
+            first_line.setdefault(key, kspan.line)
+            mapping[key] = self.build(vnode, depth + 1)
+            mapping.key_spans[key] = kspan
+            mapping.value_spans[key] = self.span(vnode)
+        return mapping
+
+    def _merge(self, mapping: YMap, vnode: Any, depth: int) -> None:
+        """YAML 1.1 merge keys (`<<: *defaults`): earlier keys of the mapping win."""
+        sources = vnode.value if vnode.id == "sequence" else [vnode]
+        for source in sources:
+            merged = self.build(source, depth + 1)
+            if isinstance(merged, YMap):
+                for k, v in merged.items():
+                    if k not in mapping:
+                        mapping[k] = v
+                        mapping.key_spans[k] = merged.key_span(k)
+                        mapping.value_spans[k] = merged.value_span(k)
+
+    @staticmethod
+    def _is_unquoted_tag(node: Any) -> bool:
+        """`{{x}}` composes as a flow mapping whose only key is another flow mapping."""
+        return (len(node.value) == 1 and node.value[0][0].id == "mapping"
+                and node.value[0][1].id == "scalar" and node.value[0][1].tag == _NULL)
+
+    def scalar(self, node: Any) -> Any:
+        tag, value = node.tag, node.value
+        if tag == _INT and not node.style:
+            return _to_int(value)
+        if tag == _FLOAT and not node.style:
+            try:
+                return float(value.replace("_", "")) if "." in value or "e" in value.lower() else float(value)
+            except ValueError:
+                low = value.lower()
+                if low.endswith((".inf", "inf")):
+                    return float("-inf") if low.startswith("-") else float("inf")
+                return float("nan")
+        if tag == _BOOL and not node.style:
+            return value.lower() in ("true", "yes", "on")
+        if tag == _NULL and not node.style:
+            return None
+        s, e = node.start_mark, node.end_mark
+        return ystr(value, Span(self.src.name, s.line + 1, s.column + 1, e.line + 1, e.column + 1),
+                    node.style, s.index, e.index, self.src)
+
+
+def _to_int(text: str) -> int | str:
+    t = text.replace("_", "")
+    try:
+        if t.lower().startswith(("0x", "-0x", "+0x")):
+            return int(t, 16)
+        if t.lower().startswith(("0o", "-0o", "+0o")):
+            return int(t, 8)
+        return int(t)
+    except ValueError:
+        return text
+
+
+def walk(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Every (path, value) pair in a loaded document, parents before children."""
+    yield path, value
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from walk(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from walk(v, path + (i,))
+
+
+__all__ = [
+    "KINDS", "Document", "LoadedFile", "SourceText", "YMap", "YSeq", "YStr",
+    "load_file", "load_text", "span_of", "walk", "Severity",
+]

@@ -1,0 +1,52 @@
+"""The depth of the analyser: each rule planted into a real Argo example is found, at the
+planted line and column. The table also says which rules need a cluster."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import tests.mutations as pkg
+from compiler.check import check_paths
+from compiler.report import format_text
+from tests.mutations.base import Mutation
+
+from .conftest import need_examples
+
+
+def _all() -> list[tuple[str, Mutation]]:
+    out = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name == "base":
+            continue
+        module = importlib.import_module(f"tests.mutations.{info.name}")
+        out.extend((info.name, m) for m in module.MUTATIONS)
+    return out
+
+
+MUTATIONS = _all()
+
+
+@pytest.mark.parametrize("area,m", MUTATIONS,
+                         ids=[f"{a}-{m.rule}-{m.code}-{i}" for i, (a, m) in enumerate(MUTATIONS)])
+def test_planted_mistake_is_found(area: str, m: Mutation, tmp_path: Path):
+    if m.code is None:
+        assert m.reason, f"{m.rule}: a rule without a code needs a reason"
+        return
+    examples = need_examples()
+    text = (examples / m.example).read_text(encoding="utf-8")
+    assert text.count(m.find) >= m.count, f"{m.find!r} not found {m.count}x in {m.example}"
+    at = -1
+    for _ in range(m.count):
+        at = text.index(m.find, at + 1)
+    mutated = text[:at] + m.replace + text[at + len(m.find):]
+    target = tmp_path / Path(m.example).name
+    target.write_text(mutated, encoding="utf-8")
+    diags = check_paths([str(target)]).diagnostics
+    hits = [(d.line, d.column) for d in diags if d.code == m.code]
+    assert (m.line, m.col) in hits, (
+        f"{m.code} expected at {m.line}:{m.col}, got {hits}\n"
+        + format_text(diags, snippets=False))
