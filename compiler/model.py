@@ -306,6 +306,8 @@ class Workflow:
     templates: tuple[Template, ...]
     arguments: IO
     by_name: dict[str, Template] = field(default_factory=dict)
+    # results that several checks share (e.g. the resolved tags), computed once per document
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def file(self) -> str:

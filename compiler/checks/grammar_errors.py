@@ -1,0 +1,34 @@
+"""Shared by the grammar-error rules (PL110–PL116): turn a `GrammarError` into a message
+at the exact file position of the offending characters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..diagnostics import Message
+from ..model import Workflow
+from ..tags import index
+
+
+@dataclass(frozen=True)
+class GrammarMessage(Message):
+    """Base of messages that carry a grammar error's own text and hint."""
+
+    message: str = ""
+    fix: str | None = None
+
+    def text(self) -> str:
+        return self.message
+
+    def hint_text(self) -> str | None:
+        return self.fix or self.hint
+
+
+def grammar_messages(wf: Workflow, code: str, cls: type[GrammarMessage]) -> Iterator[Message]:
+    """Messages for the grammar errors of the document that have this code."""
+    for parsed in index(wf):
+        err = parsed.error
+        if err is not None and err.code == code:
+            yield cls(parsed.text.locate(err.start, max(err.end, err.start + 1)),
+                      message=err.message, fix=err.hint)

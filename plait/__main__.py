@@ -1,0 +1,5 @@
+"""`python -m plait` runs the command line."""
+
+from plait.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""The `plait` command line: argument parsing, exit codes and output; no logic of its own.
+
+Exit codes everywhere: 0 ok, 1 findings (or a failed workflow), 2 usage error,
+3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit 2)."""
+
+
+def _add_check(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="workflow files or directories")
+    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                   help="output format (default: text)")
+    p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
+                   metavar="NAME=VALUE", help="a workflow argument to check against spec.arguments")
+    p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
+    p.add_argument("--templates", action="append", default=[], metavar="PATH",
+                   help="more WorkflowTemplates to resolve templateRef against")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                   help="lowest severity that makes the exit code 1 (default: error)")
+    p.add_argument("--no-snippet", action="store_true", help="text format: no source lines")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.set_defaults(func=cmd_check)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="plait", description="Check, compile and run Argo Workflows locally.")
+    parser.add_argument("--version", action="version", version=f"plait {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_check(sub, "check", "find mistakes in workflow files before they run")
+    _add_check(sub, "lint", "alias of check")
+    p = sub.add_parser("explain", help="explain a diagnostic code", description="explain a diagnostic code")
+    p.add_argument("code", metavar="CODE", help="e.g. PL301; 'all' lists every code")
+    p.set_defaults(func=cmd_explain)
+    p = sub.add_parser("schema", help="print plait's JSON Schema (for editors)",
+                       description="print plait's JSON Schema for yaml-language-server and editors")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"plait: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("plait: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception:  # a bug in plait, never a mistake in the workflow
+        print("plait: internal error (this is a bug in plait, please report it):", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+def _usage_errors():
+    from compiler.check import UsageError as CheckUsage
+    from compiler.config import ConfigError
+    from compiler.params import ParameterUsageError
+    return (CheckUsage, ConfigError, ParameterUsageError)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from compiler.check import check_paths
+    from compiler.config import find_config
+    from compiler.diagnostics import Diagnostic, Severity
+    from compiler.params import load_parameter_file, parse_cli_parameters
+
+    try:
+        config = find_config()
+        parameters = parse_cli_parameters(args.parameters) if args.parameters else None
+        extra = []
+        if args.parameter_file:
+            from_file, extra = load_parameter_file(args.parameter_file)
+            if from_file is not None:
+                parameters = {**from_file, **(parameters or {})}
+        report = check_paths(args.paths, templates=args.templates, parameters=parameters,
+                             config=config)
+    except _usage_errors() as exc:
+        raise UsageError(str(exc)) from None
+    diags = sorted(report.diagnostics + [Diagnostic.of(m) for m in extra], key=Diagnostic.sort_key)
+    sources = {fr.loaded.source.name: fr.loaded.source.text for fr in report.files}
+    _print_report(args, diags, sources)
+    for note in report.notes:
+        print(f"plait: note: {note}", file=sys.stderr)
+    failing = {Severity.ERROR} | ({Severity.WARNING} if args.fail_on == "warning" else set())
+    return EXIT_FINDINGS if any(d.severity in failing for d in diags) else EXIT_OK
+
+
+def _print_report(args, diags, sources) -> None:
+    from compiler import report as fmt
+
+    if args.format == "json":
+        print(fmt.format_json(diags))
+    elif args.format == "sarif":
+        print(fmt.format_sarif(diags, _rule_titles(), __version__))
+    elif args.format == "github":
+        if diags:
+            print(fmt.format_github(diags))
+    else:
+        color = args.color == "always" or (
+            args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        if diags:
+            print(fmt.format_text(diags, sources, color=color, snippets=not args.no_snippet))
+        errors = sum(d.severity.value == "error" for d in diags)
+        warnings = sum(d.severity.value == "warning" for d in diags)
+        files = len(sources)
+        if diags:
+            print(f"{errors} error(s), {warnings} warning(s) in {files} file(s)", file=sys.stderr)
+
+
+def _rule_titles() -> dict[str, str]:
+    from compiler.diagnostics import message_classes
+    return {code: _summary(classes[0]) for code, classes in message_classes().items()}
+
+
+def _summary(cls: type) -> str:
+    doc = (cls.__doc__ or "").strip()
+    first = doc.split("\n", 1)[0]
+    return first.removeprefix("What:").strip() or cls.__name__
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    import inspect
+
+    from compiler.diagnostics import message_classes
+
+    classes = message_classes()
+    code = args.code.upper()
+    if code == "ALL":
+        for c, group in classes.items():
+            print(f"{c}  {group[0].severity.value:<7}  {_summary(group[0])}")
+        return EXIT_OK
+    if code not in classes:
+        raise UsageError(f"unknown code {args.code!r}; `plait explain all` lists them")
+    for cls in classes[code]:
+        print(f"{code} ({cls.__name__}, {cls.severity.value})")
+        print()
+        print(inspect.cleandoc(cls.__doc__ or "(no documentation)"))
+        if cls.hint:
+            print()
+            print(f"Hint: {cls.hint}")
+        print()
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from compiler.schema import plait_schema
+    print(json.dumps(plait_schema(), indent=2))
+    return EXIT_OK
