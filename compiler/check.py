@@ -69,12 +69,8 @@ def check_paths(paths: Iterable[str], *, templates: Iterable[str] = (),
                 parameters: dict[str, Any] | None = None,
                 config: Config | None = None) -> Report:
     """Check files and directories; returns every finding, sorted, after configuration."""
+    from . import schema
     from .checks import CHECKS
-
-    try:
-        from . import schema
-    except ImportError:  # TEMPORARY while the schema module is being written
-        schema = None
 
     config = config or Config()
     files = [FileResult(load_file(p)) for p in expand_paths(paths)]
@@ -82,8 +78,7 @@ def check_paths(paths: Iterable[str], *, templates: Iterable[str] = (),
     for fr in files:
         fr.messages.extend(fr.loaded.messages)
         for doc in fr.loaded.documents:
-            if schema is not None:
-                fr.messages.extend(schema.validate(doc))
+            fr.messages.extend(schema.validate(doc))
             wf = build(doc)
             fr.workflows.append(wf)
             library.add(wf)

@@ -166,7 +166,8 @@ class _Resolver:
         declared = [p.name for p in (tmpl.outputs.parameters if path[1] == "parameters"
                                      else tmpl.outputs.artifacts)]
         if path[2] not in declared:
-            yield Problem(UNKNOWN_OUTPUT, use, path[2], detail=f"this template's {path[1][:-1]}",
+            yield Problem(UNKNOWN_OUTPUT, use, path[2],
+                          detail=f"{path[1][:-1]} {path[2]!r} of this template",
                           suggestion=did_you_mean(path[2], declared))
 
     def steps(self, use: Use):
@@ -241,7 +242,7 @@ class _Resolver:
                                              else called.outputs.artifacts)]
                 if path[4] not in declared:
                     yield Problem(UNKNOWN_OUTPUT, use, path[4],
-                                  detail=f"template {called.name!r}'s output {kind[:-1]}",
+                                  detail=f"{kind[:-1]} {path[4]!r} of template {called.name!r}",
                                   suggestion=did_you_mean(path[4], declared))
             elif kind not in ("parameters", "artifacts", "exitCode"):
                 yield Problem(UNKNOWN_VARIABLE, use, ".".join(path[:4]),

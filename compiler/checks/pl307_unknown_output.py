@@ -25,7 +25,7 @@ class UnknownOutput(ScopeMessage):
     hint = "declare it under the producing template's outputs"
 
     def text(self) -> str:
-        return f"unknown output {self.name!r} ({self.detail})"
+        return f"unknown output {self.detail}"
 
 
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
