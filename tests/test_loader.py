@@ -1,0 +1,149 @@
+"""Loading with positions: spans, multi-document files, JSON, and hostile input."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from compiler.source import (DuplicateKey, HostileYaml, TabIndent, UnquotedTemplate, YamlSyntax,
+                             load_file, load_text)
+
+WF = """apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: w
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container:
+        image: alpine
+        command: ["echo", 'it''s {{inputs.parameters.x}}']
+        args:
+          - |
+            line one
+              {{inputs.parameters.z}}
+          - >-
+            folded
+            {{inputs.parameters.w}}
+"""
+
+
+def kinds(messages):
+    return [type(m) for m in messages]
+
+
+def test_spans_are_one_based_and_exclusive():
+    doc = load_text(WF, "w.yaml").documents[0].data
+    meta = doc["metadata"]
+    assert doc.key_span("metadata")[1:3] == (3, 1)
+    assert meta["name"].span == ("w.yaml", 4, 9, 4, 10)
+
+
+@pytest.mark.parametrize("index,tag,line,col", [
+    (1, "{{inputs.parameters.x}}", 11, 34),    # single-quoted with an '' escape before it
+])
+def test_locate_in_quoted_scalar(index, tag, line, col):
+    doc = load_text(WF, "w.yaml").documents[0].data
+    s = doc["spec"]["templates"][0]["container"]["command"][index]
+    at = s.index(tag)
+    span = s.locate(at, at + len(tag))
+    assert (span.line, span.col) == (line, col)
+    assert span.end_col - span.col == len(tag)
+
+
+def test_locate_in_block_scalars():
+    doc = load_text(WF, "w.yaml").documents[0].data
+    literal, folded = doc["spec"]["templates"][0]["container"]["args"]
+    at = literal.index("{{")
+    assert literal.locate(at, at + 2)[1:3] == (15, 15)
+    at = folded.index("{{")
+    assert folded.locate(at, at + 2)[1:3] == (18, 13)
+
+
+def test_multi_document_and_other_kinds_skipped():
+    text = "kind: ConfigMap\nmetadata: {name: c}\n---\n" + WF + "---\n" + WF.replace("name: w", "name: v")
+    loaded = load_text(text, "m.yaml")
+    assert [d.name for d in loaded.documents] == ["w", "v"]
+    assert loaded.yaml_documents == 3
+
+
+def test_json_file(tmp_path):
+    p = tmp_path / "w.json"
+    p.write_text('{"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",\n'
+                 ' "metadata": {"name": "j"}, "spec": {"entrypoint": "m", "templates": []}}')
+    loaded = load_file(str(p))
+    assert loaded.messages == []
+    assert loaded.documents[0].data["spec"].key_span("entrypoint")[1:3] == (2, 38)
+
+
+def test_syntax_error_has_position():
+    loaded = load_text("kind: Workflow\nspec:\n  a: [1, 2\n  b: 3\n", "e.yaml")
+    assert kinds(loaded.messages) == [YamlSyntax]
+    assert loaded.messages[0].span.line >= 3
+
+
+def test_duplicate_key_points_at_second():
+    loaded = load_text("kind: Workflow\nmetadata: {}\nspec: {}\nmetadata: {}\n", "d.yaml")
+    assert kinds(loaded.messages) == [DuplicateKey]
+    assert loaded.messages[0].span[1:3] == (4, 1)
+    assert loaded.messages[0].first_line == 2
+
+
+def test_tab_indentation():
+    loaded = load_text("kind: Workflow\nspec:\n\tentrypoint: x\n", "t.yaml")
+    assert kinds(loaded.messages) == [TabIndent]
+
+
+def test_unquoted_template_in_flow_sequence_and_value():
+    text = "kind: Workflow\nspec:\n  args: [{{inputs.parameters.x}}]\n  v: {{x}}\n"
+    loaded = load_text(text, "u.yaml")
+    assert kinds(loaded.messages) == [UnquotedTemplate, UnquotedTemplate]
+    assert [m.span.line for m in loaded.messages] == [3, 4]
+
+
+def test_unquoted_template_that_breaks_parsing():
+    loaded = load_text('kind: Workflow\nspec:\n  when: {{a}} == b\n', "u.yaml")
+    assert kinds(loaded.messages) == [UnquotedTemplate]
+    assert loaded.messages[0].span[1:3] == (3, 9)
+
+
+@pytest.mark.parametrize("text,what", [
+    ("a: " + "[" * 100_000 + "]" * 100_000, "brackets"),
+    ("a: " + "{" * 100_000 + "}" * 100_000, "brackets"),
+    ("".join(" " * (2 * i) + "a:\n" for i in range(3000)) + " " * 6000 + "b: 1\n", "indentation"),
+    ("a: " + "- " * 100_000 + "x\n", "sequences"),
+])
+def test_deep_nesting_refused_quickly(text, what):
+    start = time.monotonic()
+    loaded = load_text("kind: Workflow\n" + text, "deep.yaml")
+    assert kinds(loaded.messages) == [HostileYaml]
+    assert what in loaded.messages[0].text()
+    assert time.monotonic() - start < 5
+
+
+def test_alias_bomb_refused():
+    lines = ["kind: Workflow", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+    start = time.monotonic()
+    loaded = load_text("\n".join(lines) + "\n", "bomb.yaml")
+    assert kinds(loaded.messages) == [HostileYaml]
+    assert "aliases" in loaded.messages[0].text()
+    assert time.monotonic() - start < 5
+
+
+def test_large_scalar_loads_in_seconds():
+    text = "kind: Workflow\nmetadata: {name: big}\nspec:\n  x: \"" + "y" * 50_000_000 + "\"\n"
+    start = time.monotonic()
+    loaded = load_text(text, "big.yaml")
+    assert loaded.messages == [] and len(loaded.documents) == 1
+    assert time.monotonic() - start < 10
+
+
+def test_unreadable_file(tmp_path):
+    p = tmp_path / "bin.yaml"
+    p.write_bytes(b"\xff\xfe\x00bad")
+    loaded = load_file(str(p))
+    assert loaded.messages and loaded.messages[0].code == "PL100"
