@@ -157,9 +157,33 @@ class SourceText:
 
 
 class YStr(str):
-    """A string from the file that knows its span and where its raw text lies."""
+    """A string from the file that knows its span and where its raw text lies.
 
-    __slots__ = ("span", "style", "start", "end", "source")
+    The location is one tuple in one slot: a loader makes one YStr per scalar, and one
+    attribute store costs a fifth of five.
+    """
+
+    __slots__ = ("_loc",)
+
+    @property
+    def span(self) -> Span:
+        return self._loc[0]
+
+    @property
+    def style(self) -> str | None:
+        return self._loc[1]
+
+    @property
+    def start(self) -> int:
+        return self._loc[2]
+
+    @property
+    def end(self) -> int:
+        return self._loc[3]
+
+    @property
+    def source(self) -> "SourceText | None":
+        return self._loc[4]
 
     def locate(self, start: int, end: int) -> Span:
         """The span in the file of characters `start:end` of this string's value.
@@ -168,7 +192,7 @@ class YStr(str):
         or line folding sits inside them, so the raw text is searched for the fragment; if
         it cannot be found, the whole scalar's span is the honest answer.
         """
-        src = getattr(self, "source", None)
+        src = self.source
         if src is None:
             return self.span
         fragment = str(self[start:end]) or str(self[start:start + 1])
@@ -190,7 +214,7 @@ class YStr(str):
 def ystr(value: str, span: Span, style: str | None = None, start: int = 0, end: int = 0,
          source: SourceText | None = None) -> YStr:
     s = YStr(value)
-    s.span, s.style, s.start, s.end, s.source = span, style, start, end, source
+    s._loc = (span, style, start, end, source)
     return s
 
 
@@ -322,7 +346,8 @@ def load_text(text: str, name: str = "<string>") -> LoadedFile:
             continue
         builder = _Builder(src)
         try:
-            if builder.size(node, 0) > MAX_NODES:
+            # only aliases can make the expanded document larger than the text
+            if "*" in text and builder.size(node, 0) > MAX_NODES:
                 result.messages.append(HostileYaml(
                     builder.span(node), reason=f"aliases expand to more than {MAX_NODES:,} nodes"))
                 continue
@@ -416,9 +441,12 @@ class _Builder:
         if kind == "scalar":
             return self.scalar(node)
         if kind == "sequence":
-            seq = YSeq(self.build(item, depth + 1) for item in node.value)
+            items = [self.build(item, depth + 1) for item in node.value]
+            seq = YSeq(items)
             seq.span = self.span(node)
-            seq.item_spans = [self.span(item) for item in node.value]
+            # a built string, map or list already knows its span; ints and the like do not
+            seq.item_spans = [getattr(v, "span", None) or self.span(n)
+                              for v, n in zip(items, node.value)]
             return seq
         if node.flow_style and self._is_unquoted_tag(node):
             self.messages.append(UnquotedTemplate(self.span(node)))
@@ -443,9 +471,9 @@ class _Builder:
             if key in first_line:
                 self.messages.append(DuplicateKey(kspan, key=str(key), first_line=first_line[key]))
             first_line.setdefault(key, kspan.line)
-            mapping[key] = self.build(vnode, depth + 1)
+            value = mapping[key] = self.build(vnode, depth + 1)
             mapping.key_spans[key] = kspan
-            mapping.value_spans[key] = self.span(vnode)
+            mapping.value_spans[key] = getattr(value, "span", None) or self.span(vnode)
         return mapping
 
     def _merge(self, mapping: YMap, vnode: Any, depth: int) -> None:
