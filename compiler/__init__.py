@@ -18,3 +18,9 @@ def check_paths(paths, **kwargs: Any):
     """Check files and directories; returns a `Report`."""
     from .check import check_paths as _check_paths
     return _check_paths(paths, **kwargs)
+
+
+def compile_file(path: str, **kwargs: Any):
+    """Check one workflow file and plan its Workflow; returns (Plan | None, diagnostics)."""
+    from .compile import compile_file as _compile_file
+    return _compile_file(path, **kwargs)

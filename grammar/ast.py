@@ -548,7 +548,8 @@ def _unparse_cond(n: Node) -> str:
     if isinstance(n, CondTag):
         return unparse(n.tag)
     if isinstance(n, Word):
-        return n.value
+        # `[any text]` is govaluate's way to write an identifier that is not a plain word
+        return n.value if _IDENT.match(n.value) and n.value not in _KEYWORDS else f"[{n.value}]"
     if isinstance(n, Literal):
         return _literal(n.value)
     if isinstance(n, CondString):

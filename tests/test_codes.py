@@ -12,6 +12,8 @@ from .conftest import ROOT
 NO_FIXTURE = {
     "PL100": "tests/test_loader.py::test_unreadable_file (the file is not UTF-8)",
     "PL120": "tests/test_cli.py::test_cli_parameters_checked (a --parameter-file, not a workflow)",
+    "PL370": "tests/test_calls.py::test_cli_parameters (needs -p, which fixtures cannot give)",
+    "PL371": "tests/test_calls.py::test_cli_parameters (needs -p, which fixtures cannot give)",
 }
 
 

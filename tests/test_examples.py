@@ -14,7 +14,8 @@ KNOWN_INVALID = {("k8s-patch-json-workflow.yaml", "PL102")}
 # (the README's "Warnings on Argo's examples" section says the same).
 JUSTIFIED_WARNINGS = {
     "PL317": "variables-showcase prints workflow.status in a normal step, where it is 'Running'",
-    "PL402": "a few examples define templates that nothing calls",
+    "PL418": "two examples define templates that nothing calls (fibonacci-seq-conditional-param, http-success-condition)",
+    "PL358": "synchronization-*-tmpl-level pass 'seconds' to templates that declare no such input",
     "PL601": "many examples splice inputs.parameters into script.source (shell injection risk)",
     "PL602": "examples set literal values on env vars named like secrets",
 }

@@ -1,0 +1,100 @@
+"""`compile_file`: check a workflow file, then build the plan of its Workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .check import UsageError, check_paths
+from .context import Context, Library
+from .diagnostics import Diagnostic, Severity
+from .model import Workflow
+from .plan import MAX_DEPTH, Plan
+
+
+def select_workflow(workflows: list[Workflow], wanted: str | None, path: str) -> Workflow:
+    """The one Workflow of a file, or the one named `wanted` (metadata.name or generateName)."""
+    candidates = [wf for wf in workflows if wf.kind == "Workflow"]
+    if wanted is not None:
+        named = [wf for wf in candidates
+                 if wanted in (str(wf.metadata.get("name") or ""), str(wf.metadata.get("generateName") or ""))]
+        if len(named) != 1:
+            names = ", ".join(wf.name for wf in candidates) or "none"
+            what = "no" if not named else "more than one"
+            raise UsageError(f"{path}: {what} Workflow named {wanted!r} (Workflows: {names})")
+        return named[0]
+    if len(candidates) != 1:
+        names = ", ".join(wf.name for wf in candidates)
+        raise UsageError(f"{path}: holds {len(candidates)} Workflows"
+                         + (f" ({names}); choose one with --workflow" if candidates else ""))
+    return candidates[0]
+
+
+def _parameters(parameters: dict[str, Any] | None, parameter_file: str | None
+                ) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    from .params import ParameterUsageError, load_parameter_file
+
+    if not parameter_file:
+        return parameters, []
+    try:
+        from_file, messages = load_parameter_file(parameter_file)
+    except ParameterUsageError as exc:
+        raise UsageError(str(exc)) from None
+    if from_file is not None:
+        parameters = {**from_file, **(parameters or {})}
+    return parameters, [Diagnostic.of(m) for m in messages]
+
+
+def compile_file(path: str, parameters: dict[str, Any] | None = None,
+                 parameter_file: str | None = None, entrypoint: str | None = None,
+                 name: str | None = None, workflow: str | None = None,
+                 templates: Iterable[str] = (), max_depth: int = MAX_DEPTH,
+                 ) -> tuple[Plan | None, list[Diagnostic]]:
+    """Check `path` and plan its Workflow; (None, diagnostics) if any check found an error."""
+    done = compile_workflow(path, parameters, parameter_file, entrypoint, name,
+                            workflow, templates, max_depth)
+    return done.plan, done.diagnostics
+
+
+@dataclass
+class Compiled:
+    """What `compile_workflow` found: the plan (None after errors) and where it came from."""
+
+    plan: Plan | None
+    diagnostics: list[Diagnostic]
+    workflow: Workflow | None = None
+    documents: list[Workflow] = field(default_factory=list)   # every document of the file
+
+
+def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
+                     parameter_file: str | None = None, entrypoint: str | None = None,
+                     name: str | None = None, workflow: str | None = None,
+                     templates: Iterable[str] = (), max_depth: int = MAX_DEPTH,
+                     ) -> Compiled:
+    """`compile_file`, also returning the chosen Workflow and its file's documents."""
+    from .planner import PlanError, build_plan
+
+    parameters, extra = _parameters(parameters, parameter_file)
+    # compiling is submitting: arguments left without a value are errors, as with `-p`
+    parameters = dict(parameters or {})
+    report = check_paths([path], templates=templates, parameters=parameters)
+    diags = sorted(report.diagnostics + extra, key=Diagnostic.sort_key)
+    if any(d.severity is Severity.ERROR for d in diags):
+        return Compiled(None, diags)
+    workflows = [wf for fr in report.files for wf in fr.workflows]
+    wf = select_workflow(workflows, workflow, path)
+    library = Library()
+    for other in workflows:
+        library.add(other)
+    from .check import load_library
+    load_library(templates, library)
+    ctx = Context(library=library, parameters=parameters)
+    try:
+        plan = build_plan(wf, ctx, parameters=parameters, entrypoint=entrypoint, name=name,
+                          max_depth=max_depth)
+    except PlanError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    return Compiled(plan, diags, wf, workflows)
+
+
+__all__ = ["Compiled", "compile_file", "compile_workflow", "select_workflow"]

@@ -1,0 +1,58 @@
+"""Name rules of Argo and Kubernetes, and the "did you mean" suggestion for a misspelt name.
+
+Patterns follow Argo's validator (`workflow/validate`) and Kubernetes' name validation;
+each constant says where its rule comes from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Iterable
+
+# Kubernetes object names (DNS-1123 subdomain): metadata.name of every document
+DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# Kubernetes container names (DNS-1123 label)
+DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+# a generateName prefix: a name that may end in '-' or '.' (a random suffix follows)
+NAME_PREFIX = re.compile(r"[a-z0-9]([-a-z0-9.]*)?")
+MAX_OBJECT_NAME = 63          # Argo: workflow names become label values
+MAX_CRON_NAME = 52            # children are `<cron>-<10-digit unix time>`
+GENERATED_SUFFIX = 5          # Kubernetes appends 5 random characters to generateName
+MAX_PREFIX = 58               # ...after cutting the prefix to this length
+
+# template, step and task names (Argo `isValidWorkflowFieldName`)
+TEMPLATE_NAME = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]*")
+MAX_TEMPLATE_NAME = 128
+# parameter and artifact names, and literal globalNames (Argo `paramOrArtifactNameRegex`)
+PARAMETER_NAME = re.compile(r"[-a-zA-Z0-9_]+")
+# node display names set by the `workflows.argoproj.io/display-name` annotation
+DISPLAY_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-.]{0,61}[a-zA-Z0-9]")
+DISPLAY_NAME_ANNOTATION = "workflows.argoproj.io/display-name"
+# Prometheus metric names and label keys (Argo `IsValidMetricName`, label validation)
+METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+METRIC_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+# containers Argo adds to every pod, so user containers may not take their names
+RESERVED_CONTAINERS = frozenset({"wait", "init", "supervisor"})
+RESERVED_CONTAINER_PREFIX = "artifact-plugin-"
+
+
+def is_reserved_container(name: str) -> bool:
+    """Argo's own container names, which sidecars and containerSet containers may not use."""
+    return name in RESERVED_CONTAINERS or name.startswith(RESERVED_CONTAINER_PREFIX)
+
+
+def suggest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to a misspelt `name`, if one is close enough (or differs in case)."""
+    options = [c for c in choices if c]
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    lowered = {c.lower(): c for c in options}
+    return lowered.get(name.lower())
+
+
+__all__ = ["DISPLAY_NAME", "DISPLAY_NAME_ANNOTATION", "DNS1123_LABEL", "DNS1123_SUBDOMAIN",
+           "GENERATED_SUFFIX", "MAX_CRON_NAME", "MAX_OBJECT_NAME", "MAX_PREFIX",
+           "MAX_TEMPLATE_NAME", "METRIC_LABEL", "METRIC_NAME", "NAME_PREFIX", "PARAMETER_NAME",
+           "RESERVED_CONTAINERS", "TEMPLATE_NAME", "is_reserved_container", "suggest"]

@@ -1,0 +1,89 @@
+"""The checked plan: everything the runtime needs to run one workflow, as JSON-ready data.
+
+A `Plan` is the output of `compiler.planner.build_plan` and the input of the runtime. It is
+versioned (`planVersion`), deterministic (`to_json` sorts keys, so the same inputs and the
+same name give byte-identical text) and round-trips: `Plan.from_json(p.to_json()) == p`.
+
+The top level is typed; the per-template and per-child records are plain JSON values (the
+format is described by `compiler/plan.schema.json`), because the plan is a file format first:
+the runtime reads it without the compiler, and another tool may write it.
+
+Template record (`templates[<key>]`):
+    name, kind (container|script|resource|suspend|http|data|plugin|containerSet|steps|dag),
+    inputs {parameters: [{name, value?, default?, enum?, valueFrom?}], artifacts: [...]},
+    outputs {parameters: [...], artifacts: [...]}, body (the leaf body as written, tags as text),
+    steps: [[child...]...] or tasks: [child...] (+ target, failFast) for non-leaf kinds,
+    retry {limit, policy, expression?, backoff {duration, factor, cap, maxDuration}} (seconds),
+    timeout / activeDeadlineSeconds / pendingTimeout (seconds) and `settings` (everything else).
+Child record: name, template (a key of `templates`), arguments {parameters: {n: v}, artifacts},
+    when ({static: bool} folded, or {text, refs}), loop ({kind: items|param, items: [{name, item}]
+    | text}), depends (text, DAG), producers (task/step names it waits for), continueOn, hooks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+PLAN_VERSION = 1
+MAX_DEPTH = 100          # Argo's recursion limit (spec §14)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One workflow, resolved as far as it can be without running anything."""
+
+    workflow: dict[str, Any]                 # name, generateName, namespace, labels, annotations, source
+    arguments: dict[str, Any]                # parameters {name: value | {valueFrom}}, artifacts [...]
+    entrypoint: str                          # a key of `templates`
+    templates: dict[str, dict[str, Any]]
+    on_exit: str | None = None               # a key of `templates`
+    hooks: dict[str, Any] = field(default_factory=dict)   # workflow lifecycle hooks (not exit)
+    settings: dict[str, Any] = field(default_factory=dict)
+    call_graph: dict[str, list[str]] = field(default_factory=dict)
+    recursive: list[str] = field(default_factory=list)    # templates on a call cycle (lazy)
+    max_depth: int = MAX_DEPTH
+    plan_version: int = PLAN_VERSION
+
+    _JSON_NAMES = {"on_exit": "onExit", "call_graph": "callGraph", "max_depth": "maxDepth",
+                   "plan_version": "planVersion"}
+
+    @property
+    def name(self) -> str:
+        return str(self.workflow.get("name", ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready data (camelCase keys)."""
+        return {self._JSON_NAMES.get(k, k): v for k, v in asdict(self).items()}
+
+    def to_json(self) -> str:
+        """Deterministic JSON text: sorted keys, two-space indent, trailing newline."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Plan":
+        back = {v: k for k, v in cls._JSON_NAMES.items()}
+        names = {f.name for f in fields(cls)}
+        kwargs = {back.get(k, k): v for k, v in data.items()}
+        unknown = set(kwargs) - names
+        if unknown:
+            raise ValueError(f"unknown plan fields: {', '.join(sorted(unknown))}")
+        version = kwargs.get("plan_version")
+        if version != PLAN_VERSION:
+            raise ValueError(f"unsupported planVersion {version!r} (this plait reads {PLAN_VERSION})")
+        return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Plan":
+        """Read a plan written by `to_json`."""
+        return cls.from_dict(json.loads(text))
+
+
+def is_plan_text(text: str) -> bool:
+    """True when `text` looks like a plan (so `plait run` can accept a plan or YAML)."""
+    head = text.lstrip()[:4096]
+    return head.startswith("{") and '"planVersion"' in text
+
+
+__all__ = ["MAX_DEPTH", "PLAN_VERSION", "Plan", "is_plan_text"]

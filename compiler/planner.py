@@ -1,0 +1,609 @@
+"""`build_plan`: turn one checked Workflow into the `Plan` the runtime executes.
+
+Everything that can be known without running is resolved here (spec §1, §3, §7, §10, §12,
+§14): workflow arguments, the name, the entrypoint, `templateDefaults`, `templateRef` and
+`workflowTemplateRef`, loop expansion with Argo's node names, durations in seconds,
+`depends`/`dependencies` in one form, and `when` conditions over known values. What depends
+on a run (step outputs, `withParam` from a result) stays as text with its producers named.
+
+Every pass is linear in the number of templates and children: no loop over tasks inside a
+loop over tasks.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Iterable
+
+from grammar import ast as A
+from grammar import (EvaluationError, GrammarError, evaluate_condition, parse_condition,
+                     parse_depends, parse_template, render_template)
+
+from .calls import call_arguments, find_library, literal, ref_parts
+from .context import Context
+from .model import BODY_KINDS, LEAF_KINDS, Step, Template, Workflow, as_map
+from .plan import MAX_DEPTH, Plan
+from .values import has_tag, int_value
+
+NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+# spec keys that the plan holds elsewhere than in `settings`
+_SPEC_HANDLED = {"templates", "arguments", "entrypoint", "onExit", "hooks", "templateDefaults",
+                 "retryStrategy", "workflowTemplateRef"}
+# template keys that the template record holds elsewhere than in `settings`
+_TEMPLATE_HANDLED = set(BODY_KINDS) | {"name", "inputs", "outputs", "retryStrategy", "timeout",
+                                       "activeDeadlineSeconds", "pendingTimeout", "failFast"}
+
+
+class PlanError(Exception):
+    """The plan cannot be built for a reason of usage (unknown entrypoint, ...)."""
+
+
+def generate_name(prefix: str) -> str:
+    """`generateName` completed as the Kubernetes API server does (prefix cut to 58)."""
+    return prefix[:58] + "".join(secrets.choice(NAME_CHARS) for _ in range(5))
+
+
+def plain(value: Any) -> Any:
+    """Loaded YAML (YMap/YSeq/YStr) as plain JSON data."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return str(value)
+    return value
+
+
+def merge(base: Any, over: Any) -> Any:
+    """`over` merged onto `base`: maps merge key by key, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = merge(base[k], v) if k in base else v
+        return out
+    return over
+
+
+def seconds(value: Any, integer_seconds: bool = True) -> Any:
+    """A duration in seconds (int when whole); tags and unreadable text stay text."""
+    from .durations import parse_duration
+
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value).strip()
+    if has_tag(text):
+        return text
+    try:
+        secs = parse_duration(text, integer_seconds)
+    except ValueError:
+        return text
+    return int(secs) if secs == int(secs) else secs
+
+
+def number(value: Any) -> Any:
+    """An int-or-string field as a number where it is one; tags stay text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    i = int_value(value)
+    if i is not None:
+        return i
+    try:
+        f = float(value)
+    except ValueError:
+        return str(value)
+    return f
+
+
+# --- node names (spec §3, §7) -------------------------------------------------------------
+
+def _go_v(v: Any) -> str:
+    """Go's `%v` of a JSON value."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "<nil>"
+    if isinstance(v, float):
+        return str(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
+    if isinstance(v, list):
+        return "[" + " ".join(_go_v(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "map[" + " ".join(f"{k}:{_go_v(v[k])}" for k in sorted(v)) + "]"
+    return str(v)
+
+
+def item_description(item: Any) -> str:
+    """How Argo describes a loop item in a node name: value, sorted `k:v,…`, or `[a b]`."""
+    if isinstance(item, dict):
+        desc = ",".join(f"{k}:{_go_v(item[k])}" for k in sorted(item))
+    else:
+        desc = _go_v(item)
+    return desc.replace("(", "").replace(")", "")
+
+
+def loop_node_name(name: str, index: int, item: Any) -> str:
+    return f"{name}({index}:{item_description(item)})"
+
+
+def item_values(item: Any) -> dict[str, Any]:
+    """The tag values a loop item provides: `item` and, for maps, `item.<key>`."""
+    import json
+
+    def text(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return _go_v(v)
+        return json.dumps(v, separators=(",", ":"), sort_keys=True)
+
+    values = {"item": text(item)}
+    if isinstance(item, dict):
+        values.update({f"item.{k}": text(v) for k, v in item.items()})
+    return values
+
+
+# --- references ---------------------------------------------------------------------------
+
+def _producers(node: A.Node) -> set[str]:
+    """Names of steps/tasks whose outputs or status `node` reads."""
+    out: set[str] = set()
+    for ref in A.iter_refs(node):
+        if len(ref.path) >= 2 and ref.path[0] in ("steps", "tasks"):
+            out.add(ref.path[1])
+    return out
+
+
+def _text_producers(text: str) -> set[str]:
+    try:
+        return _producers(parse_template(text))
+    except GrammarError:
+        return set()
+
+
+def _depends_tasks(node: A.Node) -> set[str]:
+    if isinstance(node, A.DepRef):
+        return {node.task}
+    out: set[str] = set()
+    for c in A.children(node):
+        out |= _depends_tasks(c)
+    return out
+
+
+def _cond_tags(n: A.Node) -> list[A.Tag]:
+    """The tags of a condition in the order `evaluate_condition` numbers them."""
+    if isinstance(n, A.CondTag):
+        return [n.tag]
+    if isinstance(n, A.CondString):
+        return list(n.template.tags())
+    return [t for c in A.children(n) for t in _cond_tags(c)]
+
+
+def fold_condition(text: str, values: dict[str, Any]) -> bool | None:
+    """A `when` evaluated over known values, or None when it needs something unknown."""
+    try:
+        cond = parse_condition(text)
+    except GrammarError:
+        return None
+    tag_values: dict[Any, str] = {}
+    try:
+        for i, tag in enumerate(_cond_tags(cond)):
+            tag_values[i] = render_template(A.Template((tag,), tag.raw), values, strict=True)
+        return evaluate_condition(cond, tag_values)
+    except (EvaluationError, GrammarError, RecursionError):
+        return None
+
+
+def substitute(text: str, values: dict[str, Any]) -> str:
+    """Known values put into `text`; unknown tags stay verbatim."""
+    try:
+        return render_template(parse_template(text), values)
+    except (EvaluationError, GrammarError):
+        return text
+
+
+# --- the planner --------------------------------------------------------------------------
+
+class _Planner:
+    def __init__(self, wf: Workflow, ctx: Context, name: str, entry: str,
+                 arguments: list[dict[str, Any]], main: Workflow, spec: dict[str, Any]):
+        self.wf, self.ctx, self.main = wf, ctx, main
+        self.spec = spec
+        self.defaults = spec.get("templateDefaults") if isinstance(spec.get("templateDefaults"), dict) else {}
+        self.retry_default = spec.get("retryStrategy") if isinstance(spec.get("retryStrategy"), dict) else None
+        self.known: dict[str, Any] = {"workflow.name": name}
+        ns = as_map(wf.metadata).get("namespace")
+        if isinstance(ns, str) and ns and not has_tag(ns):
+            self.known["workflow.namespace"] = str(ns)
+        for p in arguments:
+            v = p.get("value")
+            if isinstance(v, str) and not has_tag(v):
+                self.known[f"workflow.parameters.{p['name']}"] = v
+        self.templates: dict[str, dict[str, Any]] = {}
+        self.graph: dict[str, set[str]] = {}
+        self.queue: list[tuple[str, Template, Workflow]] = []
+        self.entry = entry
+
+    # keys of templates in the plan: local names, `<WorkflowTemplate>/<name>` for libraries
+    def key(self, owner: Workflow, tmpl_name: str) -> str:
+        if owner is self.main:
+            return tmpl_name
+        prefix = "cluster:" if owner.kind == "ClusterWorkflowTemplate" else ""
+        return f"{prefix}{owner.name}/{tmpl_name}"
+
+    def want(self, owner: Workflow, tmpl: Template, key: str) -> str:
+        if key not in self.graph:
+            self.graph[key] = set()
+            self.queue.append((key, tmpl, owner))
+        return key
+
+    def callee(self, owner: Workflow, caller_key: str, name: Any, ref: Any, inline: Template | None,
+               inline_key: str) -> str | None:
+        """The plan key of what a call runs (queued for normalising), or None if unknown."""
+        if inline is not None:
+            return self.want(owner, inline, inline_key)
+        if isinstance(name, str) and not has_tag(name) and ref is None:
+            tmpl = owner.template(str(name))
+            return self.want(owner, tmpl, self.key(owner, str(name))) if tmpl is not None else None
+        if isinstance(ref, dict):
+            resolvable, library = find_library(self.ctx, ref)
+            parts = ref_parts(ref)
+            if resolvable and library is not None and parts.template is not None:
+                tmpl = library.template(str(parts.template))
+                if tmpl is not None:
+                    return self.want(library, tmpl, self.key(library, str(parts.template)))
+        return None
+
+    def run(self) -> None:
+        while self.queue:
+            key, tmpl, owner = self.queue.pop()
+            self.templates[key] = self.template(key, tmpl, owner)
+
+    # --- templates ---
+
+    def template(self, key: str, tmpl: Template, owner: Workflow) -> dict[str, Any]:
+        raw = merge(plain(self.defaults), plain(tmpl.raw)) if self.defaults else plain(tmpl.raw)
+        kind = next((k for k in BODY_KINDS if k in raw), None)
+        rec: dict[str, Any] = {"name": tmpl.name or key, "kind": kind}
+        if owner is not self.main:
+            rec["library"] = owner.name
+        inputs = raw.get("inputs") if isinstance(raw.get("inputs"), dict) else {}
+        outputs = raw.get("outputs") if isinstance(raw.get("outputs"), dict) else {}
+        rec["inputs"] = {"parameters": inputs.get("parameters") or [],
+                         "artifacts": inputs.get("artifacts") or []}
+        rec["outputs"] = {"parameters": outputs.get("parameters") or [],
+                          "artifacts": outputs.get("artifacts") or []}
+        if kind == "steps":
+            rec["steps"] = [[self.child(key, owner, s, tmpl) for s in group] for group in tmpl.groups]
+        elif kind == "dag":
+            dag = raw.get("dag") if isinstance(raw.get("dag"), dict) else {}
+            tasks = [self.child(key, owner, t, tmpl) for t in tmpl.tasks]
+            rec["tasks"] = tasks
+            target = dag.get("target")
+            if isinstance(target, str) and target.strip():
+                rec["target"] = target.split() if not has_tag(target) else target
+            else:
+                used: set[str] = set()
+                for t in tasks:
+                    used.update(t.get("producers", ()))
+                rec["target"] = [t["name"] for t in tasks if t["name"] not in used]
+            rec["failFast"] = dag.get("failFast", True) is not False
+        elif kind is not None:
+            body = raw.get(kind)
+            if kind == "suspend" and isinstance(body, dict) and "duration" in body:
+                body = dict(body, duration=seconds(body["duration"]))
+            rec["body"] = body
+        retry = raw.get("retryStrategy") if isinstance(raw.get("retryStrategy"), dict) else self.retry_default
+        if retry is not None:
+            rec["retry"] = self.retry(retry)
+        if "timeout" in raw:
+            rec["timeout"] = seconds(raw["timeout"], integer_seconds=False)
+        if "pendingTimeout" in raw:
+            rec["pendingTimeout"] = seconds(raw["pendingTimeout"], integer_seconds=False)
+        if "activeDeadlineSeconds" in raw:
+            rec["activeDeadlineSeconds"] = number(raw["activeDeadlineSeconds"])
+        if "failFast" in raw:
+            rec["failFast"] = raw["failFast"]
+        settings = {k: v for k, v in raw.items() if k not in _TEMPLATE_HANDLED}
+        if "parallelism" in settings:
+            settings["parallelism"] = number(settings["parallelism"])
+        if settings:
+            rec["settings"] = settings
+        rec["leaf"] = kind in LEAF_KINDS
+        return rec
+
+    @staticmethod
+    def retry(raw: dict[str, Any]) -> dict[str, Any]:
+        """retryStrategy with numbers: limit (None = unlimited), backoff in seconds (§10)."""
+        out: dict[str, Any] = {"limit": number(raw["limit"]) if "limit" in raw else None}
+        policy = raw.get("retryPolicy")
+        if policy is None:
+            policy = "Always" if raw.get("expression") else "OnFailure"
+        out["policy"] = policy
+        if raw.get("expression") is not None:
+            out["expression"] = raw["expression"]
+        backoff = raw.get("backoff")
+        if isinstance(backoff, dict):
+            b: dict[str, Any] = {}
+            for k in ("duration", "maxDuration", "cap"):
+                if k in backoff:
+                    b[k] = seconds(backoff[k])
+            if "factor" in backoff:
+                b["factor"] = number(backoff["factor"])
+            out["backoff"] = b
+        for k in ("affinity",):
+            if k in raw:
+                out[k] = raw[k]
+        return out
+
+    # --- steps and tasks ---
+
+    def child(self, owner_key: str, owner: Workflow, step: Step, tmpl: Template) -> dict[str, Any]:
+        raw = plain(step.raw)
+        rec: dict[str, Any] = {"name": step.name}
+        target = self.callee(owner, owner_key, step.template, step.template_ref, step.inline,
+                             f"{owner_key}/{step.name}:inline")
+        if target:
+            self.graph[owner_key].add(target)
+        rec["template"] = target
+        if target is None:
+            rec["unresolved"] = {k: raw[k] for k in ("template", "templateRef") if k in raw}
+        args = raw.get("arguments") if isinstance(raw.get("arguments"), dict) else {}
+        rec["arguments"] = {"parameters": args.get("parameters") or [],
+                            "artifacts": args.get("artifacts") or []}
+        producers: set[str] = set()
+        for p in rec["arguments"]["parameters"] + rec["arguments"]["artifacts"]:
+            for v in p.values():
+                if isinstance(v, str):
+                    producers |= _text_producers(v)
+        when = raw.get("when")
+        if when is not None:
+            rec["when"] = self.when(str(when), producers)
+        self.loop(rec, raw, producers)
+        if step.is_task:
+            depends = self.depends(step, raw)
+            if depends is not None:
+                rec["depends"] = depends
+                try:
+                    producers |= _depends_tasks(parse_depends(depends))
+                except GrammarError:
+                    pass
+        cont = raw.get("continueOn")
+        if isinstance(cont, dict):
+            results = [r for k, r in (("failed", "Failed"), ("error", "Errored")) if cont.get(k) is True]
+            if results:
+                rec["continueOn"] = results
+        hooks: dict[str, Any] = {}
+        for hname, hook in (raw.get("hooks") or {}).items():
+            if isinstance(hook, dict):
+                hooks[hname] = self.hook(owner_key, owner, hook)
+        if isinstance(raw.get("onExit"), str) and "exit" not in hooks:
+            hooks["exit"] = self.hook(owner_key, owner, {"template": raw["onExit"]})
+        if hooks:
+            rec["hooks"] = hooks
+        producers.discard(step.name)
+        if producers:
+            rec["producers"] = sorted(producers)
+        return rec
+
+    def hook(self, owner_key: str, owner: Workflow, hook: dict[str, Any]) -> dict[str, Any]:
+        target = self.callee(owner, owner_key, hook.get("template"), hook.get("templateRef"), None, "")
+        if target:
+            self.graph[owner_key].add(target)
+        out: dict[str, Any] = {"template": target}
+        if "arguments" in hook:
+            out["arguments"] = hook["arguments"]
+        if "expression" in hook:
+            out["expression"] = hook["expression"]
+        return out
+
+    def when(self, text: str, producers: set[str]) -> dict[str, Any]:
+        folded = fold_condition(text, self.known)
+        if folded is not None:
+            return {"text": text, "static": folded}
+        try:
+            mine = _producers(parse_condition(text))
+        except GrammarError:
+            mine = set()
+        producers |= mine
+        out: dict[str, Any] = {"text": text}
+        if mine:
+            out["producers"] = sorted(mine)
+        return out
+
+    def loop(self, rec: dict[str, Any], raw: dict[str, Any], producers: set[str]) -> None:
+        items: list | None = None
+        if isinstance(raw.get("withItems"), list):
+            items = raw["withItems"]
+        elif isinstance(raw.get("withSequence"), dict):
+            items = self.sequence(raw["withSequence"])
+            if items is None:
+                rec["loop"] = {"kind": "sequence", "sequence": raw["withSequence"]}
+                return
+        elif "withParam" in raw:
+            text = raw["withParam"]
+            items = self.static_param(text)
+            if items is None:
+                mine = _text_producers(text) if isinstance(text, str) else set()
+                producers |= mine
+                rec["loop"] = {"kind": "param", "text": text}
+                if mine:
+                    rec["loop"]["producers"] = sorted(mine)
+                return
+        if items is None:
+            return
+        expanded = []
+        when = rec.get("when")
+        for i, item in enumerate(items):
+            entry = {"name": loop_node_name(rec["name"], i, item), "item": item}
+            if when is not None and "static" not in when:
+                folded = fold_condition(when["text"], {**self.known, **item_values(item)})
+                if folded is not None:
+                    entry["when"] = folded
+            expanded.append(entry)
+        rec["loop"] = {"kind": "items", "items": expanded}
+
+    def sequence(self, seq: dict[str, Any]) -> list[str] | None:
+        """withSequence expanded, or None when a field is only known at run time."""
+        vals: dict[str, int] = {}
+        for k in ("count", "start", "end"):
+            if k in seq:
+                v = seq[k]
+                if isinstance(v, str):
+                    v = substitute(v, self.known)
+                iv = int_value(v)
+                if iv is None:
+                    return None
+                vals[k] = iv
+        fmt = seq.get("format") or "%d"
+        if isinstance(fmt, str) and has_tag(fmt):
+            return None
+        start = vals.get("start", 0)
+        if "count" in vals:
+            numbers = range(start, start + vals["count"])
+        else:
+            end = vals.get("end", 0)
+            numbers = range(start, end + 1) if start <= end else range(start, end - 1, -1)
+        out = []
+        for n in numbers:
+            try:
+                out.append(str(fmt) % n)
+            except (TypeError, ValueError):
+                out.append(str(n))
+        return out
+
+    def static_param(self, text: Any) -> list | None:
+        """A withParam whose text is known at plan time (e.g. from a workflow parameter)."""
+        import json
+
+        if isinstance(text, list):
+            return text
+        if not isinstance(text, str):
+            return None
+        value = substitute(text, self.known)
+        if has_tag(value):
+            return None
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return None
+        return data if isinstance(data, list) else None
+
+    @staticmethod
+    def depends(step: Step, raw: dict[str, Any]) -> str | None:
+        """`depends` as written, or `dependencies: [A, B]` as `A && B` (spec §2.1)."""
+        if isinstance(raw.get("depends"), str) and raw["depends"].strip():
+            return " ".join(raw["depends"].split())
+        deps = raw.get("dependencies")
+        if isinstance(deps, list) and deps:
+            return " && ".join(str(d) for d in deps)
+        return None
+
+
+def _cycles(graph: dict[str, Iterable[str]]) -> list[str]:
+    """Templates on a call cycle (recursion), via strongly connected components."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_nodes_from(graph)
+    g.add_edges_from((a, b) for a, bs in graph.items() for b in bs)
+    out: set[str] = set()
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) > 1 or any(g.has_edge(n, n) for n in comp):
+            out |= comp
+    return sorted(out)
+
+
+def resolve_arguments(wf: Workflow, ctx: Context, parameters: dict[str, Any] | None,
+                      library: Workflow | None) -> tuple[list[dict[str, Any]], list[Any]]:
+    """spec.arguments (merged over a workflowTemplateRef's) with `-p` values applied."""
+    from .calls import Call, Role, Target, How
+
+    call = Call(Role.ENTRYPOINT, wf.spec, wf.arguments, False, wf.entrypoint, None, None, None, None)
+    io = call_arguments(wf, ctx, call, Target(How.REF, None, library)) if library is not None \
+        else wf.arguments
+    given = dict(parameters or {})
+    params: list[dict[str, Any]] = []
+    for p in io.parameters:
+        entry: dict[str, Any] = {"name": p.name}
+        if p.name in given:
+            entry["value"] = str(given.pop(p.name))
+        elif p.has_value:
+            v = literal(p.value)
+            entry["value"] = v if v is not None else plain(p.value)
+        elif p.value_from is not None:
+            entry["valueFrom"] = plain(p.value_from)
+        if p.enum is not None:
+            entry["enum"] = plain(p.enum)
+        params.append(entry)
+    # names the spec does not declare are errors of the checks; argo would add them
+    for name in sorted(given):
+        params.append({"name": name, "value": str(given[name])})
+    return params, [plain(a.raw) for a in io.artifacts]
+
+
+def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None = None,
+               entrypoint: str | None = None, name: str | None = None,
+               max_depth: int = MAX_DEPTH) -> Plan:
+    """The plan of a checked Workflow. Raises PlanError for usage problems (bad entrypoint)."""
+    library = None
+    spec = plain(wf.spec)
+    main = wf
+    if wf.workflow_template_ref is not None:
+        _, library = find_library(ctx, wf.workflow_template_ref)
+        if library is None:
+            raise PlanError("workflowTemplateRef names no known WorkflowTemplate")
+        base = plain(library.spec)
+        spec = merge({k: v for k, v in base.items() if k != "arguments"},
+                     {k: v for k, v in spec.items() if k not in ("workflowTemplateRef", "arguments")})
+        main = library
+    meta = plain(wf.metadata)
+    wf_name = name or meta.get("name") or generate_name(str(meta.get("generateName") or "workflow-"))
+    entry = entrypoint or spec.get("entrypoint")
+    if not isinstance(entry, str) or main.template(entry) is None:
+        raise PlanError(f"entrypoint {entry!r} is not a template of the workflow")
+    arguments, artifacts = resolve_arguments(wf, ctx, parameters, library)
+    planner = _Planner(wf, ctx, wf_name, entry, arguments, main, spec)
+    entry_key = planner.want(main, main.template(entry), planner.key(main, entry))
+    hooks_raw = spec.get("hooks") if isinstance(spec.get("hooks"), dict) else {}
+    on_exit_name = spec.get("onExit")
+    if on_exit_name is None and isinstance(hooks_raw.get("exit"), dict):
+        on_exit_name = hooks_raw["exit"].get("template")
+    on_exit = None
+    root = "<workflow>"
+    planner.graph[root] = set()
+    if isinstance(on_exit_name, str) and main.template(on_exit_name) is not None:
+        on_exit = planner.want(main, main.template(on_exit_name), planner.key(main, on_exit_name))
+    hooks = {}
+    for hname in sorted(hooks_raw):
+        hook = hooks_raw[hname]
+        if isinstance(hook, dict):
+            hooks[hname] = planner.hook(root, main, hook)
+    planner.run()
+    del planner.graph[root]
+    meta_out: dict[str, Any] = {"name": wf_name, "source": wf.file}
+    for k in ("generateName", "namespace", "labels", "annotations"):
+        if k in meta:
+            meta_out[k] = meta[k]
+    if library is not None:
+        meta_out["workflowTemplateRef"] = plain(wf.workflow_template_ref)
+    settings = {k: v for k, v in spec.items() if k not in _SPEC_HANDLED}
+    for k in ("activeDeadlineSeconds", "parallelism"):
+        if k in settings:
+            settings[k] = number(settings[k])
+    graph = {k: sorted(v) for k, v in planner.graph.items()}
+    return Plan(workflow=meta_out,
+                arguments={"parameters": arguments, "artifacts": artifacts},
+                entrypoint=entry_key, templates=planner.templates, on_exit=on_exit,
+                hooks=hooks, settings=settings, call_graph=graph,
+                recursive=_cycles(graph), max_depth=max_depth)
+
+
+__all__ = ["PlanError", "build_plan", "fold_condition", "generate_name", "item_description",
+           "loop_node_name", "plain"]

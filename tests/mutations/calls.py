@@ -1,0 +1,100 @@
+"""Calls, arguments, outputs, templateRef, CLI parameters and security (PL350-PL371,
+PL601-PL602), planted into Argo's examples."""
+
+from __future__ import annotations
+
+from tests.mutations.base import Mutation
+
+_INNER_HELLO1 = """        templateRef:
+          name: workflow-template-print-message
+          template: print-message
+        arguments:
+          parameters:
+          - name: message
+            value: "inner-hello1\""""
+
+MUTATIONS = [
+    Mutation(rule="§19.21", code="PL350", example="steps.yaml",
+             find="template: print-message\n        arguments:\n          parameters: [{name: message, value: \"hello1\"}]",
+             replace="template: print-mesage\n        arguments:\n          parameters: [{name: message, value: \"hello1\"}]",
+             line=13, col=19),
+    Mutation(rule="§19.19", code="PL351", example="workflow-template/templates.yaml",
+             find="    - - name: inner-hello1\n",
+             replace="    - - name: inner-hello1\n        template: print-message\n",
+             line=50, col=9),
+    Mutation(rule="§19.20 name/template required", code="PL352", example="workflow-template/templates.yaml",
+             find=_INNER_HELLO1, replace=_INNER_HELLO1.replace("          template: print-message\n", ""),
+             line=49, col=9),
+    Mutation(rule="§19.20 target must exist (unknown WorkflowTemplate)", code="PL353",
+             example="workflow-template/templates.yaml",
+             find=_INNER_HELLO1, replace=_INNER_HELLO1.replace("print-message\n          template", "print-mesage\n          template"),
+             line=50, col=17),
+    Mutation(rule="§19.8 referenced WorkflowTemplate must exist", code="PL353",
+             example="workflow-template/workflow-template-ref.yaml",
+             find="name: workflow-template-submittable", replace="name: workflow-template-submitable",
+             line=7, col=11),
+    Mutation(rule="§19.20 target must exist (template of a known WorkflowTemplate)", code="PL354",
+             example="workflow-template/templates.yaml",
+             find=_INNER_HELLO1, replace=_INNER_HELLO1.replace("template: print-message", "template: print-mesage"),
+             line=51, col=21),
+    Mutation(rule="§19.8 no templates with workflowTemplateRef", code="PL355",
+             example="workflow-template/workflow-template-ref.yaml",
+             find="    name: workflow-template-submittable\n",
+             replace="    name: workflow-template-submittable\n  templates:\n  - name: extra\n    suspend: {}\n",
+             line=8, col=3),
+    Mutation(rule="§19.38 entrypoint input parameter not supplied", code="PL356",
+             example="arguments-parameters.yaml",
+             find="  arguments:\n    parameters:\n    - name: message\n      value: hello world\n", replace="",
+             line=6, col=15),
+    Mutation(rule="§19.38 step input parameter not supplied", code="PL356", example="steps.yaml",
+             find="        arguments:\n          parameters: [{name: message, value: \"hello1\"}]\n", replace="",
+             line=13, col=19),
+    Mutation(rule="§19.38 input artifact not supplied", code="PL357", example="artifact-passing.yaml",
+             find="        arguments:\n          artifacts:\n          - name: message\n"
+                  "            from: \"{{steps.generate-artifact.outputs.artifacts.hello-art}}\"\n",
+             replace="", line=15, col=19),
+    Mutation(rule="issue: argument matching no input", code="PL358", example="steps.yaml",
+             find="{name: message, value: \"hello1\"}", replace="{name: mesage, value: \"hello1\"}",
+             line=15, col=31),
+    Mutation(rule="§19.42 step argument needs a value", code="PL360", example="output-parameter.yaml",
+             find="            value: \"{{steps.generate-parameter.outputs.parameters.hello-param}}\"\n",
+             replace="", line=28, col=19),
+    Mutation(rule="§19.11 at call sites: value in the called input's enum", code="PL361",
+             example="arguments-parameters.yaml",
+             find="      - name: message\n    container:",
+             replace="      - name: message\n        enum: [hi, bye]\n    container:",
+             line=13, col=14),
+    Mutation(rule="§19.49 task/step argument artifacts need a source (rule 12)", code="PL362",
+             example="artifact-passing.yaml",
+             find="            from: \"{{steps.generate-artifact.outputs.artifacts.hello-art}}\"\n",
+             replace="", line=18, col=19),
+    Mutation(rule="§19.42 step argument valueFrom sources (rule 10)", code="PL363",
+             example="output-parameter.yaml",
+             find="            value: \"{{steps.generate-parameter.outputs.parameters.hello-param}}\"\n",
+             replace="            valueFrom:\n              parameter: \"{{steps.generate-parameter.outputs.parameters.hello-param}}\"\n",
+             line=30, col=15),
+    Mutation(rule="§19.51 leaf output artifact needs a path", code="PL364", example="artifact-passing.yaml",
+             find="        path: /tmp/hello_world.txt\n", replace="", line=28, col=15),
+    Mutation(rule="§19.51 no '..' escape in an output artifact path", code="PL364",
+             example="artifact-passing.yaml",
+             find="        path: /tmp/hello_world.txt\n", replace="        path: /tmp/out/../../etc/hello.txt\n",
+             line=29, col=15),
+    Mutation(rule="§19.52 valueFrom needs a source (default alone is none)", code="PL365",
+             example="output-parameter.yaml",
+             find="          path: /tmp/hello_world.txt\n", replace="", line=39, col=9),
+    Mutation(rule="§19.53 output source fits the template kind", code="PL366", example="output-parameter.yaml",
+             find="          path: /tmp/hello_world.txt\n", replace="          expression: \"'hello'\"\n",
+             line=41, col=11),
+    Mutation(rule="issue: -p name not declared", code=None,
+             reason="needs `-p` on the command line, which the mutation harness does not pass; "
+                    "tests/test_calls.py::test_cli_parameters covers PL370"),
+    Mutation(rule="issue: -p value outside the enum", code=None,
+             reason="needs `-p` on the command line, which the mutation harness does not pass; "
+                    "tests/test_calls.py::test_cli_parameters covers PL371"),
+    Mutation(rule="issue: parameter spliced into script source", code="PL601",
+             example="expression-destructure-json.yaml",
+             find='echo "$A$B$C"', replace='echo "{{inputs.parameters.a}}$B$C"', line=34, col=17),
+    Mutation(rule="issue: literal value for a secret-named env var", code="PL602", example="secrets.yaml",
+             find="        valueFrom:\n          secretKeyRef:\n            name: my-secret\n            key: mypassword\n",
+             replace="        value: S00perS3cretPa55word\n", line=42, col=16),
+]
