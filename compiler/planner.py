@@ -31,7 +31,7 @@ _SPEC_HANDLED = {"templates", "arguments", "entrypoint", "onExit", "hooks", "tem
                  "retryStrategy", "workflowTemplateRef"}
 # template keys that the template record holds elsewhere than in `settings`
 _TEMPLATE_HANDLED = set(BODY_KINDS) | {"name", "inputs", "outputs", "retryStrategy", "timeout",
-                                       "activeDeadlineSeconds", "pendingTimeout", "failFast"}
+                                       "activeDeadlineSeconds", "pendingTimeout"}
 
 
 class PlanError(Exception):
@@ -293,6 +293,7 @@ class _Planner:
                 for t in tasks:
                     used.update(t.get("producers", ()))
                 rec["target"] = [t["name"] for t in tasks if t["name"] not in used]
+            # dag.failFast (default true); a template-level failFast stays in settings
             rec["failFast"] = dag.get("failFast", True) is not False
         elif kind is not None:
             body = raw.get(kind)
@@ -308,14 +309,13 @@ class _Planner:
             rec["pendingTimeout"] = seconds(raw["pendingTimeout"], integer_seconds=False)
         if "activeDeadlineSeconds" in raw:
             rec["activeDeadlineSeconds"] = number(raw["activeDeadlineSeconds"])
-        if "failFast" in raw:
-            rec["failFast"] = raw["failFast"]
         settings = {k: v for k, v in raw.items() if k not in _TEMPLATE_HANDLED}
         if "parallelism" in settings:
             settings["parallelism"] = number(settings["parallelism"])
         if settings:
             rec["settings"] = settings
-        rec["leaf"] = kind in LEAF_KINDS
+        # suspend is a leaf too (no children), though it runs no pod
+        rec["leaf"] = kind in LEAF_KINDS or kind == "suspend"
         return rec
 
     @staticmethod

@@ -474,6 +474,10 @@ def _unparse_expr(n: Node) -> str:  # noqa: C901 - one branch per node kind read
         hi = "" if n.hi is None else _unparse_expr(n.hi)
         return _wrap(n.obj, _POSTFIX) + "[" + lo + ":" + hi + "]"
     if isinstance(n, Call):
+        if isinstance(n.func, Name) and n.func.name in _KEYWORDS and n.args:
+            # only a pipe can call a keyword (`a | not`): `not(a)` would read as an operator
+            rest = ", ".join(_unparse_expr(a) for a in n.args[1:])
+            return f"({_unparse_expr(n.args[0])} | {n.func.name}" + (f"({rest})" if rest else "") + ")"
         return _wrap(n.func, _POSTFIX) + "(" + ", ".join(_unparse_expr(a) for a in n.args) + ")"
     if isinstance(n, Predicate):
         return "{" + _unparse_expr(n.body) + "}"

@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print plait's JSON Schema (for editors)",
                        description="print plait's JSON Schema for yaml-language-server and editors")
     p.set_defaults(func=cmd_schema)
+    _add_compile(sub)
     return parser
 
 
@@ -175,4 +176,62 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     from compiler.schema import plait_schema
     print(json.dumps(plait_schema(), indent=2))
+    return EXIT_OK
+
+
+def _add_compile(sub: argparse._SubParsersAction) -> None:
+    help_text = "check a workflow and write its execution plan (JSON) or Argo YAML"
+    p = sub.add_parser("compile", help=help_text, description=help_text)
+    p.add_argument("path", metavar="FILE", help="the workflow file")
+    p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
+                   metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
+    p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
+    p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
+    p.add_argument("--templates", action="append", default=[], metavar="PATH",
+                   help="more WorkflowTemplates to resolve templateRef against")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    p.add_argument("--emit", choices=("plan", "argo"), default="plan",
+                   help="plan: plait's JSON plan (default); argo: Workflow YAML for real Argo")
+    p.set_defaults(func=cmd_compile)
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from compiler.compile import compile_workflow
+    from compiler.diagnostics import Severity
+    from compiler.params import parse_cli_parameters
+
+    try:
+        parameters = parse_cli_parameters(args.parameters) if args.parameters else None
+        done = compile_workflow(args.path, parameters=parameters, parameter_file=args.parameter_file,
+                                entrypoint=args.entrypoint, name=args.name, workflow=args.workflow,
+                                templates=args.templates)
+    except _usage_errors() as exc:
+        raise UsageError(str(exc)) from None
+    if done.diagnostics:
+        from compiler import report as fmt
+        sources = {}
+        for path in {d.file for d in done.diagnostics}:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    sources[path] = fh.read()
+            except (OSError, UnicodeDecodeError):
+                pass
+        print(fmt.format_text(done.diagnostics, sources), file=sys.stderr)
+        errors = sum(d.severity is Severity.ERROR for d in done.diagnostics)
+        warnings = sum(d.severity is Severity.WARNING for d in done.diagnostics)
+        print(f"{errors} error(s), {warnings} warning(s) in 1 file(s)", file=sys.stderr)
+    if done.plan is None or any(d.severity is Severity.ERROR for d in done.diagnostics):
+        return EXIT_FINDINGS
+    if args.emit == "argo":
+        from compiler.export import export_argo
+        text = export_argo(done.workflow, done.plan, args.name is not None, done.documents)
+    else:
+        text = done.plan.to_json()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
     return EXIT_OK

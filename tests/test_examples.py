@@ -15,6 +15,7 @@ KNOWN_INVALID = {("k8s-patch-json-workflow.yaml", "PL102")}
 JUSTIFIED_WARNINGS = {
     "PL317": "variables-showcase prints workflow.status in a normal step, where it is 'Running'",
     "PL418": "two examples define templates that nothing calls (fibonacci-seq-conditional-param, http-success-condition)",
+    "PL340": "fun-with-gifs and k8s-jobs indent generateName/name away from metadata: no name",
     "PL358": "synchronization-*-tmpl-level pass 'seconds' to templates that declare no such input",
     "PL601": "many examples splice inputs.parameters into script.source (shell injection risk)",
     "PL602": "examples set literal values on env vars named like secrets",

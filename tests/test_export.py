@@ -4,7 +4,6 @@ plait itself checks clean."""
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 

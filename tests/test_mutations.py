@@ -50,3 +50,16 @@ def test_planted_mistake_is_found(area: str, m: Mutation, tmp_path: Path):
     assert (m.line, m.col) in hits, (
         f"{m.code} expected at {m.line}:{m.col}, got {hits}\n"
         + format_text(diags, snippets=False))
+
+
+def test_every_spec_rule_is_mapped():
+    """Each rule 1–54 of spec §19 has a planted mutation or a reason it needs a cluster."""
+    import re
+
+    mapped: set[int] = set()
+    for _, m in MUTATIONS:
+        for part in re.findall(r"§19\.(\d+(?:\s*(?:,|and|/|-|–)\s*\d+)*)", m.rule):
+            for a, b in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", part):
+                mapped.update(range(int(a), int(b or a) + 1))
+    missing = sorted(set(range(1, 55)) - mapped)
+    assert missing == [], f"spec §19 rules without a mutation or a reason: {missing}"

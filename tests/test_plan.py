@@ -303,6 +303,16 @@ def test_cli_parameter_file_not_a_map(capsys, tmp_path):
     assert POSITIONED.search(err) and "PL120" in err
 
 
+def test_workflow_is_chosen_by_name(capsys, tmp_path):
+    f = tmp_path / "two.yaml"
+    hello = (ROOT / "samples" / "hello.yaml").read_text()
+    f.write_text(hello + "---\n" + hello.replace("generateName: hello-", "name: second"))
+    assert run(capsys, "compile", str(f))[0] == 2
+    code, out, err = run(capsys, "compile", str(f), "--workflow", "second")
+    assert code == 0, err
+    assert Plan.from_json(out).name == "second"
+
+
 def test_cli_usage_errors(capsys, tmp_path):
     assert run(capsys, "compile", "samples/hello.yaml", "-p", "novalue")[0] == 2
     assert run(capsys, "compile", "samples/hello.yaml", "--entrypoint", "nope")[0] == 2

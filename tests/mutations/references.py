@@ -43,4 +43,10 @@ MUTATIONS = [
              "{{= inputs.parameters[\\\"should-print\\\"] == 'true'}}", "{{= inputs.parameters[\\\"should-print\\\"] == }}", 32, 59),
     Mutation("§5.1 unterminated tag", "PL110", "global-parameters.yaml",
              "{{workflow.parameters.message}}", "{{workflow.parameters.message", 20, 15),
+    Mutation("§19.18 every template is checked, even one nobody calls", "PL301",
+             "fibonacci-seq-conditional-param.yaml", "        source: print(1)",
+             "        source: print({{inputs.parameters.n}})", 104, 25),
+    Mutation("§19.13 executorPlugins must parse", None,
+             reason="executor plugins are configured in the controller's ConfigMap on a cluster; "
+                    "a workflow file cannot show them"),
 ]
