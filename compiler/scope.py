@@ -171,49 +171,46 @@ class _Resolver:
                           suggestion=did_you_mean(path[2], declared))
 
     def steps(self, use: Use):
+        yield from self.sibling(use, "steps", UNKNOWN_STEP, self.step_not_earlier)
+
+    def tasks(self, use: Use):
+        yield from self.sibling(use, "dag", UNKNOWN_TASK, self.task_not_ancestor)
+
+    def sibling(self, use: Use, body: str, unknown: str, ordering):
+        """`steps.X…` / `tasks.X…`: X must be a child of this template that runs earlier."""
         path, site = use.path, use.site
         tmpl = site.template
         if len(path) == 2 and path[1] == "name":
-            return  # the name of the invoking step
-        if len(path) < 2 or tmpl.kind != "steps":
+            return  # the name of the invoking step or task
+        if len(path) < 2 or tmpl.kind != body:
             if len(path) >= 2:
-                yield Problem(UNKNOWN_STEP, use, path[1], detail="not inside a steps template")
+                yield Problem(unknown, use, path[1], detail=f"not inside a {body} template")
             return
-        by_name = {s.name: s for s in tmpl.steps}
+        by_name = {s.name: s for s in tmpl.children}
         target = by_name.get(path[1])
         if target is None:
-            yield Problem(UNKNOWN_STEP, use, path[1], suggestion=did_you_mean(path[1], by_name))
+            yield Problem(unknown, use, path[1], suggestion=did_you_mean(path[1], by_name))
             return
         current = site.step
         if current is not None and site.role in ("step", "when", "hook"):
             own_hook = site.role == "hook" and target is current
-            if not own_hook and target.group >= current.group:
-                where = "the same group" if target.group == current.group else "a later group"
-                yield Problem(STEP_NOT_EARLIER, use, path[1], detail=where)
+            problem = None if own_hook else ordering(use, tmpl, current, target)
+            if problem is not None:
+                yield problem
                 return
         yield from self.node_suffix(use, target)
 
-    def tasks(self, use: Use):
-        path, site = use.path, use.site
-        tmpl = site.template
-        if len(path) == 2 and path[1] == "name":
-            return
-        if len(path) < 2 or tmpl.kind != "dag":
-            if len(path) >= 2:
-                yield Problem(UNKNOWN_TASK, use, path[1], detail="not inside a dag template")
-            return
-        by_name = {t.name: t for t in tmpl.tasks}
-        target = by_name.get(path[1])
-        if target is None:
-            yield Problem(UNKNOWN_TASK, use, path[1], suggestion=did_you_mean(path[1], by_name))
-            return
-        current = site.step
-        if current is not None and site.role in ("step", "when", "hook"):
-            own_hook = site.role == "hook" and target is current
-            if not own_hook and target.name not in self.ancestors(tmpl, current.name):
-                yield Problem(TASK_NOT_ANCESTOR, use, path[1], detail=current.name)
-                return
-        yield from self.node_suffix(use, target)
+    @staticmethod
+    def step_not_earlier(use: Use, tmpl: Template, current: Step, target: Step) -> Problem | None:
+        if target.group < current.group:
+            return None
+        where = "the same group" if target.group == current.group else "a later group"
+        return Problem(STEP_NOT_EARLIER, use, target.name, detail=where)
+
+    def task_not_ancestor(self, use: Use, tmpl: Template, current: Step, target: Step) -> Problem | None:
+        if target.name in self.ancestors(tmpl, current.name):
+            return None
+        return Problem(TASK_NOT_ANCESTOR, use, target.name, detail=current.name)
 
     def node_suffix(self, use: Use, target: Step):
         """`.outputs.parameters.p`, `.outputs.result`, `.ip`, `.exitCode` of a step or task."""
