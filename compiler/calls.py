@@ -17,7 +17,7 @@ from typing import Any
 
 from .context import Context
 from .diagnostics import Span
-from .model import IO, Parameter, Step, Template, Workflow, _io, as_map, as_str
+from .model import IO, Parameter, Step, Template, Workflow, io_of, as_map, as_str
 from .source import YMap, YStr, span_of
 from .values import every_template, has_tag
 
@@ -138,7 +138,7 @@ def _collect(wf: Workflow):
                 if isinstance(hook, YMap):
                     yield _hook_call(Role.STEP_HOOK, hook, None, tmpl, step)
             if step.on_exit is not None:
-                yield Call(Role.STEP_EXIT, step.raw, _io(None, step.span), True, step.on_exit,
+                yield Call(Role.STEP_EXIT, step.raw, io_of(None, step.span), True, step.on_exit,
                            None, None, tmpl, step)
 
 
@@ -146,7 +146,7 @@ def _hook_call(role: Role, hook: YMap, default_args: IO | None, caller: Template
                step: Step | None) -> Call:
     """A hook passes its own `arguments`; a workflow hook without them passes spec.arguments."""
     own = "arguments" in hook or default_args is None
-    args = _io(hook.get("arguments"), hook.span) if own else default_args
+    args = io_of(hook.get("arguments"), hook.span) if own else default_args
     ref = hook.get("templateRef")
     return Call(role, hook, args, own, as_str(hook.get("template")),
                 ref if isinstance(ref, YMap) else None, None, caller, step)

@@ -126,7 +126,8 @@ class IO:
         return next((a for a in self.artifacts if a.name == name), None)
 
 
-def _io(value: Any, default_span: Span) -> IO:
+def io_of(value: Any, default_span: Span) -> IO:
+    """Model an `inputs`/`outputs`/`arguments` mapping (absent or malformed reads as empty)."""
     m = as_map(value)
     span = m.span if m is not _EMPTY_MAP else default_span
     params = tuple(Parameter(str(p.get("name") or ""), span_of(p, span), p, i)
@@ -285,14 +286,14 @@ def _template(value: YMap, index: int) -> Template:
             if isinstance(t, YMap):
                 tasks.append(_step(t, -1, i))
     return Template(str(value.get("name") or ""), span, value, index, kinds,
-                    _io(value.get("inputs"), span), _io(value.get("outputs"), span),
+                    io_of(value.get("inputs"), span), io_of(value.get("outputs"), span),
                     tuple(groups), tuple(tasks))
 
 
 def _step(value: YMap, group: int, index: int) -> Step:
     inline = value.get("inline")
     return Step(str(value.get("name") or ""), value.span, value, group, index,
-                _io(value.get("arguments"), value.span),
+                io_of(value.get("arguments"), value.span),
                 _template(inline, -1) if isinstance(inline, YMap) else None)
 
 
@@ -380,7 +381,7 @@ def build(doc: Document) -> Workflow:
         spec = as_map(spec.get("workflowSpec"))
     templates = tuple(_template(t, i) for i, t in enumerate(as_seq(spec.get("templates")))
                       if isinstance(t, YMap))
-    wf = Workflow(doc, kind, spec, templates, _io(spec.get("arguments"), spec.span))
+    wf = Workflow(doc, kind, spec, templates, io_of(spec.get("arguments"), spec.span))
     for t in templates:
         wf.by_name.setdefault(t.name, t)
     return wf

@@ -298,13 +298,12 @@ def _refuse(src: SourceText) -> Message | None:
     """Find nesting that would crash or exhaust the reader, before the reader sees it."""
     text = src.text
     depth = deepest = 0
-    deepest_at = 0
     if "[" in text or "{" in text:
         for m in _FLOW_CHARS.finditer(text):
             if m.group() in "[{":
                 depth += 1
                 if depth > deepest:
-                    deepest, deepest_at = depth, m.start()
+                    deepest = depth
                     if deepest > MAX_FLOW_DEPTH:
                         return HostileYaml(src.span(m.start(), m.start() + 1),
                                            reason=f"brackets nest more than {MAX_FLOW_DEPTH} deep")

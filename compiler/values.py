@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from .diagnostics import Span
 from .model import Template, Workflow, as_map
+from .source import YMap
 
 _TAG = re.compile(r"\{\{.*?\}\}|<<.*?>>", re.S)
 _WHOLE_TAG = re.compile(r"\s*(\{\{[\s\S]*\}\}|<<[\s\S]*>>)\s*")
@@ -101,4 +102,15 @@ def io_lists(wf: Workflow) -> Iterator[tuple[str, str, list]]:
                                  f"{what} {step.name!r} hook {name!r} arguments")
 
 
-__all__ = ["io_lists", "every_template", "has_tag", "int_value", "is_tag", "mask_tags", "value_span"]
+OUTPUT_SOURCES = ("path", "jqFilter", "jsonPath", "parameter", "expression", "supplied", "event",
+                  "configMapKeyRef")
+"""Where an output parameter's `valueFrom` can read its value; `default` is a fallback."""
+
+
+def output_sources(vf: YMap) -> list[str]:
+    """The sources a `valueFrom` names (an empty string names none, as in Argo)."""
+    return [k for k in OUTPUT_SOURCES if vf.get(k) is not None and vf.get(k) != ""]
+
+
+__all__ = ["OUTPUT_SOURCES", "every_template", "has_tag", "int_value", "io_lists", "is_tag",
+           "mask_tags", "output_sources", "value_span"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..diagnostics import Message
+from ..diagnostics import Message, Span
 from ..model import Workflow
+from ..source import YStr
 from ..tags import index
 
 
@@ -30,5 +31,14 @@ def grammar_messages(wf: Workflow, code: str, cls: type[GrammarMessage]) -> Iter
     for parsed in index(wf):
         err = parsed.error
         if err is not None and err.code == code:
-            yield cls(parsed.text.locate(err.start, max(err.end, err.start + 1)),
+            yield cls(error_span(parsed.text, err.start, err.end),
                       message=err.message, fix=err.hint)
+
+
+def error_span(text: YStr, start: int, end: int) -> Span:
+    """The span of a grammar error's characters; an error at the end of the text (an
+    "unexpected end") points at its last character, which the reader can see."""
+    stripped = len(text.rstrip())
+    if start >= stripped and text.strip():
+        return text.locate(stripped - 1, stripped)
+    return text.locate(start, max(end, start + 1))

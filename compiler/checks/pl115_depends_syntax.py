@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from grammar import GrammarError
-
 from ..context import Context
-from ..diagnostics import Message, Span
+from ..diagnostics import Message
 from ..graphs import depends_errors
 from ..model import Workflow
-from ..source import YStr
-from .grammar_errors import GrammarMessage
+from .grammar_errors import GrammarMessage, error_span
 
 
 @dataclass(frozen=True)
@@ -37,12 +34,5 @@ class DependsSyntax(GrammarMessage):
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     for depends, e in depends_errors(wf):
         if e.code == DependsSyntax.code:
-            yield DependsSyntax(_span(depends, e), message=e.message, fix=e.hint)
+            yield DependsSyntax(error_span(depends, e.start, e.end), message=e.message, fix=e.hint)
 
-
-def _span(depends: YStr, e: GrammarError) -> Span:
-    """The error's characters; for "unexpected end", the last character of the text."""
-    if e.start >= len(depends.rstrip()) and depends.strip():
-        last = len(depends.rstrip()) - 1
-        return depends.locate(last, last + 1)
-    return depends.locate(e.start, max(e.end, e.start + 1))

@@ -9,7 +9,7 @@ from ..context import Context
 from ..diagnostics import Message
 from ..graphs import depends_errors
 from ..model import Workflow
-from .grammar_errors import GrammarMessage
+from .grammar_errors import GrammarMessage, error_span
 
 
 @dataclass(frozen=True)
@@ -34,4 +34,4 @@ class UnknownDependsResult(GrammarMessage):
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     for depends, e in depends_errors(wf):
         if e.code == UnknownDependsResult.code:
-            yield UnknownDependsResult(depends.locate(e.start, max(e.end, e.start + 1)), message=e.message, fix=e.hint)
+            yield UnknownDependsResult(error_span(depends, e.start, e.end), message=e.message, fix=e.hint)

@@ -10,17 +10,7 @@ from ..context import Context
 from ..diagnostics import Message
 from ..model import Parameter, Workflow
 from ..source import YMap
-from ..values import every_template
-
-SOURCES = ("path", "jqFilter", "jsonPath", "parameter", "expression", "supplied", "event",
-           "configMapKeyRef")
-"""Where an output parameter's `valueFrom` can read its value; `default` is a fallback."""
-
-
-def sources(vf: YMap) -> list[str]:
-    """The sources a `valueFrom` names (an empty string names none, as in Argo)."""
-    return [k for k in SOURCES if vf.get(k) is not None and vf.get(k) != ""]
-
+from ..values import every_template, output_sources
 
 @dataclass(frozen=True)
 class OutputParameterSource(Message):
@@ -75,7 +65,7 @@ def problem(param: Parameter) -> tuple[str, str] | None:
         return None
     if not isinstance(vf, YMap):
         return ("neither", "name") if vf is None else None
-    found = sources(vf)
+    found = output_sources(vf)
     if not found:
         return "no-source", "valueFrom"
     if len(found) > 1:

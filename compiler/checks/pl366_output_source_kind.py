@@ -9,8 +9,7 @@ from typing import Iterator
 from ..context import Context
 from ..diagnostics import Message
 from ..model import Workflow
-from ..values import every_template
-from .pl365_output_parameter_source import sources
+from ..values import every_template, output_sources
 
 NEEDS = {
     "container": ("path",),
@@ -63,6 +62,6 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             vf = param.value_from
             if vf is None or param.raw.get("value") is not None:
                 continue
-            found = sources(vf)
+            found = output_sources(vf)
             if len(found) == 1 and found[0] not in needs:
                 yield OutputSourceKind(vf.key_span(found[0]), param.name, found[0], tmpl.kind)
