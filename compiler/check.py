@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -46,6 +48,8 @@ class Report:
     files: list[FileResult] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # every WorkflowTemplate the checks resolved against (checked files and --templates)
+    library: Library = field(default_factory=Library)
 
     @property
     def errors(self) -> int:
@@ -65,10 +69,33 @@ def load_library(paths: Iterable[str], library: Library | None = None) -> Librar
     return library
 
 
+@contextlib.contextmanager
+def no_gc():
+    """Pause the cyclic garbage collector while loading and checking.
+
+    Loading allocates one object per YAML node and nothing it builds forms a cycle, yet
+    each allocation burst triggers collections that walk everything built so far: on a
+    1,000-task file that is a third of the time. Reference counting still frees memory.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check_paths(paths: Iterable[str], *, templates: Iterable[str] = (),
                 parameters: dict[str, Any] | None = None,
                 config: Config | None = None) -> Report:
     """Check files and directories; returns every finding, sorted, after configuration."""
+    with no_gc():
+        return _check_paths(paths, templates, parameters, config)
+
+
+def _check_paths(paths: Iterable[str], templates: Iterable[str],
+                 parameters: dict[str, Any] | None, config: Config | None) -> Report:
     from . import schema
     from .checks import CHECKS
 
@@ -84,7 +111,7 @@ def check_paths(paths: Iterable[str], *, templates: Iterable[str] = (),
             library.add(wf)
     load_library(templates, library)
     ctx = Context(library=library, parameters=parameters)
-    report = Report(files)
+    report = Report(files, library=library)
     for fr in files:
         for wf in fr.workflows:
             for check in CHECKS:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .check import UsageError, check_paths
-from .context import Context, Library
+from .check import UsageError, check_paths, no_gc
+from .context import Context
 from .diagnostics import Diagnostic, Severity
 from .model import Workflow
 from .plan import MAX_DEPTH, Plan
@@ -72,6 +72,14 @@ def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
                      templates: Iterable[str] = (), max_depth: int = MAX_DEPTH,
                      ) -> Compiled:
     """`compile_file`, also returning the chosen Workflow and its file's documents."""
+    with no_gc():
+        return _compile_workflow(path, parameters, parameter_file, entrypoint, name, workflow,
+                                 templates, max_depth)
+
+
+def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_file: str | None,
+                      entrypoint: str | None, name: str | None, workflow: str | None,
+                      templates: Iterable[str], max_depth: int) -> Compiled:
     from .planner import PlanError, build_plan
 
     parameters, extra = _parameters(parameters, parameter_file)
@@ -83,12 +91,7 @@ def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
         return Compiled(None, diags)
     workflows = [wf for fr in report.files for wf in fr.workflows]
     wf = select_workflow(workflows, workflow, path)
-    library = Library()
-    for other in workflows:
-        library.add(other)
-    from .check import load_library
-    load_library(templates, library)
-    ctx = Context(library=library, parameters=parameters)
+    ctx = Context(library=report.library, parameters=parameters)
     try:
         plan = build_plan(wf, ctx, parameters=parameters, entrypoint=entrypoint, name=name,
                           max_depth=max_depth)

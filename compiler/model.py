@@ -20,10 +20,7 @@ BODY_KINDS = LEAF_KINDS + ("steps", "dag", "suspend")
 # bodies whose node has `outputs.result` and `exitCode` (spec §4.3)
 RESULT_KINDS = ("container", "script", "containerSet", "data", "http", "plugin")
 
-_EMPTY_MAP = YMap()
-_EMPTY_MAP.span = Span("", 1, 1, 1, 1)
-_EMPTY_MAP.key_spans = {}
-_EMPTY_MAP.value_spans = {}
+_EMPTY_MAP = YMap.empty(Span("", 1, 1, 1, 1))
 
 
 def as_map(value: Any) -> YMap:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .diagnostics import Message, Severity, Span
 
@@ -156,34 +156,57 @@ class SourceText:
         return lines[line - 1] if len(lines) >= line else ""
 
 
+def _span(src: "SourceText", node: Any) -> Span:
+    """The span of a composed node (or of anything with `start_mark`/`end_mark`)."""
+    sm, em = node.start_mark, node.end_mark
+    return Span(src.name, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
+
+
+class _Mark(NamedTuple):
+    line: int       # 0-based, as libyaml's marks
+    column: int
+    index: int
+
+
+class Marks(NamedTuple):
+    """A stand-in for a composed node's marks where there is no node (made-up data)."""
+
+    start_mark: _Mark
+    end_mark: _Mark
+
+    @classmethod
+    def of(cls, span: Span) -> "Marks":
+        return cls(_Mark(span.line - 1, span.col - 1, 0), _Mark(span.end_line - 1, span.end_col - 1, 0))
+
+
 class YStr(str):
     """A string from the file that knows its span and where its raw text lies.
 
-    The location is one tuple in one slot: a loader makes one YStr per scalar, and one
-    attribute store costs a fifth of five.
+    It keeps its composed node and computes the span only when asked: a loader makes one
+    YStr per scalar, and almost none of them is ever reported.
     """
 
-    __slots__ = ("_loc",)
+    __slots__ = ("_node", "_src")
 
     @property
     def span(self) -> Span:
-        return self._loc[0]
+        return _span(self._src, self._node)
 
     @property
     def style(self) -> str | None:
-        return self._loc[1]
+        return getattr(self._node, "style", None)
 
     @property
     def start(self) -> int:
-        return self._loc[2]
+        return self._node.start_mark.index
 
     @property
     def end(self) -> int:
-        return self._loc[3]
+        return self._node.end_mark.index
 
     @property
-    def source(self) -> "SourceText | None":
-        return self._loc[4]
+    def source(self) -> "SourceText":
+        return self._src
 
     def locate(self, start: int, end: int) -> Span:
         """The span in the file of characters `start:end` of this string's value.
@@ -192,8 +215,8 @@ class YStr(str):
         or line folding sits inside them, so the raw text is searched for the fragment; if
         it cannot be found, the whole scalar's span is the honest answer.
         """
-        src = self.source
-        if src is None:
+        src = self._src
+        if not src.text:
             return self.span
         fragment = str(self[start:end]) or str(self[start:start + 1])
         raw = src.text[self.start:self.end]
@@ -211,32 +234,50 @@ class YStr(str):
         return src.span(self.start + pos, self.start + pos + (end - start))
 
 
-def ystr(value: str, span: Span, style: str | None = None, start: int = 0, end: int = 0,
-         source: SourceText | None = None) -> YStr:
+def ystr(value: str, node: Any, source: "SourceText") -> YStr:
+    """A located string: `node` is the composed node (or `Marks`) it came from."""
     s = YStr(value)
-    s._loc = (span, style, start, end, source)
+    s._node, s._src = node, source
     return s
 
 
 class YMap(dict):
-    """A mapping that keeps the span of itself, of each key and of each value."""
+    """A mapping that keeps its node and, per key, the key's and the value's nodes, so it
+    can give the span of itself, of each key and of each value (computed when asked)."""
 
-    __slots__ = ("span", "key_spans", "value_spans")
+    __slots__ = ("_node", "_src", "_nodes")
+
+    @classmethod
+    def empty(cls, span: Span) -> "YMap":
+        m = cls()
+        m._node, m._src, m._nodes = Marks.of(span), SourceText(span.file, ""), {}
+        return m
+
+    @property
+    def span(self) -> Span:
+        return _span(self._src, self._node)
 
     def key_span(self, key: str) -> Span:
-        return self.key_spans.get(key, self.span)
+        pair = self._nodes.get(key)
+        return _span(self._src, pair[0]) if pair else self.span
 
     def value_span(self, key: str) -> Span:
-        return self.value_spans.get(key, self.span)
+        pair = self._nodes.get(key)
+        return _span(self._src, pair[1]) if pair else self.span
 
 
 class YSeq(list):
-    """A sequence that keeps the span of itself and of each item."""
+    """A sequence that keeps its node and its items' nodes (spans computed when asked)."""
 
-    __slots__ = ("span", "item_spans")
+    __slots__ = ("_node", "_src")
+
+    @property
+    def span(self) -> Span:
+        return _span(self._src, self._node)
 
     def item_span(self, index: int) -> Span:
-        return self.item_spans[index] if 0 <= index < len(self.item_spans) else self.span
+        items = self._node.value
+        return _span(self._src, items[index]) if 0 <= index < len(items) else self.span
 
 
 def span_of(value: Any, default: Span) -> Span:
@@ -413,8 +454,7 @@ class _Builder:
         self._sizes: dict[int, int] = {}
 
     def span(self, node: Any) -> Span:
-        s, e = node.start_mark, node.end_mark
-        return Span(self.src.name, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+        return _span(self.src, node)
 
     def size(self, node: Any, depth: int) -> int:
         """Number of nodes after alias expansion (memoised per node, so it is linear)."""
@@ -439,40 +479,32 @@ class _Builder:
         kind = node.id
         if kind == "scalar":
             return self.scalar(node)
+        src = self.src
         if kind == "sequence":
-            items = [self.build(item, depth + 1) for item in node.value]
-            seq = YSeq(items)
-            seq.span = self.span(node)
-            # a built string, map or list already knows its span; ints and the like do not
-            seq.item_spans = [getattr(v, "span", None) or self.span(n)
-                              for v, n in zip(items, node.value)]
+            seq = YSeq([self.build(item, depth + 1) for item in node.value])
+            seq._node, seq._src = node, src
             return seq
         if node.flow_style and self._is_unquoted_tag(node):
             self.messages.append(UnquotedTemplate(self.span(node)))
-            return ystr(self.src.text[node.start_mark.index:node.end_mark.index],
-                        self.span(node), None, node.start_mark.index, node.end_mark.index, self.src)
+            return ystr(src.text[node.start_mark.index:node.end_mark.index], node, src)
         mapping = YMap()
-        mapping.span = self.span(node)
-        mapping.key_spans = {}
-        mapping.value_spans = {}
-        first_line: dict[str, int] = {}
+        mapping._node, mapping._src = node, src
+        nodes = mapping._nodes = {}
+        first_lines: dict[str, int] = {}
         for knode, vnode in node.value:
             if knode.id == "scalar":
                 key = self.scalar(knode)
-                key = key if isinstance(key, YStr) else ystr(str(knode.value), self.span(knode))
+                key = key if isinstance(key, YStr) else ystr(str(knode.value), knode, src)
             else:
-                key = ystr(self.src.text[knode.start_mark.index:knode.end_mark.index],
-                           self.span(knode), None, knode.start_mark.index, knode.end_mark.index, self.src)
-            kspan = key.span
+                key = ystr(src.text[knode.start_mark.index:knode.end_mark.index], knode, src)
             if knode.tag == "tag:yaml.org,2002:merge" and vnode.id in ("mapping", "sequence"):
                 self._merge(mapping, vnode, depth)
                 continue
-            if key in first_line:
-                self.messages.append(DuplicateKey(kspan, key=str(key), first_line=first_line[key]))
-            first_line.setdefault(key, kspan.line)
-            value = mapping[key] = self.build(vnode, depth + 1)
-            mapping.key_spans[key] = kspan
-            mapping.value_spans[key] = getattr(value, "span", None) or self.span(vnode)
+            if key in nodes:  # the last value wins, as in lax readers; the message says so
+                first = first_lines.setdefault(key, nodes[key][0].start_mark.line + 1)
+                self.messages.append(DuplicateKey(key.span, key=str(key), first_line=first))
+            nodes[key] = (knode, vnode)
+            mapping[key] = self.build(vnode, depth + 1)
         return mapping
 
     def _merge(self, mapping: YMap, vnode: Any, depth: int) -> None:
@@ -484,8 +516,7 @@ class _Builder:
                 for k, v in merged.items():
                     if k not in mapping:
                         mapping[k] = v
-                        mapping.key_spans[k] = merged.key_span(k)
-                        mapping.value_spans[k] = merged.value_span(k)
+                        mapping._nodes[k] = merged._nodes[k]
 
     @staticmethod
     def _is_unquoted_tag(node: Any) -> bool:
@@ -494,24 +525,24 @@ class _Builder:
                 and node.value[0][1].id == "scalar" and node.value[0][1].tag == _NULL)
 
     def scalar(self, node: Any) -> Any:
+        if node.style:  # quoted and block scalars are always strings
+            return ystr(node.value, node, self.src)
         tag, value = node.tag, node.value
-        if tag == _INT and not node.style:
+        if tag == _INT:
             return _to_int(value)
-        if tag == _FLOAT and not node.style:
+        if tag == _FLOAT:
             try:
-                return float(value.replace("_", "")) if "." in value or "e" in value.lower() else float(value)
+                return float(value.replace("_", ""))
             except ValueError:
                 low = value.lower()
                 if low.endswith((".inf", "inf")):
                     return float("-inf") if low.startswith("-") else float("inf")
                 return float("nan")
-        if tag == _BOOL and not node.style:
+        if tag == _BOOL:
             return value.lower() in ("true", "yes", "on")
-        if tag == _NULL and not node.style:
+        if tag == _NULL:
             return None
-        s, e = node.start_mark, node.end_mark
-        return ystr(value, Span(self.src.name, s.line + 1, s.column + 1, e.line + 1, e.column + 1),
-                    node.style, s.index, e.index, self.src)
+        return ystr(value, node, self.src)
 
 
 def _to_int(text: str) -> int | str:
