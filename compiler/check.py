@@ -88,14 +88,20 @@ def no_gc():
 
 def check_paths(paths: Iterable[str], *, templates: Iterable[str] = (),
                 parameters: dict[str, Any] | None = None,
+                parameter_sources: dict[str, str] | None = None,
                 config: Config | None = None) -> Report:
-    """Check files and directories; returns every finding, sorted, after configuration."""
+    """Check files and directories; returns every finding, sorted, after configuration.
+
+    `parameters` are `-p`/`--parameter-file` values (None: none given); `parameter_sources`
+    says where each came from, for the messages.
+    """
     with no_gc():
-        return _check_paths(paths, templates, parameters, config)
+        return _check_paths(paths, templates, parameters, parameter_sources or {}, config)
 
 
 def _check_paths(paths: Iterable[str], templates: Iterable[str],
-                 parameters: dict[str, Any] | None, config: Config | None) -> Report:
+                 parameters: dict[str, Any] | None, parameter_sources: dict[str, str],
+                 config: Config | None) -> Report:
     from . import schema
     from .checks import CHECKS
 
@@ -110,7 +116,7 @@ def _check_paths(paths: Iterable[str], templates: Iterable[str],
             fr.workflows.append(wf)
             library.add(wf)
     load_library(templates, library)
-    ctx = Context(library=library, parameters=parameters)
+    ctx = Context(library=library, parameters=parameters, parameter_sources=parameter_sources)
     report = Report(files, library=library)
     for fr in files:
         for wf in fr.workflows:

@@ -30,21 +30,6 @@ def select_workflow(workflows: list[Workflow], wanted: str | None, path: str) ->
     return candidates[0]
 
 
-def _parameters(parameters: dict[str, Any] | None, parameter_file: str | None
-                ) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    from .params import ParameterUsageError, load_parameter_file
-
-    if not parameter_file:
-        return parameters, []
-    try:
-        from_file, messages = load_parameter_file(parameter_file)
-    except ParameterUsageError as exc:
-        raise UsageError(str(exc)) from None
-    if from_file is not None:
-        parameters = {**from_file, **(parameters or {})}
-    return parameters, [Diagnostic.of(m) for m in messages]
-
-
 def compile_file(path: str, parameters: dict[str, Any] | None = None,
                  parameter_file: str | None = None, entrypoint: str | None = None,
                  name: str | None = None, workflow: str | None = None,
@@ -82,11 +67,18 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
                       templates: Iterable[str], max_depth: int) -> Compiled:
     from .planner import PlanError, build_plan
 
-    parameters, extra = _parameters(parameters, parameter_file)
+    from .params import ParameterUsageError, gather_parameters
+
+    try:
+        parameters, sources, messages = gather_parameters(parameters, parameter_file)
+    except ParameterUsageError as exc:
+        raise UsageError(str(exc)) from None
     # compiling is submitting: arguments left without a value are errors, as with `-p`
     parameters = dict(parameters or {})
-    report = check_paths([path], templates=templates, parameters=parameters)
-    diags = sorted(report.diagnostics + extra, key=Diagnostic.sort_key)
+    report = check_paths([path], templates=templates, parameters=parameters,
+                         parameter_sources=sources)
+    diags = sorted(report.diagnostics + [Diagnostic.of(m) for m in messages],
+                   key=Diagnostic.sort_key)
     if any(d.severity is Severity.ERROR for d in diags):
         return Compiled(None, diags)
     workflows = [wf for fr in report.files for wf in fr.workflows]

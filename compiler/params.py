@@ -46,6 +46,21 @@ def as_parameter_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
+def gather_parameters(cli: dict[str, str] | None, parameter_file: str | None
+                      ) -> tuple[dict[str, str] | None, dict[str, str], list[Message]]:
+    """`-p` values over `--parameter-file` values, where each came from, and the file's
+    findings. None when neither was given (checks then treat arguments as lint does)."""
+    sources = {name: "-p" for name in cli or {}}
+    if not parameter_file:
+        return cli, sources, []
+    from_file, messages = load_parameter_file(parameter_file)
+    if from_file is None:
+        return cli, sources, messages
+    for name in from_file:
+        sources.setdefault(name, f"--parameter-file {parameter_file}")
+    return {**from_file, **(cli or {})}, sources, messages
+
+
 def load_parameter_file(path: str) -> tuple[dict[str, str] | None, list[Message]]:
     """Read a YAML/JSON parameter file; a file that is not a map is a positioned finding."""
     from ruamel.yaml import YAML

@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="print plait's JSON Schema for yaml-language-server and editors")
     p.set_defaults(func=cmd_schema)
     _add_compile(sub)
+    _add_dot(sub)
     return parser
 
 
@@ -91,18 +92,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from compiler.check import check_paths
     from compiler.config import find_config
     from compiler.diagnostics import Diagnostic, Severity
-    from compiler.params import load_parameter_file, parse_cli_parameters
+    from compiler.params import gather_parameters, parse_cli_parameters
 
     try:
         config = find_config()
-        parameters = parse_cli_parameters(args.parameters) if args.parameters else None
-        extra = []
-        if args.parameter_file:
-            from_file, extra = load_parameter_file(args.parameter_file)
-            if from_file is not None:
-                parameters = {**from_file, **(parameters or {})}
+        cli = parse_cli_parameters(args.parameters) if args.parameters else None
+        parameters, sources, extra = gather_parameters(cli, args.parameter_file)
         report = check_paths(args.paths, templates=args.templates, parameters=parameters,
-                             config=config)
+                             parameter_sources=sources, config=config)
     except _usage_errors() as exc:
         raise UsageError(str(exc)) from None
     diags = sorted(report.diagnostics + [Diagnostic.of(m) for m in extra], key=Diagnostic.sort_key)
@@ -230,6 +227,118 @@ def cmd_compile(args: argparse.Namespace) -> int:
     else:
         text = done.plan.to_json()
     if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+GRAPHVIZ_HINT = ("Graphviz 'dot' is not installed (needed for --render); install it with "
+                 "`apt-get install graphviz` (Debian/Ubuntu) or `brew install graphviz` (macOS), "
+                 "or leave out --render to write DOT text")
+
+
+def _add_dot(sub: argparse._SubParsersAction) -> None:
+    help_text = "draw a workflow's execution plan as a Graphviz DOT graph"
+    p = sub.add_parser("dot", help=help_text, description=help_text)
+    p.add_argument("path", metavar="FILE|PLAN", help="a workflow file, or a plan JSON from `plait compile`")
+    p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
+                   metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
+    p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
+    p.add_argument("--entrypoint", metavar="TEMPLATE", help="draw from this template instead of spec.entrypoint")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
+    p.add_argument("--templates", action="append", default=[], metavar="PATH",
+                   help="more WorkflowTemplates to resolve templateRef against")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    p.add_argument("--render", choices=("svg", "png"),
+                   help="run Graphviz `dot` and write an image to OUT (needs -o)")
+    p.set_defaults(func=cmd_dot)
+
+
+def _print_diagnostics(diagnostics) -> None:
+    """Diagnostics of one compiled file, as text on stderr."""
+    from compiler import report as fmt
+    from compiler.diagnostics import Severity
+
+    sources = {}
+    for path in {d.file for d in diagnostics}:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                sources[path] = fh.read()
+        except (OSError, UnicodeDecodeError):
+            pass
+    print(fmt.format_text(diagnostics, sources), file=sys.stderr)
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    print(f"{errors} error(s), {warnings} warning(s) in 1 file(s)", file=sys.stderr)
+
+
+def _load_plan(args: argparse.Namespace):
+    """The plan to draw: read from a plan JSON, or compiled from a workflow (None after errors)."""
+    from compiler.compile import compile_workflow
+    from compiler.diagnostics import Severity
+    from compiler.params import parse_cli_parameters
+    from compiler.plan import Plan, is_plan_text
+
+    if not os.path.isfile(args.path):
+        raise UsageError(f"{args.path}: no such file")
+    try:
+        with open(args.path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{args.path}: cannot read: {exc}") from None
+    if is_plan_text(text):
+        given = [opt for opt, v in (("-p", args.parameters), ("--parameter-file", args.parameter_file),
+                                    ("--entrypoint", args.entrypoint), ("--name", args.name),
+                                    ("--workflow", args.workflow), ("--templates", args.templates)) if v]
+        if given:
+            raise UsageError(f"{', '.join(given)} apply to a workflow file, not to a plan "
+                             "(compile the plan with them)")
+        try:
+            return Plan.from_json(text)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"{args.path}: not a readable plan: {exc}") from None
+    try:
+        parameters = parse_cli_parameters(args.parameters) if args.parameters else None
+        done = compile_workflow(args.path, parameters=parameters, parameter_file=args.parameter_file,
+                                entrypoint=args.entrypoint, name=args.name, workflow=args.workflow,
+                                templates=args.templates)
+    except _usage_errors() as exc:
+        raise UsageError(str(exc)) from None
+    if done.diagnostics:
+        _print_diagnostics(done.diagnostics)
+    if done.plan is None or any(d.severity is Severity.ERROR for d in done.diagnostics):
+        return None
+    return done.plan
+
+
+def cmd_dot(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+
+    from compiler.dot import plan_to_dot
+
+    dot_exe = None
+    if args.render:
+        if not args.output:
+            raise UsageError("--render needs -o OUT (the image file to write)")
+        dot_exe = shutil.which("dot")
+        if dot_exe is None:
+            raise UsageError(GRAPHVIZ_HINT)
+    plan = _load_plan(args)
+    if plan is None:
+        return EXIT_FINDINGS
+    text = plan_to_dot(plan)
+    if dot_exe is not None:
+        proc = subprocess.run([dot_exe, f"-T{args.render}", "-o", args.output],
+                              input=text.encode("utf-8"), capture_output=True)
+        if proc.returncode != 0:
+            print(f"plait: error: Graphviz dot failed (exit {proc.returncode}):\n"
+                  + proc.stderr.decode("utf-8", "replace"), file=sys.stderr)
+            return EXIT_INTERNAL
+    elif args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:

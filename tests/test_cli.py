@@ -157,3 +157,12 @@ def test_console_script_runs_as_a_process():
     proc = subprocess.run([sys.executable, "-m", "plait", "check", BAD], capture_output=True, text=True)
     assert proc.returncode == 1 and "[PL302]" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_unknown_parameter_says_where_it_came_from(capsys, tmp_path):
+    code, out, _ = run(capsys, "check", "--no-snippet", "-p", "environmnt=prod", BAD)
+    assert code == 1 and "parameter 'environmnt' (-p) is not declared" in out
+    pf = tmp_path / "params.yaml"
+    pf.write_text("regoin: eu\n")
+    code, out, _ = run(capsys, "check", "--no-snippet", "--parameter-file", str(pf), BAD)
+    assert code == 1 and f"parameter 'regoin' (--parameter-file {pf}) is not declared" in out
