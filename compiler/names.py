@@ -33,6 +33,30 @@ DISPLAY_NAME_ANNOTATION = "workflows.argoproj.io/display-name"
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 METRIC_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 # containers Argo adds to every pod, so user containers may not take their names
+# Kubernetes label keys (`[prefix/]name`) and values (spec §19 rule 16: podGC.labelSelector)
+LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+LABEL_PREFIX = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+MAX_LABEL = 63
+MAX_LABEL_PREFIX = 253
+
+
+def label_key_problem(key: str) -> str | None:
+    """Why `key` is not a valid Kubernetes label key, or None."""
+    prefix, _, name = key.rpartition("/")
+    if "/" in key and (not prefix or len(prefix) > MAX_LABEL_PREFIX or not LABEL_PREFIX.fullmatch(prefix)):
+        return f"prefix {prefix!r} is not a DNS subdomain"
+    if not name or len(name) > MAX_LABEL or not LABEL_NAME.fullmatch(name):
+        return f"name {name!r} must be 1-63 letters, digits, '-', '_' or '.', alphanumeric at both ends"
+    return None
+
+
+def label_value_problem(value: str) -> str | None:
+    """Why `value` is not a valid Kubernetes label value (empty is valid), or None."""
+    if value and (len(value) > MAX_LABEL or not LABEL_NAME.fullmatch(value)):
+        return "at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends"
+    return None
+
+
 RESERVED_CONTAINERS = frozenset({"wait", "init", "supervisor"})
 RESERVED_CONTAINER_PREFIX = "artifact-plugin-"
 

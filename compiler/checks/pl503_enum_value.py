@@ -14,8 +14,9 @@ from ..values import has_tag, io_lists, value_span
 
 @dataclass(frozen=True)
 class EnumValue(Message):
-    """What: a `spec.arguments.parameters` entry with `enum: []`, or whose literal `value` is
-    not one of its `enum` values. (Step and task arguments are PL361's.)
+    """What: an argument parameter (of `spec.arguments`, a step, a task or a hook) with
+    `enum: []`, or a `spec.arguments` parameter whose literal `value` is not one of its
+    `enum` values. (Values outside the enum in step and task arguments are PL361's.)
 
     Why: Argo rejects the workflow ("... value should be present in ... enum list",
     "enum should contain at least one value"). Fix: list the allowed values and pick one.
@@ -56,7 +57,8 @@ def as_text(value: Any) -> str:
 
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     for where, what, items in io_lists(wf):
-        if what != "parameter" or where != "spec.arguments":
+        # rule 11 holds for every argument list (rule 42: steps' and tasks' too)
+        if what != "parameter" or not where.endswith("arguments"):
             continue
         for item in items:
             if not isinstance(item, YMap) or not isinstance(item.get("enum"), list):
@@ -66,6 +68,8 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             if not enum:
                 yield EnumValue(item.value_span("enum"), name, None)
                 continue
+            if where != "spec.arguments":
+                continue  # a step's value outside the enum is PL361's
             if "value" not in item or item["value"] is None or has_tag(item["value"]):
                 continue
             allowed = tuple(as_text(e) for e in enum)

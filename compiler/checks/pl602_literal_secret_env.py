@@ -77,17 +77,27 @@ def _containers(body: YMap, raw: YMap) -> Iterator[YMap]:
                 yield c
 
 
-def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
+def _all_containers(wf: Workflow) -> Iterator[YMap]:
+    """Every container of every template, and those `templateDefaults` gives them all."""
+    defaults = wf.template_defaults
+    for key in ("container", "script"):
+        if isinstance(defaults.get(key), YMap):
+            yield defaults[key]
+    yield from _containers(defaults, defaults)
     for tmpl in every_template(wf):
         body = tmpl.body if tmpl.kind in ("container", "script", "containerSet") else tmpl.raw
-        for container in _containers(as_map(body), tmpl.raw):
-            for var in as_seq(container.get("env")):
-                if not isinstance(var, YMap):
-                    continue
-                name, value = as_str(var.get("name")), var.get("value")
-                if name is None or not looks_secret(name):
-                    continue
-                literal = (isinstance(value, str) and value.strip() and not has_tag(value)) or (
-                    isinstance(value, (int, float)) and not isinstance(value, bool))
-                if literal:
-                    yield LiteralSecretEnv(var.value_span("value"), str(name))
+        yield from _containers(as_map(body), tmpl.raw)
+
+
+def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
+    for container in _all_containers(wf):
+        for var in as_seq(container.get("env")):
+            if not isinstance(var, YMap):
+                continue
+            name, value = as_str(var.get("name")), var.get("value")
+            if name is None or not looks_secret(name):
+                continue
+            literal = (isinstance(value, str) and value.strip() and not has_tag(value)) or (
+                isinstance(value, (int, float)) and not isinstance(value, bool))
+            if literal:
+                yield LiteralSecretEnv(var.value_span("value"), str(name))

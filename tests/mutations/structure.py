@@ -248,4 +248,8 @@ MUTATIONS = [
              find='  templates:\n',
              replace="  templates:\n" + EXTRA_TEMPLATES,
              line=213, col=11),
+    Mutation(rule="§19.16 podGC.labelSelector parses", code="PL532",
+             example="pod-gc-strategy-with-label-selector.yaml",
+             find='should-be-deleted: "true"', replace='should-be-deleted: "yes please"',
+             line=27, col=28),
 ]
