@@ -211,15 +211,22 @@ class YStr(str):
     def locate(self, start: int, end: int) -> Span:
         """The span in the file of characters `start:end` of this string's value.
 
-        Plain and quoted scalars and block scalars all keep tags verbatim unless an escape
-        or line folding sits inside them, so the raw text is searched for the fragment; if
-        it cannot be found, the whole scalar's span is the honest answer.
+        A one-line quoted scalar is decoded again character by character (escapes such as
+        `\\"` or `''` make the value shorter than its text), so offsets map exactly. Plain
+        and block scalars keep tags verbatim unless line folding sits inside them, so the
+        raw text is searched for the fragment; if it cannot be found, the whole scalar's
+        span is the honest answer.
         """
         src = self._src
         if not src.text:
             return self.span
-        fragment = str(self[start:end]) or str(self[start:start + 1])
         raw = src.text[self.start:self.end]
+        offsets = _quoted_offsets(raw, self.style) if self.style in ("'", '"') else None
+        if offsets is not None and len(offsets) == len(self) + 1:
+            first = offsets[min(start, len(self))]
+            last = offsets[min(max(end, start), len(self))]
+            return src.span(self.start + first, self.start + last)
+        fragment = str(self[start:end]) or str(self[start:start + 1])
         nth = str(self[:start]).count(fragment) if fragment else 0
         pos = -1
         for _ in range(nth + 1):
@@ -232,6 +239,28 @@ class YStr(str):
         if pos < 0:
             return self.span
         return src.span(self.start + pos, self.start + pos + (end - start))
+
+
+_ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
+
+
+def _quoted_offsets(raw: str, style: str) -> list[int] | None:
+    """For each character of a one-line quoted scalar's value, its offset in `raw` (the
+    scalar's text, quotes included), plus one past the end; None for multi-line ones."""
+    if "\n" in raw or len(raw) < 2:
+        return None
+    offsets = []
+    i, stop = 1, len(raw) - 1
+    while i < stop:
+        offsets.append(i)
+        if style == "'" and raw.startswith("''", i):
+            i += 2
+        elif style == '"' and raw[i] == "\\":
+            i += _ESCAPE_LENGTH.get(raw[i + 1:i + 2], 2)
+        else:
+            i += 1
+    offsets.append(stop)
+    return offsets
 
 
 def ystr(value: str, node: Any, source: "SourceText") -> YStr:

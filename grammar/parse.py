@@ -327,7 +327,12 @@ def _unquote(tok: Any, base: int) -> str:
         e = m.group(1)
         if e in _ESCAPES:
             return _ESCAPES[e]
-        code = int(e, 8) if e.isdigit() else int(e[1:], 16) if e[0] in "xuU" else -1
+        if len(e) == 3 and e.isdigit():      # the pattern admits only \ooo octal here
+            code = int(e, 8)
+        elif e[0] in "xuU" and len(e) > 1:
+            code = int(e[1:], 16)
+        else:                                # `\9`, `\q`: not an escape Go knows
+            code = -1
         if 0 <= code <= 0x10FFFF:
             return chr(code)
         at = base + tok.start_pos + 1 + m.start()

@@ -153,3 +153,10 @@ def test_speed_of_typical_strings() -> None:
     for s in strings:
         parse_template(s)
     assert time.perf_counter() - t < 1.0
+
+
+@pytest.mark.parametrize("text", [r"'\9'", r"'\8'", r"'\q'", r"'\x4'"])
+def test_escapes_go_does_not_know_are_errors(text):
+    with pytest.raises(GrammarError) as info:
+        parse_expression(text)
+    assert info.value.code == "PL112"

@@ -49,4 +49,12 @@ MUTATIONS = [
     Mutation("§19.13 executorPlugins must parse", None,
              reason="executor plugins are configured in the controller's ConfigMap on a cluster; "
                     "a workflow file cannot show them"),
+    Mutation("item5: unknown input inside an expression tag", "PL301", "conditionals.yaml",
+             'inputs.parameters[\\"should-print\\"]', 'inputs.parameters[\\"should-prnt\\"]', 32, 20),
+    Mutation("item5: unknown input inside a when condition", "PL301", "conditionals.yaml",
+             '"{{inputs.parameters.should-print}} == true"',
+             '"{{inputs.parameters.should-prnt}} == true"', 29, 18),
+    Mutation("item5: unknown task inside an output expression", "PL304", "dag-conditional-parameters.yaml",
+             "tasks['flip-coin'].outputs.result == 'heads' ? tasks.heads",
+             "tasks['flip-coins'].outputs.result == 'heads' ? tasks.heads", 34, 28),
 ]
