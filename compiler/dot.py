@@ -31,7 +31,7 @@ from .plan import Plan
 
 MAX_NODES = 2000        # nested calls are not expanded past this many nodes
 MAX_LABEL = 90          # longer conditions are cut in the label (the tooltip keeps them whole)
-WRAP = 36               # label line width
+WRAP = 40               # label line width
 
 _POD = {"style": "filled", "fillcolor": "#dbeafe"}
 _OTHER = {"shape": "note", "style": "filled", "fillcolor": "#fef3c7"}
@@ -316,6 +316,8 @@ class _Drawer:
                       color=HOOK_COLOR, fontcolor=HOOK_COLOR)
             self.features.add("hook")
         for hname in sorted(plan.hooks):
+            if hname == "exit" and plan.on_exit:     # already drawn as the exit handler
+                continue
             self.hook(f"{root}.hooks.{hname}", None, f"hooks.{hname}", plan.hooks[hname], entry.entry)
         self.legend()
 
