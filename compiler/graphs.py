@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Iterator, Mapping, NamedTuple, TypeVar
 
-from grammar import RESULTS, GrammarError, parse_depends
+from grammar import GrammarError, parse_depends
 from grammar import ast as A
 
 from .calls import Call, How, Role, calls, resolve
@@ -26,10 +26,6 @@ N = TypeVar("N", bound=Hashable)
 
 # names in a `depends` that does not parse: a task name, then an optional `.Result`
 _DEP_NAME = re.compile(r"([A-Za-z0-9_][\w-]*)(?:\.(\w*))?")
-# the common `depends` shape, `a && b.Succeeded || c`, read without the parser (which
-# costs ~50 µs a text; a 10,000-task DAG must check in well under a second)
-_SIMPLE_REF = r"[A-Za-z0-9_][\w-]*(?:\.(?:" + "|".join(RESULTS) + r"))?"
-_SIMPLE_DEPENDS = re.compile(rf"\s*{_SIMPLE_REF}(?:\s*(?:&&|\|\|)\s*{_SIMPLE_REF})*\s*\Z")
 
 
 class Dep(NamedTuple):
@@ -151,8 +147,6 @@ def find_cycles(edges: Mapping[N, Iterable[N]]) -> Iterator[list[N]]:
 
 def depends_refs(text: YStr) -> tuple[Dep, ...]:
     """The task references of a `depends` text; a rough scan if it does not parse."""
-    if _SIMPLE_DEPENDS.match(text):
-        return _scan(text)
     try:
         tree = parse_depends(str(text))
     except GrammarError:
@@ -271,7 +265,7 @@ def depends_errors(wf: Workflow) -> list[tuple[YStr, GrammarError]]:
         found = wf.cache["graphs.depends_errors"] = []
         for tmpl in dag_templates(wf):
             for task in tmpl.tasks:
-                if task.depends is not None and not _SIMPLE_DEPENDS.match(task.depends):
+                if task.depends is not None:
                     try:
                         parse_depends(str(task.depends))
                     except GrammarError as e:

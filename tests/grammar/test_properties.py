@@ -97,3 +97,24 @@ def test_evaluation_gives_a_value_or_an_evaluation_error(e: A.Node) -> None:
         evaluate_expression(e, {"a": "1", "b": [1, 2], "item": {"k": "v"}})
     except EvaluationError:
         pass
+
+
+DEP_NAMES = st.sampled_from(["a", "B", "c-d", "task_1", "x9", "xé"])
+DEP_REFS = st.tuples(DEP_NAMES, st.sampled_from([None, *A.RESULTS])).map(
+    lambda t: t[0] + (f".{t[1]}" if t[1] else ""))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(DEP_REFS, min_size=1, max_size=6),
+       st.lists(st.sampled_from([" && ", "&&", " || ", "||"]), min_size=5, max_size=5),
+       st.sampled_from(["", " ", "  "]))
+def test_simple_depends_fast_path_matches_the_grammar(refs, ops, pad):
+    from grammar.parse import _parse, _simple_depends
+
+    text = pad + refs[0] + "".join(o + r for o, r in zip(ops, refs[1:])) + pad
+    fast, slow = _simple_depends(text), _parse("depends", text, 0, "PL115", "depends")
+
+    def shape(n):
+        kids = [getattr(n, f) for f in ("left", "right", "operand") if hasattr(n, f)]
+        return (type(n).__name__, n.start, n.end, [shape(k) for k in kids])
+    assert fast == slow and shape(fast) == shape(slow)
