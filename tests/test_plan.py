@@ -211,26 +211,19 @@ def test_workflow_template_ref(tmp_path):
     assert plan.arguments["parameters"] == [{"name": "who", "value": "me"}]
 
 
-def test_large_dag_is_linear():
-    import time
-
+def test_large_dag_compiles(tmp_path):
+    """A 3,000-task chain plans every task (its speed is bench/compile_scale.py's to show)."""
     n = 3000
     tasks = "\n".join(f"      - name: t{i}\n        template: w\n"
                       + (f"        dependencies: [t{i - 1}]\n" if i else "") for i in range(n))
     text = ("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: big\nspec:\n"
             "  entrypoint: main\n  templates:\n  - name: w\n    container:\n      image: busybox\n"
             "  - name: main\n    dag:\n      tasks:\n" + textwrap.indent(tasks, "  "))
-    path = ROOT / "tests" / "golden" / ".big.yaml"
-    try:
-        path.write_text(text)
-        start = time.perf_counter()
-        done = compile_workflow(str(path))
-        took = time.perf_counter() - start
-    finally:
-        path.unlink()
+    path = tmp_path / "big.yaml"
+    path.write_text(text)
+    done = compile_workflow(str(path))
     assert done.plan is not None
     assert len(done.plan.templates["main"]["tasks"]) == n
-    assert took < 30, took
 
 
 # --- the command line ---------------------------------------------------------------------
