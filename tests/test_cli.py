@@ -166,3 +166,16 @@ def test_unknown_parameter_says_where_it_came_from(capsys, tmp_path):
     pf.write_text("regoin: eu\n")
     code, out, _ = run(capsys, "check", "--no-snippet", "--parameter-file", str(pf), BAD)
     assert code == 1 and f"parameter 'regoin' (--parameter-file {pf}) is not declared" in out
+
+
+def test_pre_commit_hook_definition():
+    import re
+
+    from ruamel.yaml import YAML
+
+    hooks = YAML(typ="safe").load(Path(".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "plait-check")
+    assert hook["entry"] == "plait check" and hook["language"] == "python"
+    files = re.compile(hook["files"])
+    assert all(files.search(f) for f in ("wf.yaml", "a/b.yml", "x.json"))
+    assert not files.search("README.md")
