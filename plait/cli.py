@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema)
     _add_compile(sub)
     _add_dot(sub)
+    _add_run(sub)
+    _add_logs(sub)
     return parser
 
 
@@ -343,4 +345,193 @@ def cmd_dot(args: argparse.Namespace) -> int:
             fh.write(text)
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    help_text = "run a workflow (or a compiled plan) on this machine, pods as sandboxed processes"
+    p = sub.add_parser("run", help=help_text, description=help_text)
+    p.add_argument("path", metavar="FILE|PLAN", help="a workflow file, or a plan JSON from `plait compile`")
+    p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
+                   metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
+    p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
+    p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
+    p.add_argument("--templates", action="append", default=[], metavar="PATH",
+                   help="more WorkflowTemplates to resolve templateRef against")
+    p.add_argument("--secrets", action="append", default=[], metavar="FILE",
+                   help="Kubernetes Secret manifests for secretKeyRef and secret volumes (repeatable)")
+    p.add_argument("--configmaps", action="append", default=[], metavar="FILE",
+                   help="Kubernetes ConfigMap manifests for configMapKeyRef and configMap volumes (repeatable)")
+    p.add_argument("--images", metavar="FILE",
+                   help="image -> {entrypoint, cmd} table for containers without a command")
+    p.add_argument("--parallelism", type=int, metavar="N",
+                   help="most pods running at once (default: 4 x CPU cores)")
+    p.add_argument("-o", "--output", choices=("tree", "json"), default="tree",
+                   help="tree: the final `argo get` view (default); json: the Workflow object, alone on stdout")
+    p.set_defaults(func=cmd_run)
+
+
+class _StopSignal:
+    """Set by Ctrl-C; the engine polls `is_set()` or awaits `wait()` (like asyncio.Event, in
+    whatever loop it runs), so a signal handler can set it safely."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list = []
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        for loop, fut in list(self._waiters):
+            loop.call_soon_threadsafe(lambda f=fut: f.done() or f.set_result(True))
+
+    async def wait(self) -> bool:
+        import asyncio
+
+        if self._set:
+            return True
+        loop = asyncio.get_running_loop()
+        entry = (loop, loop.create_future())
+        self._waiters.append(entry)
+        try:
+            await entry[1]
+        finally:
+            self._waiters.remove(entry)
+        return True
+
+
+def _open_store():
+    """The run store under the plait home (created on first use)."""
+    from runtime.home import ensure_home
+    from runtime.store import Store
+
+    return Store.at(ensure_home())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import json
+    import signal
+
+    if args.parallelism is not None and args.parallelism < 1:
+        raise UsageError("--parallelism must be at least 1")
+    for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
+        if not os.path.isfile(path):
+            raise UsageError(f"{path}: no such file")
+    plan = _load_plan(args)
+    if plan is None:
+        return EXIT_FINDINGS
+
+    import runtime
+    from runtime.images import ImageTable, ImageTableError
+    from runtime.secrets import SecretsError, SecretStore
+    from runtime.status import workflow_json
+
+    from .views import LiveView, ProgressLines, WorkflowInfo, render_get
+
+    store = _open_store()
+    home = store.home
+    if store.workflow(plan.name) is not None:
+        raise UsageError(f"workflow {plan.name!r} already exists: choose another --name")
+    try:
+        secrets = SecretStore.load(args.secrets, args.configmaps)
+        images = ImageTable.load(args.images)
+    except (SecretsError, ImageTableError) as exc:
+        raise UsageError(str(exc)) from None
+    as_json = args.output == "json"
+    tty = sys.stderr.isatty() if as_json else sys.stdout.isatty()
+    view = (LiveView(plan.name, stream=sys.stderr if as_json else sys.stdout) if tty
+            else ProgressLines(sys.stderr))
+    stop = _StopSignal()
+    interrupts = []
+
+    def on_sigint(signum, frame):
+        if interrupts:
+            raise KeyboardInterrupt       # a second Ctrl-C: give up waiting for exit handlers
+        interrupts.append(signum)
+        print("plait: stopping (exit handlers still run; Ctrl-C again to abort)", file=sys.stderr)
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        with view:
+            result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
+                                 parallelism=args.parallelism, on_change=view.on_change,
+                                 stop_event=stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if as_json:
+        sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes), indent=2) + "\n")
+    else:
+        info = WorkflowInfo.of(result.name, result, _plan_parameters(plan))
+        sys.stdout.write(render_get(info, result.nodes))
+    phase = getattr(result.phase, "value", result.phase)
+    return EXIT_OK if phase == "Succeeded" and not interrupts else EXIT_FINDINGS
+
+
+def _plan_parameters(plan) -> list[tuple[str, str]]:
+    """The workflow's arguments as (name, value) pairs, for the `Parameters:` block."""
+    params = (plan.arguments or {}).get("parameters", [])
+    if isinstance(params, dict):
+        params = [{"name": k, "value": v} for k, v in params.items()]
+    pairs = []
+    for p in params:
+        value = p.get("value")
+        if isinstance(value, (str, int, float, bool)):
+            pairs.append((str(p.get("name")), str(value)))
+    return pairs
+
+
+def _add_logs(sub: argparse._SubParsersAction) -> None:
+    help_text = "print a run's logs, each line prefixed with its pod name"
+    p = sub.add_parser("logs", help=help_text, description=help_text)
+    p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
+    p.add_argument("node", nargs="?", metavar="NODE", help="only this node: display name, node name or pod name")
+    p.add_argument("-c", "--container", default="main", help="the container's logs (default: main)")
+    p.set_defaults(func=cmd_logs)
+
+
+def _resolve_run(store, name: str) -> str | None:
+    """A run's name; `@latest` is the most recently started one."""
+    if name != "@latest":
+        return name if store.workflow(name) is not None else None
+    rows = store.list_workflows()
+    if not rows:
+        return None
+
+    def started(row):
+        return row.get("started_at") or row.get("created_at") or 0
+
+    return str(max(rows, key=started)["name"])
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    store = _open_store()
+    name = _resolve_run(store, args.name)
+    if name is None:
+        print(f"plait: error: no run named {args.name!r}" if args.name != "@latest"
+              else "plait: error: no runs yet", file=sys.stderr)
+        return EXIT_FINDINGS
+    nodes = [n for n in store.nodes(name).values() if n.pod_name]
+    if args.node:
+        nodes = [n for n in nodes if args.node in (n.display_name, n.name, n.pod_name, n.id)]
+        if not nodes:
+            print(f"plait: error: run {name} has no pod node {args.node!r}", file=sys.stderr)
+            return EXIT_FINDINGS
+    nodes.sort(key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
+    seen = set()
+    for node in nodes:
+        if node.pod_name in seen:
+            continue
+        seen.add(node.pod_name)
+        path = store.log_path(name, node.pod_name, args.container)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    sys.stdout.write(f"{node.pod_name}: {line.rstrip(chr(10))}\n")
+        except FileNotFoundError:
+            continue
     return EXIT_OK

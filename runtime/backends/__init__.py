@@ -1,0 +1,21 @@
+"""Backends run Pod manifests (`runtime.types.Backend`): `local` now, `kubernetes` later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BACKENDS = ("local",)
+
+
+def get_backend(name: str = "local", **options: Any) -> Any:
+    """The backend called `name`, constructed with `options` (see each backend's class)."""
+    if name == "local":
+        from runtime.backends.local import LocalBackend
+        return LocalBackend(**options)
+    if name == "kubernetes":
+        raise ValueError("the kubernetes backend is not implemented yet (a later issue): "
+                         "use the local backend")
+    raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
+
+
+__all__ = ["BACKENDS", "get_backend"]

@@ -1,0 +1,102 @@
+"""Argo's names for nodes and pods (spec §3): FNV-1a ids, pod names, display names, loops.
+
+Node id `<wf>-<fnv32a(name)>` (the root's id is the workflow name), pod name
+`<wf>-<template>-<fnv32a(node name)>` (a root pod is named `<wf>`), loop children
+`<name>(<i>:<desc>)`, retry attempts `<name>(<n>)`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_FNV_OFFSET = 2166136261
+_FNV_PRIME = 16777619
+_MAX_NAME = 253          # Kubernetes resource names
+_HASH_LEN = 10           # room kept for `-<hash>` in pod names
+_SEPARATOR = re.compile(r"^(\[\d+\])?\.")
+
+
+def fnv32a(text: str) -> int:
+    """FNV-1a, 32 bits, over the UTF-8 bytes of `text` (Go's hash/fnv New32a)."""
+    h = _FNV_OFFSET
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * _FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+def node_id(workflow: str, name: str) -> str:
+    """The id Argo gives the node called `name`."""
+    return workflow if name == workflow else f"{workflow}-{fnv32a(name)}"
+
+
+def pod_name(workflow: str, template: str | None, name: str) -> str:
+    """The pod name of node `name` (Argo's pod-name format v2)."""
+    if name == workflow:
+        return workflow
+    prefix = f"{workflow}-{template}" if template else workflow
+    limit = _MAX_NAME - _HASH_LEN - 1
+    if len(prefix) > limit:
+        prefix = prefix[:limit]
+    return f"{prefix}-{fnv32a(name)}"
+
+
+def display_name(name: str, boundary_name: str | None) -> str:
+    """Argo's display name: the name without its boundary's name and `[i].`/`.` separator."""
+    if boundary_name is None or not name.startswith(boundary_name):
+        return name
+    rest = name[len(boundary_name):]
+    return _SEPARATOR.sub("", rest, count=1) if _SEPARATOR.match(rest) else rest
+
+
+def _go_v(v: Any) -> str:
+    """Go's `%v` of a JSON value."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "<nil>"
+    if isinstance(v, float):
+        return str(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
+    if isinstance(v, list):
+        return "[" + " ".join(_go_v(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "map[" + " ".join(f"{k}:{_go_v(v[k])}" for k in sorted(v)) + "]"
+    return str(v)
+
+
+def item_description(item: Any) -> str:
+    """How Argo describes a loop item in a node name: value, sorted `k:v,…`, or `[a b]`."""
+    if isinstance(item, dict):
+        desc = ",".join(f"{k}:{_go_v(item[k])}" for k in sorted(item))
+    else:
+        desc = _go_v(item)
+    return desc.replace("(", "").replace(")", "")
+
+
+def loop_name(name: str, index: int, item: Any) -> str:
+    """`<name>(<index>:<desc>)`, the node name of one loop iteration."""
+    return f"{name}({index}:{item_description(item)})"
+
+
+def item_text(v: Any) -> str:
+    """A loop item (or one of its fields) as the text `{{item}}` inserts."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return _go_v(v)
+    return json.dumps(v, separators=(",", ":"), sort_keys=True)
+
+
+def item_values(item: Any) -> dict[str, str]:
+    """The scope a loop item adds: `item` and, for maps, `item.<key>`."""
+    values = {"item": item_text(item)}
+    if isinstance(item, dict):
+        values.update({f"item.{k}": item_text(v) for k, v in item.items()})
+    return values
+
+
+__all__ = ["display_name", "fnv32a", "item_description", "item_text", "item_values",
+           "loop_name", "node_id", "pod_name"]

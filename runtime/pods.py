@@ -1,0 +1,217 @@
+"""Pod manifests: a resolved leaf template (container, script, containerSet) as a Kubernetes Pod.
+
+`build_pod` is the one place that knows how Argo turns a template into a Pod: `main` first,
+then the sidecars (`mirrorVolumeMounts` applied), init containers in order, the volumes the
+containers mount (template volumes over the workflow's), the template's `metadata`, the pod
+deadline and a few plait annotations that tell a backend what Argo's `wait`/`init` containers
+would do (place inputs, read outputs back, write the script source):
+
+    plait.dev/inputs      JSON [{"path", "source" (a host path), "mode"?}]
+    plait.dev/outputs     JSON [{"path", "container"}] read back after main exits
+    plait.dev/script      JSON {"container": "main", "source": "..."} (script templates)
+    plait.dev/daemon      "true" for daemon templates
+    plait.dev/container-dependencies   JSON {name: [deps]} (containerSet)
+
+Secret and ConfigMap values never enter a manifest: `env[].valueFrom.secretKeyRef` and
+`secret`/`configMap` volumes stay references, resolved by the backend when the pod starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+POD_KINDS = ("container", "script", "containerSet")
+WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
+NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
+INPUTS = "plait.dev/inputs"
+OUTPUTS = "plait.dev/outputs"
+SCRIPT = "plait.dev/script"
+DAEMON = "plait.dev/daemon"
+DEPENDENCIES = "plait.dev/container-dependencies"
+
+# template keys that are Pod spec fields (kept for a Kubernetes backend; the local one ignores them)
+_POD_SPEC_KEYS = ("nodeSelector", "affinity", "tolerations", "securityContext", "hostAliases",
+                  "priorityClassName", "schedulerName", "automountServiceAccountToken",
+                  "dnsPolicy", "dnsConfig", "imagePullSecrets", "hostNetwork")
+
+
+class PodError(ValueError):
+    """The template cannot become a pod (not a pod kind, no body)."""
+
+
+def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
+              spec_volumes: list[dict[str, Any]], inputs: list[dict[str, Any]],
+              outputs: list[str], deadline: int | None,
+              service_account: str | None) -> dict[str, Any]:
+    """The Pod manifest for a rendered leaf template record (no tags left in its body)."""
+    kind = template.get("kind")
+    body = template.get("body")
+    if kind not in POD_KINDS or not isinstance(body, dict):
+        raise PodError(f"template {template.get('name')!r} of kind {kind!r} does not run as a pod")
+    settings = template.get("settings") or {}
+    annotations: dict[str, str] = {NODE_NAME_ANNOTATION: node_name}
+    labels: dict[str, str] = {}
+    meta = settings.get("metadata") or {}
+    labels.update({str(k): str(v) for k, v in (meta.get("labels") or {}).items()})
+    annotations.update({str(k): str(v) for k, v in (meta.get("annotations") or {}).items()})
+    labels[WORKFLOW_LABEL] = workflow
+
+    if kind == "containerSet":
+        shared = list(body.get("volumeMounts") or [])
+        containers, deps = [], {}
+        for raw in body.get("containers") or []:
+            c = _container(raw, raw.get("name", "main"))
+            deps[c["name"]] = [str(d) for d in raw.get("dependencies") or []]
+            c["volumeMounts"] = _merge_mounts(c.get("volumeMounts"), shared)
+            containers.append(c)
+        annotations[DEPENDENCIES] = json.dumps(deps, sort_keys=True)
+        main_name = "main" if "main" in deps else (containers[-1]["name"] if containers else "main")
+    else:
+        main = _container(body, "main")
+        if kind == "script":
+            main.pop("source", None)
+            annotations[SCRIPT] = json.dumps({"container": "main", "source": str(body.get("source", ""))})
+        containers = [main]
+        main_name = "main"
+        for raw in settings.get("sidecars") or []:
+            containers.append(_mirrored(_container(raw, raw.get("name", "sidecar")), raw, main))
+    main_mounts = next((c.get("volumeMounts") or [] for c in containers if c["name"] == main_name), [])
+    inits = [_mirrored(_container(raw, raw.get("name", f"init-{i}")), raw, {"volumeMounts": main_mounts})
+             for i, raw in enumerate(settings.get("initContainers") or [])]
+
+    annotations[OUTPUTS] = json.dumps([{"path": p, "container": main_name} for p in outputs])
+    annotations[INPUTS] = json.dumps([dict(i) for i in inputs])
+    if settings.get("daemon") in (True, "true"):
+        annotations[DAEMON] = "true"
+
+    spec: dict[str, Any] = {"restartPolicy": "Never"}
+    if inits:
+        spec["initContainers"] = inits
+    spec["containers"] = containers
+    spec["volumes"] = _volumes(inits + containers, settings.get("volumes") or [], spec_volumes)
+    if deadline is not None:
+        spec["activeDeadlineSeconds"] = int(deadline)
+    account = service_account or settings.get("serviceAccountName")
+    if account:
+        spec["serviceAccountName"] = str(account)
+    for key in _POD_SPEC_KEYS:
+        if key in settings:
+            spec[key] = copy.deepcopy(settings[key])
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": pod_name, "labels": labels, "annotations": annotations},
+           "spec": spec}
+    patch = settings.get("podSpecPatch")
+    if patch:
+        pod["spec"] = _patch_spec(spec, patch)
+    return pod
+
+
+def pod_outputs(template: dict[str, Any]) -> list[str]:
+    """Container paths to read back after main exits: output parameters' `valueFrom.path` and
+    output artifacts' `path`, in order, without duplicates."""
+    outs = template.get("outputs") or {}
+    paths: list[str] = []
+    for p in outs.get("parameters") or []:
+        path = (p.get("valueFrom") or {}).get("path") if isinstance(p, dict) else None
+        if isinstance(path, str) and path and path not in paths:
+            paths.append(path)
+    for a in outs.get("artifacts") or []:
+        path = a.get("path") if isinstance(a, dict) else None
+        if isinstance(path, str) and path and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def workflow_volumes(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """`spec.volumes` plus one `persistentVolumeClaim` volume per `spec.volumeClaimTemplates`
+    entry (as Argo's controller adds them): the `spec_volumes` to give `build_pod`."""
+    vols = [copy.deepcopy(v) for v in settings.get("volumes") or [] if isinstance(v, dict)]
+    for claim in settings.get("volumeClaimTemplates") or []:
+        name = ((claim or {}).get("metadata") or {}).get("name")
+        if name and not any(v.get("name") == name for v in vols):
+            vols.append({"name": name, "persistentVolumeClaim": {"claimName": name}})
+    return vols
+
+
+def _container(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    c = copy.deepcopy(raw)
+    c.pop("dependencies", None)
+    c["name"] = str(name)
+    return c
+
+
+def _mirrored(c: dict[str, Any], raw: dict[str, Any], main: dict[str, Any]) -> dict[str, Any]:
+    """`mirrorVolumeMounts: true` gives a sidecar/init container main's mounts (flag kept)."""
+    if raw.get("mirrorVolumeMounts"):
+        c["volumeMounts"] = _merge_mounts(c.get("volumeMounts"), main.get("volumeMounts") or [])
+    return c
+
+
+def _merge_mounts(own: list | None, extra: list) -> list:
+    mounts = list(copy.deepcopy(own or []))
+    paths = {m.get("mountPath") for m in mounts}
+    mounts += [copy.deepcopy(m) for m in extra if m.get("mountPath") not in paths]
+    return mounts
+
+
+def _volumes(containers: list[dict[str, Any]], template_vols: list, spec_vols: list) -> list:
+    """The volumes the containers mount: the template's first, then the workflow's."""
+    wanted = [m.get("name") for c in containers for m in c.get("volumeMounts") or []]
+    by_name: dict[str, dict[str, Any]] = {}
+    for v in list(template_vols) + list(spec_vols):
+        if isinstance(v, dict) and v.get("name") and v["name"] not in by_name:
+            by_name[v["name"]] = v
+    out, seen = [], set()
+    for name in wanted:
+        if name in by_name and name not in seen:
+            seen.add(name)
+            out.append(copy.deepcopy(by_name[name]))
+    # template volumes nobody mounts are still part of the pod (Argo keeps them)
+    for v in template_vols:
+        if isinstance(v, dict) and v.get("name") not in seen:
+            seen.add(v.get("name"))
+            out.append(copy.deepcopy(v))
+    return out
+
+
+def _patch_spec(spec: dict[str, Any], patch: Any) -> dict[str, Any]:
+    """Apply `podSpecPatch` (JSON or YAML text, or a mapping) as a strategic merge patch would
+    for the common cases: mappings merge, `containers`/`initContainers` merge by name."""
+    if isinstance(patch, str):
+        try:
+            patch = json.loads(patch)
+        except ValueError:
+            from ruamel.yaml import YAML   # podSpecPatch is YAML text in most workflows
+            patch = YAML(typ="safe", pure=True).load(patch)
+    if not isinstance(patch, dict):
+        return spec
+    return _merge(spec, patch)
+
+
+def _merge(base: Any, patch: Any) -> Any:
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for k, v in patch.items():
+            if k in ("containers", "initContainers") and isinstance(v, list):
+                out[k] = _merge_named(base.get(k) or [], v)
+            else:
+                out[k] = _merge(base.get(k), v) if k in base else copy.deepcopy(v)
+        return out
+    return copy.deepcopy(patch)
+
+
+def _merge_named(base: list, patch: list) -> list:
+    out = [copy.deepcopy(c) for c in base]
+    for p in patch:
+        idx = next((i for i, c in enumerate(out) if c.get("name") == p.get("name")), None)
+        if idx is None:
+            out.append(copy.deepcopy(p))
+        else:
+            out[idx] = _merge(out[idx], p)
+    return out
+
+
+__all__ = ["DAEMON", "DEPENDENCIES", "INPUTS", "OUTPUTS", "POD_KINDS", "PodError", "SCRIPT",
+           "build_pod", "pod_outputs", "workflow_volumes"]

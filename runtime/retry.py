@@ -1,0 +1,151 @@
+"""`retryStrategy` (spec §10): a Retry node `<name>` and its attempts `<name>(n)`.
+
+limit (None = unlimited), retryPolicy (OnFailure, OnError, Always, OnTransientError), backoff
+`duration × factor^(n-1)` capped by `cap` (waited only when `limit` is set, as Argo does),
+`maxDuration` from the first attempt's start, and `expression` over `lastRetry.*`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from grammar import EvaluationError, GrammarError
+
+from .engine import _TRANSIENT, Ctx, Engine, evaluate
+from .types import Node, NodeType, Phase
+from .values import layer, render_text
+
+NO_MORE = "No more retries left"
+EXPRESSION_FALSE = "retryStrategy.expression evaluated to false"
+MAX_DURATION = "Max duration limit exceeded"
+
+
+def backoff_delay(backoff: dict[str, Any], attempt: int) -> float:
+    """Seconds to wait before attempt `attempt` (1-based retries): duration × factor^(n-1)."""
+    duration = backoff.get("duration")
+    if not isinstance(duration, (int, float)) or attempt < 1:
+        return 0.0
+    factor = backoff.get("factor")
+    factor = float(factor) if isinstance(factor, (int, float)) else 1.0
+    delay = float(duration) * factor ** (attempt - 1)
+    cap = backoff.get("cap")
+    if isinstance(cap, (int, float)) and cap > 0:
+        delay = min(delay, float(cap))
+    return delay
+
+
+def transient(message: str) -> bool:
+    """Argo's transient-error test (plus `TRANSIENT_ERROR_PATTERN`)."""
+    extra = os.environ.get("TRANSIENT_ERROR_PATTERN")
+    if extra:
+        try:
+            if re.search(extra, message or ""):
+                return True
+        except re.error:
+            pass
+    return bool(_TRANSIENT.search(message or ""))
+
+
+def policy_allows(policy: str, node: Node) -> bool:
+    if policy == "Always":
+        return node.phase in (Phase.FAILED, Phase.ERROR)
+    if policy == "OnError":
+        return node.phase is Phase.ERROR
+    if policy == "OnTransientError":
+        return node.phase in (Phase.FAILED, Phase.ERROR) and transient(node.message)
+    return node.phase is Phase.FAILED                     # OnFailure (the default)
+
+
+def _limit(value: Any, scope: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = render_text(value, scope)
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return int(value)
+
+
+async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
+                    args: tuple[dict, dict], parent: Node | None, ctx: Ctx) -> Node:
+    """Run attempts until one succeeds or the strategy says stop."""
+    rs = tmpl.get("retry") or {}
+    node = engine.new_node(name, NodeType.RETRY, tmpl["name"], parent, ctx.boundary,
+                           Phase.RUNNING)
+    limit = _limit(rs.get("limit"), engine.globals)
+    policy = str(rs.get("policy") or "OnFailure")
+    backoff = rs.get("backoff") or {}
+    max_duration = backoff.get("maxDuration")
+    first = engine.clock()
+    attempt = 0
+    message: str | None = None
+    last: Node | None = None
+    while True:
+        if attempt > 0 and limit is not None:
+            delay = backoff_delay(backoff, attempt)
+            if isinstance(max_duration, (int, float)) and max_duration > 0 and \
+                    engine.clock() - first + delay > float(max_duration):
+                message = MAX_DURATION
+                break
+            if delay > 0 and not await engine.sleep(delay, ctx):
+                message = engine.halt_message()
+                break
+        started = engine.clock()
+        last = await engine.instance(f"{name}({attempt})", key, tmpl, args, node, ctx, attempt)
+        if last.phase is Phase.SUCCEEDED or engine.halted(ctx):
+            break
+        if last.phase in (Phase.SKIPPED, Phase.OMITTED) or not last.phase.done:
+            break
+        if not policy_allows(policy, last):
+            break
+        if limit is not None and attempt >= limit:
+            message = NO_MORE
+            break
+        if isinstance(max_duration, (int, float)) and max_duration > 0 and \
+                engine.clock() - first >= float(max_duration):
+            message = MAX_DURATION
+            break
+        expression = rs.get("expression")
+        if expression:
+            exit_code = last.outputs.exit_code if last.outputs.exit_code is not None else "-1"
+            scope = layer({"lastRetry.exitCode": exit_code, "lastRetry.status": last.phase.value,
+                           "lastRetry.duration": str(int((last.finished_at or started) - started)),
+                           "lastRetry.message": last.message, "retries": str(attempt)},
+                          engine.globals)
+            try:
+                try:
+                    local, _ = engine.inputs(tmpl, args)
+                except Exception:
+                    local = {}
+                text = render_text(str(expression), layer(local, scope))
+                ok = evaluate(text, scope)
+            except (EvaluationError, GrammarError) as exc:
+                engine.finish(node, Phase.ERROR, f"retryStrategy.expression: {exc}")
+                return node
+            if ok is not True:
+                message = EXPRESSION_FALSE
+                break
+        attempt += 1
+    if last is None:                       # halted or out of time before the first attempt
+        engine.finish(node, Phase.FAILED, message or engine.halt_message())
+        return node
+    node.outputs = last.outputs
+    if last.id in engine.daemoned:         # a daemon attempt: the Retry node is daemoned too
+        engine.daemoned.add(node.id)
+        if last.id in engine.ips:
+            engine.ips[node.id] = engine.ips[last.id]
+        engine.save(node)
+        return node
+    engine.outbound[node.id] = engine.outbound_of(last)
+    if last.phase is Phase.SUCCEEDED:
+        engine.finish(node, Phase.SUCCEEDED, last.message)
+    else:
+        engine.finish(node, last.phase, message if message is not None else last.message)
+    return node
+
+
+__all__ = ["backoff_delay", "policy_allows", "run_retry", "transient"]

@@ -1,0 +1,343 @@
+"""Steps templates (spec §2, §6, §7, §11), and what steps and DAG tasks share: running one
+child (its `when`, loop, arguments, template parallelism, failFast and exit hook) and the
+`steps.X.*` / `tasks.X.*` values a finished child adds to its siblings' scope.
+
+Groups run in sequence, the steps of a group in parallel. A group waits for every child (and
+its exit hook) and fails with `child '<id>' failed` when a child Failed or Errored without a
+matching `continueOn`; the steps node then fails with that message and later groups never
+start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from grammar import EvaluationError, GrammarError, evaluate_condition, parse_condition
+from grammar import ast as A
+from grammar.evaluate import _cond_tags
+from grammar import render_template
+
+from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
+from .naming import item_values, loop_name
+from .types import Node, NodeType, Phase
+from .values import aggregate, layer, render_text, rfc3339
+
+EMPTY_LOOP = "Skipped, empty params"
+WITH_PARAM_ERROR = "withParam value could not be parsed as a JSON list: {}"
+
+
+@dataclass
+class Gate:
+    """What limits a steps/dag node's children: template `parallelism` and `failFast`."""
+
+    limit: asyncio.Semaphore | None
+    fail_fast: bool
+    failed: bool = False
+
+
+def gate_of(tmpl: dict[str, Any], scope: Any, fail_fast_default: bool = False) -> Gate:
+    settings = tmpl.get("settings") or {}
+    limit = settings.get("parallelism")
+    if isinstance(limit, str):
+        limit = render_text(limit, scope)
+        limit = int(limit) if limit.strip().isdigit() else None
+    sem = asyncio.Semaphore(limit) if isinstance(limit, int) and limit > 0 else None
+    ff = settings.get("failFast")
+    return Gate(sem, fail_fast_default if ff is None else ff in (True, "true"))
+
+
+def continues(child: dict[str, Any], phase: Phase) -> bool:
+    """Does the child's `continueOn` cover `phase`?"""
+    cont = child.get("continueOn") or ()
+    return (phase is Phase.FAILED and "Failed" in cont) or (phase is Phase.ERROR and "Errored" in cont)
+
+
+def node_scope(engine: Engine, prefix: str, node: Node) -> dict[str, Any]:
+    """`<prefix>.id/status/startedAt/finishedAt/ip/exitCode/outputs.*` of a finished node."""
+    d: dict[str, Any] = {f"{prefix}.id": node.id, f"{prefix}.status": node.phase.value,
+                         f"{prefix}.startedAt": rfc3339(node.started_at) or "",
+                         f"{prefix}.finishedAt": rfc3339(node.finished_at) or ""}
+    o = node.outputs
+    if o.result is not None:
+        d[f"{prefix}.outputs.result"] = o.result
+    if o.exit_code is not None:
+        d[f"{prefix}.exitCode"] = o.exit_code
+    for p in o.parameters:
+        d[f"{prefix}.outputs.parameters.{p['name']}"] = p.get("value")
+    for a in o.artifacts:
+        d[f"{prefix}.outputs.artifacts.{a['name']}"] = a
+    ip = engine.ips.get(node.id)
+    if ip:
+        d[f"{prefix}.ip"] = ip
+    return d
+
+
+def skipped_defaults(engine: Engine, prefix: str, child: dict[str, Any]) -> dict[str, Any]:
+    """Outputs of a producer that never ran resolve to their `valueFrom.default` (§4.5)."""
+    tmpl = engine.plan.templates.get(child.get("template") or "") or {}
+    d = {}
+    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+        vf = p.get("valueFrom") or {}
+        if vf.get("default") is not None:
+            d[f"{prefix}.outputs.parameters.{p['name']}"] = str(vf["default"])
+    return d
+
+
+def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> dict[str, Any]:
+    """The aggregated values of a looped step/task (Succeeded iterations, index order)."""
+    ok = [n.outputs for n in nodes if n.phase is Phase.SUCCEEDED]
+    d = aggregate(prefix, ok)
+    d[f"{prefix}.status"] = phase.value
+    return d
+
+
+def when_holds(text: str, scope: Any) -> tuple[bool, str]:
+    """A `when` evaluated at run time (govaluate, spec §6): (value, resolved text)."""
+    cond = parse_condition(text)
+    values = {}
+    for i, tag in enumerate(_cond_tags(cond)):
+        values[i] = render_template(A.Template((tag,), tag.raw), scope, strict=True)
+    return evaluate_condition(cond, values), render_text(text, scope)
+
+
+def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list | None:
+    """The iterations of a looped child as (name, item, folded when), None without a loop."""
+    loop = child.get("loop")
+    if not loop:
+        return None
+    kind = loop.get("kind")
+    prefix = base[: len(base) - len(child["name"])]
+    if kind == "items":
+        return [(prefix + e["name"], e["item"], e.get("when")) for e in loop.get("items") or []]
+    if kind == "param":
+        text = loop.get("text")
+        if isinstance(text, list):
+            items = text
+        else:
+            value = render_text(str(text), scope)
+            try:
+                items = json.loads(value)
+            except ValueError:
+                items = None
+            if not isinstance(items, list):
+                raise TemplateError(WITH_PARAM_ERROR.format(value))
+        return [(loop_name(base, i, it), it, None) for i, it in enumerate(items)]
+    if kind == "sequence":
+        seq = loop.get("sequence") or {}
+        vals = {}
+        for k in ("count", "start", "end"):
+            if k in seq:
+                v = render_text(str(seq[k]), scope)
+                try:
+                    vals[k] = int(v)
+                except ValueError:
+                    raise TemplateError(f"withSequence.{k} {v!r} is not an integer") from None
+        fmt = render_text(str(seq.get("format") or "%d"), scope)
+        start = vals.get("start", 0)
+        if "count" in vals:
+            numbers = range(start, start + vals["count"])
+        else:
+            end = vals.get("end", 0)
+            numbers = range(start, end + 1) if start <= end else range(start, end - 1, -1)
+        out = []
+        for i, n in enumerate(numbers):
+            try:
+                item = fmt % n
+            except (TypeError, ValueError):
+                item = str(n)
+            out.append((loop_name(base, i, item), item, None))
+        return out
+    raise TemplateError(f"unknown loop kind {kind!r}")
+
+
+async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, folded: Any,
+                  scope: Any, parent: Node, ctx: Ctx, gate: Gate, prefix: str,
+                  looped: bool) -> Node | None:
+    """One step/task (or one iteration): when, arguments, the invocation, its exit hook.
+    None when failFast kept it from starting."""
+    iscope = layer(item_values(item), scope) if looped else scope
+    key = child.get("template")
+    tname = (engine.plan.templates.get(key) or {}).get("name", key) if key else None
+    when = child.get("when")
+    if when is not None:
+        try:
+            if folded is False or when.get("static") is False:
+                ok, resolved = False, render_text(when["text"], iscope)
+            elif folded is True or when.get("static") is True:
+                ok, resolved = True, ""
+            else:
+                ok, resolved = when_holds(when["text"], iscope)
+        except (EvaluationError, GrammarError, RecursionError) as exc:
+            return engine.error_node(name, tname, parent, ctx, f"invalid when: {exc}")
+        if not ok:
+            return engine.new_node(name, NodeType.SKIPPED, tname, parent, ctx.boundary,
+                                   Phase.SKIPPED, f"when '{resolved}' evaluated false")
+    try:
+        args = engine.arguments(child.get("arguments"), iscope)
+    except TemplateError as exc:
+        return engine.error_node(name, tname, parent, ctx, str(exc))
+    sem = gate.limit
+    if sem is not None:
+        ok, _ = await engine.until(sem.acquire(), ctx)
+        if not ok:
+            return None
+    try:
+        if gate.failed and gate.fail_fast:
+            return None
+        node = await engine._invoke(name, key, args, parent, ctx)
+    finally:
+        if sem is not None:
+            sem.release()
+    if node.phase in FAILED_PHASES and not continues(child, node.phase):
+        gate.failed = True
+    hook = (child.get("hooks") or {}).get("exit")
+    if hook and node.phase in (Phase.SUCCEEDED, Phase.FAILED, Phase.ERROR):
+        hscope = layer(node_scope(engine, f"{prefix}.{child['name']}", node), iscope)
+        try:
+            hargs = engine.arguments(hook.get("arguments"), hscope)
+        except TemplateError as exc:
+            engine.error_node(f"{name}.onExit", hook.get("template"), node, ctx, str(exc))
+        else:
+            await engine._invoke(f"{name}.onExit", hook.get("template"), hargs, node, ctx)
+    return node
+
+
+async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: Any,
+                   results: dict[str, Any], ctx: Ctx, gate: Gate) -> list[Node]:
+    """One step of a group: its node(s) under the group, its values into `results`."""
+    base = f"{group.name}.{child['name']}"
+    prefix = f"steps.{child['name']}"
+    try:
+        items = expand(engine, child, base, scope)
+    except TemplateError as exc:
+        node = engine.error_node(base, child.get("template"), group, ctx, str(exc))
+        results.update(node_scope(engine, prefix, node))
+        return [node]
+    if items is None:
+        node = await run_one(engine, child, base, None, None, scope, group, ctx, gate, "steps",
+                             False)
+        if node is not None:
+            results.update(node_scope(engine, prefix, node))
+            if node.phase in (Phase.SKIPPED, Phase.OMITTED):
+                results.update(skipped_defaults(engine, prefix, child))
+        return [node] if node is not None else []
+    if not items:
+        key = child.get("template")
+        node = engine.new_node(base, NodeType.SKIPPED,
+                               (engine.plan.templates.get(key) or {}).get("name", key), group,
+                               ctx.boundary, Phase.SKIPPED, EMPTY_LOOP)
+        results.update(node_scope(engine, prefix, node))
+        return [node]
+    done = await asyncio.gather(*(run_one(engine, child, n, it, w, scope, group, ctx, gate,
+                                          "steps", True) for n, it, w in items))
+    nodes = [n for n in done if n is not None]
+    phase = Phase.SUCCEEDED
+    for n in nodes:
+        if n.phase in FAILED_PHASES:
+            phase = n.phase
+            break
+    results.update(loop_scope(engine, prefix, nodes, phase))
+    return nodes
+
+
+async def run_steps(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], scope: Any,
+                    ctx: Ctx) -> None:
+    """A steps template: groups in sequence, each group's steps in parallel."""
+    node.phase = Phase.RUNNING
+    engine.save(node)
+    inner = Ctx(depth=ctx.depth + 1, boundary=node, daemons=[], exit=ctx.exit)
+    results: dict[str, Any] = {}
+    sscope = layer(results, scope)
+    gate = gate_of(tmpl, scope)
+    prev: list[Node] = []
+    failure: tuple[Phase, str] | None = None
+    for i, group in enumerate(tmpl.get("steps") or []):
+        if engine.halted(ctx):
+            failure = (Phase.FAILED, engine.halt_message())
+            break
+        gnode = engine.new_node(f"{node.name}[{i}]", NodeType.STEP_GROUP, tmpl["name"],
+                                node if i == 0 else None, node, Phase.RUNNING, save=False)
+        for p in prev:
+            for oid in engine.outbound_of(p):
+                engine.attach(engine.nodes[oid], gnode)
+        if i > 0:
+            gnode.parent = node.id
+        engine.save(gnode)
+        done = await asyncio.gather(*(run_step(engine, gnode, c, sscope, results, inner, gate)
+                                      for c in group))
+        children = [n for nodes in done for n in nodes]
+        by_child = [(c, n) for c, nodes in zip(group, done) for n in nodes]
+        prev = children or [gnode]
+        bad = next((n for c, n in by_child
+                    if n.phase in FAILED_PHASES and not continues(c, n.phase)), None)
+        started = sum(len(d) for d in done)
+        if bad is None and gate.failed and gate.fail_fast:
+            bad = gnode
+        if bad is not None:
+            message = f"child '{bad.id}' failed"
+            engine.finish(gnode, Phase.FAILED, message)
+            failure = (Phase.FAILED, message)
+            break
+        if started == 0 and engine.halted(ctx):
+            engine.finish(gnode, Phase.FAILED, engine.halt_message())
+            failure = (Phase.FAILED, engine.halt_message())
+            break
+        engine.finish(gnode, Phase.SUCCEEDED)
+    engine.outbound[node.id] = [o for p in prev for o in engine.outbound_of(p)]
+    await engine.end_daemons(inner.daemons)
+    if failure is not None:
+        engine.finish(node, *failure)
+        return
+    try:
+        outputs(engine, node, tmpl, sscope)
+    except TemplateError as exc:
+        engine.finish(node, Phase.ERROR, str(exc))
+        return
+    engine.finish(node, Phase.SUCCEEDED)
+
+
+def outputs(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any) -> None:
+    """Output parameters of a steps/dag node: `valueFrom.parameter` / `expression`."""
+    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+        vf = p.get("valueFrom") or {}
+        value = None
+        try:
+            if p.get("value") is not None:
+                value = render_text(str(p["value"]), scope)
+            elif vf.get("parameter"):
+                value = render_template_strict(str(vf["parameter"]), scope)
+            elif vf.get("expression"):
+                v = evaluate(str(vf["expression"]), scope)
+                value = v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
+        except (EvaluationError, GrammarError):
+            value = None
+        if value is None:
+            if vf.get("default") is not None:
+                value = str(vf["default"])
+            else:
+                raise TemplateError(f"unable to resolve output parameter {p['name']!r}")
+        value = engine.mask(value)
+        node.outputs.parameters.append({"name": p["name"], "value": value})
+        engine.publish(p, value)
+    for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
+        src = a.get("from")
+        if src:
+            from .engine import _tag_body
+            obj = scope.get(_tag_body(str(src)) or "")
+            if isinstance(obj, dict):
+                entry = dict(obj, name=a["name"])
+                node.outputs.artifacts.append(entry)
+            elif not a.get("optional"):
+                raise TemplateError(f"Unable to resolve: {src}")
+
+
+def render_template_strict(text: str, scope: Any) -> str:
+    from .values import render_strict
+    return render_strict(text, scope)
+
+
+__all__ = ["EMPTY_LOOP", "Gate", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
+           "node_scope", "run_one", "run_steps", "when_holds"]

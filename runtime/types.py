@@ -1,0 +1,151 @@
+"""The runtime's shared vocabulary: node phases and records, and the backend interface.
+
+The engine (`runtime/engine.py`) walks a `compiler.plan.Plan`, records every node in the
+store (`runtime/store.py`) and hands each pod-running node to a `Backend` as a Pod manifest
+(`runtime/pods.py`). Nothing in the engine may assume local processes: the local backend
+(`runtime/backends/local.py`) and a later Kubernetes backend implement the same `Backend`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Protocol
+
+
+class Phase(str, enum.Enum):
+    """Node and workflow phases, spelt as Argo spells them (spec §11)."""
+
+    PENDING = "Pending"
+    RUNNING = "Running"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    ERROR = "Error"
+    SKIPPED = "Skipped"
+    OMITTED = "Omitted"
+
+    @property
+    def done(self) -> bool:
+        return self not in (Phase.PENDING, Phase.RUNNING)
+
+
+class NodeType(str, enum.Enum):
+    """Argo's node types (status.nodes[*].type)."""
+
+    POD = "Pod"
+    STEPS = "Steps"
+    STEP_GROUP = "StepGroup"
+    DAG = "DAG"
+    TASK_GROUP = "TaskGroup"
+    RETRY = "Retry"
+    SKIPPED = "Skipped"
+    SUSPEND = "Suspend"
+    HTTP = "HTTP"
+    CONTAINER = "Container"      # a container of a containerSet
+
+
+@dataclass
+class Outputs:
+    """A node's outputs, in Argo's shape: `parameters: [{name, value}]`, `result`,
+    `exitCode` (as a string) and `artifacts: [{name, path?, key}]` (`key` locates the stored
+    artifact in the local artifact repository)."""
+
+    parameters: list[dict[str, str]] = field(default_factory=list)
+    result: str | None = None
+    exit_code: str | None = None
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.parameters:
+            out["parameters"] = self.parameters
+        if self.result is not None:
+            out["result"] = self.result
+        if self.exit_code is not None:
+            out["exitCode"] = self.exit_code
+        if self.artifacts:
+            out["artifacts"] = self.artifacts
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Outputs":
+        data = data or {}
+        return cls(list(data.get("parameters", [])), data.get("result"), data.get("exitCode"),
+                   list(data.get("artifacts", [])))
+
+
+@dataclass
+class Node:
+    """One node of a run, as Argo's `status.nodes[<id>]`.
+
+    `id` is `<wf>-<fnv32a(name)>` (the root's id is the workflow name), `name` the full
+    node name (`wf[0].step(1:item)`), `display_name` its last segment.
+    """
+
+    id: str
+    name: str
+    display_name: str
+    type: NodeType
+    template_name: str | None
+    phase: Phase = Phase.PENDING
+    message: str = ""
+    started_at: float | None = None      # Unix seconds
+    finished_at: float | None = None
+    outputs: Outputs = field(default_factory=Outputs)
+    children: list[str] = field(default_factory=list)   # ids
+    parent: str | None = None                            # id
+    pod_name: str | None = None
+    boundary_id: str | None = None       # the steps/dag node this node belongs to
+    inputs: dict[str, Any] = field(default_factory=dict) # {parameters: [{name, value}]}
+    retries: int | None = None           # attempt number for a retry child
+
+
+@dataclass
+class PodResult:
+    """How a pod ended. `phase` is Succeeded, Failed or Error; `message` as Argo words it
+    (`main: Error (exit code 1)`, `Pod was active on the node longer than the specified
+    deadline`, ...). `result` is main's stdout (last 256 KiB, one trailing newline trimmed).
+    `files` maps each requested output path (see `runtime/pods.py`) to a local copy, or to
+    None when the path did not exist in the pod."""
+
+    phase: Phase
+    exit_code: int | None
+    message: str = ""
+    result: str | None = None
+    files: dict[str, str | None] = field(default_factory=dict)
+
+
+LogSink = Callable[[str, str], None]
+"""`sink(container_name, line)`: a backend reports every log line through it (already
+decoded, without the newline); the engine masks secrets and writes the log files."""
+
+
+class PodHandle(Protocol):
+    """A started pod."""
+
+    ip: str | None                              # reachable address once running
+
+    async def ready(self) -> None:
+        """Return once the main container runs (and its readinessProbe passed, if any)."""
+
+    async def wait(self) -> PodResult:
+        """Wait for `main` to end; sidecars are then stopped; outputs are collected."""
+
+    async def kill(self, reason: str) -> None:
+        """Kill every process/container of the pod (timeouts, stop, daemons' scope end)."""
+
+
+class Backend(Protocol):
+    """Runs Pod manifests. `local` runs them as sandboxed processes on this machine."""
+
+    name: str
+
+    async def start(self, manifest: dict[str, Any], log: LogSink) -> PodHandle:
+        """Create the pod and start its containers (init containers first, in order)."""
+
+    async def close(self) -> None:
+        """Kill everything still running and release resources."""
+
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]

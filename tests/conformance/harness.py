@@ -1,0 +1,113 @@
+"""Running one conformance case: `plait run -o json` as a subprocess (real processes, the
+argosay/cowsay/python shims first on PATH, a private PLAIT_HOME), then `plait logs`."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .expectations import Case
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SHIMS = ROOT / "tests" / "shims"
+EXAMPLES = ROOT.parent / "shared" / "argo" / "examples"
+RUNTIME_MODULES = ("runtime.engine", "runtime.pods", "runtime.backends.local", "runtime.store",
+                   "runtime.home", "runtime.secrets", "runtime.images", "runtime.artifacts")
+
+
+def missing_runtime() -> list[str]:
+    """Runtime modules not written yet (the suite skips until they all exist)."""
+    missing = []
+    for name in RUNTIME_MODULES:
+        try:
+            if importlib.util.find_spec(name) is None:
+                missing.append(name)
+        except ModuleNotFoundError:
+            missing.append(name)
+    return missing
+
+
+@lru_cache(maxsize=None)
+def bwrap_works() -> bool:
+    """bubblewrap installed and allowed to create namespaces here."""
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return False
+    probe = subprocess.run([exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                            "--unshare-pid", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+def environment(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{SHIMS}{os.pathsep}{env.get('PATH', '')}"
+    env["PLAIT_HOME"] = str(home)
+    env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{env.get('PYTHONPATH', '')}".rstrip(os.pathsep)
+    env.pop("PLAIT_IMAGES", None)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+@dataclass
+class Run:
+    name: str
+    code: int
+    doc: dict[str, Any]
+    stdout: str
+    stderr: str
+    seconds: float
+    home: Path
+    env: dict[str, str]
+    unique: str
+
+    @property
+    def nodes(self) -> dict[str, dict[str, Any]]:
+        """status.nodes keyed by name relative to the workflow ("" = root, "[0].a", ".A")."""
+        out = {}
+        for node in self.doc["status"]["nodes"].values():
+            name = node["name"]
+            out[name[len(self.name):] if name.startswith(self.name) else name] = node
+        return out
+
+    def logs(self, rel: str, container: str = "main") -> str:
+        argv = [sys.executable, "-m", "plait", "logs", self.name, self.name + rel]
+        if container != "main":
+            argv += ["-c", container]
+        proc = subprocess.run(argv, capture_output=True, text=True, env=self.env, cwd=ROOT, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+
+def example_path(case: Case) -> Path:
+    kind, _, rest = case.example.partition("/")
+    return (EXAMPLES if kind == "examples" else HERE / "variants") / rest
+
+
+def run_case(case: Case, home: Path) -> Run:
+    name = f"{case.id}-t"[:50]
+    unique = str(random.randrange(10**6, 10**7))
+    args = [a.replace("{conformance}", str(HERE)).replace("{unique}", unique) for a in case.args]
+    argv = [sys.executable, "-m", "plait", "run", "-o", "json", "--name", name,
+            "--images", str(HERE / "images.yaml"), *args, str(example_path(case))]
+    env = environment(home)
+    started = time.monotonic()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=case.timeout)
+    seconds = time.monotonic() - started
+    try:
+        doc = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(f"stdout is not JSON (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n"
+                             f"stderr:\n{proc.stderr[-4000:]}") from None
+    return Run(name, proc.returncode, doc, proc.stdout, proc.stderr, seconds, home, env, unique)

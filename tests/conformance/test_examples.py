@@ -1,0 +1,101 @@
+"""The conformance suite: Argo's examples (or close variants) run by `plait run -o json`, each
+asserted against what Argo would produce (tests/conformance/expectations.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .expectations import CASES, Case
+from .harness import EXAMPLES, bwrap_works, example_path, missing_runtime, run_case
+
+_missing = missing_runtime()
+pytestmark = [
+    pytest.mark.skipif(bool(_missing), reason="the runtime is not complete yet (missing: "
+                       + ", ".join(_missing) + ")"),
+    pytest.mark.skipif(not EXAMPLES.is_dir(), reason=f"Argo's examples not found at {EXAMPLES}"),
+]
+
+
+# Cases where the runtime does not match Argo yet, with whose part it is (non-strict xfail: they
+# turn into XPASS the moment the runtime catches up; remove them from here then).
+KNOWN_GAPS: dict[str, str] = {}
+
+
+def _params():
+    for case in CASES:
+        marks = [pytest.mark.xfail(reason=KNOWN_GAPS[case.id], strict=False)] if case.id in KNOWN_GAPS else []
+        yield pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", list(_params()))
+def test_example(case: Case, tmp_path):
+    if "bwrap" in case.needs and not bwrap_works():
+        pytest.skip("needs bubblewrap: only a sandbox mounts volumes at their paths")
+    run = run_case(case, tmp_path / "home")
+    context = f"\nstderr:\n{run.stderr[-3000:]}"
+    status = run.doc["status"]
+    nodes = run.nodes
+    assert run.doc["metadata"]["name"] == run.name
+    if case.phase != "*":
+        assert status["phase"] == case.phase, f"workflow {status['phase']}: {status.get('message')}{context}"
+    assert run.code == (0 if status["phase"] == "Succeeded" else 1), context
+    if case.workflow_message is not None:
+        assert case.workflow_message in status.get("message", ""), status.get("message")
+    for rel, phase in case.nodes.items():
+        assert rel in nodes, f"no node {run.name + rel!r}; nodes: {sorted(nodes)}{context}"
+        assert nodes[rel]["phase"] == phase, f"{rel!r}: {nodes[rel]}{context}"
+    for rel in case.absent:
+        assert rel not in nodes, f"unexpected node {rel!r}: {nodes[rel]}"
+    for rel, typ in case.types.items():
+        assert nodes[rel]["type"] == typ, (rel, nodes[rel])
+    for rel, text in case.messages.items():
+        assert text in nodes[rel].get("message", ""), (rel, nodes[rel])
+    for rel, display in case.display.items():
+        assert nodes[rel]["displayName"] == display, (rel, nodes[rel])
+    for rel, result in case.results.items():
+        assert (nodes[rel].get("outputs") or {}).get("result") == result, (rel, nodes[rel])
+    for rel, code in case.exit_codes.items():
+        assert (nodes[rel].get("outputs") or {}).get("exitCode") == code, (rel, nodes[rel])
+    for rel, expected in case.parameters.items():
+        got = {p["name"]: p.get("value") for p in (nodes[rel].get("outputs") or {}).get("parameters", [])}
+        assert {k: got.get(k) for k in expected} == expected, (rel, nodes[rel])
+    for rel, names in case.artifacts.items():
+        got = {a["name"] for a in (nodes[rel].get("outputs") or {}).get("artifacts", [])}
+        assert set(names) <= got, (rel, nodes[rel])
+    if case.global_parameters:
+        got = {p["name"]: p.get("value") for p in (status.get("outputs") or {}).get("parameters", [])}
+        assert {k: got.get(k) for k in case.global_parameters} == case.global_parameters, status.get("outputs")
+    if case.pods is not None:
+        pods = sorted(rel for rel, n in nodes.items() if n["type"] == "Pod")
+        assert len(pods) == case.pods, pods
+    for node in nodes.values():
+        assert node["id"] in status["nodes"] and node["displayName"]
+        for child in node.get("children", []):
+            assert child in status["nodes"], (node["name"], child)
+    if case.min_seconds is not None:
+        assert run.seconds >= case.min_seconds, run.seconds
+    if case.max_seconds is not None:
+        assert run.seconds <= case.max_seconds, run.seconds
+    logs = []
+    for key, text in case.logs.items():
+        rel, container = key if isinstance(key, tuple) else (key, "main")
+        out = run.logs(rel, container)
+        logs.append(out)
+        assert text.replace("{wf}", run.name) in out, f"logs of {rel!r} ({container}):\n{out}"
+        pod = nodes[rel].get("podName")
+        if pod:
+            assert all(line.startswith(f"{pod}: ") for line in out.splitlines()), out
+    if case.check is not None:
+        case.check({**run.doc, "test": {"unique": run.unique}}, nodes)
+    for secret in case.never:
+        assert secret not in run.stdout and secret not in run.stderr
+        assert all(secret not in out for out in logs)
+        for path in run.home.rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), f"secret found in {path}"
+
+
+def test_every_case_file_exists():
+    for case in CASES:
+        assert example_path(case).is_file(), case.example
+    assert len({c.id for c in CASES}) == len(CASES)
