@@ -87,6 +87,7 @@ async def bare_run(workload: str, home: Path, parallelism: int) -> None:
             pod_name = f"bench-{name}"
             manifest = {"metadata": {"name": pod_name}, "spec": {"containers": [{"name": "main"}]}}
             box = _Box(LocalPod(backend, manifest, lambda c, line: None), {"name": "main"})
+            box.prepare([])  # as the backend does: creates the pod's folders in either mode
             argv = (box.sandbox_argv(pod_name) + ["--"] if backend.bwrap else []) + command
             proc = await asyncio.create_subprocess_exec(
                 *argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
