@@ -1,9 +1,11 @@
 """plait's local runtime: `run(plan)` executes a checked plan with Argo's semantics.
 
 `run(plan, backend=None, *, store=None, home=None, secrets=None, images=None,
-parallelism=None, on_change=None, stop_event=None) -> RunResult`. Without a backend the local
-one runs the pods (sandboxed processes); without a store the SQLite store under `home`
-(default `plait_home()`) records the run.
+parallelism=None, on_change=None, stop_event=None, mode="new") -> RunResult`. Without a backend
+the local one runs the pods (sandboxed processes); without a store the SQLite store under `home`
+(default `plait_home()`) records the run. `mode="resume"` continues a stored run whose runner
+was lost (succeeded nodes are not run again), `mode="retry"` re-runs its failed nodes (Argo's
+`argo retry`); see `Engine.run`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     parallelism: int | None = None,
                     on_change: Callable[[Node], None] | None = None,
                     stop_event: Any = None, sandbox: str = "auto",
-                    engine_ready: Callable[[Engine], None] | None = None) -> RunResult:
+                    engine_ready: Callable[[Engine], None] | None = None,
+                    mode: str = "new") -> RunResult:
     """`run` for callers already inside an event loop."""
     own_backend = backend is None
     if home is None and (store is None or backend is None):
@@ -35,7 +38,8 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
         backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
                               sandbox=sandbox, parallelism=parallelism)
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
-                    parallelism=parallelism, on_change=on_change, stop_event=stop_event)
+                    parallelism=parallelism, on_change=on_change, stop_event=stop_event,
+                    mode=mode)
     if engine_ready is not None:
         engine_ready(engine)
     try:

@@ -14,24 +14,23 @@ kills everything and runs nothing more. Per step the work is constant: scopes ar
 from __future__ import annotations
 
 import asyncio
-import json
-import math
 import os
 import re
-import shutil
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
 
+from . import inputs as _inputs
+from .inputs import (REMOTE_ARTIFACTS, TemplateError, _tag_body, _text,  # noqa: F401 (re-exported)
+                     _whole_output_ref)
+from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
-from .types import Backend, Node, NodeType, Outputs, Phase, PodHandle, PodResult
-from .values import (global_scope, go_json, layer, params_json, render_strict, render_text,
-                     render_value, rfc3339)
+from .types import Backend, Node, NodeType, Phase, PodHandle
+from .values import global_scope, go_json, layer, render_text, rfc3339
 
 RECURSION_MESSAGE = ("Maximum recursion depth exceeded. See "
                      "https://argo-workflows.readthedocs.io/en/latest/scaling/#maximum-recursion-depth")
@@ -42,17 +41,17 @@ TERMINATE_MESSAGE = "Stopped with strategy 'Terminate'"
 FAILED_PHASES = (Phase.FAILED, Phase.ERROR)
 POD_KINDS = ("container", "script", "containerSet")
 KUBE_KINDS = ("resource", "data", "plugin")
-REMOTE_ARTIFACTS = ("s3", "gcs", "azure", "hdfs", "oss", "artifactory", "git", "http", "plugin")
+LEAF_KINDS = POD_KINDS + KUBE_KINDS + ("suspend", "http")
+MODES = ("new", "resume", "retry")
+HEARTBEAT_SECONDS = 2.0
+LOST_MARK = "--- plait: the runner was lost; this node runs again ---"
+RETRY_MARK = "--- plait: retried; this node runs again ---"
 _TYPES = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND,
           "http": NodeType.HTTP}
 # Argo's default transient errors (util/errors): matched against the node message
 _TRANSIENT = re.compile(r"connection reset by peer|i/o timeout|connection refused|"
                         r"exceeded quota|etcdserver: leader changed|TLS handshake timeout|"
                         r"too many requests|the object has been modified|EOF", re.I)
-
-
-class TemplateError(Exception):
-    """A node cannot run (missing input, bad argument, unsupported kind): the node Errors."""
 
 
 @dataclass
@@ -79,68 +78,6 @@ class RunResult:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-class MemoryStore:
-    """An in-memory store with the `Store` interface (library use and tests)."""
-
-    def __init__(self, logs: Path | None = None) -> None:
-        self.workflows: dict[str, dict[str, Any]] = {}
-        self.saved: dict[str, dict[str, Node]] = {}
-        self.events: list[tuple] = []
-        self.saves = 0
-        self._logs = logs
-
-    def create_workflow(self, name: str, plan_json: Any, arguments: dict, started_at: float,
-                        **_: Any) -> None:
-        self.workflows[name] = {"name": name, "phase": Phase.RUNNING.value, "message": "",
-                                "started_at": started_at, "finished_at": None}
-        self.saved[name] = {}
-
-    def save_node(self, wf: str, node: Node) -> None:
-        self.saves += 1
-        self.saved.setdefault(wf, {})[node.id] = node
-
-    def set_workflow(self, wf: str, phase: Phase | str, message: str,
-                     finished_at: float | None = None) -> None:
-        row = self.workflows.setdefault(wf, {"name": wf})
-        row.update(phase=getattr(phase, "value", phase), message=message, finished_at=finished_at)
-
-    def event(self, wf: str, node_id: str | None, kind: str, message: str) -> None:
-        self.events.append((wf, node_id, kind, message))
-
-    def workflow(self, wf: str) -> dict | None:
-        return self.workflows.get(wf)
-
-    def nodes(self, wf: str) -> dict[str, Node]:
-        return dict(self.saved.get(wf, {}))
-
-    def log_path(self, wf: str, pod: str, container: str = "main") -> Path:
-        if self._logs is None:
-            self._logs = Path(tempfile.mkdtemp(prefix="plait-logs-"))
-        return self._logs / wf / f"{pod}-{container}.log"
-
-
-class _Logs:
-    """Masked log lines of one pod, written to the store's log files as they come."""
-
-    def __init__(self, engine: "Engine", pod: str) -> None:
-        self.engine, self.pod = engine, pod
-        self.files: dict[str, Any] = {}
-
-    def __call__(self, container: str, line: str) -> None:
-        f = self.files.get(container)
-        if f is None:
-            path = Path(self.engine.store.log_path(self.engine.name, self.pod, container))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            f = self.files[container] = open(path, "a", encoding="utf-8")
-        f.write(self.engine.mask(line) + "\n")
-        f.flush()
-
-    def close(self) -> None:
-        for f in self.files.values():
-            f.close()
-        self.files.clear()
-
-
 class Engine:
     """Runs one plan to completion (`await run()`); `stop()` and `terminate()` end it early."""
 
@@ -148,8 +85,12 @@ class Engine:
                  home: Path | None = None, secrets: Any = None, artifacts: Any = None,
                  parallelism: int | None = None,
                  on_change: Callable[[Node], None] | None = None,
-                 stop_event: Any = None, clock: Callable[[], float] = time.time) -> None:
+                 stop_event: Any = None, clock: Callable[[], float] = time.time,
+                 mode: str = "new") -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.plan, self.backend = plan, backend
+        self.mode = mode
         self.name: str = plan.name
         self.home = Path(home) if home is not None else None
         self.store = store if store is not None else MemoryStore()
@@ -177,35 +118,61 @@ class Engine:
         self.started_at = 0.0
         self.globals: dict[str, Any] = {}
         self._masking = bool(secrets)
+        self._stored: dict[str, Node] = {}            # resume/retry: the stored nodes by name
+        self._rerun: dict[str, str] = {}              # pod node name -> mark for its old log
+        self._watch: dict[str, Callable[[Node], None]] = {}   # node name -> phase watcher
+        self._suspended: dict[str, asyncio.Event] = {}        # node id -> resume signal
+        self._wf_hooks: set[str] = set()
+        self._hook_tasks: list[asyncio.Future] = []
 
     # --- public ----------------------------------------------------------------------------
 
     async def run(self) -> RunResult:
-        """Run the workflow: entrypoint, then the exit handler; returns the final state."""
+        """Run the workflow: entrypoint, then the exit handler; returns the final state.
+
+        `mode="resume"` continues a stored run: nodes that Succeeded (or were Skipped or
+        Omitted) are reused as stored, Failed/Error ones kept, Pending/Running ones run again;
+        `mode="retry"` also runs Failed/Error nodes (and so their ancestors) again, and the
+        exit handler (Argo's `argo retry`)."""
         self.started_at = self.clock()
         params = self._workflow_parameters()
+        if self.mode == "new":
+            self.store.create_workflow(self.name, self.plan.to_json(),
+                                       {"parameters": params}, self.started_at)
+        else:
+            self._load_stored()
         self.globals = global_scope(self.plan, self.name, self.started_at, params)
-        self.store.create_workflow(self.name, self.plan.to_json(),
-                                   {"parameters": params}, self.started_at)
         watchers = self._start_watchers()
         root_ctx = Ctx(depth=0, boundary=None)
+        hooks_ctx = Ctx(depth=0, boundary=None)
         try:
+            self._check_wf_hooks(hooks_ctx)
             args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
                     self._workflow_artifacts())
             entry = await self._invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
             await self._end_daemons(root_ctx)
             phase, message = self._workflow_phase(entry)
+            self.globals["workflow.status"] = phase.value
+            self._check_wf_hooks(hooks_ctx)
+            await self.hooks_done(self._hook_tasks)
+            await self._end_daemons(hooks_ctx)
             if self.plan.on_exit and not self._term.is_set():
                 phase, message = await self._run_exit_handler(phase, message)
         finally:
             for w in watchers:
                 w.cancel()
         self.flush()
+        self._set_runner(None)
         finished = self.clock()
         self.store.set_workflow(self.name, phase, self.mask(message), finished)
         outputs = {k: [dict(v) for v in d.values()] for k, d in self.wf_outputs.items() if d}
         return RunResult(self.name, phase, self.mask(message), self.started_at, finished,
                          dict(self.nodes), outputs)
+
+    def resume_suspended(self) -> None:
+        """Argo's `resume`: every node waiting in a suspend template finishes Succeeded now."""
+        for ev in list(self._suspended.values()):
+            ev.set()
 
     def stop(self) -> None:
         """Argo's `stop`: kill running pods (not the exit handler's), then run exit handlers."""
@@ -216,6 +183,109 @@ class Engine:
         self._set_halt(TERMINATE_MESSAGE)
         self._term.set()
         self._kill_running(everything=True)
+
+    # --- resume and retry ------------------------------------------------------------------
+
+    def _load_stored(self) -> None:
+        """Read the stored run back: its start time and nodes; the row goes back to Running."""
+        row = self.store.workflow(self.name)
+        if row is None:
+            raise ValueError(f"workflow {self.name!r} is not in the store: nothing to {self.mode}")
+        if self.mode == "resume" and row.get("started_at"):
+            self.started_at = float(row["started_at"])   # deadlines count from the first start
+        self._stored = {n.name: n for n in self.store.nodes(self.name).values()}
+        for n in self._stored.values():
+            if n.type is NodeType.POD and self.reusable(n.name) is None and n.pod_name:
+                self._rerun[n.name] = (RETRY_MARK if n.phase in FAILED_PHASES else LOST_MARK)
+        self.store.set_workflow(self.name, Phase.RUNNING, "")
+
+    def reusable(self, name: str) -> Node | None:
+        """The stored node `name` when this run keeps it as it is, else None."""
+        old = self._stored.get(name)
+        if old is None:
+            return None
+        # Skipped/Omitted nodes are decided again by the walk (same inputs, same answer); a
+        # node the walk now decides to run must not be taken for the one it skipped before.
+        if old.phase is Phase.SUCCEEDED:
+            exit_part = name.startswith(f"{self.name}.onExit")
+            return None if self.mode == "retry" and exit_part else old
+        if old.phase in FAILED_PHASES and self.mode == "resume":
+            return old
+        return None
+
+    def _restore(self, old: Node, tmpl: dict[str, Any], parent: Any) -> Node:
+        """Put a stored leaf back into the run: tree edges, global outputs, watchers."""
+        self.nodes[old.id] = old
+        for p in (parent if isinstance(parent, list) else (parent,) if parent else ()):
+            self.attach(p, old)
+        outs = tmpl.get("outputs") or {}
+        values = {p["name"]: p.get("value") for p in old.outputs.parameters}
+        for p in outs.get("parameters") or []:
+            if p.get("globalName") and values.get(p["name"]) is not None:
+                self.publish(p, values[p["name"]])
+        stored_arts = {a["name"]: a for a in old.outputs.artifacts}
+        for a in outs.get("artifacts") or []:
+            entry = stored_arts.get(a.get("name"))
+            if a.get("globalName") and entry is not None:
+                g = str(a["globalName"])
+                self.wf_outputs["artifacts"][g] = dict(entry, name=g)
+                self.globals[f"workflow.outputs.artifacts.{g}"] = entry
+        self._notify(old)
+        return old
+
+    def _set_runner(self, pid: int | None) -> None:
+        set_runner = getattr(self.store, "set_runner", None)
+        if set_runner is not None:
+            set_runner(self.name, pid=pid, heartbeat=time.time())
+
+    async def _heartbeat(self) -> None:
+        while True:
+            self._set_runner(os.getpid())
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    # --- lifecycle hooks (spec §13) --------------------------------------------------------
+
+    def watch(self, name: str, callback: Callable[[Node], None]) -> None:
+        """Call `callback(node)` whenever the node called `name` is saved."""
+        self._watch[name] = callback
+
+    def unwatch(self, name: str) -> None:
+        self._watch.pop(name, None)
+
+    def _check_wf_hooks(self, ctx: Ctx) -> None:
+        """Workflow-level `hooks.<name>.expression` over the globals: a true one runs once."""
+        for hname, hook in sorted((self.plan.hooks or {}).items()):
+            if hname == "exit" or hname in self._wf_hooks or not hook.get("expression"):
+                continue
+            if self._term.is_set():
+                return
+            try:
+                fire = evaluate(str(hook["expression"]), self.globals) is True
+            except (EvaluationError, GrammarError, RecursionError):
+                fire = False
+            if fire:
+                self._wf_hooks.add(hname)
+                self._hook_tasks.append(self.start_hook(f"{self.name}.hooks.{hname}", hook,
+                                                        self.globals, None, ctx))
+
+    def start_hook(self, name: str, hook: dict[str, Any], scope: Any, parent: Node | None,
+                   ctx: Ctx) -> asyncio.Future:
+        """Run a hook's template as node `name`, in parallel with what it watches."""
+        async def go() -> None:
+            try:
+                args = self.arguments(hook.get("arguments"), scope)
+            except TemplateError as exc:
+                self.error_node(name, hook.get("template"), parent, ctx, str(exc))
+                return
+            await self._invoke(name, hook.get("template"), args, parent, ctx)
+        return asyncio.ensure_future(go())
+
+    @staticmethod
+    async def hooks_done(tasks: list[asyncio.Future]) -> None:
+        """Wait for started hooks (also those that start while waiting)."""
+        while tasks:
+            pending, tasks[:] = list(tasks), []
+            await asyncio.gather(*pending)
 
     # --- halting ---------------------------------------------------------------------------
 
@@ -267,7 +337,7 @@ class Engine:
         return done
 
     def _start_watchers(self) -> list[asyncio.Task]:
-        out = []
+        out = [asyncio.ensure_future(self._heartbeat())]
         deadline = self.plan.settings.get("activeDeadlineSeconds")
         if isinstance(deadline, (int, float)) and not isinstance(deadline, bool):
             async def expire() -> None:
@@ -307,6 +377,11 @@ class Engine:
         node = Node(nid, name, display_name(name, boundary.name if boundary else None), type_,
                     template, phase, self.mask(message), started_at=self.clock(),
                     boundary_id=boundary.id if boundary else None)
+        if self._stored:
+            old = self._stored.get(name)
+            if old is not None:          # walked again: keep its tree edges and first start
+                node.children = list(old.children)
+                node.started_at = old.started_at or node.started_at
         if phase.done:
             node.finished_at = node.started_at
         self.nodes[nid] = node
@@ -346,11 +421,18 @@ class Engine:
                 self.on_change(d)
 
     def save(self, node: Node) -> None:
-        """Commit `node` before anything acts on it, then tell `on_change`."""
+        """Commit `node` before anything acts on it, then tell `on_change` (and watchers)."""
         self._dirty.pop(node.id, None)
         self.store.save_node(self.name, node)
+        self._notify(node)
+
+    def _notify(self, node: Node) -> None:
         if self.on_change is not None:
             self.on_change(node)
+        if self._watch:
+            w = self._watch.get(node.name)
+            if w is not None:
+                w(node)
 
     def finish(self, node: Node, phase: Phase, message: str | None = None) -> Node:
         node.phase = phase
@@ -392,6 +474,10 @@ class Engine:
                        parent: Node | None, ctx: Ctx, retries: int | None) -> Node:
         """One execution of a template (one retry attempt)."""
         kind = tmpl.get("kind")
+        if self._stored and kind in LEAF_KINDS:
+            old = self.reusable(name)
+            if old is not None:
+                return self._restore(old, tmpl, parent)
         type_ = _TYPES.get(kind, NodeType.POD)
         node = self.new_node(name, type_, tmpl["name"], parent, ctx.boundary, save=False)
         node.retries = retries
@@ -421,11 +507,14 @@ class Engine:
             from .dag import run_dag
             await run_dag(self, node, key, tmpl, scope, ctx)
         elif kind in POD_KINDS:
-            await self.run_pod(node, tmpl, scope, artifacts, ctx)
+            from .leaves import run_pod
+            await run_pod(self, node, tmpl, scope, artifacts, ctx)
         elif kind == "suspend":
-            await self.run_suspend(node, tmpl, scope, ctx)
+            from .leaves import run_suspend
+            await run_suspend(self, node, tmpl, scope, ctx)
         elif kind == "http":
-            await self.run_http(node, tmpl, scope, ctx)
+            from .leaves import run_http
+            await run_http(self, node, tmpl, scope, ctx)
         elif kind in KUBE_KINDS:
             self.finish(node, Phase.ERROR, f"{kind} templates need the kubernetes backend "
                         f"(not supported by the local backend)")
@@ -433,120 +522,13 @@ class Engine:
             self.finish(node, Phase.ERROR, f"template {tmpl['name']!r} has no body plait can run")
         return node
 
-    # --- inputs and arguments --------------------------------------------------------------
+    # --- inputs and arguments (runtime/inputs.py) ------------------------------------------
 
-    def _workflow_parameters(self) -> list[dict[str, Any]]:
-        out = []
-        for p in self.plan.arguments.get("parameters") or []:
-            value = p.get("value")
-            vf = p.get("valueFrom")
-            if value is None and isinstance(vf, dict):
-                value = self._value_from(vf, p["name"])
-            out.append({"name": p["name"], "value": None if value is None else _text(value)})
-        return out
-
-    def _workflow_artifacts(self) -> dict[str, dict[str, Any]]:
-        return {a["name"]: a for a in self.plan.arguments.get("artifacts") or []
-                if isinstance(a, dict) and "name" in a}
-
-    def _value_from(self, vf: dict[str, Any], name: str) -> str | None:
-        ref = vf.get("configMapKeyRef")
-        if isinstance(ref, dict) and self.secrets is not None:
-            try:
-                return self.secrets.config(str(ref.get("name")), str(ref.get("key")))
-            except KeyError:
-                if not ref.get("optional"):
-                    if "default" not in vf:
-                        raise TemplateError(f"configMap {ref.get('name')!r} key "
-                                            f"{ref.get('key')!r} not found for {name!r}")
-        if "default" in vf:
-            return _text(vf["default"])
-        return None
-
-    def inputs(self, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[dict, list]:
-        """The template's own scope (`inputs.*`) from the caller's arguments and defaults."""
-        given, given_art = args
-        local: dict[str, Any] = {}
-        params = []
-        ins = tmpl.get("inputs") or {}
-        for p in ins.get("parameters") or []:
-            n = p["name"]
-            if n in given:
-                v = given[n]
-            elif p.get("value") is not None:
-                v = render_text(_text(p["value"]), self.globals)
-            elif isinstance(p.get("valueFrom"), dict) and \
-                    self._value_from(p["valueFrom"], n) is not None:
-                v = self._value_from(p["valueFrom"], n)
-            elif p.get("default") is not None:
-                v = render_text(_text(p["default"]), self.globals)
-            else:
-                raise TemplateError(f"inputs.parameters.{n} was not supplied")
-            local[f"inputs.parameters.{n}"] = v
-            params.append({"name": n, "value": v})
-        if params:
-            local["inputs.parameters"] = params_json(params)
-        artifacts = []
-        for a in ins.get("artifacts") or []:
-            n = a.get("name")
-            src = given_art.get(n)
-            if src is None and any(k in a for k in ("raw",) + REMOTE_ARTIFACTS):
-                src = a
-            if src is None:
-                if a.get("optional"):
-                    continue
-                raise TemplateError(f"inputs.artifacts.{n} was not supplied")
-            for loc in REMOTE_ARTIFACTS:
-                if loc in src:
-                    raise TemplateError(f"{loc} artifacts are not supported by the local "
-                                        f"backend (input artifact {n!r})")
-            obj = dict(src, name=n)
-            if a.get("path"):
-                obj["path"] = a["path"]
-                local[f"inputs.artifacts.{n}.path"] = a["path"]
-            if a.get("mode") is not None:
-                obj["mode"] = a["mode"]
-            local[f"inputs.artifacts.{n}"] = obj
-            artifacts.append(obj)
-        return local, artifacts
-
-    def arguments(self, raw: dict[str, Any] | None, scope: Any) -> tuple[dict, dict]:
-        """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5)."""
-        params: dict[str, str] = {}
-        arts: dict[str, dict] = {}
-        raw = raw or {}
-        for p in raw.get("parameters") or []:
-            n = p.get("name")
-            if "value" in p and p["value"] is not None:
-                v = p["value"]
-                if isinstance(v, str):
-                    text = render_text(v, scope)
-                    if text is v and ("{{" in v or "<<" in v) and _whole_output_ref(v):
-                        continue        # an absent optional output: the input default applies
-                    params[n] = text
-                else:
-                    params[n] = _text(v)
-            elif isinstance(p.get("valueFrom"), dict):
-                v2 = self._value_from(p["valueFrom"], n)
-                if v2 is not None:
-                    params[n] = v2
-        for a in raw.get("artifacts") or []:
-            n = a.get("name")
-            if "from" in a:
-                ref = _tag_body(str(a["from"]))
-                obj = scope.get(ref) if ref else None
-                if isinstance(obj, dict):
-                    arts[n] = obj
-                elif not a.get("optional"):
-                    raise TemplateError(f"Unable to resolve: {a['from']}")
-            elif "raw" in a:
-                arts[n] = {"raw": {"data": render_text(str((a["raw"] or {}).get("data", "")),
-                                                       scope)}}
-            else:
-                for loc in REMOTE_ARTIFACTS:
-                    if loc in a:
-                        arts[n] = dict(a)
-        return params, arts
+    _workflow_parameters = _inputs.workflow_parameters
+    _workflow_artifacts = _inputs.workflow_artifacts
+    _value_from = _inputs.value_from
+    inputs = _inputs.inputs
+    arguments = _inputs.arguments
 
     # --- leaves ----------------------------------------------------------------------------
 
@@ -561,212 +543,13 @@ class Engine:
             self._artifacts = ArtifactRepo(root)
         return self._artifacts
 
-    def staging(self, pod: str) -> Path:
-        base = self.home if self.home is not None else Path(tempfile.gettempdir()) / "plait"
-        return base / "staging" / self.name / pod
+    async def end_daemons(self, daemons: list) -> None:
+        """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
+        from .leaves import end_daemons
+        await end_daemons(self, daemons)
 
-    def _stage_inputs(self, pod: str, artifacts: list[dict]) -> list[dict[str, Any]]:
-        out = []
-        for a in artifacts:
-            path = a.get("path")
-            if not path:
-                continue
-            dest = self.staging(pod) / a["name"]
-            if dest.exists() or dest.is_symlink():
-                if dest.is_dir() and not dest.is_symlink():
-                    shutil.rmtree(dest)
-                else:
-                    dest.unlink()
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if "raw" in a:
-                dest.write_text(str((a["raw"] or {}).get("data", "")), encoding="utf-8")
-            elif "key" in a:
-                repo = self.repo()
-                if repo is None:
-                    raise TemplateError("artifacts need runtime.artifacts")
-                try:
-                    repo.load(a["key"], dest)
-                except Exception as exc:  # UnsafeArtifact, ArtifactNotFound, ...
-                    raise TemplateError(f"input artifact {a['name']!r}: {exc}") from None
-            else:
-                continue
-            entry = {"path": path, "source": str(dest)}
-            if a.get("mode") is not None:
-                entry["mode"] = a["mode"]
-            out.append(entry)
-        return out
-
-    def _deadline(self, tmpl: dict[str, Any], scope: Any) -> int | None:
-        values = []
-        for k in ("activeDeadlineSeconds", "timeout"):
-            v = tmpl.get(k)
-            if isinstance(v, str):
-                from compiler.durations import parse_duration
-                v = render_text(v, scope)
-                try:
-                    v = float(v)
-                except ValueError:
-                    try:
-                        v = parse_duration(v.strip(), False)
-                    except ValueError:
-                        v = None
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                values.append(float(v))
-        left = self.deadline_left()
-        if left is not None:
-            values.append(left)
-        return max(1, math.ceil(min(values))) if values else None
-
-    async def run_pod(self, node: Node, tmpl: dict[str, Any], scope: Any,
-                      artifacts: list[dict], ctx: Ctx) -> None:
-        """Build the pod, wait for a slot, run it, collect its outputs."""
-        pod = node.name if node.name == self.name else pod_name(self.name, tmpl["name"], node.name)
-        node.pod_name = pod
-        scope.maps[0]["pod.name"] = pod
-        for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
-            if a.get("path"):
-                scope.maps[0][f"outputs.artifacts.{a['name']}.path"] = a["path"]
-        for p in (tmpl.get("outputs") or {}).get("parameters") or []:
-            path = (p.get("valueFrom") or {}).get("path")
-            if path:
-                scope.maps[0][f"outputs.parameters.{p['name']}.path"] = path
-        rendered = dict(tmpl)
-        for k in ("body", "settings", "outputs"):
-            if k in tmpl:
-                rendered[k] = render_value(tmpl[k], scope)
-        settings = rendered.get("settings") or {}
-        daemon = settings.get("daemon") in (True, "true")
-        try:
-            for a in (rendered.get("outputs") or {}).get("artifacts") or []:
-                for loc in REMOTE_ARTIFACTS:
-                    if loc in a:
-                        raise TemplateError(f"{loc} artifacts are not supported by the local "
-                                            f"backend (output artifact {a.get('name')!r})")
-            inputs = self._stage_inputs(pod, artifacts)
-            out_paths = _output_paths(rendered)
-            manifest = _build_pod(workflow=self.name, node_name=node.name, pod_name=pod,
-                                  template=rendered, settings=self.plan.settings,
-                                  inputs=inputs, outputs=out_paths,
-                                  deadline=self._deadline(tmpl, scope))
-        except (TemplateError, ValueError, OSError) as exc:
-            self.finish(node, Phase.ERROR, str(exc))
-            return
-        slot = self._pods
-        if slot is not None:
-            self.save(node)                                   # Pending: waits for a slot
-        if slot is not None:
-            ok, _ = await self.until(slot.acquire(), ctx)
-            if not ok:
-                self.finish(node, Phase.FAILED, self.halt_message())
-                return
-        released = False
-        logs = _Logs(self, pod)
-        try:
-            if self.halted(ctx):
-                self.finish(node, Phase.FAILED, self.halt_message())
-                return
-            node.phase = Phase.RUNNING
-            node.started_at = self.clock()
-            self.save(node)
-            try:
-                handle = await self.backend.start(manifest, logs)
-            except Exception as exc:  # the backend could not create the pod
-                self.finish(node, Phase.ERROR, str(exc))
-                return
-            self._running[pod] = (handle, ctx.exit)
-            if self.halted(ctx):
-                await handle.kill(self.halt_message())
-            if daemon:
-                result = await self._daemon(node, handle, ctx, logs)
-                if slot is not None:
-                    slot.release()
-                    released = True
-                if result is None:
-                    logs = None  # the daemon watcher owns the logs now
-                    return
-            else:
-                result = await handle.wait()
-        finally:
-            if logs is not None:
-                logs.close()
-                self._running.pop(pod, None)
-            if slot is not None and not released:
-                slot.release()
-        self.pod_done(node, rendered, result, ctx)
-
-    def pod_done(self, node: Node, rendered: dict[str, Any], result: PodResult, ctx: Ctx) -> None:
-        """A pod ended: outputs, phase and message as Argo sets them."""
-        phase, message = result.phase, result.message
-        if phase is not Phase.SUCCEEDED and self.halted(ctx):
-            phase, message = Phase.FAILED, self.halt_message(running=True)
-        outs = node.outputs
-        if result.result is not None:
-            outs.result = self.mask(result.result)
-        if result.exit_code is not None:
-            outs.exit_code = str(result.exit_code)
-        try:
-            self.collect_outputs(node, rendered, result, phase is Phase.SUCCEEDED)
-        except TemplateError as exc:
-            if phase is Phase.SUCCEEDED:
-                phase, message = Phase.ERROR, str(exc)
-        self.finish(node, phase, message)
-
-    def collect_outputs(self, node: Node, rendered: dict[str, Any], result: PodResult,
-                        strict: bool) -> None:
-        outs = rendered.get("outputs") or {}
-        problem = None
-        for p in outs.get("parameters") or []:
-            vf = p.get("valueFrom") or {}
-            value = None
-            if p.get("value") is not None:
-                value = _text(p["value"])
-            elif vf.get("path"):
-                local = result.files.get(vf["path"])
-                if local is not None and os.path.isfile(local):
-                    with open(local, encoding="utf-8", errors="replace") as f:
-                        value = f.read()
-                    if value.endswith("\n"):
-                        value = value[:-1]
-                elif vf.get("default") is not None:
-                    value = _text(vf["default"])
-                else:
-                    problem = problem or f"open {vf['path']}: no such file or directory"
-                    continue
-            elif vf.get("default") is not None:
-                value = _text(vf["default"])
-            if value is None:
-                continue
-            value = self.mask(value)
-            node.outputs.parameters.append({"name": p["name"], "value": value})
-            self.publish(p, value)
-        for a in outs.get("artifacts") or []:
-            path = a.get("path")
-            if not path:
-                continue
-            local = result.files.get(path)
-            if local is None or not os.path.lexists(local):
-                if not a.get("optional") and strict:
-                    problem = problem or f"open {path}: no such file or directory"
-                continue
-            repo = self.repo()
-            if repo is None:
-                problem = problem or "output artifacts need runtime.artifacts"
-                continue
-            archive = "none" if isinstance(a.get("archive"), dict) and "none" in a["archive"] \
-                else "tgz"
-            try:
-                key = repo.save(self.name, node.pod_name or node.name, a["name"], local, archive)
-            except Exception as exc:
-                problem = problem or f"output artifact {a['name']!r}: {exc}"
-                continue
-            entry = {"name": a["name"], "path": path, "key": key}
-            node.outputs.artifacts.append(entry)
-            if a.get("globalName"):
-                g = str(a["globalName"])
-                self.wf_outputs["artifacts"][g] = dict(entry, name=g)
-                self.globals[f"workflow.outputs.artifacts.{g}"] = entry
-        if problem and strict:
-            raise TemplateError(problem)
+    async def _end_daemons(self, ctx: Ctx) -> None:
+        await self.end_daemons(ctx.daemons)
 
     def publish(self, p: dict[str, Any], value: str) -> None:
         """An output parameter with `globalName` becomes `workflow.outputs.parameters.<g>`."""
@@ -775,112 +558,6 @@ class Engine:
             g = str(g)
             self.wf_outputs["parameters"][g] = {"name": g, "value": value}
             self.globals[f"workflow.outputs.parameters.{g}"] = value
-
-    async def _daemon(self, node: Node, handle: PodHandle, ctx: Ctx,
-                      logs: _Logs) -> PodResult | None:
-        """Wait until the daemon is ready (None: it then runs until its scope ends), or
-        return how it ended before it was ready."""
-        waiter = asyncio.ensure_future(handle.wait())
-        ready = asyncio.ensure_future(handle.ready())
-        ok, _ = await self.until(asyncio.wait((waiter, ready),
-                                              return_when=asyncio.FIRST_COMPLETED), ctx)
-        if not ok or waiter.done() or not ready.done() or ready.exception() is not None:
-            ready.cancel()
-            if not waiter.done():
-                await handle.kill(self.halt_message() if not ok else "not ready")
-            return await waiter
-        self.daemoned.add(node.id)
-        if handle.ip:
-            self.ips[node.id] = handle.ip
-        self.save(node)
-
-        async def watch() -> None:
-            try:
-                result = await waiter
-            finally:
-                logs.close()
-                self._running.pop(node.pod_name or "", None)
-            self.daemoned.discard(node.id)
-            if not node.phase.done:
-                if getattr(node, "_scope_ended", False):
-                    self.finish(node, Phase.SUCCEEDED)
-                else:
-                    self.finish(node, Phase.FAILED, result.message or "daemon exited")
-        task = asyncio.ensure_future(watch())
-        ctx.daemons.append((node, handle, task))
-        return None
-
-    async def end_daemons(self, daemons: list) -> None:
-        """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
-        for node, handle, task in daemons:
-            if not node.phase.done:
-                node._scope_ended = True  # type: ignore[attr-defined]
-                await handle.kill("daemon scope ended")
-        for node, handle, task in daemons:
-            try:
-                await task
-            except Exception:
-                pass
-            if not node.phase.done:
-                self.finish(node, Phase.SUCCEEDED)
-        daemons.clear()
-
-    async def _end_daemons(self, ctx: Ctx) -> None:
-        await self.end_daemons(ctx.daemons)
-
-    async def run_suspend(self, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
-        body = tmpl.get("body") or {}
-        duration = body.get("duration")
-        if isinstance(duration, str):
-            from compiler.durations import parse_duration
-            try:
-                duration = parse_duration(render_text(duration, scope), False)
-            except ValueError:
-                self.finish(node, Phase.ERROR, f"invalid suspend duration {duration!r}")
-                return
-        node.phase = Phase.RUNNING
-        self.save(node)
-        if duration is None:
-            await self.until(asyncio.Event().wait(), ctx)   # until stop/deadline (resume: #5)
-            self.finish(node, Phase.FAILED, self.halt_message())
-            return
-        if not await self.sleep(float(duration), ctx):
-            self.finish(node, Phase.FAILED, self.halt_message())
-            return
-        for p in (tmpl.get("outputs") or {}).get("parameters") or []:
-            vf = p.get("valueFrom") or {}
-            if vf.get("default") is not None:
-                value = render_text(_text(vf["default"]), scope)
-            elif scope.get(f"inputs.parameters.{p['name']}") is not None:
-                value = scope[f"inputs.parameters.{p['name']}"]
-            else:
-                continue
-            node.outputs.parameters.append({"name": p["name"], "value": value})
-            self.publish(p, value)
-        self.finish(node, Phase.SUCCEEDED)
-
-    async def run_http(self, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
-        try:
-            from .http import run_http
-        except ImportError:
-            self.finish(node, Phase.ERROR, "http templates are not available (runtime.http)")
-            return
-        body = render_value(tmpl.get("body") or {}, scope)
-        node.phase = Phase.RUNNING
-        self.save(node)
-        try:
-            ok, result = await self.until(run_http(body, secrets=self.secrets), ctx)
-        except TypeError:
-            ok, result = await self.until(run_http(body), ctx)
-        except Exception as exc:
-            self.finish(node, Phase.ERROR, str(exc))
-            return
-        if not ok:
-            self.finish(node, Phase.FAILED, self.halt_message())
-            return
-        if getattr(result, "result", None) is not None:
-            node.outputs.result = self.mask(result.result)
-        self.finish(node, result.phase, result.message)
 
     # --- the end ---------------------------------------------------------------------------
 
@@ -925,56 +602,8 @@ class Engine:
         return phase, message
 
 
-def _text(v: Any) -> str:
-    """A parameter value as Argo's string (numbers and bools as YAML wrote them)."""
-    from .naming import item_text
-    return item_text(v)
-
-
 def _seconds(v: float) -> str:
     return repr(float(v))
-
-
-def _tag_body(text: str) -> str | None:
-    s = text.strip()
-    for o, c in (("{{", "}}"), ("<<", ">>")):
-        if s.startswith(o) and s.endswith(c):
-            return s[2:-2].strip()
-    return None
-
-
-def _whole_output_ref(text: str) -> bool:
-    body = _tag_body(text)
-    return bool(body) and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
-
-
-def _output_paths(rendered: dict[str, Any]) -> list[str]:
-    try:
-        from .pods import pod_outputs
-    except ImportError:  # pragma: no cover - R2's module missing
-        pod_outputs = None
-    if pod_outputs is not None:
-        return pod_outputs(rendered)
-    outs = rendered.get("outputs") or {}
-    paths: list[str] = []
-    for p in outs.get("parameters") or []:
-        path = (p.get("valueFrom") or {}).get("path")
-        if path and path not in paths:
-            paths.append(path)
-    for a in outs.get("artifacts") or []:
-        if a.get("path") and a["path"] not in paths:
-            paths.append(a["path"])
-    return paths
-
-
-def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
-               settings: dict[str, Any], inputs: list, outputs: list,
-               deadline: int | None) -> dict[str, Any]:
-    from .pods import build_pod, workflow_volumes
-    return build_pod(workflow=workflow, node_name=node_name, pod_name=pod_name,
-                     template=template, spec_volumes=workflow_volumes(settings), inputs=inputs,
-                     outputs=outputs, deadline=deadline,
-                     service_account=settings.get("serviceAccountName"))
 
 
 def evaluate(expr: str, scope: Any) -> Any:

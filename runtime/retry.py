@@ -87,6 +87,8 @@ async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
     while True:
         if attempt > 0 and limit is not None:
             delay = backoff_delay(backoff, attempt)
+            if engine.reusable(f"{name}({attempt})") is not None:
+                delay = 0.0                     # resumed: that attempt already ran
             if isinstance(max_duration, (int, float)) and max_duration > 0 and \
                     engine.clock() - first + delay > float(max_duration):
                 message = MAX_DURATION

@@ -184,6 +184,7 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
         ok, _ = await engine.until(sem.acquire(), ctx)
         if not ok:
             return None
+    hooks = Hooks.of(engine, child, name, f"{prefix}.{child['name']}", iscope, ctx)
     try:
         if gate.failed and gate.fail_fast:
             return None
@@ -191,6 +192,10 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
     finally:
         if sem is not None:
             sem.release()
+        if hooks is not None:
+            engine.unwatch(name)
+    if hooks is not None:
+        await engine.hooks_done(hooks.tasks)
     if node.phase in FAILED_PHASES and not continues(child, node.phase):
         gate.failed = True
     hook = (child.get("hooks") or {}).get("exit")
@@ -203,6 +208,48 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
         else:
             await engine._invoke(f"{name}.onExit", hook.get("template"), hargs, node, ctx)
     return node
+
+
+class Hooks:
+    """A step's/task's `hooks.<name>` with an `expression` (spec §13.2): evaluated each time
+    the hooked node changes phase; a true one runs its template once, in parallel, as node
+    `<node>.hooks.<name>`. The step waits for its hooks before it counts as done."""
+
+    def __init__(self, engine: Engine, hooks: dict[str, Any], name: str, prefix: str,
+                 scope: Any, ctx: Ctx) -> None:
+        self.engine, self.hooks, self.name, self.prefix = engine, hooks, name, prefix
+        self.scope, self.ctx = scope, ctx
+        self.fired: set[str] = set()
+        self.tasks: list[asyncio.Future] = []
+        self.phase: Phase | None = None
+
+    @classmethod
+    def of(cls, engine: Engine, child: dict[str, Any], name: str, prefix: str, scope: Any,
+           ctx: Ctx) -> "Hooks | None":
+        hooks = {k: h for k, h in (child.get("hooks") or {}).items()
+                 if k != "exit" and isinstance(h, dict) and h.get("expression")}
+        if not hooks:
+            return None
+        out = cls(engine, hooks, name, prefix, scope, ctx)
+        engine.watch(name, out)
+        return out
+
+    def __call__(self, node: Node) -> None:
+        if node.phase is self.phase:
+            return
+        self.phase = node.phase
+        scope = layer(node_scope(self.engine, self.prefix, node), self.scope)
+        for hname, hook in sorted(self.hooks.items()):
+            if hname in self.fired or self.engine.halted(self.ctx):
+                continue
+            try:
+                fire = evaluate(str(hook["expression"]), scope) is True
+            except (EvaluationError, GrammarError, RecursionError):
+                fire = False
+            if fire:
+                self.fired.add(hname)
+                self.tasks.append(self.engine.start_hook(f"{self.name}.hooks.{hname}", hook,
+                                                         scope, node, self.ctx))
 
 
 async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: Any,
@@ -339,5 +386,5 @@ def render_template_strict(text: str, scope: Any) -> str:
     return render_strict(text, scope)
 
 
-__all__ = ["EMPTY_LOOP", "Gate", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
+__all__ = ["EMPTY_LOOP", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
            "node_scope", "run_one", "run_steps", "when_holds"]

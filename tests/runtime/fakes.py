@@ -65,6 +65,11 @@ class FakePod:
         return {e["name"]: e.get("value", "") for e in self.main.get("env") or []}
 
     @property
+    def inputs(self) -> list[dict[str, Any]]:
+        """The staged input artifacts: `[{path, source (a host path), mode?}]`."""
+        return json.loads(self.manifest["metadata"]["annotations"].get("plait.dev/inputs", "[]"))
+
+    @property
     def deadline(self) -> int | None:
         return self.manifest["spec"].get("activeDeadlineSeconds")
 
@@ -188,4 +193,21 @@ def echo(pod: FakePod) -> Behaviour:
     return Behaviour()
 
 
-__all__ = ["Behaviour", "FakeBackend", "FakePod", "echo"]
+def cat_inputs(pod: FakePod) -> Behaviour:
+    """Prints each staged input artifact (a file) as `<path>=<content>`, one per line."""
+    lines = []
+    for i in pod.inputs:
+        with open(i["source"], encoding="utf-8") as f:
+            lines.append(f"{i['path']}={f.read()}")
+    return Behaviour(stdout="\n".join(lines) + "\n")
+
+
+def started_count(backend: "FakeBackend") -> dict[str, int]:
+    """How often each node's pod was started."""
+    out: dict[str, int] = {}
+    for n in backend.started():
+        out[n] = out.get(n, 0) + 1
+    return out
+
+
+__all__ = ["Behaviour", "FakeBackend", "FakePod", "cat_inputs", "echo", "started_count"]

@@ -759,3 +759,178 @@ def test_many_trivial_steps_are_cheap(tmp_path):
     took = time.monotonic() - t
     assert r.phase is Phase.SUCCEEDED and len(r.nodes) == 301
     assert took < 3, took          # generous: the bench measures the real budget
+
+
+HOOKED = HEADER + """\
+  entrypoint: main
+  hooks:
+    exit: {template: note}
+    running:
+      expression: workflow.status == "Running"
+      template: note
+    done:
+      expression: workflow.status == "Succeeded"
+      template: note
+    failed:
+      expression: workflow.status == "Failed"
+      template: note
+  templates:
+  - name: main
+    steps:
+    - - name: step-1
+        template: work
+        hooks:
+          running:
+            expression: steps["step-1"].status == "Running"
+            template: note
+          success:
+            expression: steps["step-1"].status == "Succeeded"
+            template: note
+          failure:
+            expression: steps["step-1"].status == "Failed"
+            template: note
+  - name: work
+    container: {image: busybox, command: [sh, -c], args: ["echo work"]}
+  - name: note
+    container: {image: busybox, command: [sh, -c], args: ["echo note"]}
+"""
+
+
+def test_lifecycle_hooks_with_expressions_run_once(tmp_path):
+    be = FakeBackend(rules={"*step-1": Behaviour(delay=0.1)})
+    r = go(tmp_path, plan_of(tmp_path, HOOKED), be)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    n = names(r)
+    started = be.started()
+    for hook in ("wf[0].step-1.hooks.running", "wf[0].step-1.hooks.success", "wf.hooks.running",
+                 "wf.hooks.done", "wf.onExit"):
+        assert started.count(hook) == 1, (hook, started)
+        assert n[hook].phase is Phase.SUCCEEDED
+    assert "wf[0].step-1.hooks.failure" not in n and "wf.hooks.failed" not in n
+    step = n["wf[0].step-1"]
+    assert n["wf[0].step-1.hooks.running"].id in step.children
+    # the running hook started while the step ran
+    assert started.index("wf[0].step-1.hooks.running") < started.index("wf.hooks.done")
+
+
+def test_pending_timeout_fails_a_leaf_still_waiting_for_a_slot(tmp_path):
+    text = HEADER + """\
+  entrypoint: main
+  parallelism: 1
+  templates:
+  - name: main
+    steps:
+    - - {name: long, template: long}
+      - {name: waits, template: waits}
+  - name: long
+    container: {image: busybox, command: [sh, -c], args: ["sleep 1"]}
+  - name: waits
+    pendingTimeout: 0.2s
+    container: {image: busybox, command: [sh, -c], args: ["echo"]}
+"""
+    be = FakeBackend(rules={"*long": Behaviour(delay=1.0)})
+    t = time.monotonic()
+    r = go(tmp_path, plan_of(tmp_path, text), be)
+    waits = names(r)["wf[0].waits"]
+    assert waits.phase is Phase.FAILED
+    assert waits.message.startswith("Pod was pending longer than pendingTimeout")
+    assert "wf[0].waits" not in be.started()
+    assert time.monotonic() - t < 5
+
+
+ARTIFACTS = HEADER + """\
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: make
+        template: make
+    - - name: use
+        template: use
+        arguments:
+          artifacts:
+          - {name: made, from: "<<steps.make.outputs.artifacts.out>>"}
+          - {name: given, raw: {data: "raw <<workflow.name>>"}}
+  - name: make
+    container: {image: busybox, command: [sh, -c], args: ["echo hi > /tmp/out.txt"]}
+    outputs:
+      artifacts:
+      - {name: out, path: /tmp/out.txt, archive: {none: {}}}
+  - name: use
+    inputs:
+      artifacts:
+      - {name: made, path: /in/made.txt}
+      - {name: given, path: /in/given.txt}
+      - {name: builtin, path: /in/builtin.txt, raw: {data: built in}}
+      - {name: maybe, path: /in/maybe.txt, optional: true}
+    container: {image: busybox, command: [sh, -c], args: ["cat /in/*"]}
+"""
+
+
+def test_input_artifacts_from_raw_and_optional(tmp_path):
+    from .fakes import cat_inputs
+    be = FakeBackend(rules={"*make": Behaviour(files={"/tmp/out.txt": "hi\n"}),
+                            "*use": cat_inputs})
+    r = go(tmp_path, plan_of(tmp_path, ARTIFACTS), be)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    use = names(r)["wf[1].use"]
+    lines = sorted(use.outputs.result.splitlines())
+    # `from:` an earlier step's output, `raw` in the arguments and in the inputs; the absent
+    # optional input is dropped and the node still runs
+    assert lines == ["", "/in/builtin.txt=built in", "/in/given.txt=raw wf", "/in/made.txt=hi"]
+    assert not any(i["path"] == "/in/maybe.txt" for i in be.pods[-1].inputs)
+
+
+@pytest.mark.parametrize("kind,body", [
+    ("data", "data: {source: {artifactPaths: {name: x, s3: {key: k}}}, transformation: []}"),
+    ("plugin", "plugin: {hello: {}}"),
+])
+def test_kubernetes_only_templates_error_clearly(tmp_path, kind, body):
+    text = HEADER + f"""\
+  entrypoint: main
+  templates:
+  - name: main
+    {body}
+"""
+    r = go(tmp_path, plan_of(tmp_path, text), FakeBackend())
+    assert r.phase is Phase.ERROR
+    assert r.message == (f"{kind} templates need the kubernetes backend "
+                         f"(not supported by the local backend)")
+
+
+@pytest.mark.parametrize("loc,spec", [
+    ("s3", "{bucket: b, key: k}"), ("gcs", "{bucket: b, key: k}"),
+    ("azure", "{endpoint: 'https://a.example.com', container: c, blob: b}"), ("hdfs", "{path: /p, addresses: [a], hdfsUser: u}"),
+    ("git", "{repo: 'https://example.com/r.git'}"),
+])
+def test_remote_artifacts_are_not_supported_locally(tmp_path, loc, spec):
+    text = HEADER + f"""\
+  entrypoint: main
+  templates:
+  - name: main
+    inputs:
+      artifacts:
+      - name: src
+        path: /src
+        {loc}: {spec}
+    container: {{image: busybox, command: [sh, -c], args: ["ls /src"]}}
+"""
+    be = FakeBackend()
+    r = go(tmp_path, plan_of(tmp_path, text), be)
+    assert r.phase is Phase.ERROR and be.started() == []
+    assert r.message == f"{loc} artifacts are not supported by the local backend (input artifact 'src')"
+
+    out = HEADER + f"""\
+  entrypoint: main
+  templates:
+  - name: main
+    container: {{image: busybox, command: [sh, -c], args: ["echo"]}}
+    outputs:
+      artifacts:
+      - name: dst
+        path: /dst
+        {loc}: {spec}
+"""
+    r = go(tmp_path, plan_of(tmp_path, out), FakeBackend())
+    assert r.phase is Phase.ERROR
+    assert r.message == f"{loc} artifacts are not supported by the local backend (output artifact 'dst')"

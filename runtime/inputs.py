@@ -1,0 +1,160 @@
+"""What a template gets from its caller (spec §4, §5.3, §9): workflow arguments, a step's
+or task's rendered arguments, and a template's `inputs.*` scope with defaults, `valueFrom`
+and input artifacts (`from:`, `raw`, `optional`). Remote artifact kinds are refused here with
+a message saying the local backend does not support them.
+
+The functions take the `Engine` first; the engine binds them as its methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .values import params_json, render_text
+
+REMOTE_ARTIFACTS = ("s3", "gcs", "azure", "hdfs", "oss", "artifactory", "git", "http", "plugin")
+
+
+class TemplateError(Exception):
+    """A node cannot run (missing input, bad argument, unsupported kind): the node Errors."""
+
+
+def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
+    out = []
+    for p in engine.plan.arguments.get("parameters") or []:
+        value = p.get("value")
+        vf = p.get("valueFrom")
+        if value is None and isinstance(vf, dict):
+            value = value_from(engine, vf, p["name"])
+        out.append({"name": p["name"], "value": None if value is None else _text(value)})
+    return out
+
+
+def workflow_artifacts(engine: Any) -> dict[str, dict[str, Any]]:
+    return {a["name"]: a for a in engine.plan.arguments.get("artifacts") or []
+            if isinstance(a, dict) and "name" in a}
+
+
+def value_from(engine: Any, vf: dict[str, Any], name: str) -> str | None:
+    ref = vf.get("configMapKeyRef")
+    if isinstance(ref, dict) and engine.secrets is not None:
+        try:
+            return engine.secrets.config(str(ref.get("name")), str(ref.get("key")))
+        except KeyError:
+            if not ref.get("optional"):
+                if "default" not in vf:
+                    raise TemplateError(f"configMap {ref.get('name')!r} key "
+                                        f"{ref.get('key')!r} not found for {name!r}")
+    if "default" in vf:
+        return _text(vf["default"])
+    return None
+
+
+def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[dict, list]:
+    """The template's own scope (`inputs.*`) from the caller's arguments and defaults."""
+    given, given_art = args
+    local: dict[str, Any] = {}
+    params = []
+    ins = tmpl.get("inputs") or {}
+    for p in ins.get("parameters") or []:
+        n = p["name"]
+        if n in given:
+            v = given[n]
+        elif p.get("value") is not None:
+            v = render_text(_text(p["value"]), engine.globals)
+        elif isinstance(p.get("valueFrom"), dict) and \
+                value_from(engine, p["valueFrom"], n) is not None:
+            v = value_from(engine, p["valueFrom"], n)
+        elif p.get("default") is not None:
+            v = render_text(_text(p["default"]), engine.globals)
+        else:
+            raise TemplateError(f"inputs.parameters.{n} was not supplied")
+        local[f"inputs.parameters.{n}"] = v
+        params.append({"name": n, "value": v})
+    if params:
+        local["inputs.parameters"] = params_json(params)
+    artifacts = []
+    for a in ins.get("artifacts") or []:
+        n = a.get("name")
+        src = given_art.get(n)
+        if src is None and any(k in a for k in ("raw",) + REMOTE_ARTIFACTS):
+            src = a
+        if src is None:
+            if a.get("optional"):
+                continue
+            raise TemplateError(f"inputs.artifacts.{n} was not supplied")
+        for loc in REMOTE_ARTIFACTS:
+            if loc in src:
+                raise TemplateError(f"{loc} artifacts are not supported by the local "
+                                    f"backend (input artifact {n!r})")
+        obj = dict(src, name=n)
+        if a.get("path"):
+            obj["path"] = a["path"]
+            local[f"inputs.artifacts.{n}.path"] = a["path"]
+        if a.get("mode") is not None:
+            obj["mode"] = a["mode"]
+        local[f"inputs.artifacts.{n}"] = obj
+        artifacts.append(obj)
+    return local, artifacts
+
+
+def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any) -> tuple[dict, dict]:
+    """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5)."""
+    params: dict[str, str] = {}
+    arts: dict[str, dict] = {}
+    raw = raw or {}
+    for p in raw.get("parameters") or []:
+        n = p.get("name")
+        if "value" in p and p["value"] is not None:
+            v = p["value"]
+            if isinstance(v, str):
+                text = render_text(v, scope)
+                if text is v and ("{{" in v or "<<" in v) and _whole_output_ref(v):
+                    continue        # an absent optional output: the input default applies
+                params[n] = text
+            else:
+                params[n] = _text(v)
+        elif isinstance(p.get("valueFrom"), dict):
+            v2 = value_from(engine, p["valueFrom"], n)
+            if v2 is not None:
+                params[n] = v2
+    for a in raw.get("artifacts") or []:
+        n = a.get("name")
+        if "from" in a:
+            ref = _tag_body(str(a["from"]))
+            obj = scope.get(ref) if ref else None
+            if isinstance(obj, dict):
+                arts[n] = obj
+            elif not a.get("optional"):
+                raise TemplateError(f"Unable to resolve: {a['from']}")
+        elif "raw" in a:
+            arts[n] = {"raw": {"data": render_text(str((a["raw"] or {}).get("data", "")),
+                                                   scope)}}
+        else:
+            for loc in REMOTE_ARTIFACTS:
+                if loc in a:
+                    arts[n] = dict(a)
+    return params, arts
+
+
+def _text(v: Any) -> str:
+    """A parameter value as Argo's string (numbers and bools as YAML wrote them)."""
+    from .naming import item_text
+    return item_text(v)
+
+
+def _tag_body(text: str) -> str | None:
+    s = text.strip()
+    for o, c in (("{{", "}}"), ("<<", ">>")):
+        if s.startswith(o) and s.endswith(c):
+            return s[2:-2].strip()
+    return None
+
+
+def _whole_output_ref(text: str) -> bool:
+    body = _tag_body(text)
+    return bool(body) and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
+
+
+__all__ = ["REMOTE_ARTIFACTS", "TemplateError", "arguments", "inputs", "value_from",
+           "workflow_artifacts", "workflow_parameters"]

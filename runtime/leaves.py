@@ -1,0 +1,477 @@
+"""Leaves: the nodes that do the work (spec §8, §9, §12, §15): pods, their inputs and
+outputs, daemons, suspend timers and HTTP requests.
+
+`run_pod` renders the template, stages input artifacts, builds the Pod manifest
+(`runtime/pods.py`), waits for a slot (workflow `parallelism`, `pendingTimeout`), hands the pod
+to the backend and turns its `PodResult` into outputs, a phase and a message. A daemon's pod
+outlives its node's invocation: `end_daemons` kills it when its scope ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .engine import REMOTE_ARTIFACTS, Ctx, Engine, TemplateError, _text
+from .naming import pod_name
+from .types import Node, Phase, PodHandle, PodResult
+from .values import render_text, render_value
+
+PENDING_TIMEOUT = "Pod was pending longer than pendingTimeout ({})"
+
+
+class _Logs:
+    """Masked log lines of one pod, written to the store's log files as they come."""
+
+    def __init__(self, engine: Engine, pod: str) -> None:
+        self.engine, self.pod = engine, pod
+        self.files: dict[str, Any] = {}
+
+    def __call__(self, container: str, line: str) -> None:
+        f = self.files.get(container)
+        if f is None:
+            path = Path(self.engine.store.log_path(self.engine.name, self.pod, container))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = self.files[container] = open(path, "a", encoding="utf-8")
+        f.write(self.engine.mask(line) + "\n")
+        f.flush()
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+        self.files.clear()
+
+
+def staging(engine: Engine, pod: str) -> Path:
+    base = engine.home if engine.home is not None else Path(tempfile.gettempdir()) / "plait"
+    return base / "staging" / engine.name / pod
+
+
+def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[str, Any]]:
+    out = []
+    for a in artifacts:
+        path = a.get("path")
+        if not path:
+            continue
+        dest = staging(engine, pod) / a["name"]
+        if dest.exists() or dest.is_symlink():
+            if dest.is_dir() and not dest.is_symlink():
+                shutil.rmtree(dest)
+            else:
+                dest.unlink()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if "raw" in a:
+            dest.write_text(str((a["raw"] or {}).get("data", "")), encoding="utf-8")
+        elif "key" in a:
+            repo = engine.repo()
+            if repo is None:
+                raise TemplateError("artifacts need runtime.artifacts")
+            try:
+                repo.load(a["key"], dest)
+            except Exception as exc:  # UnsafeArtifact, ArtifactNotFound, ...
+                raise TemplateError(f"input artifact {a['name']!r}: {exc}") from None
+        else:
+            continue
+        entry = {"path": path, "source": str(dest)}
+        if a.get("mode") is not None:
+            entry["mode"] = a["mode"]
+        out.append(entry)
+    return out
+
+
+def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any) -> int | None:
+    values = []
+    for k in ("activeDeadlineSeconds", "timeout"):
+        v = tmpl.get(k)
+        if isinstance(v, str):
+            from compiler.durations import parse_duration
+            v = render_text(v, scope)
+            try:
+                v = float(v)
+            except ValueError:
+                try:
+                    v = parse_duration(v.strip(), False)
+                except ValueError:
+                    v = None
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            values.append(float(v))
+    left = engine.deadline_left()
+    if left is not None:
+        values.append(left)
+    return max(1, math.ceil(min(values))) if values else None
+
+
+async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
+                  artifacts: list[dict], ctx: Ctx) -> None:
+    """Build the pod, wait for a slot, run it, collect its outputs."""
+    pod = node.name if node.name == engine.name else pod_name(engine.name, tmpl["name"], node.name)
+    node.pod_name = pod
+    scope.maps[0]["pod.name"] = pod
+    for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
+        if a.get("path"):
+            scope.maps[0][f"outputs.artifacts.{a['name']}.path"] = a["path"]
+    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+        path = (p.get("valueFrom") or {}).get("path")
+        if path:
+            scope.maps[0][f"outputs.parameters.{p['name']}.path"] = path
+    rendered = dict(tmpl)
+    for k in ("body", "settings", "outputs"):
+        if k in tmpl:
+            rendered[k] = render_value(tmpl[k], scope)
+    settings = rendered.get("settings") or {}
+    daemon = settings.get("daemon") in (True, "true")
+    try:
+        for a in (rendered.get("outputs") or {}).get("artifacts") or []:
+            for loc in REMOTE_ARTIFACTS:
+                if loc in a:
+                    raise TemplateError(f"{loc} artifacts are not supported by the local "
+                                        f"backend (output artifact {a.get('name')!r})")
+        inputs = stage_inputs(engine, pod, artifacts)
+        out_paths = _output_paths(rendered)
+        manifest = _build_pod(workflow=engine.name, node_name=node.name, pod_name=pod,
+                              template=rendered, settings=engine.plan.settings,
+                              inputs=inputs, outputs=out_paths,
+                              deadline=pod_deadline(engine, tmpl, scope))
+    except (TemplateError, ValueError, OSError) as exc:
+        engine.finish(node, Phase.ERROR, str(exc))
+        return
+    created = engine.clock()
+    pending = pending_timeout(tmpl, scope)
+    slot = engine._pods
+    if slot is not None:
+        engine.save(node)                                   # Pending: waits for a slot
+        ok, got = await engine.until(_within(slot.acquire(), pending), ctx)
+        if not ok:
+            engine.finish(node, Phase.FAILED, engine.halt_message())
+            return
+        if got is _LATE:
+            engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_seconds(pending)))
+            return
+    released = False
+    mark = engine._rerun.pop(node.name, None)
+    if mark is not None:
+        _mark_logs(engine, pod, manifest, mark)
+    logs = _Logs(engine, pod)
+    try:
+        if engine.halted(ctx):
+            engine.finish(node, Phase.FAILED, engine.halt_message())
+            return
+        node.phase = Phase.RUNNING
+        node.started_at = engine.clock()
+        engine.save(node)
+        left = None if pending is None else max(0.0, created + pending - engine.clock())
+        try:
+            handle = await _within(engine.backend.start(manifest, logs), left)
+        except Exception as exc:  # the backend could not create the pod
+            engine.finish(node, Phase.ERROR, str(exc))
+            return
+        if handle is _LATE:
+            engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_seconds(pending)))
+            return
+        engine._running[pod] = (handle, ctx.exit)
+        if engine.halted(ctx):
+            await handle.kill(engine.halt_message())
+        if daemon:
+            result = await wait_daemon(engine, node, handle, ctx, logs)
+            if slot is not None:
+                slot.release()
+                released = True
+            if result is None:
+                logs = None  # the daemon watcher owns the logs now
+                return
+        else:
+            result = await handle.wait()
+    finally:
+        if logs is not None:
+            logs.close()
+            engine._running.pop(pod, None)
+        if slot is not None and not released:
+            slot.release()
+    pod_done(engine, node, rendered, result, ctx)
+
+
+_LATE = object()
+
+
+async def _within(aw: Any, seconds: float | None) -> Any:
+    """`await aw`, or `_LATE` once `seconds` passed (what `aw` got by then is given back:
+    a slot is released, a started pod killed)."""
+    if seconds is None:
+        return await aw
+    task = asyncio.ensure_future(aw)
+    try:
+        done, _ = await asyncio.wait((task,), timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if done:
+        return task.result()
+    task.cancel()
+    try:
+        got = await task
+    except asyncio.CancelledError:
+        return _LATE
+    if isinstance(got, bool):                     # a semaphore acquired while cancelling
+        return True
+    if got is not None and hasattr(got, "kill"):
+        await got.kill("pending timeout")
+    return _LATE
+
+
+def pending_timeout(tmpl: dict[str, Any], scope: Any) -> float | None:
+    """The template's `pendingTimeout` in seconds (None without one)."""
+    v = tmpl.get("pendingTimeout")
+    if isinstance(v, str):
+        from compiler.durations import parse_duration
+        try:
+            v = parse_duration(render_text(v, scope).strip(), False)
+        except ValueError:
+            return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:
+        return float(v)
+    return None
+
+
+def _seconds(v: float) -> str:
+    return f"{int(v)}s" if v == int(v) else f"{v}s"
+
+
+def _mark_logs(engine: Engine, pod: str, manifest: dict[str, Any], mark: str) -> None:
+    """A node run again: its earlier log files are kept, with `mark` before the new lines."""
+    spec = manifest.get("spec") or {}
+    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        name = c.get("name") or "main"
+        path = Path(engine.store.log_path(engine.name, pod, name))
+        # main's log always gets the mark (a pod lost before its first line has no file yet)
+        if (path.is_file() and path.stat().st_size) or name == "main":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(mark + "\n")
+
+
+def pod_done(engine: Engine, node: Node, rendered: dict[str, Any], result: PodResult, ctx: Ctx) -> None:
+    """A pod ended: outputs, phase and message as Argo sets them."""
+    phase, message = result.phase, result.message
+    if phase is not Phase.SUCCEEDED and engine.halted(ctx):
+        phase, message = Phase.FAILED, engine.halt_message(running=True)
+    outs = node.outputs
+    if result.result is not None:
+        outs.result = engine.mask(result.result)
+    if result.exit_code is not None:
+        outs.exit_code = str(result.exit_code)
+    try:
+        collect_outputs(engine, node, rendered, result, phase is Phase.SUCCEEDED)
+    except TemplateError as exc:
+        if phase is Phase.SUCCEEDED:
+            phase, message = Phase.ERROR, str(exc)
+    engine.finish(node, phase, message)
+
+
+def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result: PodResult,
+                    strict: bool) -> None:
+    outs = rendered.get("outputs") or {}
+    problem = None
+    for p in outs.get("parameters") or []:
+        vf = p.get("valueFrom") or {}
+        value = None
+        if p.get("value") is not None:
+            value = _text(p["value"])
+        elif vf.get("path"):
+            local = result.files.get(vf["path"])
+            if local is not None and os.path.isfile(local):
+                with open(local, encoding="utf-8", errors="replace") as f:
+                    value = f.read()
+                if value.endswith("\n"):
+                    value = value[:-1]
+            elif vf.get("default") is not None:
+                value = _text(vf["default"])
+            else:
+                problem = problem or f"open {vf['path']}: no such file or directory"
+                continue
+        elif vf.get("default") is not None:
+            value = _text(vf["default"])
+        if value is None:
+            continue
+        value = engine.mask(value)
+        node.outputs.parameters.append({"name": p["name"], "value": value})
+        engine.publish(p, value)
+    for a in outs.get("artifacts") or []:
+        path = a.get("path")
+        if not path:
+            continue
+        local = result.files.get(path)
+        if local is None or not os.path.lexists(local):
+            if not a.get("optional") and strict:
+                problem = problem or f"open {path}: no such file or directory"
+            continue
+        repo = engine.repo()
+        if repo is None:
+            problem = problem or "output artifacts need runtime.artifacts"
+            continue
+        archive = "none" if isinstance(a.get("archive"), dict) and "none" in a["archive"] \
+            else "tgz"
+        try:
+            key = repo.save(engine.name, node.pod_name or node.name, a["name"], local, archive)
+        except Exception as exc:
+            problem = problem or f"output artifact {a['name']!r}: {exc}"
+            continue
+        entry = {"name": a["name"], "path": path, "key": key}
+        node.outputs.artifacts.append(entry)
+        if a.get("globalName"):
+            g = str(a["globalName"])
+            engine.wf_outputs["artifacts"][g] = dict(entry, name=g)
+            engine.globals[f"workflow.outputs.artifacts.{g}"] = entry
+    if problem and strict:
+        raise TemplateError(problem)
+
+
+async def wait_daemon(engine: Engine, node: Node, handle: PodHandle, ctx: Ctx,
+                  logs: _Logs) -> PodResult | None:
+    """Wait until the daemon is ready (None: it then runs until its scope ends), or
+    return how it ended before it was ready."""
+    waiter = asyncio.ensure_future(handle.wait())
+    ready = asyncio.ensure_future(handle.ready())
+    ok, _ = await engine.until(asyncio.wait((waiter, ready),
+                                          return_when=asyncio.FIRST_COMPLETED), ctx)
+    if not ok or waiter.done() or not ready.done() or ready.exception() is not None:
+        ready.cancel()
+        if not waiter.done():
+            await handle.kill(engine.halt_message() if not ok else "not ready")
+        return await waiter
+    engine.daemoned.add(node.id)
+    if handle.ip:
+        engine.ips[node.id] = handle.ip
+    engine.save(node)
+
+    async def watch() -> None:
+        try:
+            result = await waiter
+        finally:
+            logs.close()
+            engine._running.pop(node.pod_name or "", None)
+        engine.daemoned.discard(node.id)
+        if not node.phase.done:
+            if getattr(node, "_scope_ended", False):
+                engine.finish(node, Phase.SUCCEEDED)
+            else:
+                engine.finish(node, Phase.FAILED, result.message or "daemon exited")
+    task = asyncio.ensure_future(watch())
+    ctx.daemons.append((node, handle, task))
+    return None
+
+
+async def end_daemons(engine: Engine, daemons: list) -> None:
+    """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
+    for node, handle, task in daemons:
+        if not node.phase.done:
+            node._scope_ended = True  # type: ignore[attr-defined]
+            await handle.kill("daemon scope ended")
+    for node, handle, task in daemons:
+        try:
+            await task
+        except Exception:
+            pass
+        if not node.phase.done:
+            engine.finish(node, Phase.SUCCEEDED)
+    daemons.clear()
+
+
+async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
+    body = tmpl.get("body") or {}
+    duration = body.get("duration")
+    if isinstance(duration, str):
+        from compiler.durations import parse_duration
+        try:
+            duration = parse_duration(render_text(duration, scope), False)
+        except ValueError:
+            engine.finish(node, Phase.ERROR, f"invalid suspend duration {duration!r}")
+            return
+    node.phase = Phase.RUNNING
+    engine.save(node)
+    resumed = engine._suspended[node.id] = asyncio.Event()
+    try:
+        if duration is None:
+            ok, _ = await engine.until(resumed.wait(), ctx)     # until resumed, stop, deadline
+        else:
+            # counted from the node's first start, so a resumed run waits only what is left
+            left = (node.started_at or engine.clock()) + float(duration) - engine.clock()
+            ok, _ = await engine.until(_within(resumed.wait(), max(0.0, left)), ctx)
+    finally:
+        engine._suspended.pop(node.id, None)
+    if not ok:
+        engine.finish(node, Phase.FAILED, engine.halt_message())
+        return
+    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+        vf = p.get("valueFrom") or {}
+        if vf.get("default") is not None:
+            value = render_text(_text(vf["default"]), scope)
+        elif scope.get(f"inputs.parameters.{p['name']}") is not None:
+            value = scope[f"inputs.parameters.{p['name']}"]
+        else:
+            continue
+        node.outputs.parameters.append({"name": p["name"], "value": value})
+        engine.publish(p, value)
+    engine.finish(node, Phase.SUCCEEDED)
+
+
+async def run_http(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
+    try:
+        from .http import run_http
+    except ImportError:
+        engine.finish(node, Phase.ERROR, "http templates are not available (runtime.http)")
+        return
+    body = render_value(tmpl.get("body") or {}, scope)
+    node.phase = Phase.RUNNING
+    engine.save(node)
+    try:
+        ok, result = await engine.until(run_http(body, secrets=engine.secrets), ctx)
+    except TypeError:
+        ok, result = await engine.until(run_http(body), ctx)
+    except Exception as exc:
+        engine.finish(node, Phase.ERROR, str(exc))
+        return
+    if not ok:
+        engine.finish(node, Phase.FAILED, engine.halt_message())
+        return
+    if getattr(result, "result", None) is not None:
+        node.outputs.result = engine.mask(result.result)
+    engine.finish(node, result.phase, result.message)
+
+
+def _output_paths(rendered: dict[str, Any]) -> list[str]:
+    try:
+        from .pods import pod_outputs
+    except ImportError:  # pragma: no cover - R2's module missing
+        pod_outputs = None
+    if pod_outputs is not None:
+        return pod_outputs(rendered)
+    outs = rendered.get("outputs") or {}
+    paths: list[str] = []
+    for p in outs.get("parameters") or []:
+        path = (p.get("valueFrom") or {}).get("path")
+        if path and path not in paths:
+            paths.append(path)
+    for a in outs.get("artifacts") or []:
+        if a.get("path") and a["path"] not in paths:
+            paths.append(a["path"])
+    return paths
+
+
+def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
+               settings: dict[str, Any], inputs: list, outputs: list,
+               deadline: int | None) -> dict[str, Any]:
+    from .pods import build_pod, workflow_volumes
+    return build_pod(workflow=workflow, node_name=node_name, pod_name=pod_name,
+                     template=template, spec_volumes=workflow_volumes(settings), inputs=inputs,
+                     outputs=outputs, deadline=deadline,
+                     service_account=settings.get("serviceAccountName"))
+
+
+
+__all__ = ["PENDING_TIMEOUT", "collect_outputs", "end_daemons", "pod_deadline",
+           "run_http", "run_pod", "run_suspend", "stage_inputs", "staging"]
