@@ -55,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dot(sub)
     _add_run(sub)
     _add_logs(sub)
+    _add_submit(sub)
+    _add_list(sub)
+    _add_get(sub)
+    _add_watch(sub)
+    _add_signal_verb(sub, "stop", "stop a run: kill its pods, run its exit handlers", cmd_stop)
+    _add_signal_verb(sub, "terminate", "terminate a run: kill everything, no exit handlers", cmd_terminate)
+    _add_delete(sub)
+    _add_retry(sub)
+    _add_resubmit(sub)
+    _add_resume(sub)
     return parser
 
 
@@ -244,7 +254,8 @@ GRAPHVIZ_HINT = ("Graphviz 'dot' is not installed (needed for --render); install
 def _add_dot(sub: argparse._SubParsersAction) -> None:
     help_text = "draw a workflow's execution plan as a Graphviz DOT graph"
     p = sub.add_parser("dot", help=help_text, description=help_text)
-    p.add_argument("path", metavar="FILE|PLAN", help="a workflow file, or a plan JSON from `plait compile`")
+    p.add_argument("path", metavar="FILE|PLAN|NAME",
+                   help="a workflow file, a plan JSON from `plait compile`, or a run's name (or @latest)")
     p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
@@ -329,10 +340,12 @@ def cmd_dot(args: argparse.Namespace) -> int:
         dot_exe = shutil.which("dot")
         if dot_exe is None:
             raise UsageError(GRAPHVIZ_HINT)
-    plan = _load_plan(args)
-    if plan is None:
-        return EXIT_FINDINGS
-    text = plan_to_dot(plan)
+    text = _run_dot_text(args)            # `plait dot NAME`: a stored run, by phase
+    if text is None:
+        plan = _load_plan(args)
+        if plan is None:
+            return EXIT_FINDINGS
+        text = plan_to_dot(plan)
     if dot_exe is not None:
         proc = subprocess.run([dot_exe, f"-T{args.render}", "-o", args.output],
                               input=text.encode("utf-8"), capture_output=True)
@@ -491,6 +504,8 @@ def _add_logs(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
     p.add_argument("node", nargs="?", metavar="NODE", help="only this node: display name, node name or pod name")
     p.add_argument("-c", "--container", default="main", help="the container's logs (default: main)")
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until the run ends")
+    p.add_argument("--since", metavar="DURATION", help="only pods that ran in the last DURATION (e.g. 5m)")
     p.set_defaults(func=cmd_logs)
 
 
@@ -509,6 +524,8 @@ def _resolve_run(store, name: str) -> str | None:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
+    if getattr(args, "follow", False) or getattr(args, "since", None):
+        return cmd_logs_follow(args)
     store = _open_store()
     name = _resolve_run(store, args.name)
     if name is None:
@@ -535,3 +552,593 @@ def cmd_logs(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             continue
     return EXIT_OK
+
+
+# -- runs that last (issue #5): submit, list, get, watch, stop, terminate, delete, retry,
+#    resubmit, resume; the runner itself is runtime/runner.py, the helpers runtime/runs.py ------
+
+WAIT_POLL = 0.2
+
+
+def _now() -> float:
+    """The clock of the run views (tests fix it)."""
+    import time
+
+    return time.time()
+
+
+def _run_name(store, name: str) -> str:
+    """A stored run's name (`@latest` resolved); `_NoRun` when there is none."""
+    found = _resolve_run(store, name)
+    if found is None:
+        raise _NoRun(f"no run named {name!r}" if name != "@latest" else "no runs yet")
+    return found
+
+
+class _NoRun(UsageError):
+    """NAME names no stored run (exit 1, as `plait logs` does)."""
+
+
+def _runs_verb(func):
+    """A run-management verb: `_NoRun` is a finding (exit 1), not a usage error."""
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except _NoRun as exc:
+            print(f"plait: error: {exc}", file=sys.stderr)
+            return EXIT_FINDINGS
+    wrapped.__name__ = func.__name__
+    wrapped.__doc__ = func.__doc__
+    return wrapped
+
+
+def _add_submit(sub: argparse._SubParsersAction) -> None:
+    help_text = "start a workflow in a detached runner and print its name"
+    p = sub.add_parser("submit", help=help_text, description=help_text)
+    p.add_argument("path", nargs="?", metavar="FILE|PLAN", help="a workflow file or a plan JSON")
+    p.add_argument("--from", dest="from_ref", metavar="KIND/NAME",
+                   help="start from a stored template: workflowtemplate/NAME (with --templates)")
+    p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
+                   metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
+    p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
+    p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
+    p.add_argument("--templates", action="append", default=[], metavar="PATH",
+                   help="more WorkflowTemplates to resolve templateRef against")
+    p.add_argument("--secrets", action="append", default=[], metavar="FILE",
+                   help="Kubernetes Secret manifests (only the paths are stored; the runner reads them)")
+    p.add_argument("--configmaps", action="append", default=[], metavar="FILE",
+                   help="Kubernetes ConfigMap manifests")
+    p.add_argument("--images", metavar="FILE",
+                   help="image -> {entrypoint, cmd} table for containers without a command")
+    p.add_argument("--parallelism", type=int, metavar="N",
+                   help="most pods running at once (default: 4 x CPU cores)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
+    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+    p.set_defaults(func=cmd_submit)
+
+
+def _from_template(args: argparse.Namespace, folder: str) -> str:
+    """`--from workflowtemplate/NAME`: a Workflow file that only references the template."""
+    kind, _, name = (args.from_ref or "").partition("/")
+    kinds = {"workflowtemplate": False, "wftmpl": False, "clusterworkflowtemplate": True,
+             "cwftmpl": True}
+    if kind.lower() not in kinds or not name:
+        raise UsageError(f"--from {args.from_ref!r}: expected workflowtemplate/NAME "
+                         "or clusterworkflowtemplate/NAME")
+    if args.path:
+        args.templates = [*args.templates, args.path]
+    ref = {"name": name}
+    if kinds[kind.lower()]:
+        ref["clusterScope"] = True
+    import json
+
+    doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+           "metadata": {"generateName": f"{name}-"}, "spec": {"workflowTemplateRef": ref}}
+    path = os.path.join(folder, f"{name}.from.yaml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(doc, indent=2) + "\n")
+    return path
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from runtime.images import ImageTable, ImageTableError
+    from runtime.runs import start_runner
+    from runtime.secrets import SecretsError, SecretStore
+    from runtime.types import Phase
+
+    if args.parallelism is not None and args.parallelism < 1:
+        raise UsageError("--parallelism must be at least 1")
+    if not args.path and not args.from_ref:
+        raise UsageError("submit needs FILE or --from workflowtemplate/NAME")
+    for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
+        if not os.path.isfile(path):
+            raise UsageError(f"{path}: no such file")
+    with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
+        if args.from_ref:
+            args.path = _from_template(args, folder)
+        plan = _load_plan(args)
+    if plan is None:
+        return EXIT_FINDINGS
+    try:   # read them now so a bad file is a usage error here, not a failed run later
+        SecretStore.load(args.secrets, args.configmaps)
+        ImageTable.load(args.images)
+    except (SecretsError, ImageTableError) as exc:
+        raise UsageError(str(exc)) from None
+    store = _open_store()
+    if store.workflow(plan.name) is not None:
+        raise UsageError(f"workflow {plan.name!r} already exists: choose another --name")
+    images = args.images or os.environ.get("PLAIT_IMAGES")
+    options = {"secrets": [os.path.abspath(p) for p in args.secrets],
+               "configmaps": [os.path.abspath(p) for p in args.configmaps],
+               "images": os.path.abspath(images) if images else None,
+               "parallelism": args.parallelism}
+    params = [{"name": k, "value": v} for k, v in _plan_parameters(plan)]
+    # started now, as Argo's startedAt is set when the controller picks the workflow up
+    store.create_workflow(plan.name, plan.to_json(), {"parameters": params}, _now(),
+                          phase=Phase.PENDING)
+    store.set_options(plan.name, options)
+    start_runner(store, plan.name, "new")
+    print(plan.name, flush=True)
+    return _after_start(store, plan.name, args.watch, args.wait)
+
+
+def _after_start(store, name: str, watch: bool, wait: bool) -> int:
+    if watch:
+        return _watch(store, name)
+    if wait:
+        return _wait_and_get(store, name)
+    return EXIT_OK
+
+
+def _wait(store, name: str) -> dict:
+    """Block until the run ends (or its runner is lost); its final row."""
+    import time
+
+    from runtime.runs import is_active, runner_lost
+
+    while True:
+        row = store.workflow(name)
+        if row is None or not is_active(row):
+            return row
+        if runner_lost(row):
+            print(f"plait: the runner of {name} was lost; `plait resume {name}` continues it",
+                  file=sys.stderr)
+            return row
+        time.sleep(WAIT_POLL)
+
+
+def _exit_of(row) -> int:
+    phase = getattr(row.get("phase"), "value", row.get("phase")) if row else None
+    return EXIT_OK if phase == "Succeeded" else EXIT_FINDINGS
+
+
+def _wait_and_get(store, name: str) -> int:
+    row = _wait(store, name)
+    if row is None:
+        print(f"plait: error: run {name} was deleted", file=sys.stderr)
+        return EXIT_FINDINGS
+    sys.stdout.write(_get_text(store, name, row, _now()))
+    return _exit_of(row)
+
+
+def _get_text(store, name: str, row, now: float) -> str:
+    from runtime.runs import status_text
+
+    from .views import WorkflowInfo, render_get
+
+    nodes = store.nodes(name)
+    info = WorkflowInfo.of(name, row)
+    info.phase = status_text(row, nodes, now)
+    return render_get(info, nodes, now)
+
+
+def _columns(rows: list[list[str]]) -> str:
+    """Cells padded to their column's widest plus two spaces (Go's tabwriter), no trailing blanks."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "".join("".join(c.ljust(widths[i] + 2) for i, c in enumerate(r)).rstrip() + "\n"
+                   for r in rows)
+
+
+def _add_list(sub: argparse._SubParsersAction) -> None:
+    help_text = "list runs, newest first"
+    p = sub.add_parser("list", help=help_text, description=help_text)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--running", action="store_true", help="only Pending/Running runs")
+    which.add_argument("--completed", action="store_true", help="only finished runs")
+    p.add_argument("-o", "--output", choices=("table", "json", "name"), default="table")
+    p.set_defaults(func=cmd_list)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import json
+
+    from runtime.runs import age, duration, is_active, status_text
+    from runtime.status import workflow_json
+
+    store = _open_store()
+    now = _now()
+    rows = store.list_workflows()
+    if args.running:
+        rows = [r for r in rows if is_active(r)]
+    elif args.completed:
+        rows = [r for r in rows if not is_active(r)]
+    if args.output == "json":
+        docs = [workflow_json(r["name"], r, store.nodes(r["name"])) for r in rows]
+        sys.stdout.write(json.dumps(docs, indent=2) + "\n")
+        return EXIT_OK
+    if args.output == "name":
+        sys.stdout.write("".join(f"{r['name']}\n" for r in rows))
+        return EXIT_OK
+    if not rows:
+        print("No workflows found")
+        return EXIT_OK
+    table = [["NAME", "STATUS", "AGE", "DURATION", "MESSAGE"]]
+    for r in rows:
+        nodes = store.nodes(r["name"]) if is_active(r) else None
+        table.append([r["name"], status_text(r, nodes, now), age(r, now), duration(r, now),
+                      str(r.get("message") or "")])
+    sys.stdout.write(_columns(table))
+    return EXIT_OK
+
+
+def _add_get(sub: argparse._SubParsersAction) -> None:
+    help_text = "show a run: Argo's header and tree"
+    p = sub.add_parser("get", help=help_text, description=help_text)
+    p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
+    p.add_argument("-o", "--output", choices=("tree", "json"), default="tree")
+    p.set_defaults(func=cmd_get)
+
+
+@_runs_verb
+def cmd_get(args: argparse.Namespace) -> int:
+    import json
+
+    from runtime.status import workflow_json
+
+    store = _open_store()
+    name = _run_name(store, args.name)
+    row = store.workflow(name)
+    if args.output == "json":
+        doc = workflow_json(name, row, store.nodes(name))
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        sys.stdout.write(_get_text(store, name, row, _now()))
+    return EXIT_OK
+
+
+def _add_watch(sub: argparse._SubParsersAction) -> None:
+    help_text = "follow a run: the live tree until it ends"
+    p = sub.add_parser("watch", help=help_text, description=help_text)
+    p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
+    p.set_defaults(func=cmd_watch)
+
+
+@_runs_verb
+def cmd_watch(args: argparse.Namespace) -> int:
+    store = _open_store()
+    return _watch(store, _run_name(store, args.name))
+
+
+def _watch(store, name: str) -> int:
+    """Redraw the run until it ends (rich on a TTY; progress lines elsewhere), then print the
+    final `get` view; the exit code follows the final phase."""
+    import time
+
+    from runtime.runs import is_active, runner_lost, status_text
+
+    from .views import ProgressLines
+
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.live import Live
+        from rich.text import Text
+
+        def frame():
+            row = store.workflow(name)
+            if row is None:
+                return Text("")
+            nodes = store.nodes(name)
+            from .views import progress
+            done, total = progress(nodes.values())
+            head = f"{status_text(row, nodes)}  {done}/{total} pods\n"
+            return Text(head + _get_text(store, name, row, _now()), no_wrap=True, overflow="crop")
+
+        with Live(get_renderable=frame, console=Console(file=sys.stdout), refresh_per_second=2,
+                  transient=True):
+            row = _wait(store, name)
+    else:
+        lines = ProgressLines(sys.stderr)
+        while True:
+            row = store.workflow(name)
+            for node in store.nodes(name).values():
+                lines.on_change(node)
+            if row is None or not is_active(row) or runner_lost(row):
+                break
+            time.sleep(WAIT_POLL)
+    if row is None:
+        print(f"plait: error: run {name} was deleted", file=sys.stderr)
+        return EXIT_FINDINGS
+    sys.stdout.write(_get_text(store, name, row, _now()))
+    return _exit_of(row)
+
+
+def cmd_logs_follow(args: argparse.Namespace) -> int:
+    """`plait logs -f/--since`: follow new lines until the run ends; `--since D` keeps pods that
+    were still running D ago (log lines carry no times, so the cut is per pod)."""
+    import time
+
+    from runtime.runs import is_active, parse_age, runner_lost
+
+    try:
+        cutoff = _now() - parse_age(args.since) if args.since else None
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    store = _open_store()
+    name = _resolve_run(store, args.name)
+    if name is None:
+        print(f"plait: error: no run named {args.name!r}" if args.name != "@latest"
+              else "plait: error: no runs yet", file=sys.stderr)
+        return EXIT_FINDINGS
+    offsets: dict[str, int] = {}
+    partial: dict[str, str] = {}
+    while True:
+        row = store.workflow(name)
+        ended = row is None or not is_active(row) or runner_lost(row)
+        nodes = [n for n in store.nodes(name).values() if n.pod_name]
+        if args.node:
+            nodes = [n for n in nodes if args.node in (n.display_name, n.name, n.pod_name, n.id)]
+            if not nodes and ended:
+                print(f"plait: error: run {name} has no pod node {args.node!r}", file=sys.stderr)
+                return EXIT_FINDINGS
+        if cutoff is not None:
+            nodes = [n for n in nodes if n.finished_at is None or n.finished_at >= cutoff]
+        nodes.sort(key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
+        for pod in dict.fromkeys(n.pod_name for n in nodes):
+            path = store.log_path(name, pod, args.container)
+            try:
+                with open(path, "rb") as fh:
+                    fh.seek(offsets.get(pod, 0))
+                    data = fh.read()
+                    offsets[pod] = fh.tell()
+            except FileNotFoundError:
+                continue
+            text = partial.pop(pod, "") + data.decode("utf-8", "replace")
+            *done, rest = text.split("\n")
+            if rest:
+                partial[pod] = rest
+            for line in done:
+                sys.stdout.write(f"{pod}: {line}\n")
+        sys.stdout.flush()
+        if ended or not args.follow:
+            for pod, rest in partial.items():
+                sys.stdout.write(f"{pod}: {rest}\n")
+            return EXIT_OK
+        time.sleep(WAIT_POLL)
+
+
+def _add_signal_verb(sub: argparse._SubParsersAction, name: str, help_text: str, func) -> None:
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
+    p.set_defaults(func=func)
+
+
+def _shutdown(args: argparse.Namespace, strategy: str) -> int:
+    import signal
+
+    from runtime.runs import is_active, mark_stopped, runner_alive
+
+    store = _open_store()
+    name = _run_name(store, args.name)
+    row = store.workflow(name)
+    if not is_active(row):
+        print(f"plait: error: cannot shutdown a completed workflow: {name} is "
+              f"{getattr(row['phase'], 'value', row['phase'])}", file=sys.stderr)
+        return EXIT_FINDINGS
+    message = f"Stopped with strategy '{strategy}'"
+    if runner_alive(row):
+        pid = int(row["runner_pid"])
+        os.kill(pid, signal.SIGTERM if strategy == "Stop" else signal.SIGUSR2)
+        _unless_runner_died(store, name, pid, message)
+    else:
+        mark_stopped(store, name, message)
+    print(f"workflow {name} {'stopped' if strategy == 'Stop' else 'terminated'}")
+    return EXIT_OK
+
+
+def _unless_runner_died(store, name: str, pid: int, message: str, grace: float = 2.0) -> None:
+    """A runner still starting dies of the signal instead of handling it: then the run is
+    marked stopped here (watched for `grace` seconds; a live runner is handling it)."""
+    import time
+
+    from runtime.runs import is_active, mark_stopped, pid_alive
+
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        row = store.workflow(name)
+        if row is None or not is_active(row):
+            return
+        if not pid_alive(pid):
+            time.sleep(WAIT_POLL)              # it may have written its end just now
+            row = store.workflow(name)
+            if row is not None and is_active(row):
+                mark_stopped(store, name, message)
+            return
+        time.sleep(0.05)
+
+
+@_runs_verb
+def cmd_stop(args: argparse.Namespace) -> int:
+    """Argo's stop: running pods are killed, exit handlers still run, the workflow Fails."""
+    return _shutdown(args, "Stop")
+
+
+@_runs_verb
+def cmd_terminate(args: argparse.Namespace) -> int:
+    """Argo's terminate: everything is killed, no exit handler runs."""
+    return _shutdown(args, "Terminate")
+
+
+def _add_delete(sub: argparse._SubParsersAction) -> None:
+    help_text = "delete runs: store rows, logs, artifacts, pod folders and volumes"
+    p = sub.add_parser("delete", help=help_text, description=help_text)
+    p.add_argument("names", nargs="*", metavar="NAME", help="runs' names, or @latest")
+    p.add_argument("--completed", action="store_true", help="every finished run")
+    p.add_argument("--older", metavar="DURATION", help="finished runs that ended longer ago (e.g. 1h, 2d)")
+    p.add_argument("--all", action="store_true", help="every run (running ones are terminated)")
+    p.set_defaults(func=cmd_delete)
+
+
+@_runs_verb
+def cmd_delete(args: argparse.Namespace) -> int:
+    import signal
+
+    from runtime.runs import delete_run, is_active, parse_age, pid_alive, wait_runner_gone
+
+    if not (args.names or args.completed or args.older or args.all):
+        raise UsageError("delete needs NAME, --completed, --older DURATION or --all")
+    try:
+        older = parse_age(args.older) if args.older else None
+    except ValueError as exc:
+        raise UsageError(f"--older: {exc}") from None
+    store = _open_store()
+    now = _now()
+    names = [_run_name(store, n) for n in args.names]
+    for row in store.list_workflows():
+        if args.all or ((args.completed or older is not None) and not is_active(row)
+                        and (older is None or (row.get("finished_at") or row["created_at"]) < now - older)):
+            names.append(row["name"])
+    for name in dict.fromkeys(names):
+        row = store.workflow(name)
+        if row is None:
+            continue
+        pid = row.get("runner_pid")
+        if is_active(row) and pid_alive(pid):
+            os.kill(int(pid), signal.SIGUSR2)          # terminate, then remove what it left
+            if not wait_runner_gone(row, 10.0):
+                os.kill(int(pid), signal.SIGKILL)
+                wait_runner_gone(row, 5.0)
+        delete_run(store, name)
+        print(f"Workflow '{name}' deleted")
+    return EXIT_OK
+
+
+def _add_retry(sub: argparse._SubParsersAction) -> None:
+    help_text = "re-run a Failed/Error run in place, keeping its succeeded nodes"
+    p = sub.add_parser("retry", help=help_text, description=help_text)
+    p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
+    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+    p.set_defaults(func=cmd_retry)
+
+
+@_runs_verb
+def cmd_retry(args: argparse.Namespace) -> int:
+    from runtime.runs import phase_of, runner_alive, start_runner
+    from runtime.types import Phase
+
+    store = _open_store()
+    name = _run_name(store, args.name)
+    row = store.workflow(name)
+    phase = phase_of(row)
+    if phase not in (Phase.FAILED, Phase.ERROR) or runner_alive(row):
+        print(f"plait: error: Cannot retry a workflow in phase {getattr(phase, 'value', phase)}",
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    store.set_workflow(name, Phase.RUNNING, row.get("message") or "")
+    start_runner(store, name, "retry")
+    print(name, flush=True)
+    return _after_start(store, name, args.watch, args.wait)
+
+
+def _add_resubmit(sub: argparse._SubParsersAction) -> None:
+    help_text = "start a new run from a run's plan and arguments"
+    p = sub.add_parser("resubmit", help=help_text, description=help_text)
+    p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
+    p.add_argument("--name", dest="new_name", metavar="NEW", help="the new run's name "
+                   "(default: the workflow's generateName, or NAME-, plus 5 random characters)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
+    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+    p.set_defaults(func=cmd_resubmit)
+
+
+@_runs_verb
+def cmd_resubmit(args: argparse.Namespace) -> int:
+    from compiler.plan import Plan
+    from compiler.planner import generate_name
+    from runtime.runs import start_runner
+    from runtime.store import safe_segment
+    from runtime.types import Phase
+
+    store = _open_store()
+    name = _run_name(store, args.name)
+    row = store.workflow(name)
+    plan = Plan.from_json(row["plan_json"])
+    new = args.new_name or generate_name(str(plan.workflow.get("generateName") or f"{name}-"))
+    try:
+        safe_segment(new, "workflow name")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if store.workflow(new) is not None:
+        raise UsageError(f"workflow {new!r} already exists: choose another --name")
+    plan.workflow["name"] = new
+    store.create_workflow(new, plan.to_json(), row.get("arguments") or {}, _now(),
+                          phase=Phase.PENDING)
+    store.set_options(new, dict(row.get("options") or {}, resubmitted_from=name))
+    start_runner(store, new, "new")
+    print(new, flush=True)
+    return _after_start(store, new, args.watch, args.wait)
+
+
+def _add_resume(sub: argparse._SubParsersAction) -> None:
+    help_text = "continue a run whose runner was lost, or resume its suspended nodes"
+    p = sub.add_parser("resume", help=help_text, description=help_text)
+    p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
+    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+    p.set_defaults(func=cmd_resume)
+
+
+@_runs_verb
+def cmd_resume(args: argparse.Namespace) -> int:
+    import signal
+
+    from runtime.runs import is_active, phase_of, runner_alive, start_runner
+
+    store = _open_store()
+    name = _run_name(store, args.name)
+    row = store.workflow(name)
+    if not is_active(row):
+        phase = phase_of(row)
+        print(f"plait: error: cannot resume a workflow in phase {getattr(phase, 'value', phase)}",
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    if runner_alive(row):
+        os.kill(int(row["runner_pid"]), signal.SIGUSR1)     # Argo's resume of suspended nodes
+    else:
+        start_runner(store, name, "resume")                  # the runner was lost: continue
+    print(f"workflow {name} resumed", file=sys.stderr)
+    return _after_start(store, name, args.watch, args.wait)
+
+
+def _run_dot_text(args: argparse.Namespace) -> str | None:
+    """`plait dot NAME`: a stored run's DOT, nodes coloured by phase and labelled with their
+    durations; None when the argument is a file (or names no run)."""
+    from runtime.home import DB_NAME, plait_home
+
+    if os.path.exists(args.path) or "/" in args.path or not (plait_home() / DB_NAME).is_file():
+        return None
+    store = _open_store()
+    name = _resolve_run(store, args.path)
+    if name is None:
+        return None
+    from .rundot import run_to_dot
+
+    return run_to_dot(name, store.workflow(name), store.nodes(name), _now())

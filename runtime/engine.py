@@ -25,8 +25,7 @@ from typing import Any, Callable
 from grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
 
 from . import inputs as _inputs
-from .inputs import (REMOTE_ARTIFACTS, TemplateError, _tag_body, _text,  # noqa: F401 (re-exported)
-                     _whole_output_ref)
+from .inputs import TemplateError
 from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
 from .types import Backend, Node, NodeType, Phase, PodHandle

@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .engine import REMOTE_ARTIFACTS, Ctx, Engine, TemplateError, _text
+from .engine import Ctx, Engine, TemplateError
+from .inputs import REMOTE_ARTIFACTS, _text
 from .naming import pod_name
 from .types import Node, Phase, PodHandle, PodResult
 from .values import render_text, render_value

@@ -372,7 +372,7 @@ def outputs(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any) -> Non
     for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
         src = a.get("from")
         if src:
-            from .engine import _tag_body
+            from .inputs import _tag_body
             obj = scope.get(_tag_body(str(src)) or "")
             if isinstance(obj, dict):
                 entry = dict(obj, name=a["name"])

@@ -32,7 +32,7 @@ from typing import Any, Iterator
 from .home import ARTIFACTS_DIR, DB_NAME, LOGS_DIR
 from .types import Node, NodeType, Outputs, Phase
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2        # 2: workflows.options_json (detached runs' options)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflows (
@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS workflows (
     plan_json TEXT NOT NULL,
     arguments_json TEXT NOT NULL DEFAULT '{}',
     runner_pid INTEGER,
-    heartbeat REAL
+    heartbeat REAL,
+    options_json TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS nodes (
     workflow TEXT NOT NULL,
@@ -185,6 +186,11 @@ class Store:
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    # a version-1 file gains the column in place (old rows get '{}')
+                    columns = {row[1] for row in conn.execute("PRAGMA table_info(workflows)")}
+                    if "options_json" not in columns:
+                        conn.execute("ALTER TABLE workflows ADD COLUMN options_json TEXT NOT NULL "
+                                     "DEFAULT '{}'")
                     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                     conn.execute("COMMIT")
                 break
@@ -286,12 +292,19 @@ class Store:
                          "finished_at = COALESCE(?, finished_at) WHERE name = ?",
                          (getattr(phase, "value", phase), message or "", finished_at, wf))
 
-    def set_runner(self, wf: str, pid: int | None = None, heartbeat: float | None = None) -> None:
-        """Record which process runs `wf` and when it was last seen alive (detached runners)."""
+    def set_runner(self, wf: str, pid: int | None, heartbeat: float | None = None) -> None:
+        """Record which process runs `wf` (None: no process any more) and when it was last
+        seen alive (now, unless given); `runtime.runs` reads both to tell a lost runner."""
         with self._write() as conn:
             conn.execute("UPDATE workflows SET runner_pid = ?, heartbeat = ? WHERE name = ?",
-                         (os.getpid() if pid is None else pid,
-                          time.time() if heartbeat is None else heartbeat, wf))
+                         (pid, time.time() if heartbeat is None else heartbeat, wf))
+
+    def set_options(self, wf: str, options: dict[str, Any]) -> None:
+        """Record how a detached runner must run `wf` (`runtime.runner`): file paths and
+        settings, never secret values."""
+        with self._write() as conn:
+            conn.execute("UPDATE workflows SET options_json = ? WHERE name = ?",
+                         (_dumps(options or {}), wf))
 
     def workflow(self, wf: str) -> dict[str, Any] | None:
         """The run's row as a dict (`phase` as a `Phase`, `arguments` decoded), or None."""
@@ -318,6 +331,8 @@ class Store:
     def _workflow_dict(row: dict[str, Any]) -> dict[str, Any]:
         row["phase"] = _phase(row["phase"])
         row["arguments"] = json.loads(row.get("arguments_json") or "{}")
+        if "options_json" in row:
+            row["options"] = json.loads(row.get("options_json") or "{}")
         return row
 
     def delete(self, wf: str) -> None:

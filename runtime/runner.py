@@ -1,0 +1,129 @@
+"""The detached runner: `python -m runtime.runner NAME [--mode new|resume|retry]`.
+
+One process per workflow, started by `plait submit`, `retry` and `resume` (`runtime.runs.
+start_runner`). It reads the plan and the run options (`options_json`: file paths and settings,
+never a secret value) from the store, builds the backend as `plait run` does, and runs the
+engine. Signals are Argo's verbs: SIGTERM stops (exit handlers run), SIGUSR2 terminates (they
+don't), SIGUSR1 resumes suspended nodes. While it runs it records its pid and a heartbeat
+every `HEARTBEAT` seconds, so `plait list` notices a runner that died.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any, Sequence
+
+HEARTBEAT = 2.0
+
+
+class _Heartbeat:
+    """A thread that records the runner's pid and the time every `HEARTBEAT` seconds."""
+
+    def __init__(self, store: Any, wf: str) -> None:
+        self.store, self.wf = store, wf
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="plait-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._done.wait(HEARTBEAT):
+            try:
+                self.store.set_runner(self.wf, pid=os.getpid(), heartbeat=time.time())
+            except Exception as exc:  # a busy store must not end the run; the next beat retries
+                print(f"plait runner: heartbeat failed: {exc}", file=sys.stderr)
+
+    def __enter__(self) -> "_Heartbeat":
+        self.store.set_runner(self.wf, pid=os.getpid(), heartbeat=time.time())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+_VERBS = {signal.SIGTERM: "stop", signal.SIGUSR2: "terminate", signal.SIGUSR1: "resume_suspended"}
+_early: list[int] = []        # signals that came before the engine was there
+
+
+def _remember(signum: int, frame: Any) -> None:
+    _early.append(signum)
+
+
+def _install_signals(engine: Any) -> None:
+    """Argo's verbs as signals, handled inside the engine's event loop; a stop or terminate
+    that came while the runner was starting is applied now."""
+    loop = asyncio.get_running_loop()
+    for signum, verb in _VERBS.items():
+        handler = getattr(engine, verb, None)
+        if handler is not None:
+            loop.add_signal_handler(signum, handler)
+    for signum in _early:
+        if signum != signal.SIGUSR1:
+            getattr(engine, _VERBS[signum])()
+    _early.clear()
+
+
+def run_workflow(wf: str, mode: str = "new") -> int:
+    """Run the stored workflow `wf` to its end; 0 if it Succeeded, 1 otherwise, 2 if the store
+    has no such workflow."""
+    import runtime
+    from compiler.plan import Plan
+
+    from .home import ensure_home
+    from .images import ImageTable, ImageTableError
+    from .secrets import SecretsError, SecretStore
+    from .store import Store
+    from .types import Phase
+
+    for signum in _VERBS:
+        signal.signal(signum, _remember)
+    home = ensure_home()
+    store = Store.at(home)
+    row = store.workflow(wf)
+    if row is None:
+        print(f"plait runner: no workflow named {wf!r}", file=sys.stderr)
+        return 2
+    options = row.get("options") or {}
+    if mode == "new":
+        # `plait submit` recorded the row (Pending, no nodes): the engine continues that row,
+        # which with nothing stored is a fresh run.
+        if store.nodes(wf):
+            print(f"plait runner: workflow {wf!r} has already run (use --mode resume)",
+                  file=sys.stderr)
+            return 2
+        mode = "resume"
+    try:
+        plan = Plan.from_json(row["plan_json"])
+        secrets = SecretStore.load(options.get("secrets") or [], options.get("configmaps") or [])
+        images = ImageTable.load(options.get("images"))
+    except (SecretsError, ImageTableError, ValueError, TypeError, OSError) as exc:
+        store.set_workflow(wf, Phase.ERROR, f"the runner cannot start: {exc}", time.time())
+        print(f"plait runner: {exc}", file=sys.stderr)
+        return 1
+    with _Heartbeat(store, wf):
+        result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
+                             parallelism=options.get("parallelism"),
+                             sandbox=options.get("sandbox") or "auto",
+                             engine_ready=_install_signals, mode=mode)
+    store.set_runner(wf, pid=None)  # the run is over: no process runs it any more
+    phase = getattr(result.phase, "value", result.phase)
+    return 0 if phase == "Succeeded" else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m runtime.runner",
+                                     description="run one stored workflow (started by plait submit)")
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--mode", choices=("new", "resume", "retry"), default="new")
+    args = parser.parse_args(argv)
+    return run_workflow(args.name, args.mode)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
