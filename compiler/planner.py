@@ -21,6 +21,7 @@ from grammar import (EvaluationError, GrammarError, evaluate_condition, parse_co
 
 from .calls import call_arguments, find_library, literal, ref_parts
 from .context import Context
+from .loops import item_description, item_values, loop_node_name
 from .model import BODY_KINDS, LEAF_KINDS, Step, Template, Workflow, as_map
 from .plan import MAX_DEPTH, Plan
 from .values import has_tag, int_value
@@ -98,55 +99,6 @@ def number(value: Any) -> Any:
     except ValueError:
         return str(value)
     return f
-
-
-# --- node names (spec §3, §7) -------------------------------------------------------------
-
-def _go_v(v: Any) -> str:
-    """Go's `%v` of a JSON value."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "<nil>"
-    if isinstance(v, float):
-        return str(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
-    if isinstance(v, list):
-        return "[" + " ".join(_go_v(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "map[" + " ".join(f"{k}:{_go_v(v[k])}" for k in sorted(v)) + "]"
-    return str(v)
-
-
-def item_description(item: Any) -> str:
-    """How Argo describes a loop item in a node name: value, sorted `k:v,…`, or `[a b]`."""
-    if isinstance(item, dict):
-        desc = ",".join(f"{k}:{_go_v(item[k])}" for k in sorted(item))
-    else:
-        desc = _go_v(item)
-    return desc.replace("(", "").replace(")", "")
-
-
-def loop_node_name(name: str, index: int, item: Any) -> str:
-    return f"{name}({index}:{item_description(item)})"
-
-
-def item_values(item: Any) -> dict[str, Any]:
-    """The tag values a loop item provides: `item` and, for maps, `item.<key>`."""
-    import json
-
-    def text(v: Any) -> str:
-        if isinstance(v, str):
-            return v
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return _go_v(v)
-        return json.dumps(v, separators=(",", ":"), sort_keys=True)
-
-    values = {"item": text(item)}
-    if isinstance(item, dict):
-        values.update({f"item.{k}": text(v) for k, v in item.items()})
-    return values
 
 
 # --- references ---------------------------------------------------------------------------

@@ -7,9 +7,10 @@ Node id `<wf>-<fnv32a(name)>` (the root's id is the workflow name), pod name
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+
+from compiler.loops import item_description, item_text, item_values
+from compiler.loops import loop_node_name as loop_name
 
 _FNV_OFFSET = 2166136261
 _FNV_PRIME = 16777619
@@ -48,54 +49,6 @@ def display_name(name: str, boundary_name: str | None) -> str:
         return name
     rest = name[len(boundary_name):]
     return _SEPARATOR.sub("", rest, count=1) if _SEPARATOR.match(rest) else rest
-
-
-def _go_v(v: Any) -> str:
-    """Go's `%v` of a JSON value."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "<nil>"
-    if isinstance(v, float):
-        return str(int(v)) if v == int(v) and abs(v) < 1e21 else repr(v)
-    if isinstance(v, list):
-        return "[" + " ".join(_go_v(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "map[" + " ".join(f"{k}:{_go_v(v[k])}" for k in sorted(v)) + "]"
-    return str(v)
-
-
-def item_description(item: Any) -> str:
-    """How Argo describes a loop item in a node name: value, sorted `k:v,…`, or `[a b]`."""
-    if isinstance(item, dict):
-        desc = ",".join(f"{k}:{_go_v(item[k])}" for k in sorted(item))
-    else:
-        desc = _go_v(item)
-    return desc.replace("(", "").replace(")", "")
-
-
-def loop_name(name: str, index: int, item: Any) -> str:
-    """`<name>(<index>:<desc>)`, the node name of one loop iteration."""
-    return f"{name}({index}:{item_description(item)})"
-
-
-def item_text(v: Any) -> str:
-    """A loop item (or one of its fields) as the text `{{item}}` inserts."""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return _go_v(v)
-    return json.dumps(v, separators=(",", ":"), sort_keys=True)
-
-
-def item_values(item: Any) -> dict[str, str]:
-    """The scope a loop item adds: `item` and, for maps, `item.<key>`."""
-    values = {"item": item_text(item)}
-    if isinstance(item, dict):
-        values.update({f"item.{k}": item_text(v) for k, v in item.items()})
-    return values
 
 
 __all__ = ["display_name", "fnv32a", "item_description", "item_text", "item_values",
