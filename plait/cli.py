@@ -219,18 +219,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     except _usage_errors() as exc:
         raise UsageError(str(exc)) from None
     if done.diagnostics:
-        from compiler import report as fmt
-        sources = {}
-        for path in {d.file for d in done.diagnostics}:
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    sources[path] = fh.read()
-            except (OSError, UnicodeDecodeError):
-                pass
-        print(fmt.format_text(done.diagnostics, sources), file=sys.stderr)
-        errors = sum(d.severity is Severity.ERROR for d in done.diagnostics)
-        warnings = sum(d.severity is Severity.WARNING for d in done.diagnostics)
-        print(f"{errors} error(s), {warnings} warning(s) in 1 file(s)", file=sys.stderr)
+        _print_diagnostics(done.diagnostics)
     if done.plan is None or any(d.severity is Severity.ERROR for d in done.diagnostics):
         return EXIT_FINDINGS
     if args.emit == "argo":
@@ -614,9 +603,7 @@ def _add_submit(sub: argparse._SubParsersAction) -> None:
                    help="image -> {entrypoint, cmd} table for containers without a command")
     p.add_argument("--parallelism", type=int, metavar="N",
                    help="most pods running at once (default: 4 x CPU cores)")
-    how = p.add_mutually_exclusive_group()
-    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
-    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+    _add_follow(p)
     p.set_defaults(func=cmd_submit)
 
 
@@ -1027,13 +1014,18 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_follow(p: argparse.ArgumentParser) -> None:
+    """`--watch` / `--wait` of the verbs that start a runner."""
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
+    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+
+
 def _add_retry(sub: argparse._SubParsersAction) -> None:
     help_text = "re-run a Failed/Error run in place, keeping its succeeded nodes"
     p = sub.add_parser("retry", help=help_text, description=help_text)
     p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
-    how = p.add_mutually_exclusive_group()
-    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
-    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+    _add_follow(p)
     p.set_defaults(func=cmd_retry)
 
 
@@ -1062,9 +1054,7 @@ def _add_resubmit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
     p.add_argument("--name", dest="new_name", metavar="NEW", help="the new run's name "
                    "(default: the workflow's generateName, or NAME-, plus 5 random characters)")
-    how = p.add_mutually_exclusive_group()
-    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
-    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+    _add_follow(p)
     p.set_defaults(func=cmd_resubmit)
 
 
@@ -1100,9 +1090,7 @@ def _add_resume(sub: argparse._SubParsersAction) -> None:
     help_text = "continue a run whose runner was lost, or resume its suspended nodes"
     p = sub.add_parser("resume", help=help_text, description=help_text)
     p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
-    how = p.add_mutually_exclusive_group()
-    how.add_argument("--watch", action="store_true", help="then show the live tree until it ends")
-    how.add_argument("--wait", action="store_true", help="then block and print the final `get` view")
+    _add_follow(p)
     p.set_defaults(func=cmd_resume)
 
 
