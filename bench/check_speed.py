@@ -118,7 +118,7 @@ def bench_big_dag(n_tasks: int, runs: int) -> None:
     line(label_c, f"{t_compose:.3f} s", "-", None)
 
     try:
-        from compiler import check_file
+        from plait.compiler import check_file
     except ImportError as exc:
         line(label_p, "not available", f"{BUDGET_RATIO:.0f}x", None)
         print(f"    {exc}")

@@ -37,7 +37,7 @@ LINEAR = 5.0             # 50k / 10k time for a linear cost
 CHILD = """\
 import sys
 sys.path.insert(0, {root!r})
-from compiler.compile import compile_file
+from plait.compiler.compile import compile_file
 plan, diags = compile_file({path!r}, name="bench")
 sys.exit(0 if plan is not None else 1)
 """
@@ -56,7 +56,7 @@ def compose_time(text: str) -> float:
 
 def compile_time(path: str) -> tuple[float, bool]:
     """Seconds for one in-process compile, and whether it gave a plan."""
-    from compiler.compile import compile_file
+    from plait.compiler.compile import compile_file
 
     gc.collect()
     start = time.perf_counter()

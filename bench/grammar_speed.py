@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grammar import parse_template  # noqa: E402
+from plait.grammar import parse_template  # noqa: E402
 
 
 def main() -> None:

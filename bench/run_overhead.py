@@ -69,7 +69,7 @@ def workflow_yaml(workload: str) -> str:
 # -- the bare runner (what "starting each step exactly as the local backend does" costs) ------
 
 async def bare_run(workload: str, home: Path, parallelism: int) -> None:
-    from runtime.backends.local import LocalBackend, LocalPod, _Box
+    from plait.runtime.backends.local import LocalBackend, LocalPod, _Box
 
     deps, command, fixed = graph(workload)
     backend = LocalBackend(home, parallelism=fixed or parallelism)
@@ -101,8 +101,8 @@ async def bare_run(workload: str, home: Path, parallelism: int) -> None:
 
 
 def plait_run(workload: str, home: Path, parallelism: int) -> str:
-    import runtime
-    from compiler.compile import compile_file
+    from plait import runtime
+    from plait.compiler.compile import compile_file
 
     _, _, fixed = graph(workload)
     source = home / f"{workload}.yaml"
@@ -129,7 +129,7 @@ def one(workload: str, runner: str, parallelism: int) -> None:
             seconds = json.loads(plait_run(workload, home, parallelism))["seconds"]
         else:
             if sys.version_info < (3, 12):
-                from runtime.backends.local import use_pidfd_child_watcher
+                from plait.runtime.backends.local import use_pidfd_child_watcher
 
                 async def main() -> None:
                     use_pidfd_child_watcher()     # the same child watcher the backend uses

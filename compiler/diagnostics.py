@@ -89,10 +89,10 @@ class Diagnostic:
 
 def _import_all_message_modules() -> None:
     """Import every module that defines messages, so `Message.__subclasses__` sees them."""
-    import compiler
-    import compiler.checks
+    from plait import compiler
+    from plait.compiler import checks
 
-    for pkg in (compiler, compiler.checks):
+    for pkg in (compiler, checks):
         for info in pkgutil.iter_modules(pkg.__path__):
             importlib.import_module(f"{pkg.__name__}.{info.name}")
 

@@ -24,8 +24,8 @@ from typing import Any
 import networkx as nx
 import pydot
 
-from grammar import GrammarError, parse_depends, unparse
-from grammar import ast as A
+from plait.grammar import GrammarError, parse_depends, unparse
+from plait.grammar import ast as A
 
 from .plan import Plan
 

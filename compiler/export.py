@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 from typing import Any, Iterable
 
-from grammar import GrammarError, parse_template
-from grammar import ast as A
+from plait.grammar import GrammarError, parse_template
+from plait.grammar import ast as A
 
 from .model import Workflow
 from .plan import Plan

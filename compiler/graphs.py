@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Iterator, Mapping, NamedTuple, TypeVar
 
-from grammar import GrammarError, parse_depends
-from grammar import ast as A
+from plait.grammar import GrammarError, parse_depends
+from plait.grammar import ast as A
 
 from .calls import Call, How, Role, calls, resolve
 from .context import Context

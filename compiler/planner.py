@@ -15,8 +15,8 @@ from __future__ import annotations
 import secrets
 from typing import Any, Iterable
 
-from grammar import ast as A
-from grammar import (EvaluationError, GrammarError, evaluate_condition, parse_condition,
+from plait.grammar import ast as A
+from plait.grammar import (EvaluationError, GrammarError, evaluate_condition, parse_condition,
                      parse_depends, parse_template, render_template)
 
 from .calls import call_arguments, find_library, literal, ref_parts

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from grammar import GrammarError, iter_refs, parse_condition, parse_expression, parse_template
+from plait.grammar import GrammarError, iter_refs, parse_condition, parse_expression, parse_template
 
 from .model import Step, Template, Workflow, as_map
 from .source import YStr

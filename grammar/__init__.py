@@ -5,10 +5,10 @@ conditions and DAG `depends`. Knows nothing about YAML or the compiler; lark is 
 only when a string actually needs it.
 """
 
-from grammar.ast import RESULTS, RefUse, iter_refs, unparse
-from grammar.evaluate import (EvaluationError, evaluate_condition, evaluate_depends,
+from plait.grammar.ast import RESULTS, RefUse, iter_refs, unparse
+from plait.grammar.evaluate import (EvaluationError, evaluate_condition, evaluate_depends,
                               evaluate_expression, nest, render_template)
-from grammar.parse import (GrammarError, parse_condition, parse_depends, parse_expression,
+from plait.grammar.parse import (GrammarError, parse_condition, parse_depends, parse_expression,
                            parse_template)
 
 __all__ = ["EvaluationError", "evaluate_condition", "evaluate_depends", "evaluate_expression",

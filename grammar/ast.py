@@ -412,6 +412,7 @@ _BIN_PREC = {"||": 2, "or": 2, "&&": 3, "and": 3,
              "**": 10, "^": 10, "??": 11}
 _POSTFIX, _ATOM = 12, 13
 _IDENT = re.compile(r"(?!\d)[\w$]+\Z")
+_COND_WORD = re.compile(r"[A-Za-z_]\w*\Z")     # govaluate's bare word: no `$`, unlike expr-lang
 _KEYWORDS = {"true", "false", "nil", "in", "not", "and", "or", "matches", "contains",
              "startsWith", "endsWith"}
 
@@ -553,7 +554,7 @@ def _unparse_cond(n: Node) -> str:
         return unparse(n.tag)
     if isinstance(n, Word):
         # `[any text]` is govaluate's way to write an identifier that is not a plain word
-        return n.value if _IDENT.match(n.value) and n.value not in _KEYWORDS else f"[{n.value}]"
+        return n.value if _COND_WORD.match(n.value) and n.value not in _KEYWORDS else f"[{n.value}]"
     if isinstance(n, Literal):
         return _literal(n.value)
     if isinstance(n, CondString):

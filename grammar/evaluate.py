@@ -17,8 +17,8 @@ import math
 import re
 from typing import Any, Callable, Mapping
 
-from grammar import ast as A
-from grammar.parse import GrammarError, parse_expression
+from plait.grammar import ast as A
+from plait.grammar.parse import GrammarError, parse_expression
 
 MAX_STEPS = 100_000
 MAX_STR = 1_000_000
@@ -754,7 +754,7 @@ def _gov_operand(value: str, tag: A.Tag) -> Any:
 
 
 def _go_unescape(s: str) -> str:
-    from grammar.parse import _ESCAPE, _ESCAPES
+    from plait.grammar.parse import _ESCAPE, _ESCAPES
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), s)
 
 

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from grammar import ast as A
+from plait.grammar import ast as A
 
 MAX_DEPTH = 128
 """Deeper trees are rejected: consumers walk them recursively, and nobody writes them."""
@@ -253,7 +253,7 @@ def _lark() -> Any:
 
     from lark import Lark
 
-    source = importlib.resources.files("grammar").joinpath("template.lark").read_text("utf-8")
+    source = importlib.resources.files(__package__).joinpath("template.lark").read_text("utf-8")
     kwargs = dict(parser="lalr", lexer="contextual", propagate_positions=True,
                   start=["ref", "expr", "cond", "depends"], maybe_placeholders=True)
     try:

@@ -94,17 +94,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _usage_errors():
-    from compiler.check import UsageError as CheckUsage
-    from compiler.config import ConfigError
-    from compiler.params import ParameterUsageError
+    from plait.compiler.check import UsageError as CheckUsage
+    from plait.compiler.config import ConfigError
+    from plait.compiler.params import ParameterUsageError
     return (CheckUsage, ConfigError, ParameterUsageError)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from compiler.check import check_paths
-    from compiler.config import find_config
-    from compiler.diagnostics import Diagnostic, Severity
-    from compiler.params import gather_parameters, parse_cli_parameters
+    from plait.compiler.check import check_paths
+    from plait.compiler.config import find_config
+    from plait.compiler.diagnostics import Diagnostic, Severity
+    from plait.compiler.params import gather_parameters, parse_cli_parameters
 
     try:
         config = find_config()
@@ -124,7 +124,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _print_report(args, diags, sources) -> None:
-    from compiler import report as fmt
+    from plait.compiler import report as fmt
 
     if args.format == "json":
         print(fmt.format_json(diags))
@@ -146,7 +146,7 @@ def _print_report(args, diags, sources) -> None:
 
 
 def _rule_titles() -> dict[str, str]:
-    from compiler.diagnostics import message_classes
+    from plait.compiler.diagnostics import message_classes
     return {code: _summary(classes[0]) for code, classes in message_classes().items()}
 
 
@@ -159,7 +159,7 @@ def _summary(cls: type) -> str:
 def cmd_explain(args: argparse.Namespace) -> int:
     import inspect
 
-    from compiler.diagnostics import message_classes
+    from plait.compiler.diagnostics import message_classes
 
     classes = message_classes()
     code = args.code.upper()
@@ -183,7 +183,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
-    from compiler.schema import plait_schema
+    from plait.compiler.schema import plait_schema
     print(json.dumps(plait_schema(), indent=2))
     return EXIT_OK
 
@@ -207,9 +207,9 @@ def _add_compile(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from compiler.compile import compile_workflow
-    from compiler.diagnostics import Severity
-    from compiler.params import parse_cli_parameters
+    from plait.compiler.compile import compile_workflow
+    from plait.compiler.diagnostics import Severity
+    from plait.compiler.params import parse_cli_parameters
 
     try:
         parameters = parse_cli_parameters(args.parameters) if args.parameters else None
@@ -223,7 +223,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if done.plan is None or any(d.severity is Severity.ERROR for d in done.diagnostics):
         return EXIT_FINDINGS
     if args.emit == "argo":
-        from compiler.export import export_argo
+        from plait.compiler.export import export_argo
         text = export_argo(done.workflow, done.plan, args.name is not None, done.documents)
     else:
         text = done.plan.to_json()
@@ -261,8 +261,8 @@ def _add_dot(sub: argparse._SubParsersAction) -> None:
 
 def _print_diagnostics(diagnostics) -> None:
     """Diagnostics of one compiled file, as text on stderr."""
-    from compiler import report as fmt
-    from compiler.diagnostics import Severity
+    from plait.compiler import report as fmt
+    from plait.compiler.diagnostics import Severity
 
     sources = {}
     for path in {d.file for d in diagnostics}:
@@ -279,10 +279,10 @@ def _print_diagnostics(diagnostics) -> None:
 
 def _load_plan(args: argparse.Namespace):
     """The plan to draw: read from a plan JSON, or compiled from a workflow (None after errors)."""
-    from compiler.compile import compile_workflow
-    from compiler.diagnostics import Severity
-    from compiler.params import parse_cli_parameters
-    from compiler.plan import Plan, is_plan_text
+    from plait.compiler.compile import compile_workflow
+    from plait.compiler.diagnostics import Severity
+    from plait.compiler.params import parse_cli_parameters
+    from plait.compiler.plan import Plan, is_plan_text
 
     if not os.path.isfile(args.path):
         raise UsageError(f"{args.path}: no such file")
@@ -320,7 +320,7 @@ def cmd_dot(args: argparse.Namespace) -> int:
     import shutil
     import subprocess
 
-    from compiler.dot import plan_to_dot
+    from plait.compiler.dot import plan_to_dot
 
     dot_exe = None
     if args.render:
@@ -408,8 +408,8 @@ class _StopSignal:
 
 def _open_store():
     """The run store under the plait home (created on first use)."""
-    from runtime.home import ensure_home
-    from runtime.store import Store
+    from plait.runtime.home import ensure_home
+    from plait.runtime.store import Store
 
     return Store.at(ensure_home())
 
@@ -427,10 +427,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if plan is None:
         return EXIT_FINDINGS
 
-    import runtime
-    from runtime.images import ImageTable, ImageTableError
-    from runtime.secrets import SecretsError, SecretStore
-    from runtime.status import workflow_json
+    from plait import runtime
+    from plait.runtime.images import ImageTable, ImageTableError
+    from plait.runtime.secrets import SecretsError, SecretStore
+    from plait.runtime.status import workflow_json
 
     from .views import LiveView, ProgressLines, WorkflowInfo, render_get
 
@@ -633,10 +633,10 @@ def _from_template(args: argparse.Namespace, folder: str) -> str:
 def cmd_submit(args: argparse.Namespace) -> int:
     import tempfile
 
-    from runtime.images import ImageTable, ImageTableError
-    from runtime.runs import start_runner
-    from runtime.secrets import SecretsError, SecretStore
-    from runtime.types import Phase
+    from plait.runtime.images import ImageTable, ImageTableError
+    from plait.runtime.runs import start_runner
+    from plait.runtime.secrets import SecretsError, SecretStore
+    from plait.runtime.types import Phase
 
     if args.parallelism is not None and args.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
@@ -686,7 +686,7 @@ def _wait(store, name: str) -> dict:
     """Block until the run ends (or its runner is lost); its final row."""
     import time
 
-    from runtime.runs import is_active, runner_lost
+    from plait.runtime.runs import is_active, runner_lost
 
     while True:
         row = store.workflow(name)
@@ -714,7 +714,7 @@ def _wait_and_get(store, name: str) -> int:
 
 
 def _get_text(store, name: str, row, now: float) -> str:
-    from runtime.runs import status_text
+    from plait.runtime.runs import status_text
 
     from .views import WorkflowInfo, render_get
 
@@ -744,8 +744,8 @@ def _add_list(sub: argparse._SubParsersAction) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     import json
 
-    from runtime.runs import age, duration, is_active, status_text
-    from runtime.status import workflow_json
+    from plait.runtime.runs import age, duration, is_active, status_text
+    from plait.runtime.status import workflow_json
 
     store = _open_store()
     now = _now()
@@ -785,7 +785,7 @@ def _add_get(sub: argparse._SubParsersAction) -> None:
 def cmd_get(args: argparse.Namespace) -> int:
     import json
 
-    from runtime.status import workflow_json
+    from plait.runtime.status import workflow_json
 
     store = _open_store()
     name = _run_name(store, args.name)
@@ -816,7 +816,7 @@ def _watch(store, name: str) -> int:
     final `get` view; the exit code follows the final phase."""
     import time
 
-    from runtime.runs import is_active, runner_lost, status_text
+    from plait.runtime.runs import is_active, runner_lost, status_text
 
     from .views import ProgressLines
 
@@ -859,7 +859,7 @@ def cmd_logs_follow(args: argparse.Namespace) -> int:
     were still running D ago (log lines carry no times, so the cut is per pod)."""
     import time
 
-    from runtime.runs import is_active, parse_age, runner_lost
+    from plait.runtime.runs import is_active, parse_age, runner_lost
 
     try:
         cutoff = _now() - parse_age(args.since) if args.since else None
@@ -917,7 +917,7 @@ def _add_signal_verb(sub: argparse._SubParsersAction, name: str, help_text: str,
 def _shutdown(args: argparse.Namespace, strategy: str) -> int:
     import signal
 
-    from runtime.runs import is_active, mark_stopped, runner_alive
+    from plait.runtime.runs import is_active, mark_stopped, runner_alive
 
     store = _open_store()
     name = _run_name(store, args.name)
@@ -942,7 +942,7 @@ def _unless_runner_died(store, name: str, pid: int, message: str, grace: float =
     marked stopped here (watched for `grace` seconds; a live runner is handling it)."""
     import time
 
-    from runtime.runs import is_active, mark_stopped, pid_alive
+    from plait.runtime.runs import is_active, mark_stopped, pid_alive
 
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
@@ -984,7 +984,7 @@ def _add_delete(sub: argparse._SubParsersAction) -> None:
 def cmd_delete(args: argparse.Namespace) -> int:
     import signal
 
-    from runtime.runs import delete_run, is_active, parse_age, pid_alive, wait_runner_gone
+    from plait.runtime.runs import delete_run, is_active, parse_age, pid_alive, wait_runner_gone
 
     if not (args.names or args.completed or args.older or args.all):
         raise UsageError("delete needs NAME, --completed, --older DURATION or --all")
@@ -1031,8 +1031,8 @@ def _add_retry(sub: argparse._SubParsersAction) -> None:
 
 @_runs_verb
 def cmd_retry(args: argparse.Namespace) -> int:
-    from runtime.runs import phase_of, runner_alive, start_runner
-    from runtime.types import Phase
+    from plait.runtime.runs import phase_of, runner_alive, start_runner
+    from plait.runtime.types import Phase
 
     store = _open_store()
     name = _run_name(store, args.name)
@@ -1060,11 +1060,11 @@ def _add_resubmit(sub: argparse._SubParsersAction) -> None:
 
 @_runs_verb
 def cmd_resubmit(args: argparse.Namespace) -> int:
-    from compiler.plan import Plan
-    from compiler.planner import generate_name
-    from runtime.runs import start_runner
-    from runtime.store import safe_segment
-    from runtime.types import Phase
+    from plait.compiler.plan import Plan
+    from plait.compiler.planner import generate_name
+    from plait.runtime.runs import start_runner
+    from plait.runtime.store import safe_segment
+    from plait.runtime.types import Phase
 
     store = _open_store()
     name = _run_name(store, args.name)
@@ -1098,7 +1098,7 @@ def _add_resume(sub: argparse._SubParsersAction) -> None:
 def cmd_resume(args: argparse.Namespace) -> int:
     import signal
 
-    from runtime.runs import is_active, phase_of, runner_alive, start_runner
+    from plait.runtime.runs import is_active, phase_of, runner_alive, start_runner
 
     store = _open_store()
     name = _run_name(store, args.name)
@@ -1119,7 +1119,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def _run_dot_text(args: argparse.Namespace) -> str | None:
     """`plait dot NAME`: a stored run's DOT, nodes coloured by phase and labelled with their
     durations; None when the argument is a file (or names no run)."""
-    from runtime.home import DB_NAME, plait_home
+    from plait.runtime.home import DB_NAME, plait_home
 
     if os.path.exists(args.path) or "/" in args.path or not (plait_home() / DB_NAME).is_file():
         return None

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from runtime.types import Node, NodeType, Phase
+from plait.runtime.types import Node, NodeType, Phase
 
 from .views import format_duration
 
@@ -70,7 +70,7 @@ def run_graph(name: str, row: Mapping[str, Any] | None, nodes: Mapping[str, Node
 def run_to_dot(name: str, row: Mapping[str, Any] | None, nodes: Mapping[str, Node],
                now: float) -> str:
     """The run's DOT text."""
-    from compiler.dot import to_pydot
+    from plait.compiler.dot import to_pydot
 
     return to_pydot(run_graph(name, row, nodes, now)).to_string()
 

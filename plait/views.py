@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence, TextIO
 
-from runtime.types import Node, NodeType, Phase
+from plait.runtime.types import Node, NodeType, Phase
 
 __all__ = [
     "GLYPHS", "LiveView", "ProgressLines", "WorkflowInfo", "format_duration", "render_get",

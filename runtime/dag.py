@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from grammar import EvaluationError, GrammarError, evaluate_depends, parse_depends
-from grammar import ast as A
+from plait.grammar import EvaluationError, GrammarError, evaluate_depends, parse_depends
+from plait.grammar import ast as A
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError
 from .steps import (EMPTY_LOOP, Gate, continues, expand, gate_of, loop_scope, node_scope,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
+from plait.grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
 
 from . import inputs as _inputs
 from .inputs import TemplateError

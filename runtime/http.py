@@ -17,8 +17,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from grammar import EvaluationError, GrammarError, evaluate_expression, parse_expression
-from runtime.types import Phase, PodResult
+from plait.grammar import EvaluationError, GrammarError, evaluate_expression, parse_expression
+from plait.runtime.types import Phase, PodResult
 
 DEFAULT_TIMEOUT = 30.0
 BODY_LIMIT = 256 * 1024 * 1024        # read at most this much of a response

@@ -90,7 +90,7 @@ def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any) -> int | None
     for k in ("activeDeadlineSeconds", "timeout"):
         v = tmpl.get(k)
         if isinstance(v, str):
-            from compiler.durations import parse_duration
+            from plait.compiler.durations import parse_duration
             v = render_text(v, scope)
             try:
                 v = float(v)
@@ -228,7 +228,7 @@ def pending_timeout(tmpl: dict[str, Any], scope: Any) -> float | None:
     """The template's `pendingTimeout` in seconds (None without one)."""
     v = tmpl.get("pendingTimeout")
     if isinstance(v, str):
-        from compiler.durations import parse_duration
+        from plait.compiler.durations import parse_duration
         try:
             v = parse_duration(render_text(v, scope).strip(), False)
         except ValueError:
@@ -386,7 +386,7 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
     body = tmpl.get("body") or {}
     duration = body.get("duration")
     if isinstance(duration, str):
-        from compiler.durations import parse_duration
+        from plait.compiler.durations import parse_duration
         try:
             duration = parse_duration(render_text(duration, scope), False)
         except ValueError:

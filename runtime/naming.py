@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from compiler.loops import item_description, item_text, item_values
-from compiler.loops import loop_node_name as loop_name
+from plait.compiler.loops import item_description, item_text, item_values
+from plait.compiler.loops import loop_node_name as loop_name
 
 _FNV_OFFSET = 2166136261
 _FNV_PRIME = 16777619

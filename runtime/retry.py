@@ -11,7 +11,7 @@ import os
 import re
 from typing import Any
 
-from grammar import EvaluationError, GrammarError
+from plait.grammar import EvaluationError, GrammarError
 
 from .engine import _TRANSIENT, Ctx, Engine, evaluate
 from .types import Node, NodeType, Phase

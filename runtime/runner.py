@@ -72,8 +72,8 @@ def _install_signals(engine: Any) -> None:
 def run_workflow(wf: str, mode: str = "new") -> int:
     """Run the stored workflow `wf` to its end; 0 if it Succeeded, 1 otherwise, 2 if the store
     has no such workflow."""
-    import runtime
-    from compiler.plan import Plan
+    from plait import runtime
+    from plait.compiler.plan import Plan
 
     from .home import ensure_home
     from .images import ImageTable, ImageTableError

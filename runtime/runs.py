@@ -23,9 +23,8 @@ from .types import Node, NodeType, Phase
 
 LOST_AFTER = 10.0                 # seconds without a heartbeat before a runner counts as lost
 RUNNERS_DIR = "runners"          # <home>/runners/<wf>.log: a runner's own stderr
-RUNNER_MODULE = "runtime.runner"
+RUNNER_MODULE = "plait.runtime.runner"
 ACTIVE = (Phase.PENDING, Phase.RUNNING)
-_ROOT = Path(__file__).resolve().parent.parent      # the folder that holds `runtime/`
 
 
 def phase_of(row: Mapping[str, Any]) -> Phase | str:
@@ -141,7 +140,7 @@ _DAYS = re.compile(r"^(\d+(?:\.\d+)?)d(.*)$")
 def parse_age(text: str) -> float:
     """A duration for `--older` and `--since`: Go's (`90s`, `1h30m`) plus days (`2d`, `1d12h`);
     ValueError otherwise."""
-    from compiler.durations import parse_duration
+    from plait.compiler.durations import parse_duration
 
     text = text.strip()
     days = 0.0
@@ -171,11 +170,10 @@ def start_runner(store: Any, wf: str, mode: str = "new") -> int:
     log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     env = dict(os.environ)
     env["PLAIT_HOME"] = str(store.home)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
     with open(log, "ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", RUNNER_MODULE, wf, "--mode", mode],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
-                                cwd=str(_ROOT), start_new_session=True, close_fds=True)
+                                cwd=str(store.home), start_new_session=True, close_fds=True)
     store.set_runner(wf, pid=proc.pid, heartbeat=time.time())
     _until_exec(proc.pid)
     return proc.pid

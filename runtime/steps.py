@@ -15,10 +15,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from grammar import EvaluationError, GrammarError, evaluate_condition, parse_condition
-from grammar import ast as A
-from grammar.evaluate import _cond_tags
-from grammar import render_template
+from plait.grammar import EvaluationError, GrammarError, evaluate_condition, parse_condition
+from plait.grammar import ast as A
+from plait.grammar.evaluate import _cond_tags
+from plait.grammar import render_template
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
 from .naming import item_values, loop_name

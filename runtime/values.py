@@ -14,7 +14,7 @@ import json
 from collections import ChainMap
 from typing import Any, Mapping
 
-from grammar import EvaluationError, GrammarError, nest, parse_template, render_template
+from plait.grammar import EvaluationError, GrammarError, nest, parse_template, render_template
 
 Scope = Mapping[str, Any]
 _STRFTIME = "BbmAadHIMSYypz"

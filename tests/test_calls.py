@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.check import check_paths
+from plait.compiler.check import check_paths
 
 WORKFLOW = """\
 apiVersion: argoproj.io/v1alpha1

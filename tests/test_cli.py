@@ -144,11 +144,11 @@ def test_schema_command(capsys):
 
 
 def test_internal_error_exits_3(capsys, monkeypatch):
-    import compiler.check
+    import plait.compiler.check as check_module
 
     def boom(*a, **k):
         raise RuntimeError("kaboom")
-    monkeypatch.setattr(compiler.check, "check_paths", boom)
+    monkeypatch.setattr(check_module, "check_paths", boom)
     code, _, err = run(capsys, "check", GOOD)
     assert code == 3 and "internal error" in err and "kaboom" in err
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from compiler.diagnostics import Severity, message_classes
+from plait.compiler.diagnostics import Severity, message_classes
 
 from .conftest import ROOT
 

@@ -17,9 +17,9 @@ import threading
 import time
 from pathlib import Path
 
-from runtime.runs import pid_alive
-from runtime.store import Store
-from runtime.types import NodeType, Phase
+from plait.runtime.runs import pid_alive
+from plait.runtime.store import Store
+from plait.runtime.types import NodeType, Phase
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIALS = 10
@@ -60,7 +60,7 @@ spec:
 
 
 def plait(home: Path, *argv: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PLAIT_HOME=str(home), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PLAIT_HOME=str(home))
     return subprocess.run([sys.executable, "-m", "plait", *argv], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=timeout)
 

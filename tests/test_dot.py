@@ -8,8 +8,8 @@ import subprocess
 import pydot
 import pytest
 
-from compiler.compile import compile_file
-from compiler.dot import depends_edges, plan_to_dot
+from plait.compiler.compile import compile_file
+from plait.compiler.dot import depends_edges, plan_to_dot
 from plait.cli import main
 
 from .conftest import ROOT, golden, need_examples

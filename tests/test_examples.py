@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compiler.check import check_paths
-from compiler.report import format_text
+from plait.compiler.check import check_paths
+from plait.compiler.report import format_text
 
 from .conftest import need_examples
 

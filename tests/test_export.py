@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.check import UsageError, check_paths
-from compiler.compile import compile_workflow
-from compiler.export import argo_text, export_argo
+from plait.compiler.check import UsageError, check_paths
+from plait.compiler.compile import compile_workflow
+from plait.compiler.export import argo_text, export_argo
 from plait.cli import main
 
 from .conftest import EXAMPLES, ROOT, SHARED

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.check import check_paths
-from compiler.report import format_text
+from plait.compiler.check import check_paths
+from plait.compiler.report import format_text
 
 from .conftest import ROOT, golden
 

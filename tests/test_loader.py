@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from compiler.source import (DuplicateKey, HostileYaml, TabIndent, UnquotedTemplate, YamlSyntax,
+from plait.compiler.source import (DuplicateKey, HostileYaml, TabIndent, UnquotedTemplate, YamlSyntax,
                              load_file, load_text)
 
 WF = """apiVersion: argoproj.io/v1alpha1

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import tests.mutations as pkg
-from compiler.check import check_paths
-from compiler.report import format_text
+from plait.compiler.check import check_paths
+from plait.compiler.report import format_text
 from tests.mutations.base import Mutation
 
 from .conftest import need_examples
@@ -66,7 +66,7 @@ def test_every_spec_rule_is_mapped():
 def test_every_item5_bullet_is_planted():
     """Each bullet of issue #2 item 5 maps to codes, and each code is planted at least once
     (PL370 needs `-p`: tests/test_calls.py plants it through the command line)."""
-    from compiler.diagnostics import message_classes
+    from plait.compiler.diagnostics import message_classes
     from tests.mutations.bullets import ITEM5
 
     planted = {m.code for _, m in MUTATIONS if m.code}

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.check import check_paths
+from plait.compiler.check import check_paths
 
 from .conftest import EXAMPLES, ROOT
 

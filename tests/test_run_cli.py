@@ -14,8 +14,8 @@ import pytest
 
 from plait.cli import main
 
-pytest.importorskip("runtime.engine", reason="the engine (runtime/engine.py) is not written yet")
-pytest.importorskip("runtime.backends.local", reason="the local backend is not written yet")
+pytest.importorskip("plait.runtime.engine", reason="the engine (runtime/engine.py) is not written yet")
+pytest.importorskip("plait.runtime.backends.local", reason="the local backend is not written yet")
 
 ROOT = Path(__file__).resolve().parent.parent
 HELLO = "samples/hello.yaml"
@@ -157,7 +157,7 @@ spec:
 
 
 def test_ctrl_c_stops_like_argo_stop_and_exit_handlers_still_run(tmp_path, _home):
-    env = dict(os.environ, PLAIT_HOME=str(_home), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PLAIT_HOME=str(_home))
     proc = subprocess.Popen([sys.executable, "-m", "plait", "run", "-o", "json",
                              write(tmp_path, "s.yaml", STOPPABLE)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)

@@ -20,8 +20,8 @@ import pytest
 
 from plait import cli
 from plait.cli import main
-from runtime.store import Store
-from runtime.types import Node, NodeType, Outputs, Phase
+from plait.runtime.store import Store
+from plait.runtime.types import Node, NodeType, Outputs, Phase
 
 from .conftest import golden
 
@@ -45,7 +45,7 @@ def plait(capsys, *argv):
 
 
 def plait_proc(home: Path, *argv, **kw) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PLAIT_HOME=str(home), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PLAIT_HOME=str(home))
     return subprocess.run([sys.executable, "-m", "plait", *map(str, argv)], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=WAIT, **kw)
 
@@ -211,7 +211,7 @@ spec:
 @pytest.mark.parametrize("count", [2, 10])
 def test_workflows_submitted_at_once_all_finish(home, tmp_path, count):
     path = write(tmp_path, "pass.yaml", PASSING)
-    env = dict(os.environ, PLAIT_HOME=str(home), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PLAIT_HOME=str(home))
     procs = [subprocess.Popen([sys.executable, "-m", "plait", "submit", str(path), "-p", f"n={i}",
                                "--name", f"many-{count}-{i}"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
@@ -647,7 +647,7 @@ def test_delete_a_running_workflow_terminates_it_first(capsys, home, tmp_path):
     _running_pod(home, name, "long")
     pid = store_of(home).workflow(name)["runner_pid"]
     assert plait(capsys, "delete", name)[1] == f"Workflow '{name}' deleted\n"
-    from runtime.runs import pid_alive
+    from plait.runtime.runs import pid_alive
     assert not pid_alive(pid)
     assert _files_of(home, name) == []
     assert plait(capsys, "list")[1] == "No workflows found\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.check import check_paths
-from compiler.report import format_text
+from plait.compiler.check import check_paths
+from plait.compiler.report import format_text
 
 from .conftest import ROOT
 

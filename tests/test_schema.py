@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.diagnostics import Message, Span
-from compiler.schema import (SCHEMA_PATH, BadValue, MissingKey, UnknownKey, WrongApiVersion,
+from plait.compiler.diagnostics import Message, Span
+from plait.compiler.schema import (SCHEMA_PATH, BadValue, MissingKey, UnknownKey, WrongApiVersion,
                              WrongType, _Compiler, _Walker, plait_schema, validate)
-from compiler.source import Document, SourceText, load_file, load_text
+from plait.compiler.source import Document, SourceText, load_file, load_text
 
 from .conftest import EXAMPLES, ROOT, SHARED, need_examples
 

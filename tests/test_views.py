@@ -9,8 +9,8 @@ import pytest
 
 from plait.views import (LiveView, ProgressLines, WorkflowInfo, format_duration, progress,
                          render_get, render_header, render_tree)
-from runtime.status import argo_time, workflow_json
-from runtime.types import Node, NodeType, Outputs, Phase
+from plait.runtime.status import argo_time, workflow_json
+from plait.runtime.types import Node, NodeType, Outputs, Phase
 
 T0 = 1_700_000_000.0
 

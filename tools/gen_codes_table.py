@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compiler.diagnostics import message_classes  # noqa: E402
+from plait.compiler.diagnostics import message_classes  # noqa: E402
 
 START, END = "<!-- codes-table -->", "<!-- /codes-table -->"
 

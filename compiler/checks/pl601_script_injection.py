@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from grammar import GrammarError, iter_refs, parse_template
+from plait.grammar import GrammarError, iter_refs, parse_template
 
 from ..context import Context
 from ..diagnostics import Message, Severity

@@ -10,7 +10,7 @@ BACKENDS = ("local",)
 def get_backend(name: str = "local", **options: Any) -> Any:
     """The backend called `name`, constructed with `options` (see each backend's class)."""
     if name == "local":
-        from runtime.backends.local import LocalBackend
+        from plait.runtime.backends.local import LocalBackend
         return LocalBackend(**options)
     if name == "kubernetes":
         raise ValueError("the kubernetes backend is not implemented yet (a later issue): "

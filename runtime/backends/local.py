@@ -59,8 +59,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from runtime import pods as P
-from runtime.types import LogSink, Phase, PodResult
+from plait.runtime import pods as P
+from plait.runtime.types import LogSink, Phase, PodResult
 
 logger = logging.getLogger("plait.runtime.local")
 
@@ -198,7 +198,7 @@ class LocalBackend:
     def images(self) -> Any:
         if self._images is None:
             try:
-                from runtime.images import ImageTable
+                from plait.runtime.images import ImageTable
                 self._images = ImageTable.load(home=self.home)
             except ImportError:
                 self._images = False

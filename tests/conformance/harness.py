@@ -22,8 +22,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SHIMS = ROOT / "tests" / "shims"
 EXAMPLES = ROOT.parent / "shared" / "argo" / "examples"
-RUNTIME_MODULES = ("runtime.engine", "runtime.pods", "runtime.backends.local", "runtime.store",
-                   "runtime.home", "runtime.secrets", "runtime.images", "runtime.artifacts")
+RUNTIME_MODULES = ("plait.runtime.engine", "plait.runtime.pods", "plait.runtime.backends.local", "plait.runtime.store",
+                   "plait.runtime.home", "plait.runtime.secrets", "plait.runtime.images", "plait.runtime.artifacts")
 
 
 def missing_runtime() -> list[str]:
@@ -53,7 +53,6 @@ def environment(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{SHIMS}{os.pathsep}{env.get('PATH', '')}"
     env["PLAIT_HOME"] = str(home)
-    env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{env.get('PYTHONPATH', '')}".rstrip(os.pathsep)
     env.pop("PLAIT_IMAGES", None)
     env["NO_COLOR"] = "1"
     return env

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grammar import (EvaluationError, evaluate_condition, evaluate_depends, evaluate_expression,
+from plait.grammar import (EvaluationError, evaluate_condition, evaluate_depends, evaluate_expression,
                      nest, parse_condition, parse_depends, parse_expression, parse_template,
                      render_template)
 

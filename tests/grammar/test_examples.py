@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 from ruamel.yaml import YAML
 
-from grammar import parse_condition, parse_depends, parse_expression, parse_template
+from plait.grammar import parse_condition, parse_depends, parse_expression, parse_template
 
 EXAMPLES = Path("/work/shared/argo/examples")
 FILES = sorted(EXAMPLES.rglob("*.yaml")) if EXAMPLES.exists() else []

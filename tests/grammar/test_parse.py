@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from grammar import (GrammarError, iter_refs, parse_condition, parse_depends, parse_expression,
+from plait.grammar import (GrammarError, iter_refs, parse_condition, parse_depends, parse_expression,
                      parse_template, unparse)
-from grammar import ast as A
+from plait.grammar import ast as A
 
 
 def err(fn, text: str) -> GrammarError:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grammar import (GrammarError, parse_condition, parse_depends, parse_expression,
+from plait.grammar import (GrammarError, parse_condition, parse_depends, parse_expression,
                      parse_template, unparse)
-from grammar import ast as A
+from plait.grammar import ast as A
 
 PARSERS = (parse_template, parse_expression, parse_condition, parse_depends)
 ALPHABET = st.sampled_from(list("{}<>=()[]'\".,:?!&|+-*/%#~ \n\\abcxyz019_$") +
@@ -92,7 +92,7 @@ def test_angle_tags_export_as_curly() -> None:
 @settings(max_examples=800, deadline=None)
 @given(EXPRS)
 def test_evaluation_gives_a_value_or_an_evaluation_error(e: A.Node) -> None:
-    from grammar import EvaluationError, evaluate_expression
+    from plait.grammar import EvaluationError, evaluate_expression
     try:
         evaluate_expression(e, {"a": "1", "b": [1, 2], "item": {"k": "v"}})
     except EvaluationError:
@@ -109,7 +109,7 @@ DEP_REFS = st.tuples(DEP_NAMES, st.sampled_from([None, *A.RESULTS])).map(
        st.lists(st.sampled_from([" && ", "&&", " || ", "||"]), min_size=5, max_size=5),
        st.sampled_from(["", " ", "  "]))
 def test_simple_depends_fast_path_matches_the_grammar(refs, ops, pad):
-    from grammar.parse import _parse, _simple_depends
+    from plait.grammar.parse import _parse, _simple_depends
 
     text = pad + refs[0] + "".join(o + r for o, r in zip(ops, refs[1:])) + pad
     fast, slow = _simple_depends(text), _parse("depends", text, 0, "PL115", "depends")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from runtime.types import Phase, PodResult
+from plait.runtime.types import Phase, PodResult
 
 
 @dataclass

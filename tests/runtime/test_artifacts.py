@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.artifacts import ArtifactError, ArtifactNotFound, ArtifactRepo, UnsafeArtifact
+from plait.runtime.artifacts import ArtifactError, ArtifactNotFound, ArtifactRepo, UnsafeArtifact
 
 
 @pytest.fixture

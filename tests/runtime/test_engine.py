@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from compiler.compile import compile_file
-from runtime import Engine, MemoryStore, run
-from runtime.naming import fnv32a
-from runtime.types import NodeType, Phase
+from plait.compiler.compile import compile_file
+from plait.runtime import Engine, MemoryStore, run
+from plait.runtime.naming import fnv32a
+from plait.runtime.types import NodeType, Phase
 
 from .fakes import Behaviour, FakeBackend, echo
 

@@ -6,12 +6,12 @@ import sys
 
 import pytest
 
-from compiler.compile import compile_file
-from runtime import run
-from runtime.types import Phase
+from plait.compiler.compile import compile_file
+from plait.runtime import run
+from plait.runtime.types import Phase
 
-local = pytest.importorskip("runtime.backends.local", reason="runtime.backends.local not there yet")
-pytest.importorskip("runtime.store", reason="runtime.store not there yet")
+local = pytest.importorskip("plait.runtime.backends.local", reason="plait.runtime.backends.local not there yet")
+pytest.importorskip("plait.runtime.store", reason="plait.runtime.store not there yet")
 
 
 def _run(tmp_path, sample, **kw):
@@ -27,7 +27,7 @@ def test_steps_sample_runs_for_real(tmp_path):
     by_name = {n.display_name: n for n in r.nodes.values()}
     assert by_name["hello1"].outputs.result == "hello1"
     assert by_name["summary"].outputs.result == "after hello2a and hello2b"
-    from runtime.store import Store
+    from plait.runtime.store import Store
     stored = Store.at(tmp_path).nodes("wf")
     assert {n.phase for n in stored.values()} == {Phase.SUCCEEDED}
     log = Store.at(tmp_path).log_path("wf", by_name["hello1"].pod_name)

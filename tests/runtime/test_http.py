@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from runtime.http import run_http
-from runtime.secrets import SecretStore
-from runtime.types import Phase
+from plait.runtime.http import run_http
+from plait.runtime.secrets import SecretStore
+from plait.runtime.types import Phase
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from runtime.images import ImageTable, ImageTableError, canonical, repository
+from plait.runtime.images import ImageTable, ImageTableError, canonical, repository
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from runtime.backends import get_backend
-from runtime.backends.local import DEADLINE_MESSAGE, BackendError, LocalBackend, bwrap_works
-from runtime.images import ImageTable
-from runtime.pods import build_pod, pod_outputs
-from runtime.secrets import SecretStore
-from runtime.types import Phase
+from plait.runtime.backends import get_backend
+from plait.runtime.backends.local import DEADLINE_MESSAGE, BackendError, LocalBackend, bwrap_works
+from plait.runtime.images import ImageTable
+from plait.runtime.pods import build_pod, pod_outputs
+from plait.runtime.secrets import SecretStore
+from plait.runtime.types import Phase
 
 PY = sys.executable
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime.naming import (display_name, fnv32a, item_description, item_values, loop_name,
+from plait.runtime.naming import (display_name, fnv32a, item_description, item_values, loop_name,
                             node_id, pod_name)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.pods import (DAEMON, DEPENDENCIES, INPUTS, OUTPUTS, SCRIPT, PodError, build_pod,
+from plait.runtime.pods import (DAEMON, DEPENDENCIES, INPUTS, OUTPUTS, SCRIPT, PodError, build_pod,
                           pod_outputs, workflow_volumes)
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "plan"

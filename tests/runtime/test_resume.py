@@ -8,11 +8,11 @@ import textwrap
 
 import pytest
 
-from compiler.compile import compile_file
-from runtime import Engine, run, run_async
-from runtime.engine import LOST_MARK
-from runtime.store import Store
-from runtime.types import Phase
+from plait.compiler.compile import compile_file
+from plait.runtime import Engine, run, run_async
+from plait.runtime.engine import LOST_MARK
+from plait.runtime.store import Store
+from plait.runtime.types import Phase
 
 from .fakes import Behaviour, FakeBackend, echo, started_count
 
@@ -272,7 +272,7 @@ def test_a_suspended_node_of_a_lost_runner_suspends_again_until_resumed(tmp_path
 
 
 def test_heartbeat_is_recorded_while_running_and_cleared_at_the_end(tmp_path, monkeypatch):
-    import runtime.engine as engine_module
+    from plait.runtime import engine as engine_module
     monkeypatch.setattr(engine_module, "HEARTBEAT_SECONDS", 0.05)
     plan = plan_of(tmp_path)
     store = Store.at(tmp_path)

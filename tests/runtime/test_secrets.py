@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runtime.secrets import MissingSecret, SecretsError, SecretStore
+from plait.runtime.secrets import MissingSecret, SecretsError, SecretStore
 
 
 def b64(text: str | bytes) -> str:
@@ -170,7 +170,7 @@ def _plain_mask(values: list[str], text: str) -> str:
 @given(st.lists(st.text(alphabet="ab.*\n", min_size=1, max_size=6), min_size=1, max_size=8),
        st.text(alphabet="ab.*\n", max_size=40))
 def test_trie_pattern_masks_as_longest_first_alternation(words, text):
-    from runtime.secrets import _trie_pattern
+    from plait.runtime.secrets import _trie_pattern
     import re
     words = [w for w in words if w.strip()]
     if not words:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from runtime.home import plait_home
-from runtime.secrets import SecretStore
-from runtime.store import Store, WorkflowExists
-from runtime.types import Node, NodeType, Outputs, Phase
+from plait.runtime.home import plait_home
+from plait.runtime.secrets import SecretStore
+from plait.runtime.store import Store, WorkflowExists
+from plait.runtime.types import Node, NodeType, Outputs, Phase
 
 
 def make_node(i: int, **changes) -> Node:
