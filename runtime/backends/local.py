@@ -530,20 +530,27 @@ class _Streams(asyncio.SubprocessProtocol):
         self._add(fd, self._decoders[fd].decode(data))
 
     def _add(self, fd: int, text: str) -> None:
+        """Report each complete line; a line longer than LINE_LIMIT is split (whether its end
+        came yet or not), where no secret spans the cut."""
         buf = self._bufs[fd] + text
-        if "\n" in buf:
-            *lines, buf = buf.split("\n")
-            for line in lines:
-                self._line(fd, line)
-        while len(buf) > LINE_LIMIT:
-            cut = LINE_LIMIT
-            if self.secrets is not None:
-                span = self.secrets.match_across(buf[:LINE_LIMIT + self.secrets.longest], cut)
-                if span:
-                    cut = span[0] or span[1]
-            self._line(fd, buf[:cut])
-            buf = buf[cut:]
-        self._bufs[fd] = buf
+        start = 0
+        while True:
+            end = buf.find("\n", start, start + LINE_LIMIT + 1)
+            if end >= 0:
+                self._line(fd, buf[start:end])
+                start = end + 1
+            elif len(buf) - start > LINE_LIMIT:
+                cut = start + LINE_LIMIT
+                if self.secrets is not None:
+                    window = buf[start:cut + self.secrets.longest]
+                    span = self.secrets.match_across(window, LINE_LIMIT)
+                    if span:
+                        cut = start + (span[0] or span[1])
+                self._line(fd, buf[start:cut])
+                start = cut
+            else:
+                break
+        self._bufs[fd] = buf[start:]
 
     def _line(self, fd: int, line: str) -> None:
         if fd == 2 and self.first_err is None:
