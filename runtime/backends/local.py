@@ -1037,7 +1037,7 @@ class LocalPod:
     def volume(self, name: str) -> Path:
         """The host directory behind a volume (a per-workflow one for unknown/PVC volumes)."""
         if name not in self._volumes:
-            path = self.backend.home / "volumes" / _safe(self.workflow) / _safe(name)
+            path = inside(self.backend.home / "volumes", _safe(self.workflow), _safe(name))
             path.mkdir(parents=True, exist_ok=True)
             self._volumes[name] = path
         return self._volumes[name]
@@ -1076,7 +1076,7 @@ class LocalPod:
                 for key, rel, item_mode in pairs:
                     if key not in files:
                         raise _PodFailure(Phase.ERROR, f"{kind} {ref!r} has no key {key!r}")
-                    target = path / _inside(rel)
+                    target = inside(path, str(rel))     # Kubernetes refuses '..' here too
                     target.parent.mkdir(parents=True, exist_ok=True)
                     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                     with os.fdopen(fd, "wb") as f:
