@@ -20,7 +20,9 @@ Masking rules:
 - logs arrive line by line, so a multi-line value (a PEM key, a value ending in a newline as
   `echo pass | base64` makes) can never appear whole in one line: each of its non-blank lines
   is masked as well;
-- ConfigMap values are not secret and are not masked.
+- ConfigMap values are not secret and are not masked;
+- a text is only cut where no secret spans the cut (`match_across`): a long log line is
+  split, and stdout truncated to `outputs.result`, before the engine masks the pieces.
 """
 
 from __future__ import annotations

@@ -24,9 +24,10 @@ each other's /tmp, and a PID namespace ends every process of the container with 
 path must be created inside a read-only host directory (a mount point `/mnt/vol`, an output
 `/var/out/x.txt`), that directory is "opened": its entries are bound one by one instead, so
 new entries can be made. The network is shared (daemons answer on 127.0.0.1). Inputs are
-copied to, and outputs read back from, the host side of their container path
-(`_Box.host_path`); a symlink planted by the pod never makes plait read the host's /tmp, nor
-write outside the pod's directories or volumes.
+copied to the host side of their container path (`_Box.host_path`). Outputs are copied back
+from the pod's own folders only (`_Box.area`, `runtime.outputs`: links followed as the
+container sees them, never on the host; special files refused; size caps), and the pod's
+folder is removed once the engine stored them, unless `keep_pods` (`--keep-pods`).
 
 Fallback (no bubblewrap): processes run on the host unsandboxed (a warning says so once).
 Isolation is then textual: absolute paths in command, args, env values, workingDir and script
