@@ -300,7 +300,7 @@ def _load_plan(args: argparse.Namespace):
                              "(compile the plan with them)")
         try:
             return Plan.from_json(text)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             raise UsageError(f"{args.path}: not a readable plan: {exc}") from None
     try:
         parameters = parse_cli_parameters(args.parameters) if args.parameters else None

@@ -89,6 +89,10 @@ def test_other_plan_errors_name_their_field(tmp_path, capsys):
     data["templates"]["generate"]["retry"] = "often"
     code, _, err = run(capsys, "run", write_plan(tmp_path, data))
     assert code == 2 and "templates.generate.retry" in err
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"planVersion": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    code, _, err = run(capsys, "run", str(deep))
+    assert code == 2 and "not a readable plan" in err and "Traceback" not in err
     (tmp_path / "list.json").write_text('[{"planVersion": 1}]')
     code, _, err = run(capsys, "dot", str(tmp_path / "list.json"))
     assert code in (1, 2) and "Traceback" not in err
@@ -98,7 +102,8 @@ def _unchecked_plan(tmp_path, name: str, edit) -> Plan:
     """A plan built without the schema check: what the runtime does with names on its own."""
     data = compiled(tmp_path, name)
     edit(data)
-    back = {v: k for k, v in Plan._JSON_NAMES.items()}
+    back = {"onExit": "on_exit", "callGraph": "call_graph", "maxDepth": "max_depth",
+            "planVersion": "plan_version"}
     return Plan(**{back.get(k, k): v for k, v in data.items()})
 
 
