@@ -22,12 +22,19 @@ Child record: name, template (a key of `templates`), arguments {parameters: {n: 
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 PLAN_VERSION = 1
 MAX_DEPTH = 100          # Argo's recursion limit (spec §14)
+SCHEMA_PATH = Path(__file__).with_name("plan.schema.json")
+
+
+class PlanError(ValueError):
+    """A plan that does not follow `plan.schema.json`; the message names the field."""
 
 
 @dataclass(frozen=True)
@@ -72,12 +79,35 @@ class Plan:
         version = kwargs.get("plan_version")
         if version != PLAN_VERSION:
             raise ValueError(f"unsupported planVersion {version!r} (this plait reads {PLAN_VERSION})")
+        validate_plan(data)
         return cls(**kwargs)
 
     @classmethod
     def from_json(cls, text: str) -> "Plan":
-        """Read a plan written by `to_json`."""
-        return cls.from_dict(json.loads(text))
+        """Read a plan written by `to_json` (checked against the plan schema: a plan file may
+        have been edited, and its names become host paths when it runs)."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise PlanError("a plan is a JSON object")
+        return cls.from_dict(data)
+
+
+def validate_plan(data: Any) -> None:
+    """Raise `PlanError` naming the first field of `data` that `plan.schema.json` refuses."""
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is not None:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        raise PlanError(f"{where.lstrip('.') or 'the plan'}: {error.message}")
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema      # lazily: `plait check` and `compile` never need it
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
 
 
 def is_plan_text(text: str) -> bool:
@@ -86,4 +116,4 @@ def is_plan_text(text: str) -> bool:
     return head.startswith("{") and '"planVersion"' in text
 
 
-__all__ = ["MAX_DEPTH", "PLAN_VERSION", "Plan", "is_plan_text"]
+__all__ = ["MAX_DEPTH", "PLAN_VERSION", "Plan", "PlanError", "is_plan_text", "validate_plan"]

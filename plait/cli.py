@@ -300,7 +300,7 @@ def _load_plan(args: argparse.Namespace):
                              "(compile the plan with them)")
         try:
             return Plan.from_json(text)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             raise UsageError(f"{args.path}: not a readable plan: {exc}") from None
     try:
         parameters = parse_cli_parameters(args.parameters) if args.parameters else None
@@ -372,7 +372,24 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="most pods running at once (default: 4 x CPU cores)")
     p.add_argument("-o", "--output", choices=("tree", "json"), default="tree",
                    help="tree: the final `argo get` view (default); json: the Workflow object, alone on stdout")
+    _add_keep_pods(p)
     p.set_defaults(func=cmd_run)
+
+
+def _add_keep_pods(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep-pods", action="store_true",
+                   help="debugging: keep each pod's folder under $PLAIT_HOME/pods after it ended "
+                        "(scratch files, raw output files: they may hold secrets)")
+
+
+def _check_output_limits() -> None:
+    """The PLAIT_MAX_* output caps must be sizes (a usage error now, not a failed run later)."""
+    from plait.runtime.outputs import OutputLimits
+
+    try:
+        OutputLimits.from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 class _StopSignal:
@@ -420,6 +437,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.parallelism is not None and args.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
+    _check_output_limits()
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
@@ -462,7 +480,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with view:
             result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
                                  parallelism=args.parallelism, on_change=view.on_change,
-                                 stop_event=stop)
+                                 stop_event=stop, keep_pods=args.keep_pods)
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
@@ -603,6 +621,7 @@ def _add_submit(sub: argparse._SubParsersAction) -> None:
                    help="image -> {entrypoint, cmd} table for containers without a command")
     p.add_argument("--parallelism", type=int, metavar="N",
                    help="most pods running at once (default: 4 x CPU cores)")
+    _add_keep_pods(p)
     _add_follow(p)
     p.set_defaults(func=cmd_submit)
 
@@ -642,6 +661,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise UsageError("--parallelism must be at least 1")
     if not args.path and not args.from_ref:
         raise UsageError("submit needs FILE or --from workflowtemplate/NAME")
+    _check_output_limits()
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
@@ -663,7 +683,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     options = {"secrets": [os.path.abspath(p) for p in args.secrets],
                "configmaps": [os.path.abspath(p) for p in args.configmaps],
                "images": os.path.abspath(images) if images else None,
-               "parallelism": args.parallelism}
+               "parallelism": args.parallelism, "keep_pods": args.keep_pods}
     params = [{"name": k, "value": v} for k, v in _plan_parameters(plan)]
     # started now, as Argo's startedAt is set when the controller picks the workflow up
     store.create_workflow(plan.name, plan.to_json(), {"parameters": params}, _now(),

@@ -1,11 +1,12 @@
 """plait's local runtime: `run(plan)` executes a checked plan with Argo's semantics.
 
 `run(plan, backend=None, *, store=None, home=None, secrets=None, images=None,
-parallelism=None, on_change=None, stop_event=None, mode="new") -> RunResult`. Without a backend
+parallelism=None, on_change=None, stop_event=None, mode="new", keep_pods=False) -> RunResult`. Without a backend
 the local one runs the pods (sandboxed processes); without a store the SQLite store under `home`
 (default `plait_home()`) records the run. `mode="resume"` continues a stored run whose runner
 was lost (succeeded nodes are not run again), `mode="retry"` re-runs its failed nodes (Argo's
-`argo retry`); see `Engine.run`.
+`argo retry`); see `Engine.run`. `keep_pods=True` keeps each pod's folder (scratch, raw output
+files) after it ended, for debugging.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     on_change: Callable[[Node], None] | None = None,
                     stop_event: Any = None, sandbox: str = "auto",
                     engine_ready: Callable[[Engine], None] | None = None,
-                    mode: str = "new") -> RunResult:
+                    mode: str = "new", keep_pods: bool = False) -> RunResult:
     """`run` for callers already inside an event loop."""
     own_backend = backend is None
     if home is None and (store is None or backend is None):
@@ -36,7 +37,7 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
     if backend is None:
         from .backends import get_backend
         backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
-                              sandbox=sandbox, parallelism=parallelism)
+                              sandbox=sandbox, parallelism=parallelism, keep_pods=keep_pods)
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
                     mode=mode)

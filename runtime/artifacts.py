@@ -34,6 +34,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from .paths import UnsafePath, inside
 from .store import folder_name, safe_segment
 
 TGZ = ".tgz"
@@ -60,10 +61,10 @@ class ArtifactRepo:
 
     def path(self, key: str) -> Path:
         """The stored file or folder of a key (keys may not climb out of the root)."""
-        parts = key.split("/")
-        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise ArtifactError(f"invalid artifact key {key!r}")
-        return self.root.joinpath(*parts)
+        try:
+            return inside(self.root, key)
+        except UnsafePath:
+            raise ArtifactError(f"invalid artifact key {key!r}") from None
 
     def exists(self, key: str) -> bool:
         return os.path.lexists(self.path(key))
@@ -99,7 +100,7 @@ class ArtifactRepo:
             if source.is_dir() and not source.is_symlink():
                 shutil.copytree(source, target, symlinks=True)
             else:
-                shutil.copy2(source, target, follow_symlinks=True)
+                shutil.copy2(source, target, follow_symlinks=False)
             return key
         raise ArtifactError(f"archive {archive!r} is not supported locally (tgz or none)")
 
@@ -119,10 +120,13 @@ class ArtifactRepo:
             os.replace(tmp, target)
         return key
 
-    def load(self, key: str, dest_path: str | Path) -> None:
+    def load(self, key: str, dest_path: str | Path, workflow: str | None = None) -> None:
         """Place the artifact at `dest_path`: a `.tgz` key is extracted safely (see the
         module docstring), any other key copied (a file, or a tree whose links must stay
-        inside it). Raises `UnsafeArtifact` for a hostile archive or tree."""
+        inside it). Raises `UnsafeArtifact` for a hostile archive or tree. With `workflow`,
+        only that run's artifacts may be loaded (a run never reads another run's files)."""
+        if workflow is not None and not key.startswith(safe_segment(workflow, "workflow name") + "/"):
+            raise ArtifactError(f"artifact key {key!r} does not belong to workflow {workflow!r}")
         source = self.path(key)
         dest = Path(dest_path)
         if not os.path.lexists(source):
@@ -145,7 +149,7 @@ class ArtifactRepo:
 
     def delete_workflow(self, wf: str) -> None:
         """Remove every artifact of a run."""
-        shutil.rmtree(self.root / safe_segment(wf, "workflow name"), ignore_errors=True)
+        shutil.rmtree(inside(self.root, safe_segment(wf, "workflow name")), ignore_errors=True)
 
 
 # -- safe extraction ------------------------------------------------------------------------

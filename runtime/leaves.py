@@ -20,6 +20,9 @@ from typing import Any
 from .engine import Ctx, Engine, TemplateError
 from .inputs import REMOTE_ARTIFACTS, _text
 from .naming import pod_name
+from .outputs import OutputError, OutputLimits, read_parameter
+from .paths import inside
+from .store import folder_name
 from .types import Node, Phase, PodHandle, PodResult
 from .values import render_text, render_value
 
@@ -49,8 +52,9 @@ class _Logs:
 
 
 def staging(engine: Engine, pod: str) -> Path:
+    """`<home>/staging/<wf>/<pod>`: input artifacts loaded for one pod (removed after it)."""
     base = engine.home if engine.home is not None else Path(tempfile.gettempdir()) / "plait"
-    return base / "staging" / engine.name / pod
+    return inside(base / "staging", engine.name, folder_name(pod))
 
 
 def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[str, Any]]:
@@ -59,7 +63,7 @@ def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[s
         path = a.get("path")
         if not path:
             continue
-        dest = staging(engine, pod) / a["name"]
+        dest = inside(staging(engine, pod), str(a.get("name")))
         if dest.exists() or dest.is_symlink():
             if dest.is_dir() and not dest.is_symlink():
                 shutil.rmtree(dest)
@@ -73,7 +77,7 @@ def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[s
             if repo is None:
                 raise TemplateError("artifacts need runtime.artifacts")
             try:
-                repo.load(a["key"], dest)
+                repo.load(a["key"], dest, workflow=engine.name)
             except Exception as exc:  # UnsafeArtifact, ArtifactNotFound, ...
                 raise TemplateError(f"input artifact {a['name']!r}: {exc}") from None
         else:
@@ -109,7 +113,20 @@ def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any) -> int | None
 
 async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
                   artifacts: list[dict], ctx: Ctx) -> None:
-    """Build the pod, wait for a slot, run it, collect its outputs."""
+    """Build the pod, wait for a slot, run it, collect its outputs; then drop the input
+    artifacts staged for it (the pod got its own copies when it started)."""
+    try:
+        await _run_pod(engine, node, tmpl, scope, artifacts, ctx)
+    finally:
+        if node.pod_name:
+            try:
+                shutil.rmtree(staging(engine, node.pod_name), ignore_errors=True)
+            except ValueError:
+                pass
+
+
+async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
+                   artifacts: list[dict], ctx: Ctx) -> None:
     pod = node.name if node.name == engine.name else pod_name(engine.name, tmpl["name"], node.name)
     node.pod_name = pod
     scope.maps[0]["pod.name"] = pod
@@ -194,6 +211,7 @@ async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
         if slot is not None and not released:
             slot.release()
     pod_done(engine, node, rendered, result, ctx)
+    handle.cleanup()          # outputs and logs are stored: the pod's scratch can go
 
 
 _LATE = object()
@@ -285,8 +303,11 @@ def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result
         elif vf.get("path"):
             local = result.files.get(vf["path"])
             if local is not None and os.path.isfile(local):
-                with open(local, encoding="utf-8", errors="replace") as f:
-                    value = f.read()
+                try:
+                    value = read_parameter(local, OutputLimits.from_env().parameter)
+                except OutputError as exc:
+                    problem = problem or f"output parameter {p['name']!r}: {exc}"
+                    continue
                 if value.endswith("\n"):
                     value = value[:-1]
             elif vf.get("default") is not None:
@@ -355,6 +376,7 @@ async def wait_daemon(engine: Engine, node: Node, handle: PodHandle, ctx: Ctx,
         finally:
             logs.close()
             engine._running.pop(node.pod_name or "", None)
+            handle.cleanup()
         engine.daemoned.discard(node.id)
         if not node.phase.done:
             if getattr(node, "_scope_ended", False):

@@ -110,7 +110,8 @@ def run_workflow(wf: str, mode: str = "new") -> int:
         result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
                              parallelism=options.get("parallelism"),
                              sandbox=options.get("sandbox") or "auto",
-                             engine_ready=_install_signals, mode=mode)
+                             engine_ready=_install_signals, mode=mode,
+                             keep_pods=bool(options.get("keep_pods")))
     store.set_runner(wf, pid=None)  # the run is over: no process runs it any more
     phase = getattr(result.phase, "value", result.phase)
     return 0 if phase == "Succeeded" else 1

@@ -20,7 +20,9 @@ Masking rules:
 - logs arrive line by line, so a multi-line value (a PEM key, a value ending in a newline as
   `echo pass | base64` makes) can never appear whole in one line: each of its non-blank lines
   is masked as well;
-- ConfigMap values are not secret and are not masked.
+- ConfigMap values are not secret and are not masked;
+- a text is only cut where no secret spans the cut (`match_across`): a long log line is
+  split, and stdout truncated to `outputs.result`, before the engine masks the pieces.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class SecretStore:
         self._secrets: dict[str, dict[str, bytes]] = {}
         self._configs: dict[str, dict[str, bytes]] = {}
         self._pattern: re.Pattern[str] | None = None
+        self._longest = 0
         self._stale = False
 
     @classmethod
@@ -125,12 +128,39 @@ class SecretStore:
 
     def mask(self, text: str) -> str:
         """`text` with every secret value (and its base64 forms and lines) replaced by `***`."""
-        if self._stale:
-            self._pattern = _compile(self._secrets)
-            self._stale = False
-        if self._pattern is None or not text:
+        pattern = self._masker()
+        if pattern is None or not text:
             return text
-        return self._pattern.sub(MASK, text)
+        return pattern.sub(MASK, text)
+
+    @property
+    def longest(self) -> int:
+        """The length of the longest text `mask` replaces (0 without secrets)."""
+        self._masker()
+        return self._longest
+
+    def match_across(self, text: str, at: int) -> tuple[int, int] | None:
+        """The span of a masked text in `text` that position `at` cuts in two (start < at <
+        end), or None. A text is cut (a long log line split, stdout truncated to `result`)
+        only where no secret spans the cut, so each piece masks whole: the two halves of a
+        secret would each pass unmasked."""
+        pattern = self._masker()
+        if pattern is None:
+            return None
+        for m in pattern.finditer(text):
+            if m.start() >= at:
+                break
+            if m.end() > at:
+                return m.span()
+        return None
+
+    def _masker(self) -> re.Pattern[str] | None:
+        if self._stale:
+            forms = _all_forms(self._secrets)
+            self._pattern = _compile(forms)
+            self._longest = max((len(f) for f in forms), default=0)
+            self._stale = False
+        return self._pattern
 
     # -- reading manifests ---------------------------------------------------------------------
 
@@ -257,11 +287,15 @@ def _forms(value: bytes) -> set[str]:
     return forms
 
 
-def _compile(secrets: dict[str, dict[str, bytes]]) -> re.Pattern[str] | None:
+def _all_forms(secrets: dict[str, dict[str, bytes]]) -> set[str]:
     forms: set[str] = set()
     for data in secrets.values():
         for value in data.values():
             forms |= _forms(value)
+    return forms
+
+
+def _compile(forms: set[str]) -> re.Pattern[str] | None:
     if not forms:
         return None
     try:

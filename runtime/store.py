@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .home import ARTIFACTS_DIR, DB_NAME, LOGS_DIR
+from .paths import inside
 from .types import Node, NodeType, Outputs, Phase
 
 SCHEMA_VERSION = 2        # 2: workflows.options_json (detached runs' options)
@@ -398,18 +399,18 @@ class Store:
 
     def logs_dir(self, wf: str) -> Path:
         """`<home>/logs/<wf>` (not created)."""
-        return self.home / LOGS_DIR / safe_segment(wf, "workflow name")
+        return inside(self.home / LOGS_DIR, safe_segment(wf, "workflow name"))
 
     def log_path(self, wf: str, pod_name: str, container: str = "main") -> Path:
         """`<home>/logs/<wf>/<pod>/<container>.log` (pod and container through
         `folder_name`); its folder is created."""
-        folder = self.logs_dir(wf) / folder_name(pod_name)
+        folder = inside(self.logs_dir(wf), folder_name(pod_name))
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return folder / f"{folder_name(container)}.log"
+        return inside(folder, f"{folder_name(container)}.log")
 
     def artifacts_dir(self, wf: str) -> Path:
         """`<home>/artifacts/<wf>`: the root of `ArtifactRepo(home / "artifacts")` for one run."""
-        return self.home / ARTIFACTS_DIR / safe_segment(wf, "workflow name")
+        return inside(self.home / ARTIFACTS_DIR, safe_segment(wf, "workflow name"))
 
 
 def _node(row: tuple) -> Node:

@@ -134,6 +134,10 @@ class PodHandle(Protocol):
     async def kill(self, reason: str) -> None:
         """Kill every process/container of the pod (timeouts, stop, daemons' scope end)."""
 
+    def cleanup(self) -> None:
+        """The engine has stored the pod's outputs and logs: remove what the backend still
+        keeps of the pod (output copies, scratch folders), unless it keeps pods for debugging."""
+
 
 class Backend(Protocol):
     """Runs Pod manifests. `local` runs them as sandboxed processes on this machine."""

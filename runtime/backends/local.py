@@ -24,9 +24,10 @@ each other's /tmp, and a PID namespace ends every process of the container with 
 path must be created inside a read-only host directory (a mount point `/mnt/vol`, an output
 `/var/out/x.txt`), that directory is "opened": its entries are bound one by one instead, so
 new entries can be made. The network is shared (daemons answer on 127.0.0.1). Inputs are
-copied to, and outputs read back from, the host side of their container path
-(`_Box.host_path`); a symlink planted by the pod never makes plait read the host's /tmp, nor
-write outside the pod's directories or volumes.
+copied to the host side of their container path (`_Box.host_path`). Outputs are copied back
+from the pod's own folders only (`_Box.area`, `runtime.outputs`: links followed as the
+container sees them, never on the host; special files refused; size caps), and the pod's
+folder is removed once the engine stored them, unless `keep_pods` (`--keep-pods`).
 
 Fallback (no bubblewrap): processes run on the host unsandboxed (a warning says so once).
 Isolation is then textual: absolute paths in command, args, env values, workingDir and script
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import codecs
 import errno
 import json
 import logging
@@ -60,12 +62,14 @@ from pathlib import Path
 from typing import Any
 
 from plait.runtime import pods as P
+from plait.runtime.outputs import Budget, OutputError, OutputLimits, copy_output
+from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.types import LogSink, Phase, PodResult
 
 logger = logging.getLogger("plait.runtime.local")
 
 RESULT_LIMIT = 256 * 1024          # outputs.result keeps the last 256 KiB of main's stdout
-LINE_LIMIT = 1 << 20               # a log "line" longer than this is split
+LINE_LIMIT = 1 << 20               # a log "line" longer than this (in characters) is split
 GRACE = 1.0                        # SIGTERM, then SIGKILL after this many seconds
 PROBE_PERIOD = 0.05                # readiness is polled faster than Kubernetes' periodSeconds
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -161,11 +165,13 @@ class LocalBackend:
 
     def __init__(self, home: Path, secrets: Any = None, images: Any = None,
                  sandbox: str = "auto", parallelism: int | None = None,
-                 child_watcher: str = "pidfd") -> None:
+                 child_watcher: str = "pidfd", keep_pods: bool = False) -> None:
         if sandbox not in ("auto", "bwrap", "none"):
             raise BackendError(f"unknown sandbox {sandbox!r} (auto, bwrap or none)")
         self.home = Path(home)
         self.secrets = secrets
+        self.keep_pods = keep_pods        # debugging: pod folders stay after the pod (--keep-pods)
+        self.limits = OutputLimits.from_env()
         self._images = images
         self.parallelism = parallelism or 4 * (os.cpu_count() or 1)
         self.child_watcher = child_watcher
@@ -328,6 +334,31 @@ class _Box:
                 return Path(host + path[len(prefix):])
         return Path(path)
 
+    def area(self, path: str) -> tuple[Path, str] | None:
+        """The host folder holding this container's own file at container path `path` (and
+        the path relative to it): a volume, its /tmp or its root when those are host folders.
+        None for what is not the container's own: the host's read-only folders, a tmpfs gone
+        with the sandbox, /proc, /dev (see `runtime.outputs`)."""
+        path = posixpath.normpath("/" + path.lstrip("/"))
+        if self.pod.backend.bwrap:
+            m = self.mount_of(path)
+            if m:
+                return m[1], path[len(m[0]):].strip("/")
+            if _under(path, "/tmp"):
+                return (self.tmp, path[4:].strip("/")) if self.host_tmp else None
+            if not self.host_root or any(_under(path, d) for d in _NEVER_OPEN):
+                return None
+            probe = path
+            while probe != "/":
+                if probe in self.from_host:
+                    return None
+                probe = posixpath.dirname(probe)
+            return self.root, path.strip("/")
+        for prefix, host in self.rewrites:
+            if _under(path, prefix):
+                return Path(host), path[len(prefix):].strip("/")
+        return Path("/"), path.strip("/")       # unsandboxed: the pod saw the host as it is
+
     def prepare(self, extra_paths: list[str]) -> None:
         """Decide which directories to open (bwrap) or which prefixes to rewrite (fallback)."""
         self.claimed = set(extra_paths)
@@ -397,15 +428,6 @@ class _Box:
     def writable(self) -> list[Path]:
         """Host directories this container may have files written into for it."""
         return [self.pod.dir] + [m[1] for m in self.mounts]
-
-    def may_read(self, host: Path) -> bool:
-        """Whether reading `host` back gives nothing the container could not see itself: a
-        symlink it planted must not reach the host's /tmp (bwrap hides it) or beyond."""
-        if not self.pod.backend.bwrap or _within(host, self.writable()):
-            return True
-        real = os.path.realpath(host)
-        return not any(_under(real, d) for d in _NOT_BOUND) and \
-            not _under(real, os.path.realpath(self.pod.backend.home))
 
     def rewrite(self, text: str) -> str:
         if not self.rewrites or "/" not in text:
@@ -487,46 +509,85 @@ class _Box:
 class _Streams(asyncio.SubprocessProtocol):
     """A container's stdout/stderr as log lines; main's stdout also kept for `result`."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, name: str, sink: LogSink, keep: bool) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, name: str, sink: LogSink, keep: bool,
+                 secrets: Any = None) -> None:
         self.name, self.sink = name, sink
+        self.secrets = secrets or None    # long lines are split where no secret spans the cut
         self.kept: bytearray | None = bytearray() if keep else None
+        # enough bytes before the result's start to see a secret the cut would halve
+        self.margin = 4 * self.secrets.longest + 4 if self.secrets else 0
         self.first_err: str | None = None
         self.exited: asyncio.Future = loop.create_future()
         self.closed: asyncio.Future = loop.create_future()
-        self._bufs = {1: b"", 2: b""}
+        self._bufs = {1: "", 2: ""}
+        self._decoders = {fd: codecs.getincrementaldecoder("utf-8")("replace") for fd in (1, 2)}
         self._open = {1, 2}
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         if fd == 1 and self.kept is not None:
             self.kept += data
-            if len(self.kept) > 2 * RESULT_LIMIT:
-                del self.kept[:-RESULT_LIMIT]
-        buf = self._bufs[fd] + data
-        if b"\n" in buf:
-            *lines, buf = buf.split(b"\n")
-            for raw in lines:
-                self._line(fd, raw)
-        while len(buf) > LINE_LIMIT:
-            self._line(fd, buf[:LINE_LIMIT])
-            buf = buf[LINE_LIMIT:]
-        self._bufs[fd] = buf
+            if len(self.kept) > 2 * RESULT_LIMIT + self.margin:
+                del self.kept[:-(RESULT_LIMIT + self.margin)]
+        self._add(fd, self._decoders[fd].decode(data))
 
-    def _line(self, fd: int, raw: bytes) -> None:
-        line = raw.decode("utf-8", "replace")
+    def _add(self, fd: int, text: str) -> None:
+        """Report each complete line; a line longer than LINE_LIMIT is split (whether its end
+        came yet or not), where no secret spans the cut."""
+        buf = self._bufs[fd] + text
+        start = 0
+        while True:
+            end = buf.find("\n", start, start + LINE_LIMIT + 1)
+            if end >= 0:
+                self._line(fd, buf[start:end])
+                start = end + 1
+            elif len(buf) - start > LINE_LIMIT:
+                cut = start + LINE_LIMIT
+                if self.secrets is not None:
+                    window = buf[start:cut + self.secrets.longest]
+                    span = self.secrets.match_across(window, LINE_LIMIT)
+                    if span:
+                        cut = start + (span[0] or span[1])
+                self._line(fd, buf[start:cut])
+                start = cut
+            else:
+                break
+        self._bufs[fd] = buf[start:]
+
+    def _line(self, fd: int, line: str) -> None:
         if fd == 2 and self.first_err is None:
             self.first_err = line
         self.sink(self.name, line)
 
+    def _end(self, fd: int) -> None:
+        self._add(fd, self._decoders[fd].decode(b"", final=True))
+        if self._bufs[fd]:
+            self._line(fd, self._bufs[fd])
+            self._bufs[fd] = ""
+
     def flush(self) -> None:
         for fd in (1, 2):
-            if self._bufs[fd]:
-                self._line(fd, self._bufs[fd])
-                self._bufs[fd] = b""
+            self._end(fd)
+
+    def result(self) -> str | None:
+        """main's stdout kept for `outputs.result`: its last RESULT_LIMIT bytes, one trailing
+        newline trimmed. A secret that the cut would halve is left out whole (the rest is
+        masked by the engine), so no piece of it is kept."""
+        if self.kept is None:
+            return None
+        kept = self.kept
+        start = max(0, len(kept) - RESULT_LIMIT)
+        while 0 < start < len(kept) and (kept[start] & 0xC0) == 0x80:
+            start += 1                          # not in the middle of a character
+        text = bytes(kept[start:]).decode("utf-8", "replace")
+        if start and self.secrets is not None:
+            before = bytes(kept[max(0, start - self.margin):start]).decode("utf-8", "replace")
+            span = self.secrets.match_across(before + text, len(before))
+            if span:
+                text = text[span[1] - len(before):]
+        return text[:-1] if text.endswith("\n") else text
 
     def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
-        if self._bufs.get(fd):
-            self._line(fd, self._bufs[fd])
-            self._bufs[fd] = b""
+        self._end(fd)
         self._open.discard(fd)
         if not self._open and not self.closed.done():
             self.closed.set_result(None)
@@ -549,7 +610,7 @@ class LocalPod:
         self.labels: dict[str, str] = dict(meta.get("labels") or {})
         self.workflow = self.labels.get(P.WORKFLOW_LABEL, "default")
         self.spec: dict[str, Any] = manifest.get("spec") or {}
-        self.dir = backend.home / "pods" / _safe(self.name)
+        self.dir = inside(backend.home / "pods", _safe(self.name))
         self.ip: str | None = "127.0.0.1"
         self.task: asyncio.Future | None = None
         self.env_path: str | None = os.environ.get("PATH")
@@ -605,6 +666,8 @@ class LocalPod:
             return PodResult(failure.phase, failure.exit_code, failure.message)
         except OSError as exc:      # the pod's directories or files could not be set up
             return PodResult(Phase.ERROR, None, f"pod set-up failed: {exc}")
+        except UnsafePath as exc:   # a name (volume item, ...) that would leave its folder
+            return PodResult(Phase.ERROR, None, str(exc))
         finally:
             self._ready.set()
             self._cleanup()
@@ -647,7 +710,9 @@ class LocalPod:
         else:
             result = await self._container_set(boxes, deps, main_name)
         if not self._killed:
-            result.files = self._read_outputs(boxes, outputs)
+            result.files, problem = self._read_outputs(boxes, outputs)
+            if problem and result.phase is Phase.SUCCEEDED:
+                result.phase, result.message = Phase.ERROR, problem
         return result
 
     async def _main_and_sidecars(self, boxes: dict[str, _Box], main_name: str,
@@ -731,7 +796,7 @@ class LocalPod:
         loop = asyncio.get_running_loop()
         try:
             transport, proto = await loop.subprocess_exec(
-                lambda: _Streams(loop, box.name, self.sink, keep), *full,
+                lambda: _Streams(loop, box.name, self.sink, keep, self.backend.secrets), *full,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 env=env, cwd=cwd, start_new_session=True)
         except OSError as exc:
@@ -766,10 +831,7 @@ class LocalPod:
             code = 137
         elif code < 0:
             code = 128 - code
-        out = None
-        if proto.kept is not None:
-            text = bytes(proto.kept[-RESULT_LIMIT:]).decode("utf-8", "replace")
-            out = text[:-1] if text.endswith("\n") else text
+        out = proto.result()
         first_err = proto.first_err
         if self.backend.bwrap and code == 1 and first_err and first_err.startswith("bwrap: "):
             if "execvp" in first_err:
@@ -976,7 +1038,7 @@ class LocalPod:
     def volume(self, name: str) -> Path:
         """The host directory behind a volume (a per-workflow one for unknown/PVC volumes)."""
         if name not in self._volumes:
-            path = self.backend.home / "volumes" / _safe(self.workflow) / _safe(name)
+            path = inside(self.backend.home / "volumes", _safe(self.workflow), _safe(name))
             path.mkdir(parents=True, exist_ok=True)
             self._volumes[name] = path
         return self._volumes[name]
@@ -1015,7 +1077,7 @@ class LocalPod:
                 for key, rel, item_mode in pairs:
                     if key not in files:
                         raise _PodFailure(Phase.ERROR, f"{kind} {ref!r} has no key {key!r}")
-                    target = path / _inside(rel)
+                    target = inside(path, str(rel))     # Kubernetes refuses '..' here too
                     target.parent.mkdir(parents=True, exist_ok=True)
                     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                     with os.fdopen(fd, "wb") as f:
@@ -1045,29 +1107,38 @@ class LocalPod:
             if item.get("mode") is not None:
                 os.chmod(target, int(item["mode"]))
 
-    def _read_outputs(self, boxes: dict[str, _Box], outputs: list[dict[str, Any]]) -> dict[str, str | None]:
+    def _read_outputs(self, boxes: dict[str, _Box], outputs: list[dict[str, Any]]
+                      ) -> tuple[dict[str, str | None], str | None]:
+        """Copy each output path out of the pod (`runtime.outputs`: the pod's own files only,
+        no links followed on the host, special files refused, size caps) to `out/<i>/<base
+        name>`; returns the copies and the first reason an output could not be handed back."""
         files: dict[str, str | None] = {}
-        for item in outputs:
+        budget = Budget(self.backend.limits)
+        problem = None
+        for i, item in enumerate(outputs):
             path, name = str(item["path"]), str(item.get("container", "main"))
             box = boxes.get(name)
-            if box is None:
-                files[path] = None
+            files[path] = None
+            if box is None or problem:
                 continue
-            source = box.host_path(box.absolute(path))
-            if not os.path.lexists(source) or not box.may_read(source):
-                files[path] = None
-                continue
-            dest = self.dir / "out" / _safe(name) / _inside(box.absolute(path))
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_dir() and not source.is_symlink():
-                shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True)
-            else:
-                shutil.copy2(source, dest, follow_symlinks=False)
-            files[path] = str(dest)
-        return files
+            full = box.absolute(path)
+            dest = self.dir / "out" / str(i)
+            dest.mkdir(parents=True, exist_ok=True)
+            target = dest / (posixpath.basename(full) or "artifact")
+            try:
+                if copy_output(box.area, full, target, budget):
+                    files[path] = str(target)
+            except OutputError as exc:
+                problem = f"output {exc}" if str(exc).startswith("/") else f"output {path}: {exc}"
+            except OSError as exc:
+                problem = f"output {path}: cannot be read back: {exc.strerror or exc}"
+        return files, problem
 
     def _cleanup(self) -> None:
-        """Drop the pod's scratch space (roots, /tmp, emptyDirs, script); `out/` stays."""
+        """Drop the pod's scratch space (roots, /tmp, emptyDirs, script) once it ended; the
+        output copies in `out/` stay until the engine stored them (`cleanup`)."""
+        if self.backend.keep_pods:
+            return
         try:
             entries = list(os.scandir(self.dir))
         except FileNotFoundError:
@@ -1075,6 +1146,16 @@ class LocalPod:
         for e in entries:
             if e.name != "out":
                 shutil.rmtree(e.path, ignore_errors=True)
+        try:
+            self.dir.rmdir()                  # nothing was read back: the folder goes too
+        except OSError:
+            pass
+
+    def cleanup(self) -> None:
+        """The engine stored the pod's outputs and logs: remove its folder (raw parameter
+        files may hold secrets), unless the backend keeps pods (`--keep-pods`)."""
+        if not self.backend.keep_pods:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def backend_pattern(self, box: _Box) -> re.Pattern[str]:
         key = id(box)

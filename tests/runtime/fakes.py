@@ -139,6 +139,9 @@ class FakeHandle:
             self._kill.set()
         await asyncio.wait((self._task,))
 
+    def cleanup(self) -> None:
+        self.backend.cleaned.append(self.pod.node_name)
+
 
 class FakeBackend:
     """An in-memory Backend (runtime.types.Backend)."""
@@ -154,6 +157,7 @@ class FakeBackend:
         self.running = 0
         self.peak = 0
         self.killed: list[str] = []
+        self.cleaned: list[str] = []          # node names whose pods the engine let go
         self.handles: list[FakeHandle] = []
 
     def behaviour(self, pod: FakePod) -> Behaviour:
