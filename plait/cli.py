@@ -23,7 +23,8 @@ class UsageError(Exception):
 
 def _add_check(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
     p = sub.add_parser(name, help=help_text, description=help_text)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="workflow files or directories")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="workflow files or directories (- reads standard input)")
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                    help="output format (default: text)")
     p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
