@@ -197,7 +197,7 @@ def _add_compile(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -250,7 +250,7 @@ def _add_dot(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="draw from this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -359,7 +359,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -427,6 +427,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = _load_plan(args)
     if plan is None:
         return EXIT_FINDINGS
+    plan = plan.named()             # a plan may keep generateName: the run picks the name
 
     from plait import runtime
     from plait.runtime.images import ImageTable, ImageTableError
@@ -592,7 +593,7 @@ def _add_submit(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -652,6 +653,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         plan = _load_plan(args)
     if plan is None:
         return EXIT_FINDINGS
+    plan = plan.named()             # a plan may keep generateName: the run picks the name
     try:   # read them now so a bad file is a usage error here, not a failed run later
         SecretStore.load(args.secrets, args.configmaps)
         ImageTable.load(args.images)

@@ -44,5 +44,5 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     first = ctx.library.find(str(name), wf.kind == "ClusterWorkflowTemplate")
     if first is not None and first is not wf and (first.file, first.span) != (wf.file, wf.span):
         at = span_of(first.metadata.get("name"), first.span)
-        yield DuplicateWorkflowTemplate(span_of(name, wf.span), wf.kind, str(name),
-                                        f"{at.file}:{at.line}")
+        where = f"line {at.line}" if at.file == wf.file else f"{at.file}:{at.line}"
+        yield DuplicateWorkflowTemplate(span_of(name, wf.span), wf.kind, str(name), where)
