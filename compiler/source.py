@@ -444,6 +444,14 @@ def _syntax_message(src: SourceText, exc: Any) -> Message:
     mark = exc.problem_mark or exc.context_mark
     if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
         mark = exc.context_mark     # an unclosed quote: point where the scalar starts
+    elif exc.problem_mark is not None:
+        runaway = _runaway_quote(src.text, exc.problem_mark.line)
+        if runaway is not None:     # a quote closed lines later, by the next quote
+            span = Span(src.name, runaway.line + 1, runaway.column + 1,
+                        runaway.line + 1, runaway.column + 2)
+            return YamlSyntax(span, problem=f"this quote is not closed on its line: the quoted "
+                                            f"text runs on to line {exc.problem_mark.line + 1}, "
+                                            f"where {exc.problem.strip()}")
     if mark is not None:
         line, col = mark.line + 1, mark.column + 1
     else:
@@ -462,6 +470,25 @@ def _syntax_message(src: SourceText, exc: Any) -> Message:
     elif exc.context and exc.problem and exc.context_mark is not None and exc.problem_mark is not None:
         problem = f"{exc.problem.strip()} ({exc.context.strip()} on line {exc.context_mark.line + 1})"
     return YamlSyntax(span, problem=problem)
+
+
+def _runaway_quote(text: str, line: int) -> Any:
+    """The start mark of a quoted scalar that spans lines and ends on `line` (0-based),
+    where the parser then failed: a quote left open, closed by the next quote."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    found = None
+    try:
+        for token in YAML(typ="safe").scan(text):
+            if token.start_mark.line > line:
+                break
+            if getattr(token, "style", None) in ('"', "'") and token.end_mark.line == line \
+                    and token.start_mark.line < line:
+                found = token.start_mark
+    except YAMLError:
+        pass
+    return found
 
 
 _UNQUOTED_TAG = re.compile(r"""(?:^|[\s:\[,-])(\{\{)""")

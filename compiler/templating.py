@@ -50,8 +50,10 @@ class UnrenderedTemplate(Message):
                 "it must be rendered before it can be checked")
 
     def hint_text(self) -> str | None:
-        command = "helm template ." if self.engine == "Helm" else "render it with Jinja"
-        hint = f"check the rendered output instead: `{command} | plait check -`"
+        if self.engine == "Helm":
+            hint = "check the rendered output instead: `helm template . | plait check -`"
+        else:
+            hint = "render it with your Jinja tool and check the output (`... | plait check -`)"
         if self.yaml_error:
             hint += f"; if it is no template, fix the YAML error on {self.yaml_error}"
         return hint
