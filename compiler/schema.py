@@ -494,18 +494,25 @@ def _placement(key: str, mapping: dict, node: _Node, own_key: Any) -> str | None
 
 
 def _parents(node: _Node, key: str) -> list[_Node]:
-    """The compiled objects that hold `node` under `key` (found when a message needs them)."""
+    """The compiled objects that hold `node` under `key`."""
+    return _holders().get((id(node), key), [])
+
+
+@functools.cache
+def _holders() -> dict[tuple[int, str], list[_Node]]:
+    """(id of a compiled node, key) → the objects holding it under that key; built the
+    first time an unknown key is reported, once per process."""
     root, by_kind = _compiled()
     seen: set[int] = set()
     todo = [root, *by_kind.values()]
-    found = []
+    found: dict[tuple[int, str], list[_Node]] = {}
     while todo:
         n = todo.pop()
         if id(n) in seen:
             continue
         seen.add(id(n))
-        if n.props.get(key) is node:
-            found.append(n)
+        for name, sub in n.props.items():
+            found.setdefault((id(sub), name), []).append(n)
         todo.extend(n.props.values())
         todo.extend(n.alts)
         if n.items is not None:
