@@ -556,5 +556,5 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
                 recursive=_cycles(graph), max_depth=max_depth)
 
 
-__all__ = ["NAME_CHARS", "PlanError", "build_plan", "fold_condition", "generate_name", "item_description",
-           "loop_node_name", "plain"]
+__all__ = ["NAME_CHARS", "PlanError", "build_plan", "fold_condition", "generate_name",
+           "item_description", "loop_node_name", "plain"]
