@@ -18,6 +18,7 @@ from typing import Any
 from .context import Context
 from .diagnostics import Span
 from .model import IO, Parameter, Step, Template, Workflow, io_of, as_map, as_str
+from .names import suggest
 from .source import YMap, YStr, span_of
 from .values import every_template, has_tag
 
@@ -201,6 +202,20 @@ def _resolve_workflow_template_ref(wf: Workflow, ctx: Context, call: Call) -> Ta
     return Target(How.REF, tmpl, library) if tmpl is not None else Target(How.UNRESOLVED)
 
 
+def intended_template(wf: Workflow, name: Any) -> Template | None:
+    """The template `name` calls, or, when no template has that name, the one it most
+    likely means (the did-you-mean of the message that reports it). Checks that reason
+    about reach (unused templates, exit handlers) follow it, so a misspelt name is
+    reported once and not again through everything that stops being reached."""
+    if not isinstance(name, str) or has_tag(name):
+        return None
+    found = wf.template(str(name))
+    if found is None:
+        meant = suggest(str(name), [t.name for t in wf.templates])
+        found = wf.template(meant) if meant is not None else None
+    return found
+
+
 def call_arguments(wf: Workflow, ctx: Context, call: Call, target: Target) -> IO:
     """The arguments a call passes. A Workflow that runs a WorkflowTemplate passes that
     template's `spec.arguments`, overridden by name by its own (spec §1.1)."""
@@ -219,8 +234,11 @@ def checks_inputs(wf: Workflow, call: Call) -> bool:
     """False where Argo assumes the inputs are supplied from outside.
 
     A WorkflowTemplate's entrypoint gets its arguments from the Workflow that runs it, and
-    so (plait's choice) does its exit handler when it passes `spec.arguments`.
+    so (plait's choice) does its exit handler when it passes `spec.arguments`. A step with
+    its arguments misplaced is reported once, as the misplaced key.
     """
+    if call.role is Role.STEP and ("parameters" in call.raw or "artifacts" in call.raw):
+        return False    # arguments written beside `arguments:` (PL201 says indent them)
     return not (wf.is_library and not call.own_arguments)
 
 

@@ -12,7 +12,9 @@ from .config import Config, suppressions
 from .context import Context, Library
 from .diagnostics import Diagnostic, Message, Severity
 from .model import Workflow, build
-from .source import LoadedFile, load_file
+from .repeats import collapse
+from .source import STDIN, LoadedFile, load_file
+from .templating import is_argo_text, template_message
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -22,10 +24,15 @@ class UsageError(Exception):
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given, and every *.yaml/*.yml/*.json under given directories (sorted)."""
+    """Files as given (`-` is standard input), and every *.yaml/*.yml/*.json under given
+    directories (sorted)."""
     out: list[str] = []
     for path in paths:
-        if os.path.isdir(path):
+        if path == STDIN:
+            if STDIN in out:
+                raise UsageError("standard input ('-') can be given only once")
+            out.append(path)
+        elif os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 out.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(EXTENSIONS))
@@ -41,6 +48,7 @@ class FileResult:
     loaded: LoadedFile
     workflows: list[Workflow] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    skipped: bool = False           # not checked (a Helm/Jinja template), already reported
 
 
 @dataclass
@@ -61,12 +69,26 @@ class Report:
 
 
 def load_library(paths: Iterable[str], library: Library | None = None) -> Library:
-    """WorkflowTemplates of `--templates` paths (their own findings are not reported)."""
+    """WorkflowTemplates of `--templates` paths (their own findings are not reported).
+
+    Only files that mention a WorkflowTemplate are parsed, so `--templates .` over a whole
+    repository (as the pre-commit hook does) stays cheap.
+    """
     library = library or Library()
     for path in expand_paths(paths):
+        if not _mentions_template(path):
+            continue
         for doc in load_file(path).documents:
             library.add(build(doc))
     return library
+
+
+def _mentions_template(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b"WorkflowTemplate" in fh.read()
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -108,7 +130,17 @@ def _check_paths(paths: Iterable[str], templates: Iterable[str],
     config = config or Config()
     files = [FileResult(load_file(p)) for p in expand_paths(paths)]
     library = Library()
+    notes = []
     for fr in files:
+        unrendered = template_message(fr.loaded)
+        if unrendered is not None:          # nothing else of a Helm/Jinja template is checkable
+            fr.skipped = True
+            if is_argo_text(fr.loaded.source.text):
+                fr.messages.append(unrendered)
+            else:
+                notes.append(f"{fr.loaded.source.name}: a {unrendered.engine} template "
+                             "of no Argo workflow, skipped")
+            continue
         fr.messages.extend(fr.loaded.messages)
         for doc in fr.loaded.documents:
             fr.messages.extend(schema.validate(doc))
@@ -117,12 +149,12 @@ def _check_paths(paths: Iterable[str], templates: Iterable[str],
             library.add(wf)
     load_library(templates, library)
     ctx = Context(library=library, parameters=parameters, parameter_sources=parameter_sources)
-    report = Report(files, library=library)
+    report = Report(files, notes=notes, library=library)
     for fr in files:
         for wf in fr.workflows:
             for check in CHECKS:
                 fr.messages.extend(check(wf, ctx))
-        if not fr.loaded.documents and not fr.loaded.messages:
+        if not fr.loaded.documents and not fr.messages and not fr.skipped:
             report.notes.append(f"{fr.loaded.source.name}: no workflow document, skipped")
         report.diagnostics.extend(_apply(fr, config))
     report.diagnostics.sort(key=Diagnostic.sort_key)
@@ -144,7 +176,7 @@ def _apply(fr: FileResult, config: Config) -> list[Diagnostic]:
         if key not in seen:
             seen.add(key)
             out.append(diag)
-    return out
+    return collapse(out, [doc.data.span.line for doc in fr.loaded.documents])
 
 
 def check_file(path: str, **kwargs: Any) -> list[Diagnostic]:

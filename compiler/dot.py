@@ -84,10 +84,15 @@ def _short(text: str) -> str:
     return "\n".join(textwrap.wrap(text, WRAP, break_on_hyphens=False)) or text
 
 
+def _title(plan: Plan) -> str:
+    """The workflow's name, or its generateName (the run picks the name), for the graph."""
+    return plan.name or str(plan.workflow.get("generateName") or "") or "workflow"
+
+
 class _Drawer:
     def __init__(self, plan: Plan):
         self.plan = plan
-        self.g = nx.DiGraph(name=plan.name or "workflow")
+        self.g = nx.DiGraph(name=_title(plan))
         self.g.graph["clusters"] = {}   # id -> {"parent": id | None, "attrs": {...}}
         self.g.graph["ranks"] = {}      # id -> {"cluster": id, "nodes": [...]}
         self.used: set[str] = set()
@@ -300,7 +305,7 @@ class _Drawer:
 
     def draw(self) -> None:
         plan = self.plan
-        root = plan.name or "workflow"
+        root = _title(plan)
         entry = self.call(root, None, root, {"template": plan.entrypoint}, {},
                           cluster_id="cluster_entry",
                           cluster_label=f"entrypoint: {self.title(plan.entrypoint)}")

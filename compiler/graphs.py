@@ -15,7 +15,7 @@ from typing import Hashable, Iterable, Iterator, Mapping, NamedTuple, TypeVar
 from plait.grammar import GrammarError, parse_depends
 from plait.grammar import ast as A
 
-from .calls import Call, How, Role, calls, resolve
+from .calls import Call, How, Role, calls, intended_template, resolve
 from .context import Context
 from .diagnostics import Span
 from .model import Step, Template, Workflow, as_seq
@@ -227,9 +227,13 @@ def _call_graph(wf: Workflow, ctx: Context) -> CallGraph:
         target = resolve(wf, ctx, call)
         if call.name is not None and has_tag(call.name):
             dynamic = True
-        local = target.how is How.LOCAL or target.how is How.REF and target.library is wf
-        if local and target.template is not None:
-            edges.append(CallEdge(call.caller, target.template, call.span, _guarded(call)))
+        callee = target.template
+        if target.how is How.MISSING:   # reported as unknown: reach what it means
+            callee = intended_template(wf, call.name)
+        local = target.how in (How.LOCAL, How.MISSING) or target.how is How.REF and target.library is wf
+        if local and callee is not None:
+            guarded = _guarded(call) or target.how is How.MISSING   # no recursion of a typo
+            edges.append(CallEdge(call.caller, callee, call.span, guarded))
     return CallGraph(tuple(edges), dynamic)
 
 
@@ -271,3 +275,12 @@ def depends_errors(wf: Workflow) -> list[tuple[YStr, GrammarError]]:
                     except GrammarError as e:
                         found.append((task.depends, e))
     return found
+
+
+def dependencies_broken(wf: Workflow, template: Template, task: Step) -> bool:
+    """Whether a task's `depends` does not parse or names a task that does not exist: its
+    real dependencies are unknown, so findings that rely on them would only follow on."""
+    if task.depends is not None and any(text is task.depends for text, _ in depends_errors(wf)):
+        return True
+    graph = dag(wf, template)
+    return any(d.task not in graph.by_name for d in task_deps(task))

@@ -22,8 +22,10 @@ Child record: name, template (a key of `templates`), arguments {parameters: {n: 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import secrets
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -31,17 +33,24 @@ from typing import Any
 PLAN_VERSION = 1
 MAX_DEPTH = 100          # Argo's recursion limit (spec §14)
 SCHEMA_PATH = Path(__file__).with_name("plan.schema.json")
+NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"   # Kubernetes' random-suffix alphabet
+DEFAULT_PREFIX = "workflow-"
 
 
 class PlanError(ValueError):
     """A plan that does not follow `plan.schema.json`; the message names the field."""
 
 
+def generate_name(prefix: str) -> str:
+    """`generateName` completed as the Kubernetes API server does (prefix cut to 58)."""
+    return prefix[:58] + "".join(secrets.choice(NAME_CHARS) for _ in range(5))
+
+
 @dataclass(frozen=True)
 class Plan:
     """One workflow, resolved as far as it can be without running anything."""
 
-    workflow: dict[str, Any]                 # name, generateName, namespace, labels, annotations, source
+    workflow: dict[str, Any]                 # name and/or generateName, namespace, labels, annotations, source
     arguments: dict[str, Any]                # parameters {name: value | {valueFrom}}, artifacts [...]
     entrypoint: str                          # a key of `templates`
     templates: dict[str, dict[str, Any]]
@@ -58,7 +67,16 @@ class Plan:
 
     @property
     def name(self) -> str:
+        """The workflow name; empty for a plan that keeps `generateName` (see `named`)."""
         return str(self.workflow.get("name", ""))
+
+    def named(self, name: str | None = None) -> "Plan":
+        """This plan with a workflow name: `name`, its own, or one made from
+        `generateName` as the API server makes it when a run is created."""
+        if not name and self.name:
+            return self
+        name = name or generate_name(str(self.workflow.get("generateName") or DEFAULT_PREFIX))
+        return dataclasses.replace(self, workflow={**self.workflow, "name": name})
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready data (camelCase keys)."""
@@ -116,4 +134,5 @@ def is_plan_text(text: str) -> bool:
     return head.startswith("{") and '"planVersion"' in text
 
 
-__all__ = ["MAX_DEPTH", "PLAN_VERSION", "Plan", "PlanError", "is_plan_text", "validate_plan"]
+__all__ = ["DEFAULT_PREFIX", "MAX_DEPTH", "NAME_CHARS", "PLAN_VERSION", "Plan", "PlanError",
+           "generate_name", "is_plan_text", "validate_plan"]

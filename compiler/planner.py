@@ -12,7 +12,6 @@ loop over tasks.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any, Iterable
 
 from plait.grammar import ast as A
@@ -23,10 +22,9 @@ from .calls import call_arguments, find_library, literal, ref_parts
 from .context import Context
 from .loops import item_description, item_values, loop_node_name
 from .model import BODY_KINDS, LEAF_KINDS, Step, Template, Workflow, as_map
-from .plan import MAX_DEPTH, Plan
+from .plan import DEFAULT_PREFIX, MAX_DEPTH, NAME_CHARS, Plan, generate_name
 from .values import has_tag, int_value
 
-NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 # spec keys that the plan holds elsewhere than in `settings`
 _SPEC_HANDLED = {"templates", "arguments", "entrypoint", "onExit", "hooks", "templateDefaults",
                  "retryStrategy", "workflowTemplateRef"}
@@ -37,11 +35,6 @@ _TEMPLATE_HANDLED = set(BODY_KINDS) | {"name", "inputs", "outputs", "retryStrate
 
 class PlanError(Exception):
     """The plan cannot be built for a reason of usage (unknown entrypoint, ...)."""
-
-
-def generate_name(prefix: str) -> str:
-    """`generateName` completed as the Kubernetes API server does (prefix cut to 58)."""
-    return prefix[:58] + "".join(secrets.choice(NAME_CHARS) for _ in range(5))
 
 
 def plain(value: Any) -> Any:
@@ -163,13 +156,13 @@ def substitute(text: str, values: dict[str, Any]) -> str:
 # --- the planner --------------------------------------------------------------------------
 
 class _Planner:
-    def __init__(self, wf: Workflow, ctx: Context, name: str, entry: str,
+    def __init__(self, wf: Workflow, ctx: Context, name: str | None, entry: str,
                  arguments: list[dict[str, Any]], main: Workflow, spec: dict[str, Any]):
         self.wf, self.ctx, self.main = wf, ctx, main
         self.spec = spec
         self.defaults = spec.get("templateDefaults") if isinstance(spec.get("templateDefaults"), dict) else {}
         self.retry_default = spec.get("retryStrategy") if isinstance(spec.get("retryStrategy"), dict) else None
-        self.known: dict[str, Any] = {"workflow.name": name}
+        self.known: dict[str, Any] = {"workflow.name": name} if name else {}
         ns = as_map(wf.metadata).get("namespace")
         if isinstance(ns, str) and ns and not has_tag(ns):
             self.known["workflow.namespace"] = str(ns)
@@ -516,7 +509,9 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
                      {k: v for k, v in spec.items() if k not in ("workflowTemplateRef", "arguments")})
         main = library
     meta = plain(wf.metadata)
-    wf_name = name or meta.get("name") or generate_name(str(meta.get("generateName") or "workflow-"))
+    # without a name, the plan keeps generateName and the runtime names each run
+    # (`Plan.named`), so compiling twice gives the same bytes
+    wf_name = name or meta.get("name") or None
     entry = entrypoint or spec.get("entrypoint")
     if not isinstance(entry, str) or main.template(entry) is None:
         raise PlanError(f"entrypoint {entry!r} is not a template of the workflow")
@@ -539,10 +534,14 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
             hooks[hname] = planner.hook(root, main, hook)
     planner.run()
     del planner.graph[root]
-    meta_out: dict[str, Any] = {"name": wf_name, "source": wf.file}
+    meta_out: dict[str, Any] = {"source": wf.file}
+    if wf_name:
+        meta_out["name"] = wf_name
     for k in ("generateName", "namespace", "labels", "annotations"):
         if k in meta:
             meta_out[k] = meta[k]
+    if not wf_name and not meta_out.get("generateName"):
+        meta_out["generateName"] = DEFAULT_PREFIX
     if library is not None:
         meta_out["workflowTemplateRef"] = plain(wf.workflow_template_ref)
     settings = {k: v for k, v in spec.items() if k not in _SPEC_HANDLED}
@@ -557,5 +556,5 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
                 recursive=_cycles(graph), max_depth=max_depth)
 
 
-__all__ = ["PlanError", "build_plan", "fold_condition", "generate_name", "item_description",
-           "loop_node_name", "plain"]
+__all__ = ["NAME_CHARS", "PlanError", "build_plan", "fold_condition", "generate_name",
+           "item_description", "loop_node_name", "plain"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
+import pathlib
+import urllib.parse
 from typing import Callable, Iterable
 
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, message_classes
 
 
 def line_of(diag: Diagnostic, sources: dict[str, str]) -> str:
@@ -48,31 +52,37 @@ def format_json(diags: Iterable[Diagnostic]) -> str:
 
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SRCROOT = "%SRCROOT%"
 
 
 def format_sarif(diags: Iterable[Diagnostic], rules: dict[str, str] | None = None,
-                 version: str = "0.1.0") -> str:
-    """SARIF 2.1.0, one run, one rule per code seen, for code-scanning upload."""
+                 version: str = "0.1.0", root: str | None = None) -> str:
+    """SARIF 2.1.0, one run, one rule per code seen, for code-scanning upload.
+
+    Each rule embeds its `plait explain` text as `help` (there is no web page to link);
+    file locations are relative to `root` (default: the working directory) under the
+    `%SRCROOT%` base, as GitHub code scanning expects; files outside it keep a file URI.
+    """
     diags = list(diags)
     codes = sorted({d.code for d in diags})
     rules = rules or {}
+    root = os.path.abspath(root or os.getcwd())
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {
-                "name": "plait", "version": version, "informationUri": "https://github.com/plait-dev/plait",
-                "rules": [{"id": c, "shortDescription": {"text": rules.get(c, c)},
-                           "helpUri": f"https://github.com/plait-dev/plait/blob/main/docs/codes.md#{c.lower()}"}
-                          for c in codes],
+                "name": "plait", "version": version,
+                "rules": [_sarif_rule(c, rules.get(c)) for c in codes],
             }},
+            "originalUriBaseIds": {SRCROOT: {"uri": pathlib.Path(root).as_uri() + "/"}},
             "results": [{
                 "ruleId": d.code,
                 "ruleIndex": codes.index(d.code),
                 "level": _SARIF_LEVEL[d.severity],
                 "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": d.file.replace("\\", "/")},
+                    "artifactLocation": _artifact(d.file, root),
                     "region": {"startLine": d.line, "startColumn": d.column,
                                "endLine": d.end_line, "endColumn": d.end_column},
                 }}],
@@ -80,6 +90,30 @@ def format_sarif(diags: Iterable[Diagnostic], rules: dict[str, str] | None = Non
         }],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _artifact(file: str, root: str) -> dict:
+    """A result's file: relative to `root` with `uriBaseId`, else an absolute file URI."""
+    if file.startswith("<"):                    # <stdin>, <string>: no file to point at
+        return {"uri": urllib.parse.quote(file.strip("<>"))}
+    path = os.path.abspath(file)
+    rel = os.path.relpath(path, root)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return {"uri": pathlib.Path(path).as_uri()}
+    return {"uri": urllib.parse.quote(pathlib.PurePath(rel).as_posix()), "uriBaseId": SRCROOT}
+
+
+def _sarif_rule(code: str, title: str | None) -> dict:
+    """A rule with its explanation embedded (`help`), from the message class's docs."""
+    classes = message_classes().get(code, [])
+    doc = inspect.cleandoc(classes[0].__doc__ or "") if classes else ""
+    first = " ".join(doc.split("\n\n", 1)[0].split()).removeprefix("What:").strip()
+    summary = (first.split(". ", 1)[0].rstrip(".") if first else "") or title or code
+    rule: dict = {"id": code, "shortDescription": {"text": summary}}
+    if doc:
+        rule["fullDescription"] = {"text": doc}
+        rule["help"] = {"text": doc, "markdown": doc}
+    return rule
 
 
 def _gh_escape(s: str, prop: bool = False) -> str:

@@ -44,11 +44,14 @@ class UnknownKey(Message):
     where: str = ""
     suggestion: str | None = None
     allowed: tuple[str, ...] = ()
+    placement: str | None = None    # "indent it under ..." when the key belongs nearby
 
     def text(self) -> str:
         return f"unknown key {self.key!r} in {self.where}"
 
     def hint_text(self) -> str | None:
+        if self.placement is not None:
+            return self.placement
         if self.suggestion is not None:
             return f"did you mean {self.suggestion!r}?"
         if self.allowed:
@@ -357,7 +360,7 @@ class _Walker:
                 if additional is True:
                     continue
                 if additional is False:
-                    self.unknown_key(value, k, node)
+                    self.unknown_key(value, k, node, key)
                     continue
                 sub = additional
             if sub.any:
@@ -441,7 +444,7 @@ class _Walker:
         self.messages.append(WrongType(span, field=field,
                                        expected=expected, got=_TYPE_WORDS.get(jtype, jtype)))
 
-    def unknown_key(self, mapping: dict, key: Any, node: _Node) -> None:
+    def unknown_key(self, mapping: dict, key: Any, node: _Node, own_key: Any = None) -> None:
         span = None
         try:
             if hasattr(mapping, "key_span"):
@@ -460,7 +463,8 @@ class _Walker:
             close = [lowered[text.lower()]] if text.lower() in lowered else []
         self.messages.append(UnknownKey(span, key=text, where=node.where,
                                         suggestion=close[0] if close else None,
-                                        allowed=allowed))
+                                        allowed=allowed,
+                                        placement=_placement(text, mapping, node, own_key)))
 
     def missing_key(self, mapping: dict, name: str, node: _Node, parent: Any, key: Any) -> None:
         span = None
@@ -472,6 +476,50 @@ class _Walker:
         if not isinstance(span, Span):
             span = self.container_span(mapping).at_start()
         self.messages.append(MissingKey(span, key=name, where=node.where))
+
+
+def _placement(key: str, mapping: dict, node: _Node, own_key: Any) -> str | None:
+    """Where an unknown key belongs when it is a key of a neighbouring object: one level
+    in (`parameters:` written beside `arguments:`; `path:` of an output parameter that
+    belongs under `valueFrom:`) or one level out (`retryStrategy` under `script:`)."""
+    inner = [name for name, sub in node.props.items() if key in sub.props]
+    if inner:
+        present = [name for name in inner if name in mapping]
+        if present:
+            return f"indent it under {present[0]!r}: it is a key of {present[0]}, not of {node.where}"
+        return f"put it under {' or '.join(repr(n + ':') for n in inner[:3])}"
+    if isinstance(own_key, str) and any(key in parent.props for parent in _parents(node, own_key)):
+        return f"move it out one level, beside {own_key + ':'!r}"
+    return None
+
+
+def _parents(node: _Node, key: str) -> list[_Node]:
+    """The compiled objects that hold `node` under `key`."""
+    return _holders().get((id(node), key), [])
+
+
+@functools.cache
+def _holders() -> dict[tuple[int, str], list[_Node]]:
+    """(id of a compiled node, key) → the objects holding it under that key; built the
+    first time an unknown key is reported, once per process."""
+    root, by_kind = _compiled()
+    seen: set[int] = set()
+    todo = [root, *by_kind.values()]
+    found: dict[tuple[int, str], list[_Node]] = {}
+    while todo:
+        n = todo.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        for name, sub in n.props.items():
+            found.setdefault((id(sub), name), []).append(n)
+        todo.extend(n.props.values())
+        todo.extend(n.alts)
+        if n.items is not None:
+            todo.append(n.items)
+        if isinstance(n.additional, _Node):
+            todo.append(n.additional)
+    return found
 
 
 def _position(msg: Message) -> tuple[int, int]:

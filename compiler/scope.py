@@ -10,11 +10,14 @@ them into messages.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
+from .calls import intended_template
 from .context import Context
+from .graphs import dependencies_broken
 from .model import POD_KINDS, Step, Template, Workflow, as_map, as_seq
 from .tags import Use, uses
 
@@ -30,6 +33,7 @@ NO_RESULT = "no-result"
 IP_NOT_DAEMON = "ip-not-daemon"
 ITEM_OUTSIDE_LOOP = "item-outside-loop"
 ITEM_KEY_MISSING = "item-key-missing"
+PARAM_ITEM_KEY_MISSING = "param-item-key-missing"
 EXIT_HANDLER_ONLY = "exit-handler-only"
 STATUS_OUTSIDE_EXIT_HANDLER = "status-outside-exit-handler"
 RETRIES_WITHOUT_STRATEGY = "retries-without-strategy"
@@ -168,7 +172,7 @@ class _Resolver:
         if path[2] not in declared:
             yield Problem(UNKNOWN_OUTPUT, use, path[2],
                           detail=f"{path[1][:-1]} {path[2]!r} of this template",
-                          suggestion=did_you_mean(path[2], declared))
+                          suggestion=output_suggestion(path[2], declared))
 
     def steps(self, use: Use):
         yield from self.sibling(use, "steps", UNKNOWN_STEP, self.step_not_earlier)
@@ -184,7 +188,8 @@ class _Resolver:
             return  # the name of the invoking step or task
         if len(path) < 2 or tmpl.kind != body:
             if len(path) >= 2:
-                yield Problem(unknown, use, path[1], detail=f"not inside a {body} template")
+                yield Problem(unknown, use, path[1], detail=f"not inside a {body} template",
+                              suggestion=_other_sibling(tmpl, path))
             return
         by_name = {s.name: s for s in tmpl.children}
         target = by_name.get(path[1])
@@ -210,6 +215,8 @@ class _Resolver:
     def task_not_ancestor(self, use: Use, tmpl: Template, current: Step, target: Step) -> Problem | None:
         if target.name in self.ancestors(tmpl, current.name):
             return None
+        if dependencies_broken(self.wf, tmpl, current):
+            return None     # the broken depends is reported; what it meant is unknown
         return Problem(TASK_NOT_ANCESTOR, use, target.name, detail=current.name)
 
     def node_suffix(self, use: Use, target: Step):
@@ -240,7 +247,7 @@ class _Resolver:
                 if path[4] not in declared:
                     yield Problem(UNKNOWN_OUTPUT, use, path[4],
                                   detail=f"{kind[:-1]} {path[4]!r} of template {called.name!r}",
-                                  suggestion=did_you_mean(path[4], declared))
+                                  suggestion=output_suggestion(path[4], declared))
             elif kind not in ("parameters", "artifacts", "exitCode"):
                 yield Problem(UNKNOWN_VARIABLE, use, ".".join(path[:4]),
                               suggestion=_dotted(".".join(path[:3]),
@@ -273,7 +280,10 @@ class _Resolver:
             if not self.wf.is_library or use.site.role != "template":
                 yield Problem(ITEM_OUTSIDE_LOOP, use, "item")
             return
-        if len(use.path) < 2 or step.with_items is None:
+        if len(use.path) < 2:
+            return
+        if step.with_items is None:
+            yield from self.param_item(use, step)
             return
         key = use.path[1]
         items = step.with_items
@@ -284,6 +294,23 @@ class _Resolver:
                 what = "is not a map" if not isinstance(it, dict) else f"has no key {key!r}"
                 keys = sorted(it) if isinstance(it, dict) else []
                 yield Problem(ITEM_KEY_MISSING, use, key, detail=f"withItems[{i}] {what}",
+                              suggestion=did_you_mean(key, keys))
+                return
+
+    def param_item(self, use: Use, step: Step):
+        """`item.key` of a `withParam` whose JSON is known before the run (a warning: a
+        workflow parameter may be overridden at submit)."""
+        known = known_param_items(self.wf, self.ctx, use.site.template, step)
+        if known is None:
+            return
+        source, items = known
+        key = use.path[1]
+        for i, it in enumerate(items):
+            if not isinstance(it, dict) or key not in it:
+                what = "is not a map" if not isinstance(it, dict) else f"has no key {key!r}"
+                keys = sorted(it) if isinstance(it, dict) else []
+                yield Problem(PARAM_ITEM_KEY_MISSING, use, key,
+                              detail=f"item {i} of withParam ({source}) {what}",
                               suggestion=did_you_mean(key, keys))
                 return
 
@@ -300,6 +327,71 @@ class _Resolver:
             yield Problem(RETRIES_WITHOUT_STRATEGY, use, "retries", detail=tmpl.name)
 
 
+_WITH_PARAM_SOURCE = re.compile(
+    r"\s*\{\{\s*(workflow\.parameters\.[\w-]+|(?:steps|tasks)\.[\w-]+\.outputs\.parameters\.[\w-]+)\s*\}\}\s*")
+
+
+def known_param_items(wf: Workflow, ctx: Context, tmpl: Template | None,
+                      step: Step) -> tuple[str, list] | None:
+    """(where they come from, the items) of a `withParam` whose JSON list is known before
+    the run: literal JSON, a workflow parameter with a literal value, or a step's or
+    task's output parameter declared with a literal `value`; None otherwise."""
+    param = step.with_param
+    if not isinstance(param, str):
+        return None
+    if not _TAGGY.search(param):
+        source, text = "literal JSON", param
+    else:
+        m = _WITH_PARAM_SOURCE.fullmatch(param)
+        if m is None:
+            return None
+        source = m.group(1)
+        text = _known_value(wf, ctx, tmpl, source.split("."))
+    if not isinstance(text, str) or _TAGGY.search(text):
+        return None
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return None
+    return (source, items) if isinstance(items, list) and items else None
+
+
+def _known_value(wf: Workflow, ctx: Context, tmpl: Template | None, path: list[str]) -> Any:
+    if path[0] == "workflow":
+        if ctx.parameters is not None and path[2] in ctx.parameters:
+            return ctx.parameters[path[2]]
+        found = [p.value for p in wf.arguments.parameters if p.name == path[2]]
+        return found[0] if found else None
+    if tmpl is None:
+        return None
+    child = next((s for s in tmpl.children if s.name == path[1]), None)
+    called = wf.called_template(child) if child is not None else None
+    if called is None:
+        return None
+    out = called.outputs.parameter(path[4])
+    return out.raw.get("value") if out is not None and out.value_from is None else None
+
+
+def _other_sibling(tmpl: Template, path: tuple[str, ...]) -> str | None:
+    """`tasks.X…` for a `steps.X…` written in a DAG that has task X (and the reverse)."""
+    other = {"dag": "tasks", "steps": "steps"}.get(str(tmpl.kind))
+    if other is None or other == path[0] or path[1] not in {s.name for s in tmpl.children}:
+        return None
+    return ".".join((other, *path[1:]))
+
+
+def output_suggestion(name: str, declared: list[str]) -> str | None:
+    """The declared output a misspelt `name` most likely means: a close spelling, an
+    abbreviation (`sq` for `square`), or the only output there is."""
+    close = did_you_mean(name, declared)
+    if close is not None:
+        return close
+    short = [d for d in declared if d and (name.startswith(d) or d.startswith(name))]
+    if len(short) == 1:
+        return short[0]
+    return declared[0] if len(declared) == 1 else None
+
+
 def _dotted(prefix: str, suggestion: str | None) -> str | None:
     return f"{prefix}.{suggestion}" if suggestion else None
 
@@ -309,7 +401,7 @@ def _exit_handler_templates(wf: Workflow) -> set[int]:
     roots: list[Template] = []
 
     def add(name) -> None:
-        t = wf.template(str(name)) if isinstance(name, str) else None
+        t = intended_template(wf, name)
         if t is not None:
             roots.append(t)
 

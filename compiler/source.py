@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
 from .diagnostics import Message, Severity, Span
-
-KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+from .kinds import KINDS, misspelt_kind
 
 MAX_DEPTH = 400              # far beyond any real workflow; protects recursion
 MAX_FLOW_DEPTH = 1000        # libyaml segfaults somewhere above 20,000
@@ -346,12 +346,20 @@ class LoadedFile:
 
 # --- loading ----------------------------------------------------------------------------
 
+STDIN = "-"                 # the path that means standard input (`plait check -`)
+STDIN_NAME = "<stdin>"
+
+
 def load_file(path: str, display_name: str | None = None) -> LoadedFile:
-    """Read a YAML or JSON file into located documents of the four workflow kinds."""
-    name = display_name or path
+    """Read a YAML or JSON file (`-`: standard input) into located documents of the four
+    workflow kinds."""
+    name = display_name or (STDIN_NAME if path == STDIN else path)
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        if path == STDIN:
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as fh:
+                raw = fh.read()
         text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         src = SourceText(name, "")
@@ -425,6 +433,7 @@ def load_text(text: str, name: str = "<string>") -> LoadedFile:
             result.messages.append(HostileYaml(exc.span, reason=f"nesting deeper than {MAX_DEPTH}"))
             continue
         if not isinstance(data, YMap) or data.get("kind") not in KINDS:
+            result.messages.extend(misspelt_kind(data))
             continue
         result.messages.extend(builder.messages)
         result.documents.append(Document(src, data, index))
@@ -433,6 +442,16 @@ def load_text(text: str, name: str = "<string>") -> LoadedFile:
 
 def _syntax_message(src: SourceText, exc: Any) -> Message:
     mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
+        mark = exc.context_mark     # an unclosed quote: point where the scalar starts
+    elif exc.problem_mark is not None:
+        runaway = _runaway_quote(src.text, exc.problem_mark.line)
+        if runaway is not None:     # a quote closed lines later, by the next quote
+            span = Span(src.name, runaway.line + 1, runaway.column + 1,
+                        runaway.line + 1, runaway.column + 2)
+            return YamlSyntax(span, problem=f"this quote is not closed on its line: the quoted "
+                                            f"text runs on to line {exc.problem_mark.line + 1}, "
+                                            f"where {exc.problem.strip()}")
     if mark is not None:
         line, col = mark.line + 1, mark.column + 1
     else:
@@ -445,9 +464,31 @@ def _syntax_message(src: SourceText, exc: Any) -> Message:
     tag_at = _unquoted_tag_on(text_line)
     if tag_at is not None:
         return UnquotedTemplate(Span(src.name, line, tag_at + 1, line, tag_at + 3))
-    if exc.context and exc.problem and exc.context_mark is not None and exc.problem_mark is not None:
+    if mark is exc.context_mark and exc.problem_mark is not None and exc.problem:
+        where = exc.problem_mark.line + 1
+        problem = f"this quote is not closed ({exc.problem.strip()} on line {where})"
+    elif exc.context and exc.problem and exc.context_mark is not None and exc.problem_mark is not None:
         problem = f"{exc.problem.strip()} ({exc.context.strip()} on line {exc.context_mark.line + 1})"
     return YamlSyntax(span, problem=problem)
+
+
+def _runaway_quote(text: str, line: int) -> Any:
+    """The start mark of a quoted scalar that spans lines and ends on `line` (0-based),
+    where the parser then failed: a quote left open, closed by the next quote."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    found = None
+    try:
+        for token in YAML(typ="safe").scan(text):
+            if token.start_mark.line > line:
+                break
+            if getattr(token, "style", None) in ('"', "'") and token.end_mark.line == line \
+                    and token.start_mark.line < line:
+                found = token.start_mark
+    except YAMLError:
+        pass
+    return found
 
 
 _UNQUOTED_TAG = re.compile(r"""(?:^|[\s:\[,-])(\{\{)""")

@@ -23,7 +23,8 @@ class UsageError(Exception):
 
 def _add_check(sub: argparse._SubParsersAction, name: str, help_text: str) -> None:
     p = sub.add_parser(name, help=help_text, description=help_text)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="workflow files or directories")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="workflow files or directories (- reads standard input)")
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                    help="output format (default: text)")
     p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
@@ -196,7 +197,7 @@ def _add_compile(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -249,7 +250,7 @@ def _add_dot(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="draw from this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -358,7 +359,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -444,6 +445,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = _load_plan(args)
     if plan is None:
         return EXIT_FINDINGS
+    plan = plan.named()             # a plan may keep generateName: the run picks the name
 
     from plait import runtime
     from plait.runtime.images import ImageTable, ImageTableError
@@ -609,7 +611,7 @@ def _add_submit(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName + 5 random chars)")
+    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -671,6 +673,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         plan = _load_plan(args)
     if plan is None:
         return EXIT_FINDINGS
+    plan = plan.named()             # a plan may keep generateName: the run picks the name
     try:   # read them now so a bad file is a usage error here, not a failed run later
         SecretStore.load(args.secrets, args.configmaps)
         ImageTable.load(args.images)

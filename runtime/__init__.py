@@ -28,6 +28,8 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     mode: str = "new", keep_pods: bool = False) -> RunResult:
     """`run` for callers already inside an event loop."""
     own_backend = backend is None
+    if hasattr(plan, "named"):
+        plan = plan.named()         # a compiled plan may keep generateName: name this run
     if home is None and (store is None or backend is None):
         from .home import ensure_home
         home = ensure_home()

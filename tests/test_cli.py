@@ -175,7 +175,7 @@ def test_pre_commit_hook_definition():
 
     hooks = YAML(typ="safe").load(Path(".pre-commit-hooks.yaml").read_text())
     hook = next(h for h in hooks if h["id"] == "plait-check")
-    assert hook["entry"] == "plait check" and hook["language"] == "python"
+    assert hook["entry"] == "plait check --templates ." and hook["language"] == "python"
     files = re.compile(hook["files"])
     assert all(files.search(f) for f in ("wf.yaml", "a/b.yml", "x.json"))
     assert not files.search("README.md")

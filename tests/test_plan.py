@@ -86,10 +86,17 @@ def test_no_secret_values():
 
 # --- what the planner resolves ------------------------------------------------------------
 
-def test_generate_name_gets_five_random_chars():
+def test_generate_name_stays_in_the_plan_and_a_run_adds_five_random_chars():
     plan = plan_of("samples/hello.yaml")
-    assert re.fullmatch(f"hello-[{NAME_CHARS}]{{5}}", plan.name)
+    assert plan.name == "" and "name" not in plan.workflow
     assert plan.workflow["generateName"] == "hello-"
+    assert plan_of("samples/hello.yaml").to_json() == plan.to_json()   # deterministic
+    named = plan.named()
+    assert re.fullmatch(f"hello-[{NAME_CHARS}]{{5}}", named.name)
+    assert named.named() is named and plan.named("given").name == "given"
+    import jsonschema
+    schema = json.loads(PLAN_SCHEMA.read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(json.loads(plan.to_json()))
 
 
 def test_parameters_override_spec_arguments():

@@ -136,6 +136,20 @@ def test_run_accepts_a_compiled_plan(capsys, tmp_path):
     assert json.loads(out)["metadata"]["name"] == "from-plan"
 
 
+def test_run_and_submit_name_a_plan_that_keeps_generate_name(capsys, tmp_path):
+    plan = tmp_path / "plan.json"
+    assert main(["compile", HELLO, "-o", str(plan)]) == 0
+    assert "generateName" in plan.read_text() and '"name": "hello-' not in plan.read_text()
+    code, out, err = run(capsys, "run", str(plan), "-o", "json")
+    assert code == 0, err
+    first = json.loads(out)["metadata"]["name"]
+    assert first.startswith("hello-") and len(first) == len("hello-") + 5
+    code, out, err = run(capsys, "submit", str(plan), "--wait")
+    assert code == 0, err
+    second = out.splitlines()[0]
+    assert second.startswith("hello-") and second != first
+
+
 STOPPABLE = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow

@@ -55,6 +55,10 @@ class OutputParameterSource(Message):
         return "add valueFrom.path (container/script), parameter or expression (steps/dag), or value"
 
 
+_VALUE_FROM_KEYS = ("path", "jsonPath", "jqFilter", "parameter", "expression", "supplied",
+                    "event", "configMapKeyRef")
+
+
 def problem(param: Parameter) -> tuple[str, str] | None:
     """(problem, key whose span to report) for an output parameter, or None if sound."""
     raw = param.raw
@@ -64,6 +68,8 @@ def problem(param: Parameter) -> tuple[str, str] | None:
     if has_value:
         return None
     if not isinstance(vf, YMap):
+        if vf is None and any(k in raw for k in _VALUE_FROM_KEYS):
+            return None     # `path:` beside `valueFrom:`: the schema says where it belongs
         return ("neither", "name") if vf is None else None
     found = output_sources(vf)
     if not found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -10,6 +11,7 @@ from ..diagnostics import Message
 from ..model import Workflow
 from ..names import MAX_TEMPLATE_NAME, TEMPLATE_NAME
 from ..source import YStr
+from ..values import has_tag
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,12 @@ class InvalidStepName(Message):
     def hint_text(self) -> str | None:
         if self.name is None:
             return "name the step with letters, digits and '-'"
-        return "rename it, e.g. " + repr(_suggest(self.name))
+        fixed = _suggest(self.name)
+        if has_tag(self.name):
+            if fixed == self.name:
+                return "make sure each substituted value is letters, digits and '-'"
+            return "rename it, e.g. " + repr(fixed) + " (tags count by their value)"
+        return "rename it, e.g. " + repr(fixed)
 
 
 def name_problem(name: str) -> str | None:
@@ -56,7 +63,11 @@ def name_problem(name: str) -> str | None:
 
 
 def _suggest(name: str) -> str:
-    fixed = "".join(c if c.isascii() and c.isalnum() else "-" for c in name).strip("-")
+    """The name with each character Argo rejects made a '-'; tags are kept as written
+    (their value counts, not their braces)."""
+    parts = re.split(r"(\{\{.*?\}\}|<<.*?>>)", name)
+    fixed = "".join(p if i % 2 else "".join(c if c.isascii() and c.isalnum() else "-" for c in p)
+                    for i, p in enumerate(parts)).strip("-")
     return fixed[:MAX_TEMPLATE_NAME] or "step-1"
 
 

@@ -38,14 +38,32 @@ class WithParamNotList(Message):
 
 
 def json_list_problem(text: str) -> str | None:
-    """Why `text` is not a JSON list, or None if it is one."""
+    """Why `text` is not a JSON list (in words about the text, not the JSON parser's), or
+    None if it is one."""
     try:
         value = json.loads(text)
-    except ValueError as e:
-        return str(e.args[0]) if e.args else "invalid JSON"
+    except json.JSONDecodeError as e:
+        return _what_was_found(text, e.pos)
+    except ValueError:
+        return f"found {_shown(text)}"
     if not isinstance(value, list):
         return f"it is a JSON {type(value).__name__.replace('dict', 'object').replace('str', 'string')}"
     return None
+
+
+def _what_was_found(text: str, pos: int) -> str:
+    body = text.strip()
+    if not body.startswith(("[", "{", '"')):
+        return f"found plain text {_shown(body)}"
+    if pos >= len(text.rstrip()):
+        return f"the text {_shown(body)} ends before the list is closed"
+    char = text[pos]
+    hint = " (JSON strings take double quotes)" if char == "'" else ""
+    return f"found {char!r} at character {pos + 1} of {_shown(body)}{hint}"
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:

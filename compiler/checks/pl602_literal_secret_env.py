@@ -18,6 +18,8 @@ _SECRET_WORDS = frozenset({"PASSWORD", "PASSWORDS", "PASSWD", "SECRET", "SECRETS
 _SECRET_PAIRS = frozenset({("API", "KEY"), ("ACCESS", "KEY"), ("PRIVATE", "KEY")})
 # a name ending in one of these refers to a secret rather than holding it (PASSWORD_FILE,
 # TOKEN_URL, SECRET_NAME, AWS_ACCESS_KEY_ID)
+# a value that is a file path names where the secret is mounted: it is no secret itself
+_FILE_PATH = re.compile(r"(?:/|~/|\./|\.\./)[^\s]*")
 _REFERENCE_WORDS = frozenset({"FILE", "PATH", "DIR", "URL", "URI", "NAME", "ENDPOINT", "ID",
                               "REF", "HEADER", "TYPE", "LENGTH", "TTL"})
 
@@ -97,6 +99,8 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             name, value = as_str(var.get("name")), var.get("value")
             if name is None or not looks_secret(name):
                 continue
+            if isinstance(value, str) and _FILE_PATH.fullmatch(value.strip()):
+                continue        # GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json: a path
             literal = (isinstance(value, str) and value.strip() and not has_tag(value)) or (
                 isinstance(value, (int, float)) and not isinstance(value, bool))
             if literal:
