@@ -370,9 +370,44 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="image -> {entrypoint, cmd} table for containers without a command")
     p.add_argument("--parallelism", type=int, metavar="N",
                    help="most pods running at once (default: 4 x CPU cores)")
+    _add_sandbox(p)
     p.add_argument("-o", "--output", choices=("tree", "json"), default="tree",
                    help="tree: the final `argo get` view (default); json: the Workflow object, alone on stdout")
     p.set_defaults(func=cmd_run)
+
+
+def _add_sandbox(p: argparse.ArgumentParser) -> None:
+    """The pod isolation options of `run` and `submit` (docs/security.md)."""
+    p.add_argument("--sandbox", choices=("auto", "bwrap", "none"),
+                   help="auto/bwrap: pods run in bubblewrap, refused where none works (default, "
+                        "or $PLAIT_SANDBOX); none: pods run as plain host processes, and the run "
+                        "says so")
+    p.add_argument("--pass-env", action="append", default=[], metavar="NAME",
+                   help="pass this host environment variable to every pod (repeatable; also "
+                        "$PLAIT_PASS_ENV, names separated by commas); pods get no other host variable")
+
+
+def _sandbox_options(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """(the sandbox mode, the host variables to pass) from the flags and $PLAIT_SANDBOX /
+    $PLAIT_PASS_ENV; exit 2 when no sandbox works and `none` was not chosen."""
+    import re
+
+    from plait.runtime.backends import sandbox
+
+    mode = args.sandbox or os.environ.get(sandbox.SANDBOX_ENV) or "auto"
+    try:
+        chosen, _ = sandbox.choose(mode)
+    except ValueError as exc:
+        raise UsageError(f"{sandbox.SANDBOX_ENV}: {exc}") from None
+    except sandbox.NoSandbox as exc:
+        raise UsageError(str(exc)) from None
+    names = [*args.pass_env, *(os.environ.get("PLAIT_PASS_ENV") or "").split(",")]
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name.startswith("PLAIT_"):
+            raise UsageError(f"--pass-env {name!r}: expected an environment variable name "
+                             "(not PLAIT_*)")
+    return chosen, names
 
 
 class _StopSignal:
@@ -423,6 +458,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
+    sandbox, pass_env = _sandbox_options(args)
     plan = _load_plan(args)
     if plan is None:
         return EXIT_FINDINGS
@@ -462,7 +498,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with view:
             result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
                                  parallelism=args.parallelism, on_change=view.on_change,
-                                 stop_event=stop)
+                                 stop_event=stop, sandbox=sandbox, pass_env=pass_env)
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
@@ -603,6 +639,7 @@ def _add_submit(sub: argparse._SubParsersAction) -> None:
                    help="image -> {entrypoint, cmd} table for containers without a command")
     p.add_argument("--parallelism", type=int, metavar="N",
                    help="most pods running at once (default: 4 x CPU cores)")
+    _add_sandbox(p)
     _add_follow(p)
     p.set_defaults(func=cmd_submit)
 
@@ -645,6 +682,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
+    sandbox, pass_env = _sandbox_options(args)
     with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
         if args.from_ref:
             args.path = _from_template(args, folder)
@@ -663,7 +701,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
     options = {"secrets": [os.path.abspath(p) for p in args.secrets],
                "configmaps": [os.path.abspath(p) for p in args.configmaps],
                "images": os.path.abspath(images) if images else None,
-               "parallelism": args.parallelism}
+               "parallelism": args.parallelism,
+               "sandbox": sandbox, "pass_env": pass_env}   # names only: the runner has the values
     params = [{"name": k, "value": v} for k, v in _plan_parameters(plan)]
     # started now, as Argo's startedAt is set when the controller picks the workflow up
     store.create_workflow(plan.name, plan.to_json(), {"parameters": params}, _now(),
