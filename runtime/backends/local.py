@@ -247,7 +247,8 @@ class LocalBackend:
         if not self._told_images:
             self._told_images = True
             logger.warning("images are not pulled: plait runs each container's command from this "
-                           "host%s", " inside bubblewrap" if self.bwrap else "")
+                           "host%s", " inside bubblewrap" if self.bwrap else
+                           ", UNSANDBOXED (--sandbox none): pods can read and write what you can")
         pod = LocalPod(self, manifest, log)
         daemon = pod.annotations.get(P.DAEMON) == "true"
         if not daemon:
@@ -800,14 +801,21 @@ class LocalPod:
             Path(cwd).mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
         group, address_space, extra = self._limits(box)
+        cgroups = self.backend.cgroups
         try:
-            transport, proto = await loop.subprocess_exec(
-                lambda: _Streams(loop, box.name, self.sink, keep), *full,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                env=env, cwd=cwd, start_new_session=True, **extra)
+            if group is not None and cgroups is not None:
+                cgroups.enter(group)     # the fork below starts inside (synchronously, no await)
+            try:
+                transport, proto = await loop.subprocess_exec(
+                    lambda: _Streams(loop, box.name, self.sink, keep), *full,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    env=env, cwd=cwd, start_new_session=True, **extra)
+            finally:
+                if group is not None and cgroups is not None:
+                    cgroups.enter(None)
         except (OSError, subprocess.SubprocessError) as exc:
-            if group is not None:
-                group.remove()
+            if group is not None and self.backend.cgroups is not None:
+                self.backend.cgroups.release(group)
             if isinstance(exc, OSError) and exc.errno in (errno.ENOENT, errno.EACCES, errno.ENOEXEC):
                 message = self._not_found(argv[0], spec)
                 self.sink(box.name, message)
@@ -825,7 +833,7 @@ class LocalPod:
             asyncio.ensure_future(self._stop_groups({pid}))
         if on_start is not None:
             on_start()
-        oom = False
+        oom = group_killed = False
         try:
             await proto.exited
             # whatever the container left behind dies with it (as with a container's PID 1);
@@ -833,7 +841,9 @@ class LocalPod:
             _signal_group(pid, signal.SIGKILL)
             if group is not None:
                 oom = group.oom_killed()
-                group.kill()
+                if not self.backend.bwrap:     # (a PID namespace ends with its container)
+                    group.kill()
+                    group_killed = True
             try:
                 await asyncio.wait_for(asyncio.shield(proto.closed), GRACE)
             except asyncio.TimeoutError:
@@ -844,9 +854,10 @@ class LocalPod:
             self._groups.discard(pid)
             _LIVE_GROUPS.discard(pid)
             _STARTED.discard(pid)
-            if group is not None:
-                group.kill()
-                await asyncio.to_thread(group.remove)
+            if group is not None and self.backend.cgroups is not None:
+                if not self.backend.bwrap and not group_killed:     # cancelled while waiting
+                    group.kill()
+                self.backend.cgroups.release(group)
         proto.flush()
         if code is None:
             code = 137
@@ -931,6 +942,8 @@ class LocalPod:
                 return True
             full = (box.sandbox_argv(self.name) + ["--"] + argv) if self.backend.bwrap else \
                 [box.rewrite(a) for a in argv]
+            if self.backend.cgroups is not None:
+                self.backend.cgroups.enter(None)     # not in another container's cgroup
             try:
                 proc = await asyncio.create_subprocess_exec(
                     *full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -979,9 +992,7 @@ class LocalPod:
         env = {"PATH": S.DEFAULT_PATH, "HOSTNAME": self.name[:63], "HOME": POD_HOME}
         env.update(self.backend.base_env)
         if not self.backend.bwrap:
-            env["TMPDIR"] = str(box.root)
-            env["HOME"] = str(box.dir / "home")
-            os.makedirs(env["HOME"], exist_ok=True)
+            env["TMPDIR"] = env["HOME"] = str(box.root)      # the container's own folder
         entry = self._image_entry(box)
         if entry and entry.get("path"):
             env["PATH"] = ":".join([*entry["path"], S.DEFAULT_PATH])
