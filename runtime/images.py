@@ -10,8 +10,9 @@ CMD: a YAML or JSON map
 
 `path` (optional) lists host folders the image has on its PATH (tools the host lacks, such as
 test shims): each is bound read-only at the same path in the container and put in front of
-the default PATH. An entrypoint that names a host file outside the image folders is bound the
-same way (see the local backend's `_shim`).
+the default PATH. `files` (optional) maps a container path to a host file bound read-only
+there (`{/argosay: /opt/shims/argosay}`). An entrypoint that names a host file outside the
+image folders is bound at its own path (see the local backend's `_shim`).
 
 Sources, each overriding the next image by image: `--images FILE`, `$PLAIT_IMAGES`,
 `<home>/images.yaml`, then the built-in entries below. A lookup tries the exact reference,
@@ -127,6 +128,8 @@ class ImageTable:
                 found = {"entrypoint": list(entry["entrypoint"]), "cmd": list(entry["cmd"])}
                 if entry.get("path"):
                     found["path"] = list(entry["path"])
+                if entry.get("files"):
+                    found["files"] = dict(entry["files"])
                 return found
         return None
 
@@ -158,11 +161,17 @@ def read_table(path: Path) -> dict[str, dict[str, list[str]]]:
             raise ImageTableError(f"{path}: image names must be strings, got {image!r}")
         if not isinstance(entry, dict):
             raise ImageTableError(f"{path}: {image}: expected {{entrypoint: [...], cmd: [...]}}")
-        unknown = set(entry) - {"entrypoint", "cmd", "path"}
+        unknown = set(entry) - {"entrypoint", "cmd", "path", "files"}
         if unknown:
             keys = ", ".join(sorted(map(str, unknown)))
             raise ImageTableError(f"{path}: {image}: unknown key(s) {keys} "
-                                  "(only entrypoint, cmd and path)")
+                                  "(only entrypoint, cmd, path and files)")
+        files = entry.get("files") or {}
+        if not isinstance(files, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and k.startswith("/") and v.startswith("/")
+                for k, v in files.items()):
+            raise ImageTableError(f"{path}: {image}: files maps absolute container paths to "
+                                  "absolute host files")
         clean: dict[str, list[str]] = {}
         for key in ("entrypoint", "cmd", "path"):
             value = entry.get(key) or []
@@ -173,5 +182,7 @@ def read_table(path: Path) -> dict[str, dict[str, list[str]]]:
                 raise ImageTableError(f"{path}: {image}: path lists absolute host folders")
             if value or key != "path":
                 clean[key] = list(value)
+        if files:
+            clean["files"] = dict(files)        # type: ignore[assignment]
         table[image] = clean
     return table

@@ -14,7 +14,7 @@ asked for), per container:
           --dev /dev --proc /proc
           --tmpfs /tmp | --bind <pod>/<c>/tmp /tmp      host-backed when an input/output is there
           --dir /var/tmp --dir /root                     empty and private (/root is HOME)
-          [--ro-bind <shim> <shim>]                      image-table shims (`LocalPod._shim`)
+          [--ro-bind <host file> <path>]                 image-table shims (`LocalPod._shim`)
           [--dir <d>]                                    working dir, output dirs (in the tmpfs)
           --bind|--ro-bind <volume dir> <mountPath>      each volumeMount (readOnly -> ro)
           [--ro-bind <pod>/<c>/script /argo/staging/script]
@@ -343,7 +343,7 @@ class _Box:
         self.host_root = False            # the sandbox root is the host dir `root` (bwrap)
         self.host_tmp = False             # /tmp is the host dir `tmp` (bwrap)
         self.script: Path | None = None   # the script file to bind at /argo/staging/script
-        self.shims: list[str] = []        # host files named by an image-table entrypoint (bwrap)
+        self.shims: dict[str, str] = {}   # container path -> host file or folder (image table)
         self.rewrites: list[tuple[str, str]] = []   # (container prefix, host path) (fallback)
         self.claimed: set[str] = set()    # input/output paths: never bound from the host
         self.groups: set[int] = set()     # running process groups
@@ -502,8 +502,8 @@ class _Box:
         for d in PRIVATE_DIRS:
             if not self.mount_of(d) and d not in self.claimed:
                 argv += ["--dir", d]
-        for shim in self.shims:
-            argv += ["--ro-bind", shim, shim]
+        for path, host in self.shims.items():
+            argv += ["--ro-bind", host, path]
         for d in self.dirs:
             argv += ["--dir", d]
         for mount_path, host, ro in self.mounts:
@@ -996,7 +996,9 @@ class LocalPod:
         entry = self._image_entry(box)
         if entry and entry.get("path"):
             env["PATH"] = ":".join([*entry["path"], S.DEFAULT_PATH])
-            self._shim(box, entry["path"])
+            self._shim(box, {p: p for p in entry["path"]})
+        if entry and entry.get("files"):
+            self._shim(box, entry["files"])
         for src in box.spec.get("envFrom") or []:
             prefix = str(src.get("prefix") or "")
             for key, value in self._env_source(src).items():
@@ -1077,8 +1079,10 @@ class LocalPod:
             if "args" not in spec:
                 args = [str(a) for a in entry.get("cmd") or []]
             if command and command[0].startswith("/") and os.path.isfile(command[0]):
-                self._shim(box, command[:1])
+                self._shim(box, {command[0]: command[0]})
         argv = [_expand(a, env) for a in command + args]
+        if not self.backend.bwrap and argv and argv[0] in box.shims:
+            argv[0] = box.shims[argv[0]]       # unsandboxed: nothing is bound, run the host file
         if script is not None and script.get("container", "main") == box.name:
             source = box.rewrite(str(script.get("source", "")))
             target = box.dir / "script"
@@ -1102,20 +1106,30 @@ class LocalPod:
         images = self.backend.images
         return images.lookup(str(box.spec.get("image", ""))) if images else None
 
-    def _shim(self, box: _Box, paths: list[str]) -> None:
-        """Image-table shims: an entrypoint that names a host file, and an entry's `path`
-        folders, are bound read-only at the same path, for this container only (nothing else
-        of the host outside the image folders is visible). A host file or folder the image
-        folders already show needs no bind."""
-        for path in paths:
-            if path.startswith("/") and os.path.exists(path) and path not in box.shims and \
-                    not self.backend.visible(os.path.dirname(path) if os.path.isfile(path) else path):
-                box.shims.append(path)
+    def _shim(self, box: _Box, binds: dict[str, str]) -> None:
+        """Image-table shims, bound read-only for this image's containers only (nothing else
+        of the host outside the image folders is visible):
+
+        - an `entrypoint` that names a host file: at the same path;
+        - `path: [FOLDER, ...]`: each host folder at the same path (and first on PATH);
+        - `files: {CONTAINER_PATH: HOST_FILE}`: a host file at a path of its own, as an image
+          would have it (a built-in `/argosay`, say). Unsandboxed nothing is bound: a command
+          that names CONTAINER_PATH runs HOST_FILE instead.
+
+        A same-path shim that the image folders already show needs no bind."""
+        for path, host in binds.items():
+            if not (path.startswith("/") and os.path.exists(host)) or path in box.shims:
+                continue
+            if path == host and self.backend.visible(
+                    os.path.dirname(host) if os.path.isfile(host) else host):
+                continue
+            box.shims[path] = host
 
     def _missing_command(self, box: _Box, cmd: str, env: dict[str, str]) -> str | None:
         if "/" in cmd:
             path = box.absolute(cmd)
-            for candidate in (box.host_path(path), Path(path)):
+            shim = [Path(box.shims[path])] if path in box.shims else []
+            for candidate in (*shim, box.host_path(path), Path(path)):
                 if candidate.is_file() and os.access(candidate, os.X_OK):
                     return None
             return self._not_found(cmd, box.spec)

