@@ -11,6 +11,7 @@ was lost (succeeded nodes are not run again), `mode="retry"` re-runs its failed 
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -54,13 +55,16 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
 def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
     """Keep in the run's options how its pods were isolated (`plait get` shows it): the
     sandbox mode and the limits the backend could not enforce."""
-    row = store.workflow(plan.name) if hasattr(store, "set_options") else None
-    if row is None:
-        return
-    options = dict(row.get("options") or {})
-    options["sandbox"] = getattr(backend, "sandbox", None)
-    options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
-    store.set_options(plan.name, options)
+    try:
+        row = store.workflow(plan.name) if hasattr(store, "set_options") else None
+        if row is None:
+            return
+        options = dict(row.get("options") or {})
+        options["sandbox"] = getattr(backend, "sandbox", None)
+        options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
+        store.set_options(plan.name, options)
+    except Exception as exc:     # a store that fails now must not hide how the run ended
+        logging.getLogger("plait.runtime").warning("could not record the run's isolation: %s", exc)
 
 
 def run(plan: Any, backend: Any = None, **options: Any) -> RunResult:

@@ -132,8 +132,14 @@ def _become_subreaper() -> bool:
         return False
 
 
-def _orphans() -> list[int]:
-    """Processes whose parent is this one and that asyncio does not watch: orphans of pods."""
+def _boot_ticks() -> int:
+    """Now, in /proc/<pid>/stat's starttime unit (clock ticks since boot)."""
+    return int(time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf("SC_CLK_TCK"))
+
+
+def _orphans(since: int) -> list[int]:
+    """Processes whose parent is this one, started after `since` (boot ticks), that no
+    container's spawn made: orphans of pods that came back to this subreaper."""
     me = str(os.getpid())
     found = []
     for entry in os.scandir("/proc"):
@@ -144,7 +150,8 @@ def _orphans() -> list[int]:
             except OSError:
                 continue
             fields = stat[stat.rfind(b")") + 2:].split()
-            if fields[1].decode() == me and int(entry.name) not in _STARTED:
+            if fields[1].decode() == me and int(entry.name) not in _STARTED and \
+                    int(fields[19]) >= since:
                 found.append(int(entry.name))
     return found
 
@@ -223,6 +230,7 @@ class LocalBackend:
         self._subreaper = False
         if not self.bwrap and not (self.cgroups and self.cgroups.pids):
             self._subreaper = _become_subreaper()   # orphans come back to us: killed at close
+            self._since = _boot_ticks()
 
     @property
     def images(self) -> Any:
@@ -297,7 +305,7 @@ class LocalBackend:
         pods = list(self._pods)
         await asyncio.gather(*(p.kill("the runner is closing") for p in pods), return_exceptions=True)
         if self._subreaper:
-            for pid in _orphans():         # `setsid` orphans of unsandboxed pods
+            for pid in _orphans(self._since):       # `setsid` orphans of unsandboxed pods
                 try:
                     os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)
