@@ -371,6 +371,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="image -> {entrypoint, cmd} table for containers without a command")
     p.add_argument("--parallelism", type=int, metavar="N",
                    help="most pods running at once (default: 4 x CPU cores)")
+    _add_sandbox(p)
     p.add_argument("-o", "--output", choices=("tree", "json"), default="tree",
                    help="tree: the final `argo get` view (default); json: the Workflow object, alone on stdout")
     _add_keep_pods(p)
@@ -391,6 +392,38 @@ def _check_output_limits() -> None:
         OutputLimits.from_env()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+def _add_sandbox(p: argparse.ArgumentParser) -> None:
+    """The pod isolation options of `run` and `submit` (docs/security.md)."""
+    p.add_argument("--sandbox", choices=("auto", "bwrap", "none"),
+                   help="auto/bwrap: pods run in bubblewrap, refused where none works (default, "
+                        "or $PLAIT_SANDBOX); none: pods run as plain host processes, and the run "
+                        "says so")
+    p.add_argument("--pass-env", action="append", default=[], metavar="NAME",
+                   help="pass this host environment variable to every pod (repeatable; also "
+                        "$PLAIT_PASS_ENV, names separated by commas); pods get no other host variable")
+
+
+def _sandbox_options(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """(the sandbox mode, the host variables to pass) from the flags and $PLAIT_SANDBOX /
+    $PLAIT_PASS_ENV; exit 2 when no sandbox works and `none` was not chosen."""
+    import re
+
+    from plait.runtime.backends import sandbox
+
+    mode = args.sandbox or os.environ.get(sandbox.SANDBOX_ENV) or "auto"
+    try:
+        chosen, _ = sandbox.choose(mode)
+    except ValueError as exc:
+        raise UsageError(f"{sandbox.SANDBOX_ENV}: {exc}") from None
+    except sandbox.NoSandbox as exc:
+        raise UsageError(str(exc)) from None
+    names = [*args.pass_env, *(os.environ.get("PLAIT_PASS_ENV") or "").split(",")]
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name.startswith("PLAIT_"):
+            raise UsageError(f"--pass-env {name!r}: expected an environment variable name "
+                             "(not PLAIT_*)")
+    return chosen, names
 
 
 class _StopSignal:
@@ -442,6 +475,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
+    sandbox, pass_env = _sandbox_options(args)
     plan = _load_plan(args)
     if plan is None:
         return EXIT_FINDINGS
@@ -482,7 +516,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         with view:
             result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
                                  parallelism=args.parallelism, on_change=view.on_change,
-                                 stop_event=stop, keep_pods=args.keep_pods)
+                                 stop_event=stop, sandbox=sandbox, pass_env=pass_env,
+                                 keep_pods=args.keep_pods)
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
@@ -624,6 +659,7 @@ def _add_submit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--parallelism", type=int, metavar="N",
                    help="most pods running at once (default: 4 x CPU cores)")
     _add_keep_pods(p)
+    _add_sandbox(p)
     _add_follow(p)
     p.set_defaults(func=cmd_submit)
 
@@ -667,6 +703,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
+    sandbox, pass_env = _sandbox_options(args)
     with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
         if args.from_ref:
             args.path = _from_template(args, folder)
@@ -686,7 +723,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
     options = {"secrets": [os.path.abspath(p) for p in args.secrets],
                "configmaps": [os.path.abspath(p) for p in args.configmaps],
                "images": os.path.abspath(images) if images else None,
-               "parallelism": args.parallelism, "keep_pods": args.keep_pods}
+               "parallelism": args.parallelism, "keep_pods": args.keep_pods,
+               "sandbox": sandbox, "pass_env": pass_env}   # names only: the runner has the values
     params = [{"name": k, "value": v} for k, v in _plan_parameters(plan)]
     # started now, as Argo's startedAt is set when the controller picks the workflow up
     store.create_workflow(plan.name, plan.to_json(), {"parameters": params}, _now(),

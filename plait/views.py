@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence, TextIO
 
 from plait.runtime.types import Node, NodeType, Phase
+from plait.runtime.status import LIMITS_ANNOTATION, SANDBOX_ANNOTATION, isolation_notes
 
 __all__ = [
     "GLYPHS", "LiveView", "ProgressLines", "WorkflowInfo", "format_duration", "render_get",
@@ -226,6 +227,7 @@ class WorkflowInfo:
     namespace: str = "default"
     service_account: str = ""
     parameters: Sequence[tuple[str, str]] = ()
+    notes: Mapping[str, str] = field(default_factory=dict)   # isolation_notes of the run
 
     @classmethod
     def of(cls, name: str, source: Any, parameters: Any = None) -> "WorkflowInfo":
@@ -250,7 +252,8 @@ class WorkflowInfo:
                     pairs.append((str(p[0]), _param_text(p[1])))
         return cls(name=name, phase=phase, message=str(get("message") or ""),
                    created_at=get("created_at") or started, started_at=started,
-                   finished_at=get("finished_at"), parameters=tuple(pairs))
+                   finished_at=get("finished_at"), parameters=tuple(pairs),
+                   notes=isolation_notes(get("options")))
 
 
 def _param_text(value: Any) -> str:
@@ -279,6 +282,10 @@ def render_header(info: WorkflowInfo, nodes: Mapping[str, Node], now: float | No
     add("Status:", info.phase or "Pending")
     if info.message:
         add("Message:", info.message)
+    if SANDBOX_ANNOTATION in info.notes:
+        add("Sandbox:", info.notes[SANDBOX_ANNOTATION])
+    if LIMITS_ANNOTATION in info.notes:
+        add("Not enforced:", info.notes[LIMITS_ANNOTATION])
     if info.created_at is not None:
         add("Created:", _stamp(info.created_at, now))
     if info.started_at is not None:

@@ -12,8 +12,9 @@ files) after it ended, for debugging.
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .engine import Engine, MemoryStore, RunResult
 from .types import Node, NodeType, Outputs, Phase
@@ -23,7 +24,8 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     home: Path | None = None, secrets: Any = None, images: Any = None,
                     parallelism: int | None = None,
                     on_change: Callable[[Node], None] | None = None,
-                    stop_event: Any = None, sandbox: str = "auto",
+                    stop_event: Any = None, sandbox: str | None = None,
+                    pass_env: Sequence[str] = (),
                     engine_ready: Callable[[Engine], None] | None = None,
                     mode: str = "new", keep_pods: bool = False) -> RunResult:
     """`run` for callers already inside an event loop."""
@@ -39,7 +41,8 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
     if backend is None:
         from .backends import get_backend
         backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
-                              sandbox=sandbox, parallelism=parallelism, keep_pods=keep_pods)
+                              sandbox=sandbox, parallelism=parallelism, pass_env=pass_env,
+                              keep_pods=keep_pods)
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
                     mode=mode)
@@ -50,6 +53,22 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
     finally:
         if own_backend:
             await backend.close()
+        _record_isolation(store, plan, backend)
+
+
+def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
+    """Keep in the run's options how its pods were isolated (`plait get` shows it): the
+    sandbox mode and the limits the backend could not enforce."""
+    try:
+        row = store.workflow(plan.name) if hasattr(store, "set_options") else None
+        if row is None:
+            return
+        options = dict(row.get("options") or {})
+        options["sandbox"] = getattr(backend, "sandbox", None)
+        options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
+        store.set_options(plan.name, options)
+    except Exception as exc:     # a store that fails now must not hide how the run ended
+        logging.getLogger("plait.runtime").warning("could not record the run's isolation: %s", exc)
 
 
 def run(plan: Any, backend: Any = None, **options: Any) -> RunResult:

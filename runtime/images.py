@@ -6,6 +6,13 @@ CMD: a YAML or JSON map
 
     python:3.12: {entrypoint: [], cmd: [python3]}
     ghcr.io/acme/tool: {entrypoint: [tool], cmd: [--help]}
+    docker/whalesay: {entrypoint: [], cmd: [bash], path: [/opt/shims]}
+
+`path` (optional) lists host folders the image has on its PATH (tools the host lacks, such as
+test shims): each is bound read-only at the same path in the container and put in front of
+the default PATH. `files` (optional) maps a container path to a host file bound read-only
+there (`{/argosay: /opt/shims/argosay}`). An entrypoint that names a host file outside the
+image folders is bound at its own path (see the local backend's `_shim`).
 
 Sources, each overriding the next image by image: `--images FILE`, `$PLAIT_IMAGES`,
 `<home>/images.yaml`, then the built-in entries below. A lookup tries the exact reference,
@@ -118,7 +125,12 @@ class ImageTable:
         for ref in _candidates(image):
             entry = self._entries.get(ref)
             if entry is not None:
-                return {"entrypoint": list(entry["entrypoint"]), "cmd": list(entry["cmd"])}
+                found = {"entrypoint": list(entry["entrypoint"]), "cmd": list(entry["cmd"])}
+                if entry.get("path"):
+                    found["path"] = list(entry["path"])
+                if entry.get("files"):
+                    found["files"] = dict(entry["files"])
+                return found
         return None
 
     def __contains__(self, image: str) -> bool:
@@ -149,17 +161,28 @@ def read_table(path: Path) -> dict[str, dict[str, list[str]]]:
             raise ImageTableError(f"{path}: image names must be strings, got {image!r}")
         if not isinstance(entry, dict):
             raise ImageTableError(f"{path}: {image}: expected {{entrypoint: [...], cmd: [...]}}")
-        unknown = set(entry) - {"entrypoint", "cmd"}
+        unknown = set(entry) - {"entrypoint", "cmd", "path", "files"}
         if unknown:
             keys = ", ".join(sorted(map(str, unknown)))
             raise ImageTableError(f"{path}: {image}: unknown key(s) {keys} "
-                                  "(only entrypoint and cmd)")
+                                  "(only entrypoint, cmd, path and files)")
+        files = entry.get("files") or {}
+        if not isinstance(files, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and k.startswith("/") and v.startswith("/")
+                for k, v in files.items()):
+            raise ImageTableError(f"{path}: {image}: files maps absolute container paths to "
+                                  "absolute host files")
         clean: dict[str, list[str]] = {}
-        for key in ("entrypoint", "cmd"):
+        for key in ("entrypoint", "cmd", "path"):
             value = entry.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ImageTableError(f"{path}: {image}: {key} must be a list of strings "
                                       "(Docker's exec form, e.g. [\"python3\", \"-u\"])")
-            clean[key] = list(value)
+            if key == "path" and not all(v.startswith("/") for v in value):
+                raise ImageTableError(f"{path}: {image}: path lists absolute host folders")
+            if value or key != "path":
+                clean[key] = list(value)
+        if files:
+            clean["files"] = dict(files)        # type: ignore[assignment]
         table[image] = clean
     return table

@@ -110,6 +110,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
         result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
                              parallelism=options.get("parallelism"),
                              sandbox=options.get("sandbox") or "auto",
+                             pass_env=options.get("pass_env") or (),
                              engine_ready=_install_signals, mode=mode,
                              keep_pods=bool(options.get("keep_pods")))
     store.set_runner(wf, pid=None)  # the run is over: no process runs it any more

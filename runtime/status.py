@@ -76,6 +76,23 @@ def node_json(node: Node) -> dict[str, Any]:
     return out
 
 
+SANDBOX_ANNOTATION = "plait.dev/sandbox"
+LIMITS_ANNOTATION = "plait.dev/limits-not-enforced"
+
+
+def isolation_notes(options: Any) -> dict[str, str]:
+    """What a run's stored options say about weaker isolation, as annotations: the sandbox
+    when pods ran without one, the limits the backend could not enforce (empty: nothing)."""
+    if not isinstance(options, Mapping):
+        return {}
+    notes = {}
+    if options.get("sandbox") == "none":
+        notes[SANDBOX_ANNOTATION] = "none: pods ran as plain host processes, unsandboxed"
+    if options.get("limits_not_enforced"):
+        notes[LIMITS_ANNOTATION] = "; ".join(map(str, options["limits_not_enforced"]))
+    return notes
+
+
 def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = None) -> dict[str, Any]:
     """The whole Workflow object of a run (contract 8). `workflow` is a store row or a RunResult;
     `nodes` defaults to `workflow.nodes` when it has them."""
@@ -98,9 +115,14 @@ def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = N
         status["outputs"] = outputs
     ordered = sorted(nodes.values(), key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
     status["nodes"] = {n.id: node_json(n) for n in ordered}
+    metadata: dict[str, Any] = {"name": name,
+                                "namespace": str(_field(workflow, "namespace", default="default"))}
+    notes = isolation_notes(_field(workflow, "options"))
+    if notes:
+        metadata["annotations"] = notes
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
-        "metadata": {"name": name, "namespace": str(_field(workflow, "namespace", default="default"))},
+        "metadata": metadata,
         "status": status,
     }

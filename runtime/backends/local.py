@@ -4,39 +4,54 @@ Each container is one process group (`start_new_session=True`): init containers 
 then `main` with its sidecars (stopped when main ends), or a containerSet's containers as a
 small DAG. The image is not pulled; the command runs from this host.
 
-Sandbox (bubblewrap present and working, `sandbox != "none"`), per container:
+Sandbox (`sandbox.choose`: bubblewrap, the bundled one first; `--sandbox none` only when
+asked for), per container:
 
     bwrap [--bind <pod>/<c>/root /]                    only when a file must be read back
-          --ro-bind /etc /etc --symlink usr/bin /bin ...  every host top-level entry but
-                                                         /proc /dev /tmp, read-only
+          --ro-bind /usr /usr --symlink usr/bin /bin ... the image folders only (/usr, /bin,
+          --ro-bind /dev/null /etc/shadow ...            /lib*, /sbin, /opt, /etc), read-only;
+                                                         /etc's private files covered
           --dev /dev --proc /proc
           --tmpfs /tmp | --bind <pod>/<c>/tmp /tmp      host-backed when an input/output is there
-          [--ro-bind <dir> <dir>]                        PATH entries under the host's /tmp
+          --dir /var/tmp --dir /root                     empty and private (/root is HOME)
+          [--ro-bind <host file> <path>]                 image-table shims (`LocalPod._shim`)
           [--dir <d>]                                    working dir, output dirs (in the tmpfs)
           --bind|--ro-bind <volume dir> <mountPath>      each volumeMount (readOnly -> ro)
           [--ro-bind <pod>/<c>/script /argo/staging/script]
+          [--unshare-user] --unshare-ipc --cap-drop ALL [--cap-add <harmless> ...]
           --unshare-pid --unshare-uts --hostname <pod> --die-with-parent --chdir <workingDir>
           -- <command> <args...>
 
-So host commands work, the host cannot be written (hostPath volumes excepted), files a pod
-writes outside its mounts land in its own tmpfs (or root directory), parallel pods never see
-each other's /tmp, and a PID namespace ends every process of the container with it. Where a
-path must be created inside a read-only host directory (a mount point `/mnt/vol`, an output
-`/var/out/x.txt`), that directory is "opened": its entries are bound one by one instead, so
-new entries can be made. The network is shared (daemons answer on 127.0.0.1). Inputs are
-copied to the host side of their container path (`_Box.host_path`). Outputs are copied back
-from the pod's own folders only (`_Box.area`, `runtime.outputs`: links followed as the
-container sees them, never on the host; special files refused; size caps), and the pod's
-folder is removed once the engine stored them, unless `keep_pods` (`--keep-pods`).
+So host commands work, the host cannot be written (hostPath volumes excepted), nothing of the
+host outside the image folders is visible (no home folders, $PLAIT_HOME, other runs, /var or
+the folder plait was started from), files a pod writes outside its mounts land in its own
+tmpfs (or root directory), parallel pods never see each other's /tmp, root in a pod cannot
+mount or remount (capabilities, see `sandbox`), and a PID namespace ends every process of the
+container with it (a `setsid` orphan included). Where a path must be created inside a
+read-only image folder (a mount point `/etc/app`, an output `/usr/share/x.txt`), that folder
+is "opened": its entries are bound one by one instead, so new entries can be made. The
+network is shared (daemons answer on 127.0.0.1). Inputs are copied to the host side of their
+container path (`_Box.host_path`). Outputs are copied back from the pod's own folders only
+(`_Box.area`, `runtime.outputs`: links followed as the container sees them, never on the
+host; special files refused; size caps), and the pod's folder is removed once the engine
+stored them, unless `keep_pods` (`--keep-pods`).
 
-Fallback (no bubblewrap): processes run on the host unsandboxed (a warning says so once).
+Environment (`LocalPod._env`): PATH (the image's default), HOSTNAME, HOME, then the spec's
+env; of the host's environment only the names passed with `pass_env` (`--pass-env`).
+
+Limits (`limits`): a memory and pids cgroup per container where plait may create one, else
+rlimits; what cannot be enforced is said once per run (`LocalBackend.unenforced`).
+
+`--sandbox none`: processes run on the host unsandboxed, and the run says so.
 Isolation is then textual: absolute paths in command, args, env values, workingDir and script
 source that start with a volume mountPath, or with the directory of an input or output path,
 are rewritten to per-pod host directories (so parallel pods writing `/tmp/out.txt` as their
-output do not collide); `TMPDIR` and the working directory are a per-container directory.
-Not isolated: paths built at run time, any other absolute path (the host's `/tmp` included),
-other processes (no PID namespace), the host file system (writable as the user), and
-processes that leave their process group survive a killed runner.
+output do not collide); `TMPDIR`, `HOME` and the working directory are per-container
+directories. Not isolated: paths built at run time, any other absolute path (the host's
+`/tmp` included), other processes (no PID namespace), and the host file system (readable and
+writable as the user). A container's processes, those that left its session included, end
+with it through its cgroup where one can be made, else (as this process's orphans, plait
+being their subreaper) when the run ends.
 """
 
 from __future__ import annotations
@@ -59,11 +74,14 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from plait.runtime import pods as P
 from plait.runtime.outputs import Budget, OutputError, OutputLimits, copy_output
 from plait.runtime.paths import UnsafePath, inside
+from plait.runtime.backends import limits as L
+from plait.runtime.backends import sandbox as S
+from plait.runtime.backends.sandbox import bwrap_works
 from plait.runtime.types import LogSink, Phase, PodResult
 
 logger = logging.getLogger("plait.runtime.local")
@@ -74,11 +92,12 @@ GRACE = 1.0                        # SIGTERM, then SIGKILL after this many secon
 PROBE_PERIOD = 0.05                # readiness is polled faster than Kubernetes' periodSeconds
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 SCRIPT_PATH = "/argo/staging/script"
+POD_HOME = "/root"                 # HOME in the sandbox: an empty folder of the pod's own
 _NOT_BOUND = ("/proc", "/dev", "/tmp")              # the sandbox has its own
 _NEVER_OPEN = _NOT_BOUND + ("/sys",)
+PRIVATE_DIRS = ("/var/tmp", POD_HOME)           # empty, the pod's own
 _LIVE_GROUPS: set[int] = set()     # every process group still running, for the atexit hook
-_BWRAP_PROBE: dict[str, bool] = {}
-_WARNED_FALLBACK: list[bool] = []  # the no-sandbox warning is said once per process
+_STARTED: set[int] = set()         # containers' own processes (asyncio reaps them)
 
 
 class BackendError(Exception):
@@ -107,15 +126,39 @@ def _signal_group(pgid: int, sig: int) -> bool:
         return False
 
 
-def bwrap_works(path: str) -> bool:
-    """True when `bwrap --bind / / true` succeeds (it fails inside some containers)."""
-    if path not in _BWRAP_PROBE:
-        try:
-            done = subprocess.run([path, "--bind", "/", "/", "true"], capture_output=True, timeout=20)
-            _BWRAP_PROBE[path] = done.returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            _BWRAP_PROBE[path] = False
-    return _BWRAP_PROBE[path]
+def _become_subreaper() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux), so a `setsid` orphan
+    of an unsandboxed pod without a cgroup comes back to plait and is killed at `close`."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0          # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _boot_ticks() -> int:
+    """Now, in /proc/<pid>/stat's starttime unit (clock ticks since boot)."""
+    return int(time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf("SC_CLK_TCK"))
+
+
+def _orphans(since: int) -> list[int]:
+    """Processes whose parent is this one, started after `since` (boot ticks), that no
+    container's spawn made: orphans of pods that came back to this subreaper."""
+    me = str(os.getpid())
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            fields = stat[stat.rfind(b")") + 2:].split()
+            if fields[1].decode() == me and int(entry.name) not in _STARTED and \
+                    int(fields[19]) >= since:
+                found.append(int(entry.name))
+    return found
 
 
 def use_pidfd_child_watcher() -> Any:
@@ -164,10 +207,13 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, home: Path, secrets: Any = None, images: Any = None,
-                 sandbox: str = "auto", parallelism: int | None = None,
-                 child_watcher: str = "pidfd", keep_pods: bool = False) -> None:
-        if sandbox not in ("auto", "bwrap", "none"):
-            raise BackendError(f"unknown sandbox {sandbox!r} (auto, bwrap or none)")
+                 sandbox: str | None = None, parallelism: int | None = None,
+                 child_watcher: str = "pidfd", pass_env: Sequence[str] = (),
+                 cgroups: bool = True, keep_pods: bool = False) -> None:
+        try:
+            self.sandbox, self.bwrap = S.choose(sandbox)
+        except (ValueError, S.NoSandbox) as exc:
+            raise BackendError(str(exc)) from None
         self.home = Path(home)
         self.secrets = secrets
         self.keep_pods = keep_pods        # debugging: pod folders stay after the pod (--keep-pods)
@@ -175,30 +221,23 @@ class LocalBackend:
         self._images = images
         self.parallelism = parallelism or 4 * (os.cpu_count() or 1)
         self.child_watcher = child_watcher
-        self.bwrap: str | None = None
-        if sandbox != "none":
-            found = shutil.which("bwrap")
-            if found and bwrap_works(found):
-                self.bwrap = found
-            elif sandbox == "bwrap":
-                raise BackendError("bubblewrap is not installed or does not work here "
-                                   "(apt-get install bubblewrap)" if not found else
-                                   f"{found} --bind / / true failed: bubblewrap cannot create "
-                                   "namespaces here")
-            elif not _WARNED_FALLBACK:
-                _WARNED_FALLBACK.append(True)
-                why = "not found" if not found else "does not work here"
-                logger.warning("bubblewrap %s: pods run unsandboxed; output paths are redirected "
-                               "under %s", why, self.home / "pods")
-        self.sandbox = "bwrap" if self.bwrap else "none"
         self._slots: asyncio.Semaphore | None = None
         self._pods: set[LocalPod] = set()
         self._told_images = False
-        self.base_env = {k: v for k, v in os.environ.items() if not k.startswith("PLAIT_")}
+        # a pod's environment is its spec's: of the host's, only the names asked for
+        self.base_env = {k: os.environ[k] for k in pass_env if k in os.environ}
         self.found: set[tuple[str, str | None]] = set()     # commands seen on PATH
         self._top: tuple[list[str], frozenset[str]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._previous_watcher: Any = None
+        self.caps = S.capability_args(S.userns_works(self.bwrap)) if self.bwrap else []
+        self.cgroups = L.CgroupSupport() if cgroups else None
+        self.process_cap = L.PROCESS_CAP
+        self.unenforced: list[str] = []       # limits this run asked for that were not enforced
+        self._subreaper = False
+        if not self.bwrap and not (self.cgroups and self.cgroups.pids):
+            self._subreaper = _become_subreaper()   # orphans come back to us: killed at close
+            self._since = _boot_ticks()
 
     @property
     def images(self) -> Any:
@@ -223,7 +262,8 @@ class LocalBackend:
         if not self._told_images:
             self._told_images = True
             logger.warning("images are not pulled: plait runs each container's command from this "
-                           "host%s", " inside bubblewrap" if self.bwrap else "")
+                           "host%s", " inside bubblewrap" if self.bwrap else
+                           ", UNSANDBOXED (--sandbox none): pods can read and write what you can")
         pod = LocalPod(self, manifest, log)
         daemon = pod.annotations.get(P.DAEMON) == "true"
         if not daemon:
@@ -234,21 +274,33 @@ class LocalBackend:
         return pod
 
     def top_level_binds(self) -> tuple[list[str], frozenset[str]]:
-        """bwrap arguments binding the host's top-level entries read-only (computed once)."""
+        """bwrap arguments binding the host's image folders read-only (`sandbox.image_entries`;
+        computed once), and the folders bound."""
         if self._top is None:
             argv: list[str] = []
             bound = []
-            for e in sorted(os.scandir("/"), key=lambda e: e.name):
-                p = "/" + e.name
-                if p in _NOT_BOUND:
-                    continue
-                if e.is_symlink():
-                    argv += ["--symlink", os.readlink(p), p]
+            for p, target in S.image_entries():
+                if target is not None:
+                    argv += ["--symlink", target, p]
                 else:
                     argv += ["--ro-bind", p, p]
                     bound.append(p)
             self._top = (argv, frozenset(bound))
+            self.hidden = S.hidden_in_etc() if "/etc" in bound else []
+            self.hidden_paths = frozenset(p for p, _ in self.hidden)
         return self._top
+
+    def visible(self, path: str) -> bool:
+        """Whether `path` is an existing folder of the host that pods see (an image folder)."""
+        _, bound = self.top_level_binds()
+        real = os.path.realpath(path)
+        return any(_under(real, b) for b in bound) and os.path.isdir(real)
+
+    def note_unenforced(self, what: str) -> None:
+        """Say once per run that a limit could not be enforced (and keep it for the store)."""
+        if what not in self.unenforced:
+            self.unenforced.append(what)
+            logger.warning("the local backend cannot enforce %s", what)
 
     def _release(self, pod: "LocalPod", slot: bool) -> None:
         self._pods.discard(pod)
@@ -259,6 +311,15 @@ class LocalBackend:
         """Kill every pod still running."""
         pods = list(self._pods)
         await asyncio.gather(*(p.kill("the runner is closing") for p in pods), return_exceptions=True)
+        if self._subreaper:
+            for pid in _orphans(self._since):       # `setsid` orphans of unsandboxed pods
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except (OSError, ChildProcessError):
+                    pass
+        if self.cgroups is not None:
+            self.cgroups.cleanup()
         if self._previous_watcher is not None:
             restore_child_watcher(self._previous_watcher)
             self._previous_watcher = None
@@ -297,6 +358,7 @@ class _Box:
         self.host_root = False            # the sandbox root is the host dir `root` (bwrap)
         self.host_tmp = False             # /tmp is the host dir `tmp` (bwrap)
         self.script: Path | None = None   # the script file to bind at /argo/staging/script
+        self.shims: dict[str, str] = {}   # container path -> host file or folder (image table)
         self.rewrites: list[tuple[str, str]] = []   # (container prefix, host path) (fallback)
         self.claimed: set[str] = set()    # input/output paths: never bound from the host
         self.groups: set[int] = set()     # running process groups
@@ -386,7 +448,7 @@ class _Box:
                         self.dirs.append(d)
                 elif self.host_root:
                     self.host_path(d).mkdir(parents=True, exist_ok=True)
-                elif d not in self.dirs and not os.path.isdir(d):
+                elif d not in self.dirs and not self.pod.backend.visible(d):
                     self.dirs.append(d)
             return
         pairs: dict[str, str] = {m[0]: str(m[1]) for m in self.mounts}
@@ -416,6 +478,9 @@ class _Box:
             return
         if os.path.realpath(d) != d:
             return         # through a host symlink: leave it to the host
+        _, bound = self.pod.backend.top_level_binds()
+        if not any(_under(d, b) for b in bound):
+            return         # not an image folder: the pod's own root has room for it
         probe = d
         while probe != "/" and not os.path.isdir(probe):
             probe = posixpath.dirname(probe)
@@ -441,6 +506,7 @@ class _Box:
     def sandbox_argv(self, hostname: str) -> list[str]:
         """bwrap's arguments up to (not including) the command."""
         backend = self.pod.backend
+        backend.top_level_binds()
         argv = [backend.bwrap or "bwrap"]
         if self.host_root:
             argv += ["--bind", str(self.root), "/"]
@@ -458,17 +524,24 @@ class _Box:
         else:
             self.from_host = set()
             self._bind_entries("/", argv)
+        for path, is_dir in backend.hidden:     # /etc's private files: covered by empty ones
+            if path not in self.from_host and any(_under(path, b) for b in self.from_host):
+                argv += ["--tmpfs", path, "--remount-ro", path] if is_dir else \
+                    ["--ro-bind", "/dev/null", path]
         argv += ["--dev", "/dev", "--proc", "/proc"]
         argv += ["--bind", str(self.tmp), "/tmp"] if self.host_tmp else ["--tmpfs", "/tmp"]
-        for path in (self.pod.env_path or "").split(":"):
-            if path.startswith("/tmp/") and os.path.isdir(path):
-                argv += ["--ro-bind", path, path]        # shims on PATH under the host's /tmp
+        for d in PRIVATE_DIRS:
+            if not self.mount_of(d) and d not in self.claimed:
+                argv += ["--dir", d]
+        for path, host in self.shims.items():
+            argv += ["--ro-bind", host, path]
         for d in self.dirs:
             argv += ["--dir", d]
         for mount_path, host, ro in self.mounts:
             argv += ["--ro-bind" if ro else "--bind", str(host), mount_path]
         if self.script is not None:
             argv += ["--ro-bind", str(self.script), SCRIPT_PATH]
+        argv += backend.caps
         argv += ["--unshare-pid", "--unshare-uts", "--hostname", hostname[:63],
                  "--die-with-parent", "--chdir", self.workdir]
         return argv
@@ -478,9 +551,12 @@ class _Box:
             entries = sorted(os.scandir(d), key=lambda e: e.name)
         except OSError:
             return
+        backend = self.pod.backend
+        image = {p for p, _ in S.image_entries()}
         for e in entries:
             p = e.path if d != "/" else "/" + e.name
-            if p in _NOT_BOUND or p in self.claimed:
+            if p in _NOT_BOUND or p in self.claimed or p in backend.hidden_paths or \
+                    (d == "/" and p not in image):
                 continue
             if p in self.opened:
                 if self.host_root:
@@ -517,6 +593,8 @@ class _Streams(asyncio.SubprocessProtocol):
         # enough bytes before the result's start to see a secret the cut would halve
         self.margin = 4 * self.secrets.longest + 4 if self.secrets else 0
         self.first_err: str | None = None
+        self.watch_alloc = False          # look for an allocation failure (an RLIMIT_AS limit)
+        self.alloc_failed = False
         self.exited: asyncio.Future = loop.create_future()
         self.closed: asyncio.Future = loop.create_future()
         self._bufs = {1: "", 2: ""}
@@ -556,6 +634,8 @@ class _Streams(asyncio.SubprocessProtocol):
     def _line(self, fd: int, line: str) -> None:
         if fd == 2 and self.first_err is None:
             self.first_err = line
+        if fd == 2 and self.watch_alloc and not self.alloc_failed:
+            self.alloc_failed = L.allocation_failed(line)
         self.sink(self.name, line)
 
     def _end(self, fd: int) -> None:
@@ -794,18 +874,32 @@ class LocalPod:
 
             Path(cwd).mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
+        group, address_space, extra = self._limits(box)
+        cgroups = self.backend.cgroups
         try:
-            transport, proto = await loop.subprocess_exec(
-                lambda: _Streams(loop, box.name, self.sink, keep, self.backend.secrets), *full,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                env=env, cwd=cwd, start_new_session=True)
-        except OSError as exc:
-            if exc.errno in (errno.ENOENT, errno.EACCES, errno.ENOEXEC):
+            if group is not None and cgroups is not None:
+                cgroups.enter(group)     # the fork below starts inside (synchronously, no await)
+            try:
+                transport, proto = await loop.subprocess_exec(
+                    lambda: _Streams(loop, box.name, self.sink, keep, self.backend.secrets),
+                    *full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True, **extra)
+            finally:
+                if group is not None and cgroups is not None:
+                    cgroups.enter(None)
+        except (OSError, subprocess.SubprocessError) as exc:
+            if group is not None and self.backend.cgroups is not None:
+                self.backend.cgroups.release(group)
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOENT, errno.EACCES, errno.ENOEXEC):
                 message = self._not_found(argv[0], spec)
                 self.sink(box.name, message)
                 return 127, None, message
-            raise
+            if isinstance(exc, OSError):
+                raise
+            return None, None, f"{box.name}: the container could not start: {exc}"
+        proto.watch_alloc = address_space is not None
         pid = transport.get_pid()
+        _STARTED.add(pid)
         box.groups.add(pid)
         self._groups.add(pid)
         _LIVE_GROUPS.add(pid)
@@ -813,10 +907,17 @@ class LocalPod:
             asyncio.ensure_future(self._stop_groups({pid}))
         if on_start is not None:
             on_start()
+        oom = group_killed = False
         try:
             await proto.exited
-            # whatever the container left behind dies with it (as with a container's PID 1)
+            # whatever the container left behind dies with it (as with a container's PID 1);
+            # its cgroup also ends what left the process group (`setsid`)
             _signal_group(pid, signal.SIGKILL)
+            if group is not None:
+                oom = group.oom_killed()
+                if not self.backend.bwrap:     # (a PID namespace ends with its container)
+                    group.kill()
+                    group_killed = True
             try:
                 await asyncio.wait_for(asyncio.shield(proto.closed), GRACE)
             except asyncio.TimeoutError:
@@ -826,11 +927,24 @@ class LocalPod:
             transport.close()
             self._groups.discard(pid)
             _LIVE_GROUPS.discard(pid)
+            _STARTED.discard(pid)
+            if group is not None and self.backend.cgroups is not None:
+                if not self.backend.bwrap and not group_killed:     # cancelled while waiting
+                    group.kill()
+                self.backend.cgroups.release(group)
         proto.flush()
         if code is None:
             code = 137
         elif code < 0:
             code = 128 - code
+        if oom and not self._killed:
+            self.sink(box.name, L.OOM_MESSAGE)
+            return 137, None, L.OOM_MESSAGE
+        if proto.alloc_failed and code != 0 and address_space is not None:
+            memory = ((box.spec.get("resources") or {}).get("limits") or {}).get("memory")
+            return code, None, (f"{box.name}: Error (exit code {code}): an allocation failed at "
+                                f"the memory limit {memory} (enforced as RLIMIT_AS, an "
+                                f"address-space limit of {address_space} bytes)")
         out = proto.result()
         first_err = proto.first_err
         if self.backend.bwrap and code == 1 and first_err and first_err.startswith("bwrap: "):
@@ -838,6 +952,35 @@ class LocalPod:
                 return 127, out, self._not_found(argv[0], spec)
             return code, out, f"sandbox set-up failed: {first_err[len('bwrap: '):]}"
         return code, out, None
+
+    def _limits(self, box: _Box) -> tuple[L.Cgroup | None, int | None, dict[str, Any]]:
+        """The container's cgroup (made now, or None), its RLIMIT_AS (None: not used), and
+        the spawn's extra arguments (a `preexec_fn` that joins the cgroup and sets rlimits).
+        Limits it cannot enforce are said once per run (`LocalBackend.note_unenforced`)."""
+        backend = self.backend
+        limits = (box.spec.get("resources") or {}).get("limits") or {}
+        memory = L.memory_bytes(limits["memory"]) if "memory" in limits else None
+        cgroups = backend.cgroups
+        group = None
+        if cgroups is not None and (cgroups.pids or (memory is not None and cgroups.memory)):
+            group = cgroups.create(memory if cgroups.memory else None, backend.process_cap)
+        in_group = set(group.folders) if group is not None else set()
+        address_space = memory if memory is not None and "memory" not in in_group else None
+        nproc = backend.process_cap if "pids" not in in_group and os.geteuid() != 0 else None
+        for key in limits:
+            if key == "memory" and memory is None:
+                backend.note_unenforced(f"limits.memory {limits[key]!r} (not a quantity)")
+            elif key == "memory" and address_space is not None:
+                backend.note_unenforced("limits.memory as a memory cgroup (no cgroup can be "
+                                        "made here: enforced as RLIMIT_AS, an address-space "
+                                        "limit, instead)")
+            elif key != "memory":
+                backend.note_unenforced(f"limits.{key}")
+        if "pids" not in in_group and os.geteuid() == 0:
+            backend.note_unenforced(f"the process cap ({backend.process_cap} per container: "
+                                    "no pids cgroup here, and root ignores RLIMIT_NPROC)")
+        fn = L.preexec(group, address_space, nproc)
+        return group, address_space, ({"preexec_fn": fn} if fn is not None else {})
 
     async def _stop_groups(self, groups: set[int]) -> None:
         """SIGTERM each process group, SIGKILL what is left after the grace period."""
@@ -870,6 +1013,8 @@ class LocalPod:
                 return True
             full = (box.sandbox_argv(self.name) + ["--"] + argv) if self.backend.bwrap else \
                 [box.rewrite(a) for a in argv]
+            if self.backend.cgroups is not None:
+                self.backend.cgroups.enter(None)     # not in another container's cgroup
             try:
                 proc = await asyncio.create_subprocess_exec(
                     *full, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -912,10 +1057,19 @@ class LocalPod:
     # -- what a container gets ----------------------------------------------------------------
 
     def _env(self, box: _Box) -> dict[str, str]:
-        env = dict(self.backend.base_env)
-        env["HOSTNAME"] = self.name[:63]
+        """What Kubernetes gives a container: the image's PATH, HOSTNAME, HOME, then the
+        spec's env (Argo's ARGO_* among it); of the host's environment only the names passed
+        through on purpose (`pass_env`). Nothing of plait's own (no PYTHONPATH, no PLAIT_*)."""
+        env = {"PATH": S.DEFAULT_PATH, "HOSTNAME": self.name[:63], "HOME": POD_HOME}
+        env.update(self.backend.base_env)
         if not self.backend.bwrap:
-            env["TMPDIR"] = str(box.root)
+            env["TMPDIR"] = env["HOME"] = str(box.root)      # the container's own folder
+        entry = self._image_entry(box)
+        if entry and entry.get("path"):
+            env["PATH"] = ":".join([*entry["path"], S.DEFAULT_PATH])
+            self._shim(box, {p: p for p in entry["path"]})
+        if entry and entry.get("files"):
+            self._shim(box, entry["files"])
         for src in box.spec.get("envFrom") or []:
             prefix = str(src.get("prefix") or "")
             for key, value in self._env_source(src).items():
@@ -986,7 +1140,7 @@ class LocalPod:
         args = [str(a) for a in spec.get("args") or []]
         if not command:
             image = str(spec.get("image", ""))
-            entry = self.backend.images.lookup(image) if self.backend.images else None
+            entry = self._image_entry(box)
             if entry is None:
                 raise _PodFailure(Phase.ERROR, (
                     f"container '{box.name}' has no command and image {image!r} is not in plait's "
@@ -995,7 +1149,11 @@ class LocalPod:
             command = [str(a) for a in entry.get("entrypoint") or []]
             if "args" not in spec:
                 args = [str(a) for a in entry.get("cmd") or []]
+            if command and command[0].startswith("/") and os.path.isfile(command[0]):
+                self._shim(box, {command[0]: command[0]})
         argv = [_expand(a, env) for a in command + args]
+        if not self.backend.bwrap and argv and argv[0] in box.shims:
+            argv[0] = box.shims[argv[0]]       # unsandboxed: nothing is bound, run the host file
         if script is not None and script.get("container", "main") == box.name:
             source = box.rewrite(str(script.get("source", "")))
             target = box.dir / "script"
@@ -1015,10 +1173,34 @@ class LocalPod:
             argv = [box.rewrite(a) for a in argv]
         return argv
 
+    def _image_entry(self, box: _Box) -> dict[str, Any] | None:
+        images = self.backend.images
+        return images.lookup(str(box.spec.get("image", ""))) if images else None
+
+    def _shim(self, box: _Box, binds: dict[str, str]) -> None:
+        """Image-table shims, bound read-only for this image's containers only (nothing else
+        of the host outside the image folders is visible):
+
+        - an `entrypoint` that names a host file: at the same path;
+        - `path: [FOLDER, ...]`: each host folder at the same path (and first on PATH);
+        - `files: {CONTAINER_PATH: HOST_FILE}`: a host file at a path of its own, as an image
+          would have it (a built-in `/argosay`, say). Unsandboxed nothing is bound: a command
+          that names CONTAINER_PATH runs HOST_FILE instead.
+
+        A same-path shim that the image folders already show needs no bind."""
+        for path, host in binds.items():
+            if not (path.startswith("/") and os.path.exists(host)) or path in box.shims:
+                continue
+            if path == host and self.backend.visible(
+                    os.path.dirname(host) if os.path.isfile(host) else host):
+                continue
+            box.shims[path] = host
+
     def _missing_command(self, box: _Box, cmd: str, env: dict[str, str]) -> str | None:
         if "/" in cmd:
             path = box.absolute(cmd)
-            for candidate in (box.host_path(path), Path(path)):
+            shim = [Path(box.shims[path])] if path in box.shims else []
+            for candidate in (*shim, box.host_path(path), Path(path)):
                 if candidate.is_file() and os.access(candidate, os.X_OK):
                     return None
             return self._not_found(cmd, box.spec)

@@ -1,5 +1,6 @@
 """Running one conformance case: `plait run -o json` as a subprocess (real processes, the
-argosay/cowsay/python shims first on PATH, a private PLAIT_HOME), then `plait logs`."""
+argosay/cowsay/python shims given to pods through the image table, a private PLAIT_HOME),
+then `plait logs`."""
 
 from __future__ import annotations
 
@@ -47,6 +48,15 @@ def bwrap_works() -> bool:
     probe = subprocess.run([exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                             "--unshare-pid", "true"], capture_output=True)
     return probe.returncode == 0
+
+
+def images_table(home: Path) -> Path:
+    """images.yaml with the shims folder filled in (pods see the shims only through it)."""
+    path = home / "conformance-images.yaml"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        path.write_text((HERE / "images.yaml").read_text().replace("{shims}", str(SHIMS)))
+    return path
 
 
 def environment(home: Path) -> dict[str, str]:
@@ -98,7 +108,7 @@ def run_case(case: Case, home: Path) -> Run:
     unique = str(random.randrange(10**6, 10**7))
     args = [a.replace("{conformance}", str(HERE)).replace("{unique}", unique) for a in case.args]
     argv = [sys.executable, "-m", "plait", "run", "-o", "json", "--name", name,
-            "--images", str(HERE / "images.yaml"), *args, str(example_path(case))]
+            "--images", str(images_table(home)), *args, str(example_path(case))]
     env = environment(home)
     started = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT,

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from plait.runtime.backends import get_backend
+from plait.runtime.backends import sandbox as sandbox_module
 from plait.runtime.backends.local import DEADLINE_MESSAGE, BackendError, LocalBackend, bwrap_works
 from plait.runtime.images import ImageTable
 from plait.runtime.pods import build_pod, pod_outputs
 from plait.runtime.secrets import SecretStore
 from plait.runtime.types import Phase
 
-PY = sys.executable
+PY = "python3"          # the image's python: pods see /usr, not this venv
 
 
 def _bwrap_ready() -> bool:
@@ -414,10 +415,15 @@ def test_bwrap_keeps_the_host_read_only_and_writes_private(tmp_path):
     assert not Path("/new-top").exists() and not Path("/usr/plait-test").exists()
 
 
-def test_sandbox_bwrap_required_but_missing(tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["bwrap", "auto", None])
+def test_sandbox_required_but_missing_refuses(tmp_path, monkeypatch, mode):
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(BackendError):
-        LocalBackend(tmp_path, sandbox="bwrap")
+    monkeypatch.delenv("PLAIT_SANDBOX", raising=False)
+    monkeypatch.setattr(sandbox_module, "bundled_bwrap", lambda: None)
+    with pytest.raises(BackendError, match="--sandbox none"):
+        LocalBackend(tmp_path, sandbox=mode)
+    monkeypatch.setenv("PLAIT_SANDBOX", "none")
+    assert LocalBackend(tmp_path, sandbox=None).sandbox == "none"
 
 
 def test_get_backend(tmp_path):

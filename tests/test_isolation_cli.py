@@ -1,0 +1,173 @@
+"""Isolation through the command line (issues 8 and 9): under `plait run` and `plait submit`
+a pod gets no host variable and no plait module, a run refuses to go unsandboxed unless told
+to, and a run made without a sandbox (or with limits it could not enforce) says so."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from plait.cli import main
+from plait.runtime.backends import sandbox
+from plait.runtime.store import Store
+
+from .test_runs_cli import finished
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "s3cr3t-host-value-8"
+
+PROBE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: {name}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container:
+      image: python:3.12
+      command: [sh, -c]
+      args:
+      - |
+        env; echo "cwd=$(pwd)"
+        for py in python3 {python}; do
+          for m in runtime compiler; do "$py" -c "import $m" 2>&1 | tail -1; done
+        done
+      resources:
+        limits: {{cpu: 100m}}
+"""
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    path = tmp_path / "home"
+    monkeypatch.setenv("PLAIT_HOME", str(path))
+    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
+    monkeypatch.delenv("PLAIT_SANDBOX", raising=False)
+    monkeypatch.delenv("PLAIT_PASS_ENV", raising=False)
+    monkeypatch.setenv("CI_CLOUD_SECRET", SECRET)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))       # the worst case: plait's root on the path
+    monkeypatch.chdir(ROOT)                           # started from plait's own checkout
+    return path
+
+
+def plait(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(params=["auto", "none"])
+def mode(request):
+    if request.param == "auto" and sandbox.find_bwrap()[0] is None:
+        pytest.skip("no working bubblewrap here")
+    return request.param
+
+
+def _probe(tmp_path: Path, name: str, mode: str) -> Path:
+    # unsandboxed, this venv's python is visible too: it must not import plait's modules either
+    python = sys.executable if mode == "none" else "python3"
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(PROBE.format(name=name, python=python))
+    return path
+
+
+def _pod_output(capsys, name: str) -> str:
+    code, out, err = plait(capsys, "logs", name)
+    assert code == 0, err
+    return out
+
+
+def _check_pod_output(text: str) -> None:
+    assert SECRET not in text
+    assert "PYTHONPATH" not in text and "PLAIT_" not in text
+    assert f"cwd={ROOT}" not in text
+    assert text.count("ModuleNotFoundError: No module named 'runtime'") >= 1
+    assert text.count("ModuleNotFoundError: No module named 'compiler'") >= 1
+    assert "import" not in text.replace("ModuleNotFoundError", "")   # nothing else printed
+
+
+@pytest.mark.parametrize("verb", ["run", "submit"])
+def test_pods_get_no_host_env_and_no_plait_modules(capsys, tmp_path, home, mode, verb):
+    name = f"probe-{verb}-{mode}"
+    path = _probe(tmp_path, name, mode)
+    if verb == "run":
+        code, _, err = plait(capsys, "run", path, "--sandbox", mode)
+        assert code == 0, err
+    else:
+        code, _, err = plait(capsys, "submit", path, "--sandbox", mode)
+        assert code == 0, err
+        assert finished(home, name)["phase"].value == "Succeeded"
+    text = _pod_output(capsys, name)
+    _check_pod_output(text)
+    lines = [l.split(": ", 1)[-1] for l in text.splitlines()]
+    assert any(l == "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" for l in lines)
+
+
+@pytest.mark.parametrize("verb", ["run", "submit"])
+def test_pass_env_passes_only_the_named_variables(capsys, tmp_path, home, monkeypatch, verb):
+    monkeypatch.setenv("OTHER_TOKEN", "other-host-value")
+    monkeypatch.setenv("PLAIT_PASS_ENV", "OTHER_TOKEN")
+    name = f"pass-{verb}"
+    path = _probe(tmp_path, name, "none")
+    code, _, err = plait(capsys, verb, path, "--sandbox", "none", "--pass-env", "CI_CLOUD_SECRET")
+    assert code == 0, err
+    if verb == "submit":
+        finished(home, name)
+        row = Store.at(home).workflow(name)
+        assert row["options"]["pass_env"] == ["CI_CLOUD_SECRET", "OTHER_TOKEN"]
+        assert SECRET not in json.dumps(row["options"])        # names stored, never values
+    text = _pod_output(capsys, name)
+    assert f"CI_CLOUD_SECRET={SECRET}" in text and "OTHER_TOKEN=other-host-value" in text
+
+
+def test_bad_pass_env_name_is_a_usage_error(capsys):
+    assert plait(capsys, "run", "samples/hello.yaml", "--pass-env", "A=B")[0] == 2
+    assert plait(capsys, "run", "samples/hello.yaml", "--pass-env", "PLAIT_HOME")[0] == 2
+
+
+@pytest.mark.parametrize("verb", ["run", "submit"])
+def test_no_working_sandbox_refuses_with_exit_2(capsys, tmp_path, home, monkeypatch, verb):
+    monkeypatch.setattr(sandbox, "bundled_bwrap", lambda: None)
+    monkeypatch.setenv("PATH", str(tmp_path))             # no system bwrap either
+    code, out, err = plait(capsys, verb, "samples/hello.yaml")
+    assert code == 2
+    assert "--sandbox none" in err and "PLAIT_SANDBOX=none" in err and "bubblewrap" in err
+    assert not (home / "plait.db").exists() or Store.at(home).list_workflows() == []
+    monkeypatch.setenv("PLAIT_SANDBOX", "sometimes")
+    assert plait(capsys, verb, "samples/hello.yaml")[0] == 2
+
+
+@pytest.mark.parametrize("verb", ["run", "submit"])
+def test_unsandboxed_run_says_so_in_get_and_the_store(capsys, tmp_path, home, monkeypatch, verb):
+    name = f"nosandbox-{verb}"
+    path = _probe(tmp_path, name, "none")
+    monkeypatch.setenv("PLAIT_SANDBOX", "none")
+    assert plait(capsys, verb, path)[0] == 0
+    if verb == "submit":
+        finished(home, name)
+    row = Store.at(home).workflow(name)
+    assert row["options"]["sandbox"] == "none"
+    assert "limits.cpu" in row["options"]["limits_not_enforced"]
+    code, text, _ = plait(capsys, "get", name)
+    assert code == 0
+    assert "Sandbox:             none: pods ran as plain host processes, unsandboxed" in text
+    assert "Not enforced:" in text and "limits.cpu" in text
+    code, out, _ = plait(capsys, "get", name, "-o", "json")
+    notes = json.loads(out)["metadata"]["annotations"]
+    assert notes["plait.dev/sandbox"].startswith("none")
+    assert "limits.cpu" in notes["plait.dev/limits-not-enforced"]
+
+
+def test_sandboxed_run_has_no_sandbox_note(capsys, tmp_path):
+    if sandbox.find_bwrap()[0] is None:
+        pytest.skip("no working bubblewrap here")
+    assert plait(capsys, "run", "samples/hello.yaml", "--name", "boxed")[0] == 0
+    code, out, _ = plait(capsys, "get", "boxed", "-o", "json")
+    assert "plait.dev/sandbox" not in json.dumps(json.loads(out)["metadata"])
+    assert "Sandbox:" not in plait(capsys, "get", "boxed")[1]
