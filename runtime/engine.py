@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from plait.grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
+from plait.grammar.limits import cap
 
 from . import inputs as _inputs
 from .inputs import TemplateError
@@ -37,6 +38,8 @@ DEADLINE_MESSAGE = "Step exceeded its deadline"
 POD_DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 STOP_MESSAGE = "Stopped with strategy 'Stop'"
 TERMINATE_MESSAGE = "Stopped with strategy 'Terminate'"
+NODE_CAP_MESSAGE = ("workflow has more than {} nodes, the limit (PLAIT_MAX_NODES); "
+                    "stopped as by terminate")
 FAILED_PHASES = (Phase.FAILED, Phase.ERROR)
 POD_KINDS = ("container", "script", "containerSet")
 KUBE_KINDS = ("resource", "data", "plugin")
@@ -123,6 +126,7 @@ class Engine:
         self._suspended: dict[str, asyncio.Event] = {}        # node id -> resume signal
         self._wf_hooks: set[str] = set()
         self._hook_tasks: list[asyncio.Future] = []
+        self._max_nodes = cap("PLAIT_MAX_NODES")
 
     # --- public ----------------------------------------------------------------------------
 
@@ -294,6 +298,14 @@ class Engine:
         self._halt.set()
         self._kill_running(everything=False)
 
+    def _over_node_cap(self) -> None:
+        """Too many nodes (say, recursion that doubles): end the run as `terminate` does,
+        with a message naming the cap, so the store and memory stay bounded."""
+        self._halt_reason = NODE_CAP_MESSAGE.format(self._max_nodes)
+        self._halt.set()
+        self._term.set()
+        self._kill_running(everything=True)
+
     def _kill_running(self, everything: bool) -> None:
         for pod, (handle, exempt) in list(self._running.items()):
             if everything or not exempt:
@@ -384,6 +396,8 @@ class Engine:
         if phase.done:
             node.finished_at = node.started_at
         self.nodes[nid] = node
+        if len(self.nodes) > self._max_nodes and not self._term.is_set():
+            self._over_node_cap()
         if parent is not None:
             for p in (parent if isinstance(parent, list) else (parent,)):
                 self.attach(p, node)

@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from plait.grammar.limits import nul_field
+
 from .engine import Ctx, Engine, TemplateError
 from .inputs import REMOTE_ARTIFACTS, _text
 from .naming import pod_name
@@ -121,12 +123,20 @@ async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
         if path:
             scope.maps[0][f"outputs.parameters.{p['name']}.path"] = path
     rendered = dict(tmpl)
-    for k in ("body", "settings", "outputs"):
-        if k in tmpl:
-            rendered[k] = render_value(tmpl[k], scope)
+    try:
+        for k in ("body", "settings", "outputs"):
+            if k in tmpl:
+                rendered[k] = render_value(tmpl[k], scope, checked=True)
+    except ValueError as exc:          # an expression tag failed: the pod never starts
+        engine.finish(node, Phase.ERROR, str(exc))
+        return
     settings = rendered.get("settings") or {}
     daemon = settings.get("daemon") in (True, "true")
     try:
+        nul = nul_field({k: rendered.get(k) for k in ("body", "settings", "outputs")})
+        if nul:
+            raise TemplateError(f"{nul} holds a NUL byte, which no process argument, "
+                                f"environment variable or path can hold")
         for a in (rendered.get("outputs") or {}).get("artifacts") or []:
             for loc in REMOTE_ARTIFACTS:
                 if loc in a:
