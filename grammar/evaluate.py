@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from plait.grammar import ast as A
 from plait.grammar.limits import load_json
@@ -761,6 +761,23 @@ def _gov_operand(value: str, tag: A.Tag) -> Any:
     raise EvaluationError(
         f"value {value!r} of {tag.raw or A.unparse(tag)} is not a single govaluate token; "
         f"quote the tag: '{tag.raw or A.unparse(tag)}'")
+
+
+def regex_literals(root: A.Node) -> Iterator[tuple[str, int, int]]:
+    """Each literal pattern (text, start, end) on the right of `=~`, `!~` or `matches` in a
+    parsed condition, expression or template, so a checker can refuse what RE2 refuses."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        right = getattr(n, "right", None)
+        if isinstance(n, A.CondBinary) and n.op in ("=~", "!~") \
+                and isinstance(right, A.CondString) and right.template.is_literal:
+            text = "".join(p.value for p in right.template.parts if isinstance(p, A.Text))
+            yield _go_unescape(text), right.start, right.end
+        elif isinstance(n, A.Binary) and n.op in ("matches", "not matches") \
+                and isinstance(right, A.Literal) and isinstance(right.value, str):
+            yield right.value, right.start, right.end
+        stack.extend(A.children(n))
 
 
 def _go_unescape(s: str) -> str:
