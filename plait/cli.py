@@ -424,6 +424,13 @@ def _open_store():
     return Store.at(ensure_home())
 
 
+def _need_room(store) -> None:
+    """Refuse to start a run on a full disk: it could not even record how it ended."""
+    if not store.has_room():
+        raise UsageError(f"the disk of the plait home ({store.home}) is full: free space "
+                         f"(`plait delete --completed`, `plait delete NAME`) and try again")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import json
     import signal
@@ -446,6 +453,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = _open_store()
     home = store.home
+    _need_room(store)
     if store.workflow(plan.name) is not None:
         raise UsageError(f"workflow {plan.name!r} already exists: choose another --name")
     try:
@@ -667,6 +675,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     except (SecretsError, ImageTableError) as exc:
         raise UsageError(str(exc)) from None
     store = _open_store()
+    _need_room(store)
     if store.workflow(plan.name) is not None:
         raise UsageError(f"workflow {plan.name!r} already exists: choose another --name")
     images = args.images or os.environ.get("PLAIT_IMAGES")

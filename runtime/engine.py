@@ -26,6 +26,7 @@ from plait.grammar import EvaluationError, GrammarError, evaluate_expression, ne
 from plait.grammar.limits import cap
 
 from . import inputs as _inputs
+from .reserve import DiskFull
 from .inputs import TemplateError
 from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
@@ -149,18 +150,15 @@ class Engine:
         root_ctx = Ctx(depth=0, boundary=None)
         hooks_ctx = Ctx(depth=0, boundary=None)
         try:
-            self._check_wf_hooks(hooks_ctx)
-            args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
-                    self._workflow_artifacts())
-            entry = await self._invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
-            await self._end_daemons(root_ctx)
-            phase, message = self._workflow_phase(entry)
-            self.globals["workflow.status"] = phase.value
-            self._check_wf_hooks(hooks_ctx)
-            await self.hooks_done(self._hook_tasks)
-            await self._end_daemons(hooks_ctx)
-            if self.plan.on_exit and not self._term.is_set():
-                phase, message = await self._run_exit_handler(phase, message)
+            phase, message = await self._walk(params, root_ctx, hooks_ctx)
+        except DiskFull as exc:
+            # the store cannot take more: stop everything and record the end in the space
+            # the store's ballast freed (runtime/reserve.py)
+            phase, message = Phase.ERROR, str(exc)
+            self._set_halt(TERMINATE_MESSAGE)
+            self._term.set()
+            self._kill_running(everything=True)
+            self._dirty.clear()
         finally:
             for w in watchers:
                 w.cancel()
@@ -171,6 +169,22 @@ class Engine:
         outputs = {k: [dict(v) for v in d.values()] for k, d in self.wf_outputs.items() if d}
         return RunResult(self.name, phase, self.mask(message), self.started_at, finished,
                          dict(self.nodes), outputs)
+
+    async def _walk(self, params: list, root_ctx: Ctx, hooks_ctx: Ctx) -> tuple[Phase, str]:
+        """The entrypoint, workflow hooks and the exit handler: the run's phase and message."""
+        self._check_wf_hooks(hooks_ctx)
+        args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
+                self._workflow_artifacts())
+        entry = await self._invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
+        await self._end_daemons(root_ctx)
+        phase, message = self._workflow_phase(entry)
+        self.globals["workflow.status"] = phase.value
+        self._check_wf_hooks(hooks_ctx)
+        await self.hooks_done(self._hook_tasks)
+        await self._end_daemons(hooks_ctx)
+        if self.plan.on_exit and not self._term.is_set():
+            phase, message = await self._run_exit_handler(phase, message)
+        return phase, message
 
     def resume_suspended(self) -> None:
         """Argo's `resume`: every node waiting in a suspend template finishes Succeeded now."""
