@@ -49,6 +49,7 @@ class Compiled:
     diagnostics: list[Diagnostic]
     workflow: Workflow | None = None
     documents: list[Workflow] = field(default_factory=list)   # every document of the file
+    supplied: tuple[str, ...] = ()      # parameters given by -p or a parameter file (data)
 
 
 def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
@@ -89,7 +90,7 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
                           max_depth=max_depth)
     except PlanError as exc:
         raise UsageError(f"{path}: {exc}") from None
-    return Compiled(plan, diags, wf, workflows)
+    return Compiled(plan, diags, wf, workflows, tuple(sources))
 
 
 __all__ = ["Compiled", "compile_file", "compile_workflow", "select_workflow"]

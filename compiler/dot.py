@@ -71,11 +71,6 @@ class _Drawn:
     end: str | None = None
 
 
-def _esc(text: str) -> str:
-    """User text for a DOT label: a backslash stays a backslash (not an escape)."""
-    return text.replace("\\", "\\\\")
-
-
 def _short(text: str) -> str:
     """Long text wrapped to a few short lines (cut with … past MAX_LABEL characters)."""
     text = " ".join(text.split())
@@ -182,7 +177,7 @@ class _Drawer:
         if when.get("static") is False:
             attrs["style"] = attrs.get("style", "") + ",dashed"
             attrs["fontcolor"] = "#6b7280"
-        attrs["label"] = _esc("\n".join(lines))
+        attrs["label"] = "\n".join(lines)
         nested = kind in ("steps", "dag") and tmpl is not None
         if nested and key in stack:
             nid = self.node(path, parent, **attrs)
@@ -196,7 +191,7 @@ class _Drawer:
         if not nested:
             return _Drawn(self.node(path, parent, **attrs), parent)
         cid = self.cluster(cluster_id or self.new_id(f"cluster_{path}"), parent,
-                           label=_esc(cluster_label or f"{tmpl_name} ({kind})"),
+                           label=cluster_label or f"{tmpl_name} ({kind})",
                            style="rounded", color="#9ca3af")
         header = self.node(path, cid, **attrs)
         inner = {**stack, key: header}
@@ -229,8 +224,8 @@ class _Drawer:
         self.features.add("when")
         attrs: dict[str, Any] = {"style": "dashed", "color": WHEN_COLOR, "fontcolor": WHEN_COLOR}
         if len(" ".join(text.split())) > MAX_LABEL:
-            attrs["labeltooltip"] = _esc(text)
-        return _esc(label), attrs
+            attrs["labeltooltip"] = text
+        return label, attrs
 
     def child(self, path: str, cluster: str, child: dict[str, Any], stack: dict[str, str]) -> _Drawn:
         """A step or task, with its hooks."""
@@ -249,10 +244,10 @@ class _Drawer:
         tmpl = self.template(hook.get("template"))
         kind = tmpl.get("kind") if tmpl else None
         attrs = self.kind_attrs(kind)
-        attrs["label"] = _esc(f"{title}\n{hook.get('template') or '?'}")
+        attrs["label"] = f"{title}\n{hook.get('template') or '?'}"
         nid = self.node(path, cluster, **attrs)
         expr = hook.get("expression")
-        label = _esc(_short(str(expr))) if expr else ("on exit" if title.endswith("onExit") else None)
+        label = _short(str(expr)) if expr else ("on exit" if title.endswith("onExit") else None)
         self.edge(after, nid, label, style="dotted", color=HOOK_COLOR, fontcolor=HOOK_COLOR)
         self.features.add("hook")
 
@@ -293,7 +288,7 @@ class _Drawer:
                 depended.add(task)
                 if label:
                     self.features.add("depends")
-                labels = [x for x in (_esc(label) if label else None,
+                labels = [x for x in (label if label else None,
                                       when_label if k == 0 else None) if x]
                 self.edge(self.exit(drawn[task]), d.entry, "\n".join(labels) or None, **attrs)
         target = tmpl.get("target")
@@ -314,7 +309,7 @@ class _Drawer:
                                 {"template": plan.on_exit}, {}, cluster_id="cluster_onexit",
                                 cluster_label=f"onExit: {self.title(plan.on_exit)}")
             if handler.cluster != "cluster_onexit":     # a leaf handler: wrap it
-                self.cluster("cluster_onexit", None, label=_esc(f"onExit: {self.title(plan.on_exit)}"),
+                self.cluster("cluster_onexit", None, label=f"onExit: {self.title(plan.on_exit)}",
                              style="rounded", color="#9ca3af")
                 self.g.nodes[handler.entry]["_cluster"] = "cluster_onexit"
             self.edge(self.exit(entry), handler.entry, "on exit", style="dotted",
@@ -347,7 +342,7 @@ class _Drawer:
             lines.append("edge label X.Failed: the depends condition")
         if lines:
             rows.append(self.node("legend_edges", cid, shape="plaintext", fontsize="9",
-                                  label="\\l".join(lines) + "\\l"))
+                                  label=DotEscaped("\\l".join(lines) + "\\l")))
         for a, b in zip(rows, rows[1:]):          # stack the rows
             self.edge(a, b, style="invis")
 
@@ -403,10 +398,22 @@ _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|-?[0-9]+(\.[0-9]+)?")
 
 
 def _quote(value: Any) -> Any:
-    """Quote a DOT value ourselves: pydot leaves `<...>` (HTML) and `"..."` text as it is."""
+    """Quote a DOT value ourselves (pydot leaves `<...>` (HTML) and `"..."` text as it is).
+    Backslashes are escaped too, so user text (display names, messages, conditions) is
+    shown as written and can never end the string early; `DotEscaped` text is DOT's own
+    escString (`\\l` line ends) and keeps its backslashes."""
     if not isinstance(value, str) or (_BARE.fullmatch(value) and value.lower() not in _KEYWORDS):
         return value
-    return '"' + value.translate({ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r"}) + '"'
+    table = _DOT_ESCAPES if isinstance(value, DotEscaped) else _TEXT_ESCAPES
+    return '"' + value.translate(table) + '"'
+
+
+class DotEscaped(str):
+    """Text already written as a DOT escString (its backslashes are DOT escapes)."""
+
+
+_DOT_ESCAPES = {ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r"}
+_TEXT_ESCAPES = {**_DOT_ESCAPES, ord("\\"): "\\\\"}
 
 
 _KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
@@ -444,4 +451,4 @@ def plan_to_dot(plan: Plan) -> str:
     return to_pydot(plan_graph(plan)).to_string()
 
 
-__all__ = ["plan_graph", "plan_to_dot", "to_pydot", "depends_edges"]
+__all__ = ["DotEscaped", "plan_graph", "plan_to_dot", "to_pydot", "depends_edges"]

@@ -41,6 +41,23 @@ def argo_text(text: str) -> str:
     return "".join(out)
 
 
+def literal_text(text: str) -> str:
+    """`text` as data Argo (and plait) show as written: each tag opener becomes an
+    expression tag whose value is that opener (`{{='{{'}}`), which is never read again."""
+    if "{{" not in text and "<<" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        pair = text[i:i + 2]
+        if pair in ("{{", "<<"):
+            out.append("{{='" + pair + "'}}")
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
 def to_argo(value: Any) -> Any:
     """Plain data with every string's tags in Argo's form (keys too)."""
     if isinstance(value, dict):
@@ -52,8 +69,12 @@ def to_argo(value: Any) -> Any:
     return value
 
 
-def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool) -> dict[str, Any]:
-    """The Workflow document with the plan's resolved arguments, name and entrypoint."""
+def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
+                      supplied: Iterable[str] = ()) -> dict[str, Any]:
+    """The Workflow document with the plan's resolved arguments, name and entrypoint.
+    Values of the `supplied` parameters (from `-p` or a parameter file) are data: their
+    tag openers are escaped, so `-p msg=<<workflow.name>>` prints that text in Argo too."""
+    supplied = set(supplied)
     doc = to_argo(plain(wf.doc.data))
     meta = doc.setdefault("metadata", {})
     if name_fixed:
@@ -69,7 +90,8 @@ def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool) -> dict[str, A
                 value = resolved[p["name"]].get("value")
                 if isinstance(value, str):
                     p.pop("valueFrom", None)
-                    p["value"] = argo_text(value)
+                    p["value"] = (literal_text(value) if p["name"] in supplied
+                                  else argo_text(value))
     return doc
 
 
@@ -96,12 +118,13 @@ def dump_yaml(documents: Iterable[dict[str, Any]]) -> str:
 
 
 def export_argo(wf: Workflow, plan: Plan, name_fixed: bool,
-                companions: Iterable[Workflow] = ()) -> str:
+                companions: Iterable[Workflow] = (), supplied: Iterable[str] = ()) -> str:
     """The chosen Workflow (after its file's WorkflowTemplates) as Argo YAML."""
     docs = [to_argo(plain(other.doc.data)) for other in companions
             if other.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate")]
-    docs.append(workflow_document(wf, plan, name_fixed))
+    docs.append(workflow_document(wf, plan, name_fixed, supplied))
     return dump_yaml(docs)
 
 
-__all__ = ["argo_text", "dump_yaml", "export_argo", "to_argo", "workflow_document"]
+__all__ = ["argo_text", "dump_yaml", "export_argo", "literal_text", "to_argo",
+           "workflow_document"]

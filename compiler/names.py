@@ -80,3 +80,14 @@ __all__ = ["DISPLAY_NAME", "DISPLAY_NAME_ANNOTATION", "DNS1123_LABEL", "DNS1123_
            "GENERATED_SUFFIX", "MAX_CRON_NAME", "MAX_OBJECT_NAME", "MAX_PREFIX",
            "MAX_TEMPLATE_NAME", "METRIC_LABEL", "METRIC_NAME", "NAME_PREFIX", "PARAMETER_NAME",
            "RESERVED_CONTAINERS", "TEMPLATE_NAME", "is_reserved_container", "suggest"]
+
+
+def object_name_problem(name: str) -> str | None:
+    """Why Argo would refuse `name` as a workflow's `metadata.name` (PL330/PL331's rules),
+    or None. Used for `--name`, which also names the run's folders and store rows."""
+    if len(name) > MAX_OBJECT_NAME:
+        return f"{name[:80]!r} has {len(name)} characters; at most {MAX_OBJECT_NAME} are allowed"
+    if not DNS1123_SUBDOMAIN.fullmatch(name):
+        return (f"{name!r} is not a valid Kubernetes name: use lowercase letters, digits, "
+                f"'-' and '.', starting and ending with a letter or digit")
+    return None

@@ -25,6 +25,7 @@ MAX_DEPTH = 400              # far beyond any real workflow; protects recursion
 MAX_FLOW_DEPTH = 1000        # libyaml segfaults somewhere above 20,000
 MAX_INDENT = 4000            # block nesting is bounded by indentation
 MAX_NODES = 2_000_000        # expanded nodes per document (alias bombs)
+MAX_ALIAS_BYTES = 64 << 20   # scalar text that aliases may add beyond the file's own size
 
 
 # --- messages ---------------------------------------------------------------------------
@@ -139,12 +140,17 @@ class SourceText:
         self.text = text
         self._line_starts: list[int] | None = None
 
-    def position(self, index: int) -> tuple[int, int]:
-        """1-based (line, column) of a 0-based character offset."""
+    def line_starts(self) -> list[int]:
+        """Offsets where each line starts, computed once (diagnostics stay linear)."""
         if self._line_starts is None:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        line = bisect.bisect_right(self._line_starts, index) - 1
-        return line + 1, index - self._line_starts[line] + 1
+        return self._line_starts
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) of a 0-based character offset."""
+        starts = self.line_starts()
+        line = bisect.bisect_right(starts, index) - 1
+        return line + 1, index - starts[line] + 1
 
     def span(self, start: int, end: int) -> Span:
         line, col = self.position(start)
@@ -152,8 +158,11 @@ class SourceText:
         return Span(self.name, line, col, end_line, end_col)
 
     def line_text(self, line: int) -> str:
-        lines = self.text.split("\n", line)
-        return lines[line - 1] if len(lines) >= line else ""
+        starts = self.line_starts()
+        if not 1 <= line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1]:end]
 
 
 def _span(src: "SourceText", node: Any) -> Span:
@@ -424,10 +433,11 @@ def load_text(text: str, name: str = "<string>") -> LoadedFile:
         builder = _Builder(src)
         try:
             # only aliases can make the expanded document larger than the text
-            if "*" in text and builder.size(node, 0) > MAX_NODES:
-                result.messages.append(HostileYaml(
-                    builder.span(node), reason=f"aliases expand to more than {MAX_NODES:,} nodes"))
-                continue
+            if "*" in text:
+                reason = _alias_bomb(builder.size(node, 0), len(text))
+                if reason:
+                    result.messages.append(HostileYaml(builder.span(node), reason=reason))
+                    continue
             data = builder.build(node, 0)
         except _TooDeep as exc:
             result.messages.append(HostileYaml(exc.span, reason=f"nesting deeper than {MAX_DEPTH}"))
@@ -438,6 +448,16 @@ def load_text(text: str, name: str = "<string>") -> LoadedFile:
         result.messages.extend(builder.messages)
         result.documents.append(Document(src, data, index))
     return result
+
+
+def _alias_bomb(size: tuple[int, int], text_size: int) -> str | None:
+    """Why an expanded document is refused (too many nodes or characters), else None."""
+    nodes, chars = size
+    if nodes > MAX_NODES:
+        return f"aliases expand to more than {MAX_NODES:,} nodes"
+    if chars > text_size + MAX_ALIAS_BYTES:
+        return f"aliases expand to {chars:,} characters of text"
+    return None
 
 
 def _syntax_message(src: SourceText, exc: Any) -> Message:
@@ -521,13 +541,14 @@ class _Builder:
     def __init__(self, src: SourceText):
         self.src = src
         self.messages: list[Message] = []
-        self._sizes: dict[int, int] = {}
+        self._sizes: dict[int, tuple[int, int]] = {}
 
     def span(self, node: Any) -> Span:
         return _span(self.src, node)
 
-    def size(self, node: Any, depth: int) -> int:
-        """Number of nodes after alias expansion (memoised per node, so it is linear)."""
+    def size(self, node: Any, depth: int) -> tuple[int, int]:
+        """Nodes and scalar characters after alias expansion (memoised per node, so it is
+        linear): one large scalar aliased many times is a bomb made of few nodes."""
         key = id(node)
         known = self._sizes.get(key)
         if known is not None:
@@ -535,11 +556,11 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _TooDeep(self.span(node))
         if node.id == "scalar":
-            total = 1
-        elif node.id == "sequence":
-            total = 1 + sum(self.size(item, depth + 1) for item in node.value)
+            total = (1, len(node.value))
         else:
-            total = 1 + sum(self.size(k, depth + 1) + self.size(v, depth + 1) for k, v in node.value)
+            children = node.value if node.id == "sequence" else [n for kv in node.value for n in kv]
+            sizes = [self.size(c, depth + 1) for c in children]
+            total = (1 + sum(s[0] for s in sizes), sum(s[1] for s in sizes))
         self._sizes[key] = total
         return total
 

@@ -10,7 +10,7 @@ import re
 from typing import Any, Iterator
 
 from .diagnostics import Span
-from .model import Template, Workflow, as_map
+from .model import Template, Workflow, as_map, as_seq
 from .source import YMap
 
 _TAG = re.compile(r"\{\{.*?\}\}|<<.*?>>", re.S)
@@ -71,6 +71,31 @@ def _every(wf: Workflow) -> Iterator[Template]:
         tmpl = stack.pop(0)
         yield tmpl
         stack.extend(step.inline for step in tmpl.children if step.inline is not None)
+
+
+def _containers(body: YMap, raw: YMap) -> Iterator[YMap]:
+    """The template's main container, containerSet containers, sidecars and init containers."""
+    if body is not raw:
+        yield body
+    for c in as_seq(body.get("containers")):
+        if isinstance(c, YMap):
+            yield c
+    for key in ("sidecars", "initContainers"):
+        for c in as_seq(raw.get(key)):
+            if isinstance(c, YMap):
+                yield c
+
+
+def all_containers(wf: Workflow) -> Iterator[YMap]:
+    """Every container of every template, and those `templateDefaults` gives them all."""
+    defaults = wf.template_defaults
+    for key in ("container", "script"):
+        if isinstance(defaults.get(key), YMap):
+            yield defaults[key]
+    yield from _containers(defaults, defaults)
+    for tmpl in every_template(wf):
+        body = tmpl.body if tmpl.kind in ("container", "script", "containerSet") else tmpl.raw
+        yield from _containers(as_map(body), tmpl.raw)
 
 
 def io_lists(wf: Workflow) -> Iterator[tuple[str, str, list]]:

@@ -15,9 +15,11 @@ import hashlib
 import json
 import math
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from plait.grammar import ast as A
+from plait.grammar.limits import load_json
+from plait.grammar.regex import RegexError, compile_regex
 from plait.grammar.parse import GrammarError, parse_expression
 
 MAX_STEPS = 100_000
@@ -131,7 +133,7 @@ class _Eval:
         a, b = self.ev(n.left, ptr), self.ev(n.right, ptr)
         if op.startswith("not "):
             return not _BINARY[op[4:]](a, b)
-        return _BINARY[op](a, b)
+        return _int64(_BINARY[op](a, b))
 
     def call(self, n: A.Call, ptr: Any) -> Any:
         f = n.func
@@ -217,6 +219,13 @@ def _cap(v: Any) -> Any:
         raise EvaluationError("string result too large")
     if isinstance(v, (list, dict)) and len(v) > MAX_LIST:
         raise EvaluationError("collection result too large")
+    return _int64(v)
+
+
+def _int64(v: Any) -> Any:
+    """Integers stay within Go's int64, so arithmetic cannot build huge numbers."""
+    if isinstance(v, int) and not isinstance(v, bool) and not -2**63 <= v < 2**63:
+        raise EvaluationError("integer overflow")
     return v
 
 
@@ -306,10 +315,11 @@ def _matches(a: Any, b: Any) -> bool:
     return _regex(pattern).search(s) is not None
 
 
-def _regex(pattern: str) -> re.Pattern:
+def _regex(pattern: str) -> Any:
+    """RE2, as Go's regexp: linear time whatever the pattern and the data (grammar/regex.py)."""
     try:
-        return re.compile(pattern)
-    except re.error as e:
+        return compile_regex(pattern)
+    except RegexError as e:
         raise EvaluationError(f"bad regular expression {pattern!r}: {e}") from None
 
 
@@ -352,7 +362,7 @@ def _json_default(v: Any) -> Any:
 
 def _from_json(s: Any) -> Any:
     try:
-        return json.loads(_s(s))
+        return load_json(_s(s))
     except ValueError as e:
         raise EvaluationError(f"invalid JSON: {e}") from None
 
@@ -751,6 +761,23 @@ def _gov_operand(value: str, tag: A.Tag) -> Any:
     raise EvaluationError(
         f"value {value!r} of {tag.raw or A.unparse(tag)} is not a single govaluate token; "
         f"quote the tag: '{tag.raw or A.unparse(tag)}'")
+
+
+def regex_literals(root: A.Node) -> Iterator[tuple[str, int, int]]:
+    """Each literal pattern (text, start, end) on the right of `=~`, `!~` or `matches` in a
+    parsed condition, expression or template, so a checker can refuse what RE2 refuses."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        right = getattr(n, "right", None)
+        if isinstance(n, A.CondBinary) and n.op in ("=~", "!~") \
+                and isinstance(right, A.CondString) and right.template.is_literal:
+            text = "".join(p.value for p in right.template.parts if isinstance(p, A.Text))
+            yield _go_unescape(text), right.start, right.end
+        elif isinstance(n, A.Binary) and n.op in ("matches", "not matches") \
+                and isinstance(right, A.Literal) and isinstance(right.value, str):
+            yield right.value, right.start, right.end
+        stack.extend(A.children(n))
 
 
 def _go_unescape(s: str) -> str:

@@ -94,6 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _workflow_name(value: str) -> str:
+    """`--name`: a name Argo accepts as metadata.name (checked before anything is stored)."""
+    from plait.compiler.names import object_name_problem
+    problem = object_name_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
 def _usage_errors():
     from plait.compiler.check import UsageError as CheckUsage
     from plait.compiler.config import ConfigError
@@ -197,7 +206,7 @@ def _add_compile(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
+    p.add_argument("--name", metavar="NAME", type=_workflow_name, help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -225,7 +234,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     if args.emit == "argo":
         from plait.compiler.export import export_argo
-        text = export_argo(done.workflow, done.plan, args.name is not None, done.documents)
+        text = export_argo(done.workflow, done.plan, args.name is not None, done.documents,
+                           done.supplied)
     else:
         text = done.plan.to_json()
     if args.output:
@@ -250,7 +260,7 @@ def _add_dot(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="draw from this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
+    p.add_argument("--name", metavar="NAME", type=_workflow_name, help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -359,7 +369,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
+    p.add_argument("--name", metavar="NAME", type=_workflow_name, help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -465,6 +475,13 @@ def _open_store():
     return Store.at(ensure_home())
 
 
+def _need_room(store) -> None:
+    """Refuse to start a run on a full disk: it could not even record how it ended."""
+    if not store.has_room():
+        raise UsageError(f"the disk of the plait home ({store.home}) is full: free space "
+                         f"(`plait delete --completed`, `plait delete NAME`) and try again")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import json
     import signal
@@ -490,6 +507,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = _open_store()
     home = store.home
+    _need_room(store)
     if store.workflow(plan.name) is not None:
         raise UsageError(f"workflow {plan.name!r} already exists: choose another --name")
     try:
@@ -646,7 +664,7 @@ def _add_submit(sub: argparse._SubParsersAction) -> None:
                    metavar="NAME=VALUE", help="a workflow argument (overrides spec.arguments)")
     p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
     p.add_argument("--entrypoint", metavar="TEMPLATE", help="run this template instead of spec.entrypoint")
-    p.add_argument("--name", metavar="NAME", help="the workflow name (default: generateName; a run adds 5 random chars)")
+    p.add_argument("--name", metavar="NAME", type=_workflow_name, help="the workflow name (default: generateName; a run adds 5 random chars)")
     p.add_argument("--workflow", metavar="NAME", help="which Workflow of the file (metadata.name or generateName)")
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -717,6 +735,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     except (SecretsError, ImageTableError) as exc:
         raise UsageError(str(exc)) from None
     store = _open_store()
+    _need_room(store)
     if store.workflow(plan.name) is not None:
         raise UsageError(f"workflow {plan.name!r} already exists: choose another --name")
     images = args.images or os.environ.get("PLAIT_IMAGES")
@@ -1113,7 +1132,7 @@ def _add_resubmit(sub: argparse._SubParsersAction) -> None:
     help_text = "start a new run from a run's plan and arguments"
     p = sub.add_parser("resubmit", help=help_text, description=help_text)
     p.add_argument("name", metavar="NAME", help="a run's name, or @latest")
-    p.add_argument("--name", dest="new_name", metavar="NEW", help="the new run's name "
+    p.add_argument("--name", dest="new_name", metavar="NEW", type=_workflow_name, help="the new run's name "
                    "(default: the workflow's generateName, or NAME-, plus 5 random characters)")
     _add_follow(p)
     p.set_defaults(func=cmd_resubmit)

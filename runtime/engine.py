@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from plait.grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
+from plait.grammar.limits import cap
 
 from . import inputs as _inputs
+from .reserve import DiskFull
 from .inputs import TemplateError
 from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
@@ -37,6 +39,8 @@ DEADLINE_MESSAGE = "Step exceeded its deadline"
 POD_DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 STOP_MESSAGE = "Stopped with strategy 'Stop'"
 TERMINATE_MESSAGE = "Stopped with strategy 'Terminate'"
+NODE_CAP_MESSAGE = ("workflow has more than {} nodes, the limit (PLAIT_MAX_NODES); "
+                    "stopped as by terminate")
 FAILED_PHASES = (Phase.FAILED, Phase.ERROR)
 POD_KINDS = ("container", "script", "containerSet")
 KUBE_KINDS = ("resource", "data", "plugin")
@@ -123,6 +127,7 @@ class Engine:
         self._suspended: dict[str, asyncio.Event] = {}        # node id -> resume signal
         self._wf_hooks: set[str] = set()
         self._hook_tasks: list[asyncio.Future] = []
+        self._max_nodes = cap("PLAIT_MAX_NODES")
 
     # --- public ----------------------------------------------------------------------------
 
@@ -145,18 +150,15 @@ class Engine:
         root_ctx = Ctx(depth=0, boundary=None)
         hooks_ctx = Ctx(depth=0, boundary=None)
         try:
-            self._check_wf_hooks(hooks_ctx)
-            args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
-                    self._workflow_artifacts())
-            entry = await self._invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
-            await self._end_daemons(root_ctx)
-            phase, message = self._workflow_phase(entry)
-            self.globals["workflow.status"] = phase.value
-            self._check_wf_hooks(hooks_ctx)
-            await self.hooks_done(self._hook_tasks)
-            await self._end_daemons(hooks_ctx)
-            if self.plan.on_exit and not self._term.is_set():
-                phase, message = await self._run_exit_handler(phase, message)
+            phase, message = await self._walk(params, root_ctx, hooks_ctx)
+        except DiskFull as exc:
+            # the store cannot take more: stop everything and record the end in the space
+            # the store's ballast freed (runtime/reserve.py)
+            phase, message = Phase.ERROR, str(exc)
+            self._set_halt(TERMINATE_MESSAGE)
+            self._term.set()
+            self._kill_running(everything=True)
+            self._dirty.clear()
         finally:
             for w in watchers:
                 w.cancel()
@@ -167,6 +169,22 @@ class Engine:
         outputs = {k: [dict(v) for v in d.values()] for k, d in self.wf_outputs.items() if d}
         return RunResult(self.name, phase, self.mask(message), self.started_at, finished,
                          dict(self.nodes), outputs)
+
+    async def _walk(self, params: list, root_ctx: Ctx, hooks_ctx: Ctx) -> tuple[Phase, str]:
+        """The entrypoint, workflow hooks and the exit handler: the run's phase and message."""
+        self._check_wf_hooks(hooks_ctx)
+        args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
+                self._workflow_artifacts())
+        entry = await self._invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
+        await self._end_daemons(root_ctx)
+        phase, message = self._workflow_phase(entry)
+        self.globals["workflow.status"] = phase.value
+        self._check_wf_hooks(hooks_ctx)
+        await self.hooks_done(self._hook_tasks)
+        await self._end_daemons(hooks_ctx)
+        if self.plan.on_exit and not self._term.is_set():
+            phase, message = await self._run_exit_handler(phase, message)
+        return phase, message
 
     def resume_suspended(self) -> None:
         """Argo's `resume`: every node waiting in a suspend template finishes Succeeded now."""
@@ -294,6 +312,14 @@ class Engine:
         self._halt.set()
         self._kill_running(everything=False)
 
+    def _over_node_cap(self) -> None:
+        """Too many nodes (say, recursion that doubles): end the run as `terminate` does,
+        with a message naming the cap, so the store and memory stay bounded."""
+        self._halt_reason = NODE_CAP_MESSAGE.format(self._max_nodes)
+        self._halt.set()
+        self._term.set()
+        self._kill_running(everything=True)
+
     def _kill_running(self, everything: bool) -> None:
         for pod, (handle, exempt) in list(self._running.items()):
             if everything or not exempt:
@@ -384,6 +410,8 @@ class Engine:
         if phase.done:
             node.finished_at = node.started_at
         self.nodes[nid] = node
+        if len(self.nodes) > self._max_nodes and not self._term.is_set():
+            self._over_node_cap()
         if parent is not None:
             for p in (parent if isinstance(parent, list) else (parent,)):
                 self.attach(p, node)

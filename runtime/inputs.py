@@ -108,7 +108,10 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any) -> tuple[dict
         if "value" in p and p["value"] is not None:
             v = p["value"]
             if isinstance(v, str):
-                text = render_text(v, scope)
+                try:
+                    text = render_text(v, scope, checked=True)
+                except ValueError as exc:
+                    raise TemplateError(str(exc)) from None
                 if text is v and ("{{" in v or "<<" in v) and _whole_output_ref(v):
                     continue        # an absent optional output: the input default applies
                 params[n] = text

@@ -17,6 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from plait.grammar.limits import nul_field
+
+from . import reserve
 from .engine import Ctx, Engine, TemplateError
 from .inputs import REMOTE_ARTIFACTS, _text
 from .naming import pod_name
@@ -35,19 +38,37 @@ class _Logs:
     def __init__(self, engine: Engine, pod: str) -> None:
         self.engine, self.pod = engine, pod
         self.files: dict[str, Any] = {}
+        self.error: str | None = None      # why the log could not be written (a full disk)
 
     def __call__(self, container: str, line: str) -> None:
-        f = self.files.get(container)
-        if f is None:
-            path = Path(self.engine.store.log_path(self.engine.name, self.pod, container))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            f = self.files[container] = open(path, "a", encoding="utf-8")
-        f.write(self.engine.mask(line) + "\n")
-        f.flush()
+        if self.error is not None:
+            return
+        try:
+            f = self.files.get(container)
+            if f is None:
+                path = Path(self.engine.store.log_path(self.engine.name, self.pod, container))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                f = self.files[container] = open(path, "a", encoding="utf-8")
+            f.write(self.engine.mask(line) + "\n")
+            f.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """The log cannot be written: the node will end Error; the pod is not stopped here
+        (the backend owns it), its further lines are dropped."""
+        if reserve.is_full(exc):
+            self.error = f"cannot write the pod's log: {reserve.full(self.engine.home, exc)}"
+        else:
+            self.error = f"cannot write the pod's log: {exc}"
 
     def close(self) -> None:
         for f in self.files.values():
-            f.close()
+            try:
+                f.close()
+            except OSError as exc:
+                if self.error is None:
+                    self._failed(exc)
         self.files.clear()
 
 
@@ -138,12 +159,20 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
         if path:
             scope.maps[0][f"outputs.parameters.{p['name']}.path"] = path
     rendered = dict(tmpl)
-    for k in ("body", "settings", "outputs"):
-        if k in tmpl:
-            rendered[k] = render_value(tmpl[k], scope)
+    try:
+        for k in ("body", "settings", "outputs"):
+            if k in tmpl:
+                rendered[k] = render_value(tmpl[k], scope, checked=True)
+    except ValueError as exc:          # an expression tag failed: the pod never starts
+        engine.finish(node, Phase.ERROR, str(exc))
+        return
     settings = rendered.get("settings") or {}
     daemon = settings.get("daemon") in (True, "true")
     try:
+        nul = nul_field({k: rendered.get(k) for k in ("body", "settings", "outputs")})
+        if nul:
+            raise TemplateError(f"{nul} holds a NUL byte, which no process argument, "
+                                f"environment variable or path can hold")
         for a in (rendered.get("outputs") or {}).get("artifacts") or []:
             for loc in REMOTE_ARTIFACTS:
                 if loc in a:
@@ -210,6 +239,9 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             engine._running.pop(pod, None)
         if slot is not None and not released:
             slot.release()
+    if logs is not None and logs.error:
+        engine.finish(node, Phase.ERROR, logs.error)
+        return
     pod_done(engine, node, rendered, result, ctx)
     handle.cleanup()          # outputs and logs are stored: the pod's scratch can go
 

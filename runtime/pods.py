@@ -22,6 +22,8 @@ import copy
 import json
 from typing import Any
 
+from plait.grammar.limits import LimitError, load_json
+
 POD_KINDS = ("container", "script", "containerSet")
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
 NODE_NAME_ANNOTATION = "workflows.argoproj.io/node-name"
@@ -181,10 +183,16 @@ def _patch_spec(spec: dict[str, Any], patch: Any) -> dict[str, Any]:
     for the common cases: mappings merge, `containers`/`initContainers` merge by name."""
     if isinstance(patch, str):
         try:
-            patch = json.loads(patch)
+            patch = load_json(patch, "podSpecPatch")
+        except LimitError:
+            raise
         except ValueError:
             from ruamel.yaml import YAML   # podSpecPatch is YAML text in most workflows
-            patch = YAML(typ="safe", pure=True).load(patch)
+            from ruamel.yaml.error import YAMLError
+            try:
+                patch = YAML(typ="safe", pure=True).load(patch)
+            except (YAMLError, RecursionError) as exc:
+                raise ValueError(f"podSpecPatch is neither JSON nor YAML: {exc}") from None
     if not isinstance(patch, dict):
         return spec
     return _merge(spec, patch)

@@ -8,10 +8,10 @@ limit (None = unlimited), retryPolicy (OnFailure, OnError, Always, OnTransientEr
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from plait.grammar import EvaluationError, GrammarError
+from plait.grammar.regex import RegexError, compile_regex
 
 from .engine import _TRANSIENT, Ctx, Engine, evaluate
 from .types import Node, NodeType, Phase
@@ -40,10 +40,10 @@ def transient(message: str) -> bool:
     """Argo's transient-error test (plus `TRANSIENT_ERROR_PATTERN`)."""
     extra = os.environ.get("TRANSIENT_ERROR_PATTERN")
     if extra:
-        try:
-            if re.search(extra, message or ""):
+        try:            # RE2: the message may hold a pod's output
+            if compile_regex(extra).search(message or ""):
                 return True
-        except re.error:
+        except RegexError:
             pass
     return bool(_TRANSIENT.search(message or ""))
 

@@ -77,6 +77,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
 
     from .home import ensure_home
     from .images import ImageTable, ImageTableError
+    from .reserve import DiskFull
     from .secrets import SecretsError, SecretStore
     from .store import Store
     from .types import Phase
@@ -106,14 +107,18 @@ def run_workflow(wf: str, mode: str = "new") -> int:
         store.set_workflow(wf, Phase.ERROR, f"the runner cannot start: {exc}", time.time())
         print(f"plait runner: {exc}", file=sys.stderr)
         return 1
-    with _Heartbeat(store, wf):
-        result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
-                             parallelism=options.get("parallelism"),
-                             sandbox=options.get("sandbox") or "auto",
-                             pass_env=options.get("pass_env") or (),
-                             engine_ready=_install_signals, mode=mode,
-                             keep_pods=bool(options.get("keep_pods")))
-    store.set_runner(wf, pid=None)  # the run is over: no process runs it any more
+    try:
+        with _Heartbeat(store, wf):
+            result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
+                                 parallelism=options.get("parallelism"),
+                                 sandbox=options.get("sandbox") or "auto",
+                                 pass_env=options.get("pass_env") or (),
+                                 engine_ready=_install_signals, mode=mode,
+                                 keep_pods=bool(options.get("keep_pods")))
+        store.set_runner(wf, pid=None)  # the run is over: no process runs it any more
+    except DiskFull as exc:     # not even the run's end could be recorded
+        print(f"plait runner: {exc}", file=sys.stderr)
+        return 1
     phase = getattr(result.phase, "value", result.phase)
     return 0 if phase == "Succeeded" else 1
 

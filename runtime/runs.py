@@ -203,7 +203,6 @@ def delete_run(store: Any, wf: str) -> None:
     and the runner's log."""
     home = Path(store.home)
     pods = pod_names(store.nodes(wf).values())
-    store.delete(wf)
     folders = [home / LOGS_DIR / wf, home / ARTIFACTS_DIR / wf, home / "volumes" / folder_name(wf),
                home / "staging" / wf]
     for pod in pods:
@@ -215,6 +214,7 @@ def delete_run(store: Any, wf: str) -> None:
         runner_log(home, wf).unlink()
     except FileNotFoundError:
         pass
+    store.delete(wf)           # rows last: removing the files freed the space it needs
 
 
 def wait_runner_gone(row: Mapping[str, Any], timeout: float) -> bool:

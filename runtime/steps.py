@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from plait.grammar import EvaluationError, GrammarError, evaluate_condition, par
 from plait.grammar import ast as A
 from plait.grammar.evaluate import _cond_tags
 from plait.grammar import render_template
+from plait.grammar.limits import LimitError, check_loop_size, load_json
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
 from .naming import item_values, loop_name
@@ -27,6 +29,7 @@ from .values import aggregate, layer, render_text, rfc3339
 
 EMPTY_LOOP = "Skipped, empty params"
 WITH_PARAM_ERROR = "withParam value could not be parsed as a JSON list: {}"
+_WIDE_FORMAT = re.compile(r"%[-+ #0]*\d{4,}|%[-+ #0]*\d*\.\d{4,}")
 
 
 @dataclass
@@ -110,7 +113,15 @@ def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list
         return None
     kind = loop.get("kind")
     prefix = base[: len(base) - len(child["name"])]
+    try:
+        return _expand(kind, loop, base, prefix, scope)
+    except LimitError as exc:
+        raise TemplateError(str(exc)) from None
+
+
+def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any) -> list:
     if kind == "items":
+        check_loop_size(len(loop.get("items") or ()), "withItems")
         return [(prefix + e["name"], e["item"], e.get("when")) for e in loop.get("items") or []]
     if kind == "param":
         text = loop.get("text")
@@ -119,11 +130,15 @@ def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list
         else:
             value = render_text(str(text), scope)
             try:
-                items = json.loads(value)
+                items = load_json(value, "withParam value")
+            except LimitError:
+                raise
             except ValueError:
                 items = None
             if not isinstance(items, list):
-                raise TemplateError(WITH_PARAM_ERROR.format(value))
+                raise TemplateError(WITH_PARAM_ERROR.format(
+                    value if len(value) <= 1000 else value[:1000] + "..."))
+        check_loop_size(len(items), "withParam")
         return [(loop_name(base, i, it), it, None) for i, it in enumerate(items)]
     if kind == "sequence":
         seq = loop.get("sequence") or {}
@@ -136,11 +151,16 @@ def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list
                 except ValueError:
                     raise TemplateError(f"withSequence.{k} {v!r} is not an integer") from None
         fmt = render_text(str(seq.get("format") or "%d"), scope)
+        if _WIDE_FORMAT.search(fmt):
+            raise TemplateError(f"withSequence.format {fmt!r} asks for a field wider than "
+                                f"999 characters")
         start = vals.get("start", 0)
         if "count" in vals:
+            check_loop_size(vals["count"], "withSequence")
             numbers = range(start, start + vals["count"])
         else:
             end = vals.get("end", 0)
+            check_loop_size(abs(end - start) + 1, "withSequence")
             numbers = range(start, end + 1) if start <= end else range(start, end - 1, -1)
         out = []
         for i, n in enumerate(numbers):

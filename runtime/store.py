@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from . import reserve
 from .home import ARTIFACTS_DIR, DB_NAME, LOGS_DIR
 from .paths import inside
 from .types import Node, NodeType, Outputs, Phase
@@ -151,6 +152,7 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0                      # nesting of batch()
         self._connection()
+        reserve.keep(self.home)
 
     @classmethod
     def at(cls, home: Path) -> "Store":
@@ -212,6 +214,33 @@ class Store:
             self._conn = None
             self._pid = -1
 
+    def has_room(self) -> bool:
+        """Is there room for a new run? True when the ballast (runtime/reserve.py) is in
+        place or could be made again: a run started on a full disk could not record its end."""
+        reserve.keep(self.home)
+        return (self.home / reserve.RESERVE_NAME).exists()
+
+    def _full(self, conn: sqlite3.Connection, exc: sqlite3.Error) -> reserve.DiskFull:
+        """A write failed for lack of space: free the ballast and the WAL's spare pages, so
+        the next write (the run's end, a delete) has room."""
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        error = reserve.full(self.home, exc)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass
+        return error
+
+    def _execute(self, conn: sqlite3.Connection, sql: str, params: tuple) -> None:
+        """One autocommit statement; DiskFull when the disk is full."""
+        try:
+            conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if not reserve.is_full(exc):
+                raise
+            raise self._full(conn, exc) from None
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._connection()
@@ -219,13 +248,19 @@ class Store:
             if self._depth:
                 yield conn
                 return
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if not reserve.is_full(exc):
+                    raise
+                raise self._full(conn, exc) from None
 
     @contextmanager
     def batch(self) -> Iterator["Store"]:
@@ -253,9 +288,13 @@ class Store:
             finally:
                 self._depth = 0
                 try:
-                    conn.execute("COMMIT")
-                except sqlite3.Error:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:        # not rolled back by a full disk
+                        conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    if reserve.is_full(exc):
+                        raise self._full(conn, exc) from None
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
                     raise
 
     # -- workflows --------------------------------------------------------------------------
@@ -339,12 +378,14 @@ class Store:
     def delete(self, wf: str) -> None:
         """Remove a run: its rows, its logs folder and its artifacts folder."""
         safe_segment(wf, "workflow name")
+        # files first, rows last: on a full disk, removing the files frees the pages SQLite
+        # needs to delete the rows (the ballast is the fallback, see runtime/reserve.py)
+        for folder in (self.home / LOGS_DIR / wf, self.home / ARTIFACTS_DIR / wf):
+            shutil.rmtree(folder, ignore_errors=True)
         with self._write() as conn:
             for table, column in (("nodes", "workflow"), ("events", "workflow"),
                                   ("workflows", "name")):
                 conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (wf,))
-        for folder in (self.home / LOGS_DIR / wf, self.home / ARTIFACTS_DIR / wf):
-            shutil.rmtree(folder, ignore_errors=True)
 
     # -- nodes ------------------------------------------------------------------------------
 
@@ -359,7 +400,7 @@ class Store:
         conn = self._connection()
         with self._lock:
             # Outside a batch, one statement in autocommit mode is its own transaction.
-            conn.execute(_SAVE_NODE, params)
+            self._execute(conn, _SAVE_NODE, params)
 
     def nodes(self, wf: str) -> dict[str, Node]:
         """Every node of a run by id, in the order they were first saved."""
@@ -383,9 +424,10 @@ class Store:
         """Append an event (numbered per workflow from 1)."""
         conn = self._connection()
         with self._lock:
-            conn.execute("INSERT INTO events (workflow, seq, at, node_id, kind, message) VALUES "
-                         "(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE workflow = ?), "
-                         "?, ?, ?, ?)", (wf, wf, time.time(), node_id, kind, message or ""))
+            self._execute(conn, "INSERT INTO events (workflow, seq, at, node_id, kind, message) "
+                          "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events "
+                          "WHERE workflow = ?), ?, ?, ?, ?)",
+                          (wf, wf, time.time(), node_id, kind, message or ""))
 
     def events(self, wf: str) -> list[dict[str, Any]]:
         """A run's events in order: `{seq, at, node_id, kind, message}`."""

@@ -15,6 +15,7 @@ from collections import ChainMap
 from typing import Any, Mapping
 
 from plait.grammar import EvaluationError, GrammarError, nest, parse_template, render_template
+from plait.grammar.limits import load_json
 
 Scope = Mapping[str, Any]
 _STRFTIME = "BbmAadHIMSYypz"
@@ -86,13 +87,23 @@ def layer(*maps: Mapping[str, Any]) -> ChainMap:
     return ChainMap(*maps)  # type: ignore[arg-type]
 
 
-def render_text(text: str, scope: Scope) -> str:
-    """`text` with every tag that `scope` can resolve substituted (others left verbatim)."""
+class ExpressionFailed(ValueError):
+    """An expression tag that could not be evaluated (not merely an unknown name): as in
+    Argo, the node that needs the text fails with the evaluation error."""
+
+
+def render_text(text: str, scope: Scope, *, checked: bool = False) -> str:
+    """`text` with every tag that `scope` can resolve substituted (others left verbatim).
+    `checked`: an expression tag that fails to evaluate raises ExpressionFailed."""
     if "{{" not in text and "<<" not in text:
         return text
     try:
         return render_template(parse_template(text), scope)
-    except (EvaluationError, GrammarError):
+    except EvaluationError as exc:
+        if checked:
+            raise ExpressionFailed(f"failed to evaluate expression: {exc}") from None
+        return text
+    except GrammarError:
         return text
 
 
@@ -103,15 +114,15 @@ def render_strict(text: str, scope: Scope) -> str:
     return render_template(parse_template(text), scope, strict=True)
 
 
-def render_value(value: Any, scope: Scope) -> Any:
+def render_value(value: Any, scope: Scope, *, checked: bool = False) -> Any:
     """Every string inside a JSON value rendered (keys too, as Argo renders the JSON text)."""
     if isinstance(value, str):
-        return render_text(value, scope)
+        return render_text(value, scope, checked=checked)
     if isinstance(value, list):
-        return [render_value(v, scope) for v in value]
+        return [render_value(v, scope, checked=checked) for v in value]
     if isinstance(value, dict):
-        return {render_text(k, scope) if isinstance(k, str) else k: render_value(v, scope)
-                for k, v in value.items()}
+        return {render_text(k, scope, checked=checked) if isinstance(k, str) else k:
+                render_value(v, scope, checked=checked) for k, v in value.items()}
     return value
 
 
@@ -158,7 +169,7 @@ def aggregate(prefix: str, children: list[Any]) -> dict[str, str]:
             parsed = []
             for v in values:
                 try:
-                    j = json.loads(v) if isinstance(v, str) else None
+                    j = load_json(v) if isinstance(v, str) else None
                 except ValueError:
                     j = None
                 parsed.append(j)
@@ -173,7 +184,7 @@ def aggregate(prefix: str, children: list[Any]) -> dict[str, str]:
         parsed_results: list[Any] = []
         for r in results:
             try:
-                parsed_results.append(json.loads(r))
+                parsed_results.append(load_json(r))
             except ValueError:
                 parsed_results.append(r)       # Argo errors here; plait keeps the text
         out[f"{prefix}.outputs.result"] = json.dumps(parsed_results, separators=(",", ":"),
@@ -187,6 +198,6 @@ def go_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-__all__ = ["Scope", "aggregate", "expression_env", "global_scope", "go_json", "layer",
+__all__ = ["ExpressionFailed", "Scope", "aggregate", "expression_env", "global_scope", "go_json", "layer",
            "params_json", "render_strict", "render_text", "render_value", "rfc3339",
            "unresolved_tags", "whole_tag_key"]

@@ -8,9 +8,9 @@ from typing import Iterator
 
 from ..context import Context
 from ..diagnostics import Message, Severity
-from ..model import Workflow, as_map, as_seq, as_str
+from ..model import Workflow, as_seq, as_str
 from ..source import YMap
-from ..values import every_template, has_tag
+from ..values import all_containers, has_tag
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SECRET_WORDS = frozenset({"PASSWORD", "PASSWORDS", "PASSWD", "SECRET", "SECRETS", "TOKEN",
@@ -66,33 +66,8 @@ class LiteralSecretEnv(Message):
         return f"environment variable {self.name!r} looks like a secret but has a literal value"
 
 
-def _containers(body: YMap, raw: YMap) -> Iterator[YMap]:
-    """The template's main container, containerSet containers, sidecars and init containers."""
-    if body is not raw:
-        yield body
-    for c in as_seq(body.get("containers")):
-        if isinstance(c, YMap):
-            yield c
-    for key in ("sidecars", "initContainers"):
-        for c in as_seq(raw.get(key)):
-            if isinstance(c, YMap):
-                yield c
-
-
-def _all_containers(wf: Workflow) -> Iterator[YMap]:
-    """Every container of every template, and those `templateDefaults` gives them all."""
-    defaults = wf.template_defaults
-    for key in ("container", "script"):
-        if isinstance(defaults.get(key), YMap):
-            yield defaults[key]
-    yield from _containers(defaults, defaults)
-    for tmpl in every_template(wf):
-        body = tmpl.body if tmpl.kind in ("container", "script", "containerSet") else tmpl.raw
-        yield from _containers(as_map(body), tmpl.raw)
-
-
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
-    for container in _all_containers(wf):
+    for container in all_containers(wf):
         for var in as_seq(container.get("env")):
             if not isinstance(var, YMap):
                 continue

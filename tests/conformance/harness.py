@@ -104,7 +104,7 @@ def example_path(case: Case) -> Path:
 
 
 def run_case(case: Case, home: Path) -> Run:
-    name = f"{case.id}-t"[:50]
+    name = f"{case.id}-t"[:50].lower()          # --name must be a Kubernetes name
     unique = str(random.randrange(10**6, 10**7))
     args = [a.replace("{conformance}", str(HERE)).replace("{unique}", unique) for a in case.args]
     argv = [sys.executable, "-m", "plait", "run", "-o", "json", "--name", name,
