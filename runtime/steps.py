@@ -26,6 +26,7 @@ from .types import Node, NodeType, Phase
 from .values import aggregate, layer, render_text, rfc3339
 
 EMPTY_LOOP = "Skipped, empty params"
+FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
 WITH_PARAM_ERROR = "withParam value could not be parsed as a JSON list: {}"
 
 
@@ -326,7 +327,9 @@ async def run_steps(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], 
         if bad is not None:
             message = f"child '{bad.id}' failed"
             engine.finish(gnode, Phase.FAILED, message)
-            failure = (Phase.FAILED, message)
+            # a template-level failFast names itself on the steps node (Argo's e2e
+            # TestWorkflowParallelismStepFailFast: the workflow carries this message)
+            failure = (Phase.FAILED, FAIL_FAST_MESSAGE if gate.fail_fast else message)
             break
         if started == 0 and engine.halted(ctx):
             engine.finish(gnode, Phase.FAILED, engine.halt_message())
@@ -386,5 +389,5 @@ def render_template_strict(text: str, scope: Any) -> str:
     return render_strict(text, scope)
 
 
-__all__ = ["EMPTY_LOOP", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
+__all__ = ["EMPTY_LOOP", "FAIL_FAST_MESSAGE", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
            "node_scope", "run_one", "run_steps", "when_holds"]
