@@ -120,7 +120,9 @@ def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list
         else:
             value = render_text(str(text), scope)
             try:
-                items = json.loads(value)
+                # an empty parameter is an empty list: no children, the step/task Skipped
+                # with "Skipped, empty params" (Argo's e2e TestLoopEmptyParam/TestDAGEmptyParam)
+                items = json.loads(value) if value.strip() else []
             except ValueError:
                 items = None
             if not isinstance(items, list):

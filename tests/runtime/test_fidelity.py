@@ -43,8 +43,9 @@ def go(tmp_path, *parts: str, file: str | None = None, **kw):
         file = str(path)
     plan, diags = compile_file(file, name="wf", **kw)
     assert plan is not None, [str(d) for d in diags]
-    backend = local.LocalBackend(home=tmp_path, sandbox="none", parallelism=4)
-    return run(plan, backend, home=tmp_path)
+    home = tmp_path / f"home{len(list(tmp_path.glob('home*')))}"     # a fresh store per run
+    backend = local.LocalBackend(home=home, sandbox="none", parallelism=4)
+    return run(plan, backend, home=home)
 
 
 def by_name(result) -> dict:
@@ -129,3 +130,84 @@ def test_dag_fail_fast_with_parallelism_holding_tasks_back(tmp_path):
     assert n[".task1"].phase is Phase.FAILED
     assert n[".task2"].phase is Phase.SUCCEEDED
     assert ".task3" not in n
+
+
+# -- empty loops ------------------------------------------------------------------------------
+
+def test_steps_empty_loops_skip_with_no_children(tmp_path):
+    """Argo's e2e TestLoopEmptyParam (functional/loops-empty-param.yaml): withParam over a
+    step's `[]` result leaves 5 nodes, the looped step Skipped with `Skipped, empty params` and
+    no children, the workflow Succeeded; an empty-string parameter and `withItems: []` do the
+    same (steps.go expandStepGroup: an expansion of no items is one Skipped node)."""
+    r = go(tmp_path, """\
+      entrypoint: main
+      arguments: {parameters: [{name: empty, value: ""}]}
+      templates:
+      - name: main
+        steps:
+        - - {name: generate, template: sh, arguments: {parameters: [{name: cmd, value: "echo []"}]}}
+        - - name: sleep
+            template: sh
+            arguments: {parameters: [{name: cmd, value: "sleep {{item}}"}]}
+            withParam: "{{steps.generate.outputs.result}}"
+    """, SH)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert len(n) == 5
+    assert n["[1].sleep"].phase is Phase.SKIPPED and n["[1].sleep"].children == []
+    assert n["[1].sleep"].message == "Skipped, empty params"
+    assert n["[1].sleep"].type is NodeType.SKIPPED
+    r = go(tmp_path, """\
+      entrypoint: main
+      arguments: {parameters: [{name: empty, value: ""}]}
+      templates:
+      - name: main
+        steps:
+        - - name: param
+            template: sh
+            arguments: {parameters: [{name: cmd, value: "sleep {{item}}"}]}
+            withParam: "{{workflow.parameters.empty}}"
+          - name: items
+            template: sh
+            arguments: {parameters: [{name: cmd, value: "sleep {{item}}"}]}
+            withItems: []
+    """, SH)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert set(n) == {"", "[0]", "[0].param", "[0].items"}
+    for k in ("[0].param", "[0].items"):
+        assert n[k].phase is Phase.SKIPPED and n[k].message == "Skipped, empty params"
+
+
+def test_dag_empty_loops_skip_with_no_children(tmp_path):
+    """Argo's e2e TestDAGEmptyParam (functional/dag-empty-param.yaml): 3 nodes, the looped
+    task Skipped with `Skipped, empty params` (dag.go: `DAG task with empty withParams list
+    should be skipped`), the workflow Succeeded; likewise an empty string and `withItems: []`."""
+    r = go(tmp_path, """\
+      entrypoint: main
+      arguments: {parameters: [{name: empty, value: ""}]}
+      templates:
+      - name: main
+        dag:
+          tasks:
+          - {name: generate, template: sh, arguments: {parameters: [{name: cmd, value: "echo []"}]}}
+          - name: sleep
+            template: sh
+            dependencies: [generate]
+            arguments: {parameters: [{name: cmd, value: "sleep {{item}}"}]}
+            withParam: "{{tasks.generate.outputs.result}}"
+          - name: param
+            template: sh
+            arguments: {parameters: [{name: cmd, value: "sleep {{item}}"}]}
+            withParam: "{{workflow.parameters.empty}}"
+          - name: items
+            template: sh
+            arguments: {parameters: [{name: cmd, value: "sleep {{item}}"}]}
+            withItems: []
+    """, SH)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert set(n) == {"", ".generate", ".sleep", ".param", ".items"}
+    for k in (".sleep", ".param", ".items"):
+        assert n[k].phase is Phase.SKIPPED and n[k].message == "Skipped, empty params"
+        assert n[k].children == []
