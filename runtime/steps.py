@@ -21,9 +21,10 @@ from plait.grammar.evaluate import _cond_tags
 from plait.grammar import render_template
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
+from .inputs import ABSENT_MESSAGE, absent_output
 from .naming import item_values, loop_name
 from .types import Node, NodeType, Phase
-from .values import aggregate, layer, render_text, rfc3339
+from .values import aggregate, layer, render_text, rfc3339, whole_tag_key
 
 EMPTY_LOOP = "Skipped, empty params"
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
@@ -119,6 +120,9 @@ def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list
             items = text
         else:
             value = render_text(str(text), scope)
+            ref = whole_tag_key(value)
+            if ref and absent_output(ref, scope):
+                raise TemplateError(f"withParam: {ABSENT_MESSAGE}")
             try:
                 # an empty parameter is an empty list: no children, the step/task Skipped
                 # with "Skipped, empty params" (Argo's e2e TestLoopEmptyParam/TestDAGEmptyParam)

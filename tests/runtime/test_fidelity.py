@@ -211,3 +211,127 @@ def test_dag_empty_loops_skip_with_no_children(tmp_path):
     for k in (".sleep", ".param", ".items"):
         assert n[k].phase is Phase.SKIPPED and n[k].message == "Skipped, empty params"
         assert n[k].children == []
+
+
+# -- absent optional outputs ------------------------------------------------------------------
+
+ABSENT = ("argument references an absent optional (skipped/omitted node output with no "
+          "default)")
+
+PRODUCE = """
+- name: produce
+  outputs:
+    parameters:
+    - name: with-default
+      valueFrom: {path: /tmp/p.txt, default: from-producer}
+    - name: bare
+      valueFrom: {path: /tmp/p.txt}
+    artifacts:
+    - {name: art, path: /tmp/p.txt}
+  container:
+    image: busybox
+    command: [sh, -c]
+    args: ["echo real > /tmp/p.txt"]
+- name: take
+  inputs:
+    parameters:
+    - name: in
+  container:
+    image: busybox
+    command: [sh, -c]
+    args: ["echo got {{inputs.parameters.in}}"]
+- name: take-default
+  inputs:
+    parameters:
+    - {name: in, default: from-consumer}
+  container:
+    image: busybox
+    command: [sh, -c]
+    args: ["echo got {{inputs.parameters.in}}"]
+- name: take-art
+  inputs:
+    artifacts:
+    - {name: a, path: /tmp/a}
+  container: {image: busybox, command: [sh, -c], args: ["cat /tmp/a"]}
+- name: take-opt-art
+  inputs:
+    artifacts:
+    - {name: a, path: /tmp/a, optional: true}
+  container: {image: busybox, command: [sh, -c], args: ["test ! -e /tmp/a && echo none"]}
+"""
+
+
+def _absent_consumers(ref: str) -> str:
+    """One consumer per shape, all reading the skipped producer `p` through `ref` (`steps` or
+    `tasks`)."""
+    return f"""\
+- {{name: from-default, template: take, arguments: {{parameters: [{{name: in, value: "{{{{{ref}.p.outputs.parameters.with-default}}}}"}}]}}}}
+- {{name: consumer-default, template: take-default, arguments: {{parameters: [{{name: in, value: "{{{{{ref}.p.outputs.parameters.bare}}}}"}}]}}}}
+- {{name: no-default, template: take, arguments: {{parameters: [{{name: in, value: "{{{{{ref}.p.outputs.parameters.bare}}}}"}}]}}}}
+- {{name: art, template: take-art, arguments: {{artifacts: [{{name: a, from: "{{{{{ref}.p.outputs.artifacts.art}}}}"}}]}}}}
+- {{name: art-sub, template: take-art, arguments: {{artifacts: [{{name: a, from: "{{{{{ref}.p.outputs.artifacts.art}}}}", subPath: x/y}}]}}}}
+- {{name: opt-art, template: take-opt-art, arguments: {{artifacts: [{{name: a, from: "{{{{{ref}.p.outputs.artifacts.art}}}}"}}]}}}}
+- {{name: loop, template: take, arguments: {{parameters: [{{name: in, value: "{{{{item}}}}"}}]}}, withParam: "{{{{{ref}.p.outputs.result}}}}"}}
+"""
+
+
+def _check_absent(r, prefix: str, phase: Phase) -> None:
+    n = by_name(r)
+    assert r.phase is phase
+    assert n[prefix.replace("[1]", "[0]") + "p"].phase is Phase.SKIPPED
+    ok = {"from-default": "got from-producer", "consumer-default": "got from-consumer",
+          "opt-art": "none"}
+    for name, out in ok.items():
+        assert n[prefix + name].phase is Phase.SUCCEEDED, (name, n[prefix + name].message)
+        assert n[prefix + name].outputs.result == out
+    errors = {"no-default": f"inputs.parameters.in: {ABSENT}",
+              "art": f"inputs.artifacts.a: {ABSENT}", "art-sub": f"inputs.artifacts.a: {ABSENT}",
+              "loop": f"withParam: {ABSENT}"}
+    for name, message in errors.items():
+        assert n[prefix + name].phase is Phase.ERROR, name
+        assert n[prefix + name].message == message
+
+
+def test_absent_optional_outputs_in_steps(tmp_path):
+    """Argo's examples/skipped-output-defaults/ (producer-output-default.yaml: a skipped
+    producer's `valueFrom.default` flows on; consumer-input-default.yaml: without one the
+    consumer's input default applies) and, with neither, the consumer node Errors with Argo's
+    absent-optional message; for artifacts (also with `subPath`) and `withParam` likewise, and
+    an optional input artifact stays absent."""
+    main = ("entrypoint: main\ntemplates:\n- name: main\n  steps:\n"
+            "  - - {name: p, template: produce, when: \"false\"}\n  - "
+            + textwrap.indent(_absent_consumers("steps"), "    ")[4:])
+    r = go(tmp_path, main, PRODUCE)
+    _check_absent(r, "[1].", Phase.FAILED)      # a steps node fails
+
+
+def test_absent_optional_outputs_in_dags(tmp_path):
+    """As `test_absent_optional_outputs_in_steps`, in a DAG (examples/skipped-output-defaults/
+    are DAGs): tasks depending on `p.Skipped` see its outputs as absent."""
+    consumers = _absent_consumers("tasks").replace("}\n", ", depends: p.Skipped}\n")
+    main = ("entrypoint: main\ntemplates:\n- name: main\n  dag:\n    failFast: false\n"
+            "    tasks:\n    - {name: p, template: produce, when: \"false\"}\n"
+            + textwrap.indent(consumers, "    "))
+    r = go(tmp_path, main, PRODUCE)
+    _check_absent(r, ".", Phase.ERROR)   # a DAG takes its failed branch's phase
+
+
+def test_optional_input_artifact_passed_on_stays_absent(tmp_path):
+    """An optional input artifact that was not given, passed on with
+    `from: "{{inputs.artifacts.a}}"` to a child whose input is optional too, stays absent: no
+    error (Argo's e2e TestOptionalInputArtifacts, testdata/input-artifacts.yaml)."""
+    r = go(tmp_path, """\
+      entrypoint: main
+      templates:
+      - name: main
+        inputs:
+          artifacts:
+          - {name: a, optional: true}
+        steps:
+        - - name: child
+            template: take-opt-art
+            arguments: {artifacts: [{name: a, from: "{{inputs.artifacts.a}}"}]}
+    """, PRODUCE)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert n["[0].child"].outputs.result == "none"
