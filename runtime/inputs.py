@@ -116,8 +116,13 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
     return local, artifacts
 
 
-def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any) -> tuple[dict, dict]:
-    """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5)."""
+def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
+              unresolved_as_text: bool = False) -> tuple[dict, dict]:
+    """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5).
+
+    `unresolved_as_text`: an exit hook's arguments keep a reference to an output its step
+    never produced as the tag's text (Argo renders them with unresolved tags allowed), so the
+    hook still runs."""
     params: dict[str, str] = {}
     arts: dict[str, dict] = {}
     raw = raw or {}
@@ -127,7 +132,8 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any) -> tuple[dict
             v = p["value"]
             if isinstance(v, str):
                 text = render_text(v, scope)
-                if text == v and ("{{" in v or "<<" in v) and _whole_output_ref(v):
+                if text == v and ("{{" in v or "<<" in v) and _whole_output_ref(v) \
+                        and not unresolved_as_text:
                     params[n] = ABSENT      # the input default applies, else an Error
                     continue
                 params[n] = text

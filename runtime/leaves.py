@@ -85,7 +85,10 @@ def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[s
     return out
 
 
-def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any) -> int | None:
+def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any,
+                 exit_handler: bool = False) -> int | None:
+    """The pod's activeDeadlineSeconds: the template's own limits and what is left of the
+    workflow's, except for exit-handler pods, which the workflow deadline spares (spec §12)."""
     values = []
     for k in ("activeDeadlineSeconds", "timeout"):
         v = tmpl.get(k)
@@ -101,7 +104,7 @@ def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any) -> int | None
                     v = None
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             values.append(float(v))
-    left = engine.deadline_left()
+    left = None if exit_handler else engine.deadline_left()
     if left is not None:
         values.append(left)
     return max(1, math.ceil(min(values))) if values else None
@@ -137,7 +140,7 @@ async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
         manifest = _build_pod(workflow=engine.name, node_name=node.name, pod_name=pod,
                               template=rendered, settings=engine.plan.settings,
                               inputs=inputs, outputs=out_paths,
-                              deadline=pod_deadline(engine, tmpl, scope))
+                              deadline=pod_deadline(engine, tmpl, scope, ctx.exit))
     except (TemplateError, ValueError, OSError) as exc:
         engine.finish(node, Phase.ERROR, str(exc))
         return

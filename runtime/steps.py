@@ -209,7 +209,7 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
     if hook and node.phase in (Phase.SUCCEEDED, Phase.FAILED, Phase.ERROR):
         hscope = layer(node_scope(engine, f"{prefix}.{child['name']}", node), iscope)
         try:
-            hargs = engine.arguments(hook.get("arguments"), hscope)
+            hargs = engine.arguments(hook.get("arguments"), hscope, unresolved_as_text=True)
         except TemplateError as exc:
             engine.error_node(f"{name}.onExit", hook.get("template"), node, ctx, str(exc))
         else:

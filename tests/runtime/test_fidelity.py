@@ -335,3 +335,79 @@ def test_optional_input_artifact_passed_on_stays_absent(tmp_path):
     n = by_name(r)
     assert r.phase is Phase.SUCCEEDED, r.message
     assert n["[0].child"].outputs.result == "none"
+
+
+# -- exit hooks and deadlines -----------------------------------------------------------------
+
+def test_exit_hook_runs_with_an_output_the_failed_step_never_wrote(tmp_path):
+    """Argo's e2e TestWorkflowExitHandlerCrashEnsureNodeIsPresent (expectedfailures/
+    exit-handler-fail-missing-output.yaml): step1 fails before writing its output parameter;
+    its exit hook still runs and gets the parameter (Argo renders exit-hook arguments with
+    unresolved tags allowed, so the value is the tag's text)."""
+    r = go(tmp_path, """\
+      entrypoint: failure-workflow
+      templates:
+        - name: failure-workflow
+          steps:
+            - - name: step1
+                template: intentional-fail
+                hooks:
+                  exit:
+                    template: lifecycle-hook
+                    arguments:
+                      parameters:
+                        - name: hello-param
+                          value: '{{steps.step1.outputs.parameters.hello-param}}'
+        - name: intentional-fail
+          outputs:
+            parameters:
+              - name: hello-param
+                valueFrom:
+                  path: /tmp/hello_world.txt
+          container:
+            image: alpine:latest
+            command: ["sh", "-c"]
+            args: ["echo intentional failure; exit 1"]
+        - name: lifecycle-hook
+          inputs:
+            parameters:
+              - name: hello-param
+          container:
+            image: busybox
+            command: [echo]
+            args: ["Hello param: {{inputs.parameters.hello-param}}"]
+    """)
+    n = by_name(r)
+    assert r.phase is Phase.FAILED
+    assert n["[0].step1"].phase is Phase.FAILED
+    hook = n["[0].step1.onExit"]
+    assert hook.phase is Phase.SUCCEEDED, hook.message
+    assert hook.inputs["parameters"] == [
+        {"name": "hello-param", "value": "{{steps.step1.outputs.parameters.hello-param}}"}]
+
+
+def test_exit_handler_runs_and_succeeds_after_the_workflow_deadline(tmp_path):
+    """Argo's e2e TestWorkflowTimeout family and operator.go: after spec.activeDeadlineSeconds
+    the running pod fails (`Pod was active on the node longer than the specified deadline`),
+    the workflow Fails, and the onExit handler still runs to Succeeded: its pods are not held
+    to the expired deadline (a 2s handler after a 1s deadline)."""
+    r = go(tmp_path, """\
+      entrypoint: main
+      activeDeadlineSeconds: 1
+      onExit: bye
+      templates:
+      - name: main
+        container: {image: busybox, command: [sleep, "30"]}
+      - name: bye
+        steps:
+        - - name: slow
+            template: slow
+      - name: slow
+        container: {image: busybox, command: [sh, -c, "sleep 2; echo status {{workflow.status}}"]}
+    """)
+    n = by_name(r)
+    assert r.phase is Phase.FAILED
+    assert n[""].message == "Pod was active on the node longer than the specified deadline"
+    assert n[".onExit"].phase is Phase.SUCCEEDED
+    assert n[".onExit[0].slow"].phase is Phase.SUCCEEDED, n[".onExit[0].slow"].message
+    assert n[".onExit[0].slow"].outputs.result == "status Failed"
