@@ -76,7 +76,11 @@ async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
     rs = tmpl.get("retry") or {}
     node = engine.new_node(name, NodeType.RETRY, tmpl["name"], parent, ctx.boundary,
                            Phase.RUNNING)
-    limit = _limit(rs.get("limit"), engine.globals)
+    try:
+        local, _ = engine.inputs(tmpl, args)  # `limit` may name the template's inputs
+    except Exception:  # the first attempt reports a bad input itself
+        local = {}
+    limit = _limit(rs.get("limit"), layer(local, engine.globals))
     policy = str(rs.get("policy") or "OnFailure")
     backoff = rs.get("backoff") or {}
     max_duration = backoff.get("maxDuration")

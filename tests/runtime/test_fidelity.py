@@ -411,3 +411,36 @@ def test_exit_handler_runs_and_succeeds_after_the_workflow_deadline(tmp_path):
     assert n[".onExit"].phase is Phase.SUCCEEDED
     assert n[".onExit[0].slow"].phase is Phase.SUCCEEDED, n[".onExit[0].slow"].message
     assert n[".onExit[0].slow"].outputs.result == "status Failed"
+
+
+# -- retries ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("limit", ["{{inputs.parameters.limit}}",
+                                   "{{=asInt(inputs.parameters.limit)}}"])
+def test_parameterised_retry_limit(tmp_path, limit):
+    """Argo's e2e TestParametrizableLimit (test/e2e/functional_test.go): `retryStrategy.limit:
+    "{{inputs.parameters.limit}}"` with limit 1 and a step that always fails: 3 nodes (the
+    Retry node and 2 attempts), the workflow Failed, the Retry node's message `No more retries
+    left`; an expression tag works the same."""
+    r = go(tmp_path, f"""\
+      entrypoint: whalesay
+      arguments:
+        parameters:
+          - name: limit
+            value: "1"
+      templates:
+      - name: whalesay
+        inputs:
+          parameters:
+            - name: limit
+        retryStrategy:
+          limit: "{limit}"
+        container:
+          image: busybox
+          command: [sh, -c, "exit 1"]
+    """)
+    n = by_name(r)
+    assert r.phase is Phase.FAILED
+    assert set(n) == {"", "(0)", "(1)"}
+    assert n[""].type is NodeType.RETRY and "No more retries left" in n[""].message
+    assert n["(1)"].phase is Phase.FAILED
