@@ -302,6 +302,10 @@ class Engine:
     def halted(self, ctx: Ctx) -> bool:
         return self._term.is_set() if ctx.exit else self._halt.is_set()
 
+    def halted_any(self) -> bool:
+        """The run is stopping (stop, terminate or the workflow deadline)."""
+        return self._halt.is_set()
+
     def halt_message(self, running: bool = False) -> str:
         reason = self._halt_reason or DEADLINE_MESSAGE
         if reason == DEADLINE_MESSAGE and running:

@@ -444,3 +444,43 @@ def test_parameterised_retry_limit(tmp_path, limit):
     assert set(n) == {"", "(0)", "(1)"}
     assert n[""].type is NodeType.RETRY and "No more retries left" in n[""].message
     assert n["(1)"].phase is Phase.FAILED
+
+
+def test_daemon_retry_attempts(tmp_path):
+    """Argo's e2e TestDaemonPodRetry (test/e2e/daemon_pod_test.go, functional/
+    daemon-retry.yaml): a daemoned task with `retryStrategy.limit: 2` whose first pod exits 1
+    while `whale` still runs: `daemoned(0)` Failed, `daemoned(1)` starts and is Succeeded when
+    the DAG ends, the workflow Succeeded (shorter sleeps; the first attempt fails once)."""
+    marker = tmp_path / "failed-once"
+    r = go(tmp_path, f"""\
+      entrypoint: main
+      templates:
+      - name: main
+        dag:
+          tasks:
+            - name: daemoned
+              template: daemoned
+            - name: whale
+              dependencies: [daemoned]
+              template: whale-tmpl
+      - name: daemoned
+        retryStrategy:
+          limit: 2
+        daemon: true
+        container:
+          image: busybox
+          command: [sh, -c]
+          args: ["if [ -e {marker} ]; then sleep 60; else touch {marker}; sleep 1; exit 1; fi"]
+      - name: whale-tmpl
+        container:
+          image: busybox
+          command: [sh, -c]
+          args: ["echo hi & sleep 3 && echo bye"]
+    """)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert n[".daemoned"].type is NodeType.RETRY and n[".daemoned"].phase is Phase.SUCCEEDED
+    assert n[".daemoned(0)"].phase is Phase.FAILED
+    assert n[".daemoned(1)"].phase is Phase.SUCCEEDED
+    assert ".daemoned(2)" not in n
+    assert n[".whale"].phase is Phase.SUCCEEDED
