@@ -122,6 +122,7 @@ class Engine:
         self._watch: dict[str, Callable[[Node], None]] = {}   # node name -> phase watcher
         self._suspended: dict[str, asyncio.Event] = {}        # node id -> resume signal
         self._wf_hooks: set[str] = set()
+        self.workflow_error: str | None = None   # an error Argo fails the workflow with
         self._hook_tasks: list[asyncio.Future] = []
 
     # --- public ----------------------------------------------------------------------------
@@ -572,6 +573,8 @@ class Engine:
             return Phase.SUCCEEDED, entry.message if entry.phase is Phase.SUCCEEDED else ""
         if self._halt_reason == DEADLINE_MESSAGE:
             return Phase.FAILED, DEADLINE_MESSAGE
+        if self.workflow_error is not None:
+            return Phase.FAILED, self.workflow_error
         if entry.phase is Phase.ERROR:
             return Phase.ERROR, entry.message
         return Phase.FAILED, entry.message

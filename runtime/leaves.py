@@ -24,6 +24,7 @@ from .types import Node, Phase, PodHandle, PodResult
 from .values import render_text, render_value
 
 PENDING_TIMEOUT = "Pod was pending longer than pendingTimeout ({})"
+RAW_OUTPUT_UNSET = "raw output parameter '{}' has not been set and does not have a default value"
 
 
 class _Logs:
@@ -412,10 +413,19 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
         return
     for p in (tmpl.get("outputs") or {}).get("parameters") or []:
         vf = p.get("valueFrom") or {}
-        if vf.get("default") is not None:
+        if p.get("value") is not None:
+            value = render_text(_text(p["value"]), scope)
+        elif vf.get("default") is not None:
             value = render_text(_text(vf["default"]), scope)
         elif scope.get(f"inputs.parameters.{p['name']}") is not None:
             value = scope[f"inputs.parameters.{p['name']}"]
+        elif "supplied" in vf and not resumed.is_set():
+            # the duration ran out and nobody supplied it: Argo fails the node and the
+            # workflow with this message (e2e TestSuspendNodeTimeoutWithoutDefaultValue)
+            message = RAW_OUTPUT_UNSET.format(p["name"])
+            engine.workflow_error = engine.workflow_error or message
+            engine.finish(node, Phase.FAILED, message)
+            return
         else:
             continue
         node.outputs.parameters.append({"name": p["name"], "value": value})

@@ -484,3 +484,56 @@ def test_daemon_retry_attempts(tmp_path):
     assert n[".daemoned(1)"].phase is Phase.SUCCEEDED
     assert ".daemoned(2)" not in n
     assert n[".whale"].phase is Phase.SUCCEEDED
+
+
+# -- suspend ----------------------------------------------------------------------------------
+
+SUSPEND = """\
+entrypoint: suspend
+templates:
+- name: suspend
+  steps:
+  - - name: approve
+      template: approve
+  - - name: release
+      template: print
+      arguments:
+        parameters:
+          - name: message
+            value: "{{steps.approve.outputs.parameters.message}}"
+- name: approve
+  suspend:
+    duration: 1s
+  outputs:
+    parameters:
+      - name: message
+        valueFrom:
+          DEFAULT
+          supplied: {}
+- name: print
+  inputs:
+    parameters:
+      - name: message
+  container:
+    image: busybox
+    command: [echo]
+    args: ["{{inputs.parameters.message}}"]
+"""
+
+
+def test_suspend_timeout_with_an_unset_raw_output(tmp_path):
+    """Argo's e2e TestSuspendNodeTimeoutWithoutDefaultValue (test/e2e/suspend_test.go): the
+    suspend duration passes, the supplied output `message` has no value and no default: the
+    workflow Fails with `raw output parameter 'message' has not been set and does not have a
+    default value`; `release` never runs. With a default (TestSuspendNodeTimeoutWithDefault
+    Value) the default flows on and the workflow Succeeds."""
+    r = go(tmp_path, SUSPEND.replace("DEFAULT\n", ""))
+    n = by_name(r)
+    message = "raw output parameter 'message' has not been set and does not have a default value"
+    assert r.phase is Phase.FAILED and r.message == message
+    assert n["[0].approve"].phase is Phase.FAILED and n["[0].approve"].message == message
+    assert "[1].release" not in n
+    r = go(tmp_path, SUSPEND.replace("DEFAULT", "default: default message"))
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert n["[1].release"].outputs.result == "default message"
