@@ -97,12 +97,19 @@ def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> 
 
 
 def when_holds(text: str, scope: Any) -> tuple[bool, str]:
-    """A `when` evaluated at run time (govaluate, spec §6): (value, resolved text)."""
+    """A `when` evaluated at run time (govaluate, spec §6): (value, resolved text).
+
+    As in Argo, the tags are substituted into the text first and the result is evaluated
+    second, so a substituted value may itself bring quotes and commas (a `{{= ... join('","')
+    }}` inside a quoted list makes several list items)."""
     cond = parse_condition(text)
     values = {}
     for i, tag in enumerate(_cond_tags(cond)):
         values[i] = render_template(A.Template((tag,), tag.raw), scope, strict=True)
-    return evaluate_condition(cond, values), render_text(text, scope)
+    resolved = render_text(text, scope)
+    if values and "{{" not in resolved and "<<" not in resolved:
+        return evaluate_condition(parse_condition(resolved), {}), resolved
+    return evaluate_condition(cond, values), resolved
 
 
 def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list | None:

@@ -537,3 +537,51 @@ def test_suspend_timeout_with_an_unset_raw_output(tmp_path):
     n = by_name(r)
     assert r.phase is Phase.SUCCEEDED, r.message
     assert n["[1].release"].outputs.result == "default message"
+
+
+# -- when with expression tags ----------------------------------------------------------------
+
+WHEN = """\
+entrypoint: main
+arguments:
+  parameters:
+  - name: list
+    value: '["x", "y"]'
+templates:
+- name: main
+  inputs:
+    parameters:
+    - name: list
+      value: "{{workflow.parameters.list}}"
+  steps:
+  - - name: hit
+      template: echo
+      when: '"x" in ("{{= inputs.parameters.list | fromJSON() | join(''","'') }}","")'
+    - name: miss
+      template: echo
+      when: '"z" in ("{{= inputs.parameters.list | fromJSON() | join(''","'') }}","")'
+    - name: count
+      template: echo
+      when: "{{= len(fromJSON(inputs.parameters.list)) }} == 2"
+- name: echo
+  container: {image: busybox, command: [echo, hi]}
+"""
+
+
+def test_when_with_expression_tags_substitutes_first_then_evaluates(tmp_path):
+    """Argo's steps.go/dag.go `shouldExecute`: the `when` text is substituted first (every
+    `{{...}}`, expression tags included) and the result handed to govaluate, so the joined
+    `x","y` becomes two list items: `"x" in ("x","y","")` is true, `"z" in (...)` false.
+    `plait check` accepts the same text (no PL110/PL113: tags are masked before the condition
+    is parsed)."""
+    path = tmp_path / "wf.yaml"
+    path.write_text(HEADER + textwrap.indent(WHEN, "  "))
+    plan, diags = compile_file(str(path), name="wf")
+    assert plan is not None and not [d for d in diags if d.severity == "error"], diags
+    r = go(tmp_path, WHEN)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert n["[0].hit"].phase is Phase.SUCCEEDED
+    assert n["[0].miss"].phase is Phase.SKIPPED
+    assert n["[0].miss"].message == """when '"z" in ("x","y","")' evaluated false"""
+    assert n["[0].count"].phase is Phase.SUCCEEDED
