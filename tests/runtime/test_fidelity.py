@@ -577,7 +577,7 @@ def test_when_with_expression_tags_substitutes_first_then_evaluates(tmp_path):
     path = tmp_path / "wf.yaml"
     path.write_text(HEADER + textwrap.indent(WHEN, "  "))
     plan, diags = compile_file(str(path), name="wf")
-    assert plan is not None and not [d for d in diags if d.severity == "error"], diags
+    assert plan is not None and not [d for d in diags if d.severity.value == "error"], diags
     r = go(tmp_path, WHEN)
     n = by_name(r)
     assert r.phase is Phase.SUCCEEDED, r.message
