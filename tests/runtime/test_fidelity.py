@@ -585,3 +585,33 @@ def test_when_with_expression_tags_substitutes_first_then_evaluates(tmp_path):
     assert n["[0].miss"].phase is Phase.SKIPPED
     assert n["[0].miss"].message == """when '"z" in ("x","y","")' evaluated false"""
     assert n["[0].count"].phase is Phase.SUCCEEDED
+
+
+CONTAINER_SET = """\
+entrypoint: main
+templates:
+  - name: main
+    containerSet:
+      containers:
+        - name: a
+          image: argoproj/argosay:v2
+          command: [sh, -c]
+          args: ['FILE=test.yml; EXITCODE=1; if test -f "$FILE"; then EXITCODE=0; else touch $FILE; fi; exit $EXITCODE']
+      RETRY
+"""
+
+
+def test_container_set_retry_reruns_the_failing_container_in_its_pod(tmp_path):
+    """Argo's e2e TestContainerSetRetryFail / TestContainerSetRetrySuccess (test/e2e/
+    functional_test.go; their names are swapped there): container `a` fails once and leaves a
+    file; with `containerSet.retryStrategy` (retries 2) it runs again in the same pod, finds the
+    file and the workflow Succeeds (one Pod node, no retry nodes); without it the workflow
+    Fails. (duration 1s instead of 5s.)"""
+    r = go(tmp_path, CONTAINER_SET.replace(
+        "RETRY", "retryStrategy:\n        retries: 2\n        duration: \"1s\""))
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert set(n) == {""} and n[""].type is NodeType.POD
+    r = go(tmp_path, CONTAINER_SET.replace("RETRY", ""))
+    assert r.phase is Phase.FAILED
+    assert by_name(r)[""].message == "a: Error (exit code 1)"
