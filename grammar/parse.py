@@ -10,6 +10,7 @@ Every failure is a `GrammarError` with a stable code and offsets into the given 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from functools import lru_cache
@@ -139,7 +140,36 @@ def parse_condition(text: str) -> A.Cond:
     if not text.strip():
         raise GrammarError("PL113", "empty condition", 0, len(text))
     _check_unquoted(text, {t.start: t.end for t in tags})
-    return _parse("cond", text, 0, "PL113", "condition")
+    if not tags:
+        return _parse("cond", text, 0, "PL113", "condition")
+    # Argo substitutes the tags first and hands the result to govaluate, so a tag's body
+    # (`{{= join(x, '","') }}`) is never govaluate syntax: parse the condition with each tag
+    # masked by a same-length placeholder tag, then put the real tags back.
+    masked = list(text)
+    for t in tags:
+        masked[t.start + 2:t.end - 2] = "_" * (t.end - t.start - 4)
+    cond = _parse("cond", "".join(masked), 0, "PL113", "condition")
+    return _unmask(cond, {t.start: t for t in tags}, text)
+
+
+def _unmask(node: Any, tags: dict[int, A.Tag], text: str) -> Any:
+    """`node` with every placeholder tag replaced by the real tag at the same offset."""
+    if isinstance(node, A.Tag):
+        return tags.get(node.start, node)
+    if isinstance(node, tuple):
+        return tuple(_unmask(n, tags, text) for n in node)
+    if not isinstance(node, A.Node):
+        return node
+    changes = {}
+    for f in dataclasses.fields(node):
+        v = getattr(node, f.name)
+        if isinstance(v, (A.Node, tuple)):
+            new = _unmask(v, tags, text)
+            if new is not v:
+                changes[f.name] = new
+    if isinstance(node, A.Template):
+        changes["text"] = text[node.start:node.end]
+    return dataclasses.replace(node, **changes) if changes else node
 
 
 @lru_cache(maxsize=1 << 14)

@@ -18,8 +18,8 @@ from plait.grammar import EvaluationError, GrammarError, evaluate_depends, parse
 from plait.grammar import ast as A
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError
-from .steps import (EMPTY_LOOP, Gate, continues, expand, gate_of, loop_scope, node_scope,
-                    outputs, run_one, skipped_defaults)
+from .steps import (EMPTY_LOOP, FAIL_FAST_MESSAGE, Gate, continues, expand, gate_of,
+                    loop_scope, node_scope, outputs, run_one, skipped_defaults)
 from .types import Node, NodeType, Phase
 from .values import render_text
 
@@ -119,10 +119,12 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
     tscope = layer(results, scope)
     gate = gate_of(tmpl, scope)
     fail_fast = tmpl.get("failFast", True) is not False
+    targets = _targets(tmpl, tscope, shape)
+    needed = _needed(shape, targets)
     nodes: dict[str, Node] = {}
     result_sets: dict[str, set[str]] = {}
     remaining = {n: len(shape.refs[n]) for n in shape.order}
-    to_decide = [n for n in shape.order if remaining[n] == 0]
+    to_decide = [n for n in shape.order if remaining[n] == 0 and n in needed]
     ready: list[str] = []
     running: dict[asyncio.Future, str] = {}
     failed: Phase | None = None
@@ -149,7 +151,7 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
             failed = failed or n.phase
         for d in shape.dependants[name]:
             remaining[d] -= 1
-            if remaining[d] == 0:
+            if remaining[d] == 0 and d in needed:
                 to_decide.append(d)
 
     def parents_of(name: str) -> list[Node]:
@@ -206,8 +208,7 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
             if n is not None:
                 record(name, n, iterations)
     await engine.end_daemons(inner.daemons)
-    phase = _assess(engine, node, tmpl, tscope, shape, nodes, fail_fast, failed)
-    targets = _targets(tmpl, tscope)
+    phase = _assess(engine, shape, targets, nodes, fail_fast, failed)
     engine.outbound[node.id] = [o for t in targets if t in nodes
                                 for o in engine.outbound_of(nodes[t])]
     if phase is Phase.SUCCEEDED:
@@ -219,6 +220,8 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
         engine.finish(node, Phase.SUCCEEDED)
     elif engine.halted(ctx) and failed is None:
         engine.finish(node, Phase.FAILED, engine.halt_message())
+    elif gate.fail_fast and gate.failed:
+        engine.finish(node, Phase.FAILED, FAIL_FAST_MESSAGE)
     else:
         engine.finish(node, phase)
 
@@ -227,15 +230,32 @@ def _tname(engine: Engine, key: str | None) -> str | None:
     return (engine.plan.templates.get(key) or {}).get("name", key) if key else None
 
 
-def _targets(tmpl: dict[str, Any], scope: Any) -> list[str]:
+def _targets(tmpl: dict[str, Any], scope: Any, shape: _Shape) -> list[str]:
+    """`dag.target` (space-separated, may be parameterised); empty means the leaf tasks, the
+    ones no other task depends on (Argo's `findLeafTaskNames`)."""
     target = tmpl.get("target")
     if isinstance(target, str):
-        return render_text(target, scope).split()
-    return list(target or [])
+        names = render_text(target, scope).split()
+    else:
+        names = list(target or [])
+    return names or [n for n in shape.order if not shape.dependants[n]]
 
 
-def _assess(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, shape: _Shape,
-            nodes: dict[str, Node], fail_fast: bool, failed: Phase | None) -> Phase:
+def _needed(shape: _Shape, targets: list[str]) -> set[str]:
+    """The targets and every task they depend on, transitively: the only tasks that get a node
+    (Argo walks `executeDAGTask` up from each target)."""
+    out: set[str] = set()
+    todo = [t for t in targets if t in shape.tasks]
+    while todo:
+        name = todo.pop()
+        if name not in out:
+            out.add(name)
+            todo.extend(shape.refs[name])
+    return out
+
+
+def _assess(engine: Engine, shape: _Shape, targets: list[str], nodes: dict[str, Node],
+            fail_fast: bool, failed: Phase | None) -> Phase:
     memo: dict[str, Phase | None] = {}
 
     def branch(name: str) -> Phase | None:
@@ -259,7 +279,7 @@ def _assess(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, shape:
         return out
 
     result = Phase.SUCCEEDED
-    for t in _targets(tmpl, scope):
+    for t in targets:
         if t not in shape.tasks:
             continue
         b = branch(t)

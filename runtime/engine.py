@@ -126,6 +126,7 @@ class Engine:
         self._watch: dict[str, Callable[[Node], None]] = {}   # node name -> phase watcher
         self._suspended: dict[str, asyncio.Event] = {}        # node id -> resume signal
         self._wf_hooks: set[str] = set()
+        self.workflow_error: str | None = None   # an error Argo fails the workflow with
         self._hook_tasks: list[asyncio.Future] = []
         self._max_nodes = cap("PLAIT_MAX_NODES")
 
@@ -327,6 +328,10 @@ class Engine:
 
     def halted(self, ctx: Ctx) -> bool:
         return self._term.is_set() if ctx.exit else self._halt.is_set()
+
+    def halted_any(self) -> bool:
+        """The run is stopping (stop, terminate or the workflow deadline)."""
+        return self._halt.is_set()
 
     def halt_message(self, running: bool = False) -> str:
         reason = self._halt_reason or DEADLINE_MESSAGE
@@ -596,6 +601,8 @@ class Engine:
             return Phase.SUCCEEDED, entry.message if entry.phase is Phase.SUCCEEDED else ""
         if self._halt_reason == DEADLINE_MESSAGE:
             return Phase.FAILED, DEADLINE_MESSAGE
+        if self.workflow_error is not None:
+            return Phase.FAILED, self.workflow_error
         if entry.phase is Phase.ERROR:
             return Phase.ERROR, entry.message
         return Phase.FAILED, entry.message

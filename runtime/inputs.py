@@ -19,6 +19,20 @@ class TemplateError(Exception):
     """A node cannot run (missing input, bad argument, unsupported kind): the node Errors."""
 
 
+class _AbsentType:
+    """An argument that references an output which does not exist (its producer was Skipped or
+    Omitted, or never wrote it, and declares no `valueFrom.default`). The callee's input
+    default (or `optional: true` for an artifact) applies; without one the node Errors with
+    `ABSENT_MESSAGE`."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _AbsentType()
+ABSENT_MESSAGE = "argument references an absent optional (skipped/omitted node output with no default)"
+
+
 def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
     out = []
     for p in engine.plan.arguments.get("parameters") or []:
@@ -58,7 +72,7 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
     ins = tmpl.get("inputs") or {}
     for p in ins.get("parameters") or []:
         n = p["name"]
-        if n in given:
+        if n in given and given[n] is not ABSENT:
             v = given[n]
         elif p.get("value") is not None:
             v = render_text(_text(p["value"]), engine.globals)
@@ -67,6 +81,8 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
             v = value_from(engine, p["valueFrom"], n)
         elif p.get("default") is not None:
             v = render_text(_text(p["default"]), engine.globals)
+        elif given.get(n) is ABSENT:
+            raise TemplateError(f"inputs.parameters.{n}: {ABSENT_MESSAGE}")
         else:
             raise TemplateError(f"inputs.parameters.{n} was not supplied")
         local[f"inputs.parameters.{n}"] = v
@@ -79,9 +95,11 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
         src = given_art.get(n)
         if src is None and any(k in a for k in ("raw",) + REMOTE_ARTIFACTS):
             src = a
-        if src is None:
+        if src is None or src is ABSENT:
             if a.get("optional"):
-                continue
+                continue            # absent, and stays absent when passed on with from:
+            if src is ABSENT:
+                raise TemplateError(f"inputs.artifacts.{n}: {ABSENT_MESSAGE}")
             raise TemplateError(f"inputs.artifacts.{n} was not supplied")
         for loc in REMOTE_ARTIFACTS:
             if loc in src:
@@ -98,8 +116,13 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
     return local, artifacts
 
 
-def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any) -> tuple[dict, dict]:
-    """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5)."""
+def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
+              unresolved_as_text: bool = False) -> tuple[dict, dict]:
+    """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5).
+
+    `unresolved_as_text`: an exit hook's arguments keep a reference to an output its step
+    never produced as the tag's text (Argo renders them with unresolved tags allowed), so the
+    hook still runs."""
     params: dict[str, str] = {}
     arts: dict[str, dict] = {}
     raw = raw or {}
@@ -112,8 +135,10 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any) -> tuple[dict
                     text = render_text(v, scope, checked=True)
                 except ValueError as exc:
                     raise TemplateError(str(exc)) from None
-                if text is v and ("{{" in v or "<<" in v) and _whole_output_ref(v):
-                    continue        # an absent optional output: the input default applies
+                if text == v and ("{{" in v or "<<" in v) and _whole_output_ref(v) \
+                        and not unresolved_as_text:
+                    params[n] = ABSENT      # the input default applies, else an Error
+                    continue
                 params[n] = text
             else:
                 params[n] = _text(v)
@@ -128,6 +153,8 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any) -> tuple[dict
             obj = scope.get(ref) if ref else None
             if isinstance(obj, dict):
                 arts[n] = obj
+            elif obj is ABSENT or (ref and absent_output(ref, scope)):
+                arts[n] = ABSENT            # subPath of nothing is nothing too
             elif not a.get("optional"):
                 raise TemplateError(f"Unable to resolve: {a['from']}")
         elif "raw" in a:
@@ -154,10 +181,20 @@ def _tag_body(text: str) -> str | None:
     return None
 
 
+def absent_output(ref: str, scope: Any) -> bool:
+    """`steps.X.outputs.artifacts.Y` / `tasks.X...` of a producer that was Skipped or Omitted,
+    or `inputs.artifacts.Y` of an optional input artifact that was not given."""
+    parts = ref.split(".")
+    if len(parts) >= 4 and parts[0] in ("steps", "tasks") and parts[2] == "outputs":
+        return scope.get(f"{parts[0]}.{parts[1]}.status") in ("Skipped", "Omitted")
+    return parts[:2] == ["inputs", "artifacts"] and len(parts) == 3
+
+
 def _whole_output_ref(text: str) -> bool:
     body = _tag_body(text)
     return bool(body) and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
 
 
-__all__ = ["REMOTE_ARTIFACTS", "TemplateError", "arguments", "inputs", "value_from",
+__all__ = ["ABSENT", "ABSENT_MESSAGE", "REMOTE_ARTIFACTS", "TemplateError", "absent_output",
+           "arguments", "inputs", "value_from",
            "workflow_artifacts", "workflow_parameters"]

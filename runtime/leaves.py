@@ -30,6 +30,7 @@ from .types import Node, Phase, PodHandle, PodResult
 from .values import render_text, render_value
 
 PENDING_TIMEOUT = "Pod was pending longer than pendingTimeout ({})"
+RAW_OUTPUT_UNSET = "raw output parameter '{}' has not been set and does not have a default value"
 
 
 class _Logs:
@@ -110,7 +111,10 @@ def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[s
     return out
 
 
-def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any) -> int | None:
+def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any,
+                 exit_handler: bool = False) -> int | None:
+    """The pod's activeDeadlineSeconds: the template's own limits and what is left of the
+    workflow's, except for exit-handler pods, which the workflow deadline spares (spec §12)."""
     values = []
     for k in ("activeDeadlineSeconds", "timeout"):
         v = tmpl.get(k)
@@ -126,7 +130,7 @@ def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any) -> int | None
                     v = None
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             values.append(float(v))
-    left = engine.deadline_left()
+    left = None if exit_handler else engine.deadline_left()
     if left is not None:
         values.append(left)
     return max(1, math.ceil(min(values))) if values else None
@@ -183,7 +187,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
         manifest = _build_pod(workflow=engine.name, node_name=node.name, pod_name=pod,
                               template=rendered, settings=engine.plan.settings,
                               inputs=inputs, outputs=out_paths,
-                              deadline=pod_deadline(engine, tmpl, scope))
+                              deadline=pod_deadline(engine, tmpl, scope, ctx.exit))
     except (TemplateError, ValueError, OSError) as exc:
         engine.finish(node, Phase.ERROR, str(exc))
         return
@@ -463,10 +467,19 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
         return
     for p in (tmpl.get("outputs") or {}).get("parameters") or []:
         vf = p.get("valueFrom") or {}
-        if vf.get("default") is not None:
+        if p.get("value") is not None:
+            value = render_text(_text(p["value"]), scope)
+        elif vf.get("default") is not None:
             value = render_text(_text(vf["default"]), scope)
         elif scope.get(f"inputs.parameters.{p['name']}") is not None:
             value = scope[f"inputs.parameters.{p['name']}"]
+        elif "supplied" in vf and not resumed.is_set():
+            # the duration ran out and nobody supplied it: Argo fails the node and the
+            # workflow with this message (e2e TestSuspendNodeTimeoutWithoutDefaultValue)
+            message = RAW_OUTPUT_UNSET.format(p["name"])
+            engine.workflow_error = engine.workflow_error or message
+            engine.finish(node, Phase.FAILED, message)
+            return
         else:
             continue
         node.outputs.parameters.append({"name": p["name"], "value": value})

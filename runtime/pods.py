@@ -23,6 +23,7 @@ import json
 from typing import Any
 
 from plait.grammar.limits import LimitError, load_json
+from plait.compiler.durations import parse_duration
 
 POD_KINDS = ("container", "script", "containerSet")
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
@@ -32,11 +33,29 @@ OUTPUTS = "plait.dev/outputs"
 SCRIPT = "plait.dev/script"
 DAEMON = "plait.dev/daemon"
 DEPENDENCIES = "plait.dev/container-dependencies"
+CONTAINER_RETRY = "plait.dev/container-retry"   # containerSet.retryStrategy: {retries, seconds}
 
 # template keys that are Pod spec fields (kept for a Kubernetes backend; the local one ignores them)
 _POD_SPEC_KEYS = ("nodeSelector", "affinity", "tolerations", "securityContext", "hostAliases",
                   "priorityClassName", "schedulerName", "automountServiceAccountToken",
                   "dnsPolicy", "dnsConfig", "imagePullSecrets", "hostNetwork")
+
+
+def _container_retry(rs: dict[str, Any]) -> dict[str, float]:
+    """A containerSet's `retryStrategy` (`retries`, Go-duration `duration` between tries): Argo
+    runs a failing container again inside the same pod, its files kept."""
+    try:
+        retries = max(0, int(str(rs.get("retries", 0)).strip()))
+    except ValueError:
+        raise PodError(f"containerSet.retryStrategy.retries {rs.get('retries')!r} is not "
+                       f"an integer") from None
+    seconds = 0.0
+    if rs.get("duration") not in (None, ""):
+        try:
+            seconds = parse_duration(str(rs["duration"]).strip(), False)
+        except ValueError as exc:
+            raise PodError(f"containerSet.retryStrategy.duration: {exc}") from None
+    return {"retries": retries, "seconds": seconds}
 
 
 class PodError(ValueError):
@@ -69,6 +88,8 @@ def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[st
             c["volumeMounts"] = _merge_mounts(c.get("volumeMounts"), shared)
             containers.append(c)
         annotations[DEPENDENCIES] = json.dumps(deps, sort_keys=True)
+        if isinstance(body.get("retryStrategy"), dict):
+            annotations[CONTAINER_RETRY] = json.dumps(_container_retry(body["retryStrategy"]))
         main_name = "main" if "main" in deps else (containers[-1]["name"] if containers else "main")
     else:
         main = _container(body, "main")

@@ -7,6 +7,7 @@ limit (None = unlimited), retryPolicy (OnFailure, OnError, Always, OnTransientEr
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -76,7 +77,11 @@ async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
     rs = tmpl.get("retry") or {}
     node = engine.new_node(name, NodeType.RETRY, tmpl["name"], parent, ctx.boundary,
                            Phase.RUNNING)
-    limit = _limit(rs.get("limit"), engine.globals)
+    try:
+        local, _ = engine.inputs(tmpl, args)  # `limit` may name the template's inputs
+    except Exception:  # the first attempt reports a bad input itself
+        local = {}
+    limit = _limit(rs.get("limit"), layer(local, engine.globals))
     policy = str(rs.get("policy") or "OnFailure")
     backoff = rs.get("backoff") or {}
     max_duration = backoff.get("maxDuration")
@@ -137,17 +142,61 @@ async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
         return node
     node.outputs = last.outputs
     if last.id in engine.daemoned:         # a daemon attempt: the Retry node is daemoned too
-        engine.daemoned.add(node.id)
-        if last.id in engine.ips:
-            engine.ips[node.id] = engine.ips[last.id]
-        engine.save(node)
+        _follow_daemon(engine, node, last, attempt, limit, policy,
+                       lambda n: engine.instance(f"{name}({n})", key, tmpl, args, node, ctx, n))
         return node
+    _end(engine, node, last, message)
+    return node
+
+
+def _end(engine: Engine, node: Node, last: Node, message: str | None) -> None:
+    """The Retry node ends as its last attempt did."""
     engine.outbound[node.id] = engine.outbound_of(last)
     if last.phase is Phase.SUCCEEDED:
         engine.finish(node, Phase.SUCCEEDED, last.message)
     else:
         engine.finish(node, last.phase, message if message is not None else last.message)
-    return node
+
+
+def _follow_daemon(engine: Engine, node: Node, last: Node, attempt: int, limit: int | None,
+                   policy: str, start: Any) -> None:
+    """A daemoned attempt is ready and keeps running after the Retry node returns. If it
+    exits by itself with a failure the policy retries, the next attempt `<name>(n+1)` starts
+    (Argo's e2e TestDaemonPodRetry: `daemoned(0)` Failed, `daemoned(1)` Succeeded when its
+    scope ends); when an attempt ends for good the Retry node ends with it."""
+    engine.daemoned.add(node.id)
+    if last.id in engine.ips:
+        engine.ips[node.id] = engine.ips[last.id]
+    engine.save(node)
+
+    def changed(n: Node) -> None:
+        if not n.phase.done:
+            return
+        engine.unwatch(n.name)
+        if n.phase in (Phase.FAILED, Phase.ERROR) and policy_allows(policy, n) \
+                and (limit is None or attempt < limit) \
+                and not getattr(n, "_scope_ended", False) and not engine.halted_any():
+            asyncio.ensure_future(_next(n))
+            return
+        engine.daemoned.discard(node.id)
+        node.outputs = n.outputs
+        more = limit is not None and attempt >= limit and n.phase is not Phase.SUCCEEDED
+        _end(engine, node, n, NO_MORE if more else None)
+
+    async def _next(failed: Node) -> None:
+        nxt = await start(attempt + 1)
+        node.outputs = nxt.outputs
+        if nxt.id in engine.daemoned:
+            _follow_daemon(engine, node, nxt, attempt + 1, limit, policy, start)
+        else:
+            engine.daemoned.discard(node.id)
+            _end(engine, node, nxt, NO_MORE if limit is not None and attempt + 1 >= limit
+                 and nxt.phase is not Phase.SUCCEEDED else None)
+
+    if last.phase.done:
+        changed(last)
+    else:
+        engine.watch(last.name, changed)
 
 
 __all__ = ["backoff_delay", "policy_allows", "run_retry", "transient"]

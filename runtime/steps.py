@@ -23,11 +23,13 @@ from plait.grammar import render_template
 from plait.grammar.limits import LimitError, check_loop_size, load_json
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
+from .inputs import ABSENT_MESSAGE, absent_output
 from .naming import item_values, loop_name
 from .types import Node, NodeType, Phase
-from .values import aggregate, layer, render_text, rfc3339
+from .values import aggregate, layer, render_text, rfc3339, whole_tag_key
 
 EMPTY_LOOP = "Skipped, empty params"
+FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
 WITH_PARAM_ERROR = "withParam value could not be parsed as a JSON list: {}"
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*\d{4,}|%[-+ #0]*\d*\.\d{4,}")
 
@@ -98,12 +100,19 @@ def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> 
 
 
 def when_holds(text: str, scope: Any) -> tuple[bool, str]:
-    """A `when` evaluated at run time (govaluate, spec §6): (value, resolved text)."""
+    """A `when` evaluated at run time (govaluate, spec §6): (value, resolved text).
+
+    As in Argo, the tags are substituted into the text first and the result is evaluated
+    second, so a substituted value may itself bring quotes and commas (a `{{= ... join('","')
+    }}` inside a quoted list makes several list items)."""
     cond = parse_condition(text)
     values = {}
     for i, tag in enumerate(_cond_tags(cond)):
         values[i] = render_template(A.Template((tag,), tag.raw), scope, strict=True)
-    return evaluate_condition(cond, values), render_text(text, scope)
+    resolved = render_text(text, scope)
+    if values and "{{" not in resolved and "<<" not in resolved:
+        return evaluate_condition(parse_condition(resolved), {}), resolved
+    return evaluate_condition(cond, values), resolved
 
 
 def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list | None:
@@ -129,8 +138,13 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
             items = text
         else:
             value = render_text(str(text), scope)
+            ref = whole_tag_key(value)
+            if ref and absent_output(ref, scope):
+                raise TemplateError(f"withParam: {ABSENT_MESSAGE}")
             try:
-                items = load_json(value, "withParam value")
+                # an empty parameter is an empty list: no children, the step/task Skipped
+                # with "Skipped, empty params" (Argo's e2e TestLoopEmptyParam/TestDAGEmptyParam)
+                items = load_json(value, "withParam value") if value.strip() else []
             except LimitError:
                 raise
             except ValueError:
@@ -222,7 +236,7 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
     if hook and node.phase in (Phase.SUCCEEDED, Phase.FAILED, Phase.ERROR):
         hscope = layer(node_scope(engine, f"{prefix}.{child['name']}", node), iscope)
         try:
-            hargs = engine.arguments(hook.get("arguments"), hscope)
+            hargs = engine.arguments(hook.get("arguments"), hscope, unresolved_as_text=True)
         except TemplateError as exc:
             engine.error_node(f"{name}.onExit", hook.get("template"), node, ctx, str(exc))
         else:
@@ -346,7 +360,9 @@ async def run_steps(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], 
         if bad is not None:
             message = f"child '{bad.id}' failed"
             engine.finish(gnode, Phase.FAILED, message)
-            failure = (Phase.FAILED, message)
+            # a template-level failFast names itself on the steps node (Argo's e2e
+            # TestWorkflowParallelismStepFailFast: the workflow carries this message)
+            failure = (Phase.FAILED, FAIL_FAST_MESSAGE if gate.fail_fast else message)
             break
         if started == 0 and engine.halted(ctx):
             engine.finish(gnode, Phase.FAILED, engine.halt_message())
@@ -406,5 +422,5 @@ def render_template_strict(text: str, scope: Any) -> str:
     return render_strict(text, scope)
 
 
-__all__ = ["EMPTY_LOOP", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
+__all__ = ["EMPTY_LOOP", "FAIL_FAST_MESSAGE", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
            "node_scope", "run_one", "run_steps", "when_holds"]

@@ -819,6 +819,7 @@ class LocalPod:
     async def _container_set(self, boxes: dict[str, _Box], deps: dict[str, list[str]],
                              main_name: str) -> PodResult:
         done: dict[str, asyncio.Future] = {}
+        retry = json.loads(self.annotations.get(P.CONTAINER_RETRY) or "null") or {}
 
         async def one(name: str) -> tuple[int | None, str | None, str | None]:
             for d in deps.get(name) or []:
@@ -826,7 +827,13 @@ class LocalPod:
                     code, _, _ = await done[d]
                     if code != 0:
                         return None, None, None       # a failed dependency: never started
-            return await self._run_container(boxes[name], None, keep=name == main_name)
+            result = await self._run_container(boxes[name], None, keep=name == main_name)
+            for _ in range(int(retry.get("retries") or 0)):   # retried inside the pod
+                if result[0] in (0, None) or self._killed:
+                    break
+                await asyncio.sleep(float(retry.get("seconds") or 0))
+                result = await self._run_container(boxes[name], None, keep=name == main_name)
+            return result
 
         for name in boxes:
             done[name] = asyncio.ensure_future(one(name))

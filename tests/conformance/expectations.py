@@ -434,6 +434,28 @@ CASES: tuple[Case, ...] = (
          logs={".a": "hello argo"}),
     Case("steps-inline-workflow", EX + "steps-inline-workflow.yaml", SUCCEEDED,
          nodes={"[0].a": SUCCEEDED}, logs={"[0].a": "hello argo"}),
+    # dag.target (the example's comment: target E runs A, C and E; B and D get no node)
+    Case("dag-targets", EX + "dag-targets.yaml", SUCCEEDED,
+         nodes={".A": SUCCEEDED, ".C": SUCCEEDED, ".E": SUCCEEDED}, absent=(".B", ".D"), pods=3,
+         logs={".E": "E"}),
+    Case("dag-targets-b-e", EX + "dag-targets.yaml", SUCCEEDED,
+         nodes={".A": SUCCEEDED, ".B": SUCCEEDED, ".C": SUCCEEDED, ".E": SUCCEEDED},
+         absent=(".D",), pods=4, args=("-p", "target=B E")),
+    # template failFast with parallelism 1: the failing item stops the loop, later items never
+    # start, the steps node and the workflow carry Argo's failFast message
+    Case("loops-arbitrary-sequential-steps", EX + "loops-arbitrary-sequential-steps.yaml", FAILED,
+         nodes={"[0].unit-step(0:exit_code:0,message:succeeds 1)": SUCCEEDED,
+                "[0].unit-step(2:exit_code:0,message:succeeds 3)": SUCCEEDED,
+                "[0].unit-step(3:exit_code:1,message:will fail and stop here)": FAILED},
+         absent=("[0].unit-step(4:exit_code:0,message:will not run)",
+                 "[0].unit-step(5:exit_code:0,message:will not run)"),
+         messages={"": "template has failed or errored children and failFast enabled"},
+         workflow_message="template has failed or errored children and failFast enabled", pods=4),
+    # the example as written (B sleeps 30s), next to the shortened variant above
+    Case("dag-disable-failFast-as-written", EX + "dag-disable-failFast.yaml", FAILED,
+         nodes={".A": SUCCEEDED, ".B": SUCCEEDED, ".C": FAILED, ".C(3)": FAILED,
+                ".D": SUCCEEDED, ".E": SUCCEEDED},
+         absent=(".C(4)",), messages={".C": "No more retries left"}, timeout=120),
 )
 
 # How the list maps onto the table: everything in it runs, the slow, networked or
