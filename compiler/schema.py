@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Message, Span
+from .diagnostics import Message, Severity, Span
 from .source import Document, YMap, YSeq, YStr
 
 SCHEMA_PATH = Path(__file__).with_name("plait.schema.json")
@@ -122,6 +122,51 @@ class BadValue(Message):
 
 
 @dataclass(frozen=True)
+class EmptyValue(Message):
+    """What: a key with nothing after it where a string, number or boolean belongs.
+
+    Why: Argo decodes YAML as Go does, where null means "not set", so `image:` with no
+    value is accepted and simply ignored; written without a value, it probably lost one
+    (a value moved to the next line, an unfinished edit). Explicit `null`, and null for a
+    mapping or list (`outputs:`, `parameters:` with nothing under it), are not reported.
+    Fix: write the value, or remove the key.
+    """
+
+    code = "PL206"
+    severity = Severity.WARNING
+    field: str = ""
+
+    def text(self) -> str:
+        return f"{self.field!r} has no value, so Argo reads it as not set"
+
+    def hint_text(self) -> str | None:
+        return f"write a value after '{self.field}:' or remove the key"
+
+
+@dataclass(frozen=True)
+class CrdOnlyRequired(Message):
+    """What: a key that the full v4 CRD requires but Argo's validator does not (`maxAge` of
+    `memoize`, `realtime` of a Gauge metric).
+
+    Why: Argo's own valid examples omit them and `argo lint`/`argo submit` accept the
+    workflow; only a cluster where the full CRD (with its OpenAPI validation) is installed
+    rejects it. Fix: add the key to be safe everywhere (`maxAge: "24h"`, `realtime: false`).
+    """
+
+    code = "PL208"
+    severity = Severity.WARNING
+    key: str = ""
+    where: str = ""
+
+    def text(self) -> str:
+        return (f"{self.where} has no {self.key!r}: Argo accepts that, but the full v4 CRD "
+                f"rule '{self.where}.required' lists {self.key!r}")
+
+    def hint_text(self) -> str | None:
+        return f"add '{self.key}:' if the full CRD is installed on your cluster"
+
+
+@dataclass(frozen=True)
 class WrongApiVersion(Message):
     """What: `apiVersion` is not `argoproj.io/v1alpha1`.
 
@@ -175,7 +220,7 @@ class _Node:
 
     __slots__ = ("where", "any", "types", "tag_ok", "props", "required", "additional",
                  "items", "enum", "const", "has_const", "pattern", "alts", "api_version",
-                 "plain_string")
+                 "plain_string", "crd_required")
 
     def __init__(self, where: str):
         self.where = where              # the definition this node belongs to, for messages
@@ -184,6 +229,7 @@ class _Node:
         self.tag_ok = False             # a whole `{{...}}`/`<<...>>` string is also fine
         self.props: dict[str, _Node] = {}
         self.required: tuple[str, ...] = ()
+        self.crd_required: tuple[str, ...] = ()     # required by the full CRD only (PL208)
         self.additional: _Node | bool = True     # False: unknown keys are errors
         self.items: _Node | None = None
         self.enum: tuple | None = None
@@ -258,6 +304,7 @@ class _Compiler:
             node.props = {k: self.compile(v, where) for k, v in props.items()}
         if s.get("required"):
             node.required = tuple(s["required"])
+        node.crd_required = tuple(s.get("x-plait-crd-required", ()))
         extra = s.get("additionalProperties", True)
         if extra is False:
             node.additional = False
@@ -268,7 +315,8 @@ class _Compiler:
             node.items = self.compile(s["items"], where)
         node.any = (node.types is None and node.enum is None and not node.has_const
                     and node.pattern is None and not node.alts and not node.props
-                    and not node.required and node.additional is True and node.items is None)
+                    and not node.required and node.additional is True and node.items is None
+                    and not node.crd_required)
         node.plain_string = (node.types is _STRING and node.enum is None and not node.has_const
                              and node.pattern is None and not node.alts)
 
@@ -322,6 +370,8 @@ class _Walker:
         if depth > MAX_DEPTH:
             return
         types = node.types
+        if value is None and (types is None or "null" not in types):
+            return                      # Go decodes null as "not set" (see check_object)
         if types is not None:
             jtype = _LOADED.get(type(value)) or _json_type(value)
             if jtype not in types:
@@ -334,7 +384,7 @@ class _Walker:
                     self.wrong_type(value, node, parent, key, label, jtype)
                     return
         if isinstance(value, dict):
-            if node.props or node.additional is not True or node.required:
+            if node.props or node.additional is not True or node.required or node.crd_required:
                 self.check_object(value, node, parent, key, depth)
         elif isinstance(value, list):
             items = node.items
@@ -360,14 +410,31 @@ class _Walker:
                     self.unknown_key(value, k, node)
                     continue
                 sub = additional
+            if v is None:
+                if k not in node.required:          # else the missing-key error says it
+                    self.null(value, k, sub)
+                continue
             if sub.any:
                 continue
             if sub.plain_string and isinstance(v, str):
                 continue                                            # the common case, inline
             self.check(v, sub, value, k, str(k), depth)
         for name in node.required:
-            if name not in value:
+            if value.get(name) is None:                             # null is "not set"
                 self.missing_key(value, name, node, parent, key)
+        for name in node.crd_required:
+            if value.get(name) is None:
+                self.messages.append(CrdOnlyRequired(self._key_span(parent, key, value),
+                                                     key=name, where=node.where))
+
+    def null(self, mapping: dict, key: Any, node: _Node) -> None:
+        """A null value: "not set" to Go; a warning where the key stands empty for a scalar."""
+        types = node.types
+        if types is None or "null" in types or types & {"object", "array"}:
+            return
+        pair = getattr(mapping, "_nodes", {}).get(key)
+        if pair is not None and getattr(pair[1], "value", None) == "":
+            self.messages.append(EmptyValue(mapping.key_span(key), field=str(key)))
 
     def check_scalar(self, value: Any, node: _Node, parent: Any, key: Any, label: str) -> None:
         if node.tag_ok and isinstance(value, str) and self._tag.search(value):
@@ -463,6 +530,11 @@ class _Walker:
                                         allowed=allowed))
 
     def missing_key(self, mapping: dict, name: str, node: _Node, parent: Any, key: Any) -> None:
+        self.messages.append(MissingKey(self._key_span(parent, key, mapping), key=name,
+                                        where=node.where))
+
+    def _key_span(self, parent: Any, key: Any, mapping: dict) -> Span:
+        """The span of `key` in `parent` (where `mapping` sits), or of the mapping's start."""
         span = None
         if isinstance(parent, dict) and hasattr(parent, "key_span"):
             try:
@@ -471,7 +543,7 @@ class _Walker:
                 span = None
         if not isinstance(span, Span):
             span = self.container_span(mapping).at_start()
-        self.messages.append(MissingKey(span, key=name, where=node.where))
+        return span
 
 
 def _position(msg: Message) -> tuple[int, int]:
@@ -491,5 +563,5 @@ def _tag_re() -> re.Pattern:
     return re.compile(pattern or r"^\s*(\{\{[\s\S]*\}\}|<<[\s\S]*>>)\s*$")
 
 
-__all__ = ["BadValue", "MissingKey", "UnknownKey", "WrongApiVersion", "WrongType",
+__all__ = ["BadValue", "CrdOnlyRequired", "EmptyValue", "MissingKey", "UnknownKey", "WrongApiVersion", "WrongType",
            "plait_schema", "validate"]

@@ -335,14 +335,27 @@ def test_loop_items_and_parameter_values_accept_any_scalar():
     assert isinstance(msg, WrongType) and msg.field == "value"
 
 
-def test_null_where_a_mapping_belongs():
-    [msg] = check(wf("""\
+def test_null_is_not_set():
+    # Go decodes null as "not set": Argo accepts it (the empty template is PL512's business)
+    assert check(wf("""\
         entrypoint: main
         templates:
         - name: main
           container:
+        """)) == []
+
+
+def test_empty_scalar_value_warns_and_required_null_is_missing():
+    msgs = check(wf("""\
+        entrypoint: main
+        templates:
+        - name:
+          container:
+            image:
+            env: [{name: X, value: null}]
         """))
-    assert isinstance(msg, WrongType) and msg.got == "null"
+    assert [m.code for m in msgs] == ["PL203", "PL206"]     # name: missing; image: empty
+    assert msgs[0].key == "name" and msgs[1].field == "image"
 
 
 # --- missing keys (PL203) ---------------------------------------------------------------
