@@ -10,6 +10,7 @@ from ..diagnostics import Message
 from ..model import Workflow
 from ..names import MAX_TEMPLATE_NAME, TEMPLATE_NAME
 from ..source import YStr
+from .pl209_templated_step_name import substituted, templated
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             continue            # absent or not a string: the schema stage reports it
         if not name:
             yield InvalidStepName(name.span, None)
+        elif templated(name):           # checked after substitution, where values are known
+            value = substituted(wf, ctx, name)
+            problem = name_problem(value) if value is not None else None
+            if problem:
+                yield InvalidStepName(name.span, str(name), f"it becomes {value!r}: {problem}")
         else:
             problem = name_problem(name)
             if problem:
