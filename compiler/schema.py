@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .argo_version import (CACHE_CONFIG_MAP_KEY, DEFAULT, LEGACY_KEYS, PARAMETER_VALUE_LIST,
+                           Legacy, RemovedInV4, Version, before_v4)
 from .diagnostics import Message, Severity, Span
 from .source import Document, YMap, YSeq, YStr
 
@@ -322,10 +324,15 @@ class _Compiler:
 
 
 @functools.cache
+def _compiler() -> _Compiler:
+    return _Compiler(plait_schema())
+
+
+@functools.cache
 def _compiled() -> tuple[_Node, dict[str, _Node]]:
     """The root node and the node of each kind (from the schema's `if kind` / `then`)."""
     schema = plait_schema()
-    comp = _Compiler(schema)
+    comp = _compiler()
     root = comp.compile({k: v for k, v in schema.items() if k != "allOf"}, "document")
     by_kind: dict[str, _Node] = {}
     for rule in schema.get("allOf", ()):
@@ -338,12 +345,16 @@ def _compiled() -> tuple[_Node, dict[str, _Node]]:
 
 # --- the walk ---------------------------------------------------------------------------
 
-def validate(doc: Document) -> list[Message]:
-    """Every schema finding in one document, in document order; never raises."""
+def validate(doc: Document, argo_version: Version = DEFAULT) -> list[Message]:
+    """Every schema finding in one document, in document order; never raises.
+
+    `argo_version` decides the fields Argo 4.0 removed: accepted for 3.x, one PL210 each
+    for 4.x (see compiler/argo_version.py)."""
     root, by_kind = _compiled()
     data = doc.data
     file = getattr(getattr(doc, "source", None), "name", "<document>")
     walker = _Walker(file, getattr(data, "span", None) or Span(file, 1, 1, 1, 2))
+    walker.v3 = before_v4(argo_version)
     node = root
     if isinstance(data, dict):
         kind = data.get("kind")
@@ -357,13 +368,15 @@ def validate(doc: Document) -> list[Message]:
 class _Walker:
     """Walks located data with compiled nodes, collecting messages."""
 
-    __slots__ = ("file", "default", "messages", "_tag")
+    __slots__ = ("file", "default", "messages", "_tag", "v3", "skip")
 
     def __init__(self, file: str, default: Span):
         self.file = file
         self.default = default
         self.messages: list[Message] = []
         self._tag = _tag_re()
+        self.v3 = False                         # checking for Argo 3.x (legacy fields)
+        self.skip: set[tuple[int, str]] = set() # (mapping id, key) already judged as legacy
 
     def check(self, value: Any, node: _Node, parent: Any, key: Any, label: str, depth: int) -> None:
         """Check `value` (found at `parent[key]`, named `label` in messages) against `node`."""
@@ -407,9 +420,15 @@ class _Walker:
                 if additional is True:
                     continue
                 if additional is False:
-                    self.unknown_key(value, k, node)
+                    legacy = LEGACY_KEYS.get((node.where, k)) if isinstance(k, str) else None
+                    if legacy is not None:
+                        self.legacy_key(value, k, v, legacy, depth)
+                    elif not self.skip or (id(value), k) not in self.skip:
+                        self.unknown_key(value, k, node)
                     continue
                 sub = additional
+            elif self.legacy_value(node.where, value, k, v):
+                continue
             if v is None:
                 if k not in node.required:          # else the missing-key error says it
                     self.null(value, k, sub)
@@ -420,12 +439,44 @@ class _Walker:
                 continue                                            # the common case, inline
             self.check(v, sub, value, k, str(k), depth)
         for name in node.required:
-            if value.get(name) is None:                             # null is "not set"
-                self.missing_key(value, name, node, parent, key)
+            if value.get(name) is None and not self.stands_in(node.where, value, name):
+                self.missing_key(value, name, node, parent, key)    # null is "not set" too
         for name in node.crd_required:
             if value.get(name) is None:
                 self.messages.append(CrdOnlyRequired(self._key_span(parent, key, value),
                                                      key=name, where=node.where))
+
+    # --- fields Argo 4.0 removed (compiler/argo_version.py) ---------------------------
+
+    def legacy_key(self, mapping: dict, key: str, value: Any, legacy: Legacy, depth: int) -> None:
+        """A removed key: checked as 3.x reads it, or one PL210 for 4.x."""
+        if not self.v3:
+            self.removed(mapping, key, f"'{legacy.label or legacy.key}'", legacy.replacement)
+        elif legacy.value_schema is not None and value is not None:
+            self.check(value, _compiler().ref(legacy.value_schema), mapping, key, key, depth + 1)
+
+    def legacy_value(self, where: str, mapping: dict, key: str, value: Any) -> bool:
+        """Values 4.0 tightened; True when judged here (the walk then skips the value)."""
+        if where == "Parameter" and key == "value" and isinstance(value, (list, dict)):
+            if not self.v3:
+                self.removed(mapping, key, "a list or map as a parameter 'value'",
+                             PARAMETER_VALUE_LIST.replacement)
+            return True
+        if where == "Cache" and key == "configMap" and isinstance(value, dict) and "key" in value:
+            self.skip.add((id(value), "key"))
+            if not self.v3:
+                self.removed(value, "key", "'cache.configMap.key'",
+                             CACHE_CONFIG_MAP_KEY.replacement)
+        return False
+
+    def stands_in(self, where: str, mapping: dict, name: str) -> bool:
+        """A legacy key stands in for the required `name` (`schedule` for `schedules`)."""
+        return any(legacy.replaces_required == name and legacy.key in mapping
+                   for (w, _k), legacy in LEGACY_KEYS.items() if w == where)
+
+    def removed(self, mapping: dict, key: str, label: str, replacement: str) -> None:
+        span = mapping.key_span(key) if hasattr(mapping, "key_span") else self.container_span(mapping)
+        self.messages.append(RemovedInV4(span, field=label, replacement=replacement))
 
     def null(self, mapping: dict, key: Any, node: _Node) -> None:
         """A null value: "not set" to Go; a warning where the key stands empty for a scalar."""
