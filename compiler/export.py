@@ -52,15 +52,20 @@ def to_argo(value: Any) -> Any:
     return value
 
 
-def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool) -> dict[str, Any]:
-    """The Workflow document with the plan's resolved arguments, name and entrypoint."""
+def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
+                      entrypoint_fixed: bool = False) -> dict[str, Any]:
+    """The Workflow document with the plan's resolved arguments, name and entrypoint.
+
+    A Workflow that takes its entrypoint from its `workflowTemplateRef` keeps it that way
+    unless `entrypoint_fixed` (`--entrypoint`): the export stays equal to the input."""
     doc = to_argo(plain(wf.doc.data))
     meta = doc.setdefault("metadata", {})
     if name_fixed:
         meta.pop("generateName", None)
         meta["name"] = plan.name
     spec = doc.setdefault("spec", {})
-    spec["entrypoint"] = plan.entrypoint
+    if entrypoint_fixed or "entrypoint" in spec or "workflowTemplateRef" not in spec:
+        spec["entrypoint"] = plan.entrypoint
     resolved = {p["name"]: p for p in plan.arguments.get("parameters", [])}
     params = spec.get("arguments", {}).get("parameters")
     if isinstance(params, list):
@@ -96,11 +101,11 @@ def dump_yaml(documents: Iterable[dict[str, Any]]) -> str:
 
 
 def export_argo(wf: Workflow, plan: Plan, name_fixed: bool,
-                companions: Iterable[Workflow] = ()) -> str:
+                companions: Iterable[Workflow] = (), entrypoint_fixed: bool = False) -> str:
     """The chosen Workflow (after its file's WorkflowTemplates) as Argo YAML."""
     docs = [to_argo(plain(other.doc.data)) for other in companions
             if other.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate")]
-    docs.append(workflow_document(wf, plan, name_fixed))
+    docs.append(workflow_document(wf, plan, name_fixed, entrypoint_fixed))
     return dump_yaml(docs)
 
 

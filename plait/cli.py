@@ -237,7 +237,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     if args.emit == "argo":
         from plait.compiler.export import export_argo
-        text = export_argo(done.workflow, done.plan, args.name is not None, done.documents)
+        text = export_argo(done.workflow, done.plan, args.name is not None, done.documents,
+                           entrypoint_fixed=args.entrypoint is not None)
     else:
         text = done.plan.to_json()
     if args.output:
