@@ -345,6 +345,8 @@ def _compiled() -> tuple[_Node, dict[str, _Node]]:
 
 # --- the walk ---------------------------------------------------------------------------
 
+_TIGHTENED = frozenset({"Parameter", "Cache"})    # definitions with values 4.0 tightened
+
 def validate(doc: Document, argo_version: Version = DEFAULT) -> list[Message]:
     """Every schema finding in one document, in document order; never raises.
 
@@ -427,7 +429,7 @@ class _Walker:
                         self.unknown_key(value, k, node)
                     continue
                 sub = additional
-            elif self.legacy_value(node.where, value, k, v):
+            elif node.where in _TIGHTENED and self.legacy_value(node.where, value, k, v):
                 continue
             if v is None:
                 if k not in node.required:          # else the missing-key error says it
@@ -483,8 +485,10 @@ class _Walker:
         types = node.types
         if types is None or "null" in types or types & {"object", "array"}:
             return
-        pair = getattr(mapping, "_nodes", {}).get(key)
-        if pair is not None and getattr(pair[1], "value", None) == "":
+        if not hasattr(mapping, "value_span"):
+            return
+        span = mapping.value_span(key)          # empty (no `null`, no `~`): zero width
+        if (span.line, span.col) == (span.end_line, span.end_col):
             self.messages.append(EmptyValue(mapping.key_span(key), field=str(key)))
 
     def check_scalar(self, value: Any, node: _Node, parent: Any, key: Any, label: str) -> None:
@@ -518,6 +522,7 @@ class _Walker:
         best: list[Message] | None = None
         for alt in node.alts:
             trial = _Walker(self.file, self.default)
+            trial.v3, trial.skip = self.v3, self.skip
             trial.check(value, alt, parent, key, label, depth + 1)
             if not trial.messages:
                 return
