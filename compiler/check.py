@@ -143,12 +143,13 @@ def _check_paths(paths: Iterable[str], templates: Iterable[str],
             continue
         fr.messages.extend(fr.loaded.messages)
         for doc in fr.loaded.documents:
-            fr.messages.extend(schema.validate(doc))
+            fr.messages.extend(schema.validate(doc, config.argo_version))
             wf = build(doc)
             fr.workflows.append(wf)
             library.add(wf)
     load_library(templates, library)
-    ctx = Context(library=library, parameters=parameters, parameter_sources=parameter_sources)
+    ctx = Context(library=library, parameters=parameters, parameter_sources=parameter_sources,
+                  argo_version=config.argo_version)
     report = Report(files, notes=notes, library=library)
     for fr in files:
         for wf in fr.workflows:

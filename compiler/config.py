@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .argo_version import DEFAULT, Version, parse_version
 from .diagnostics import Severity
 
 
@@ -19,6 +20,7 @@ class Config:
     disable: frozenset[str] = frozenset()
     severity: dict[str, Severity] = field(default_factory=dict)
     path: str | None = None
+    argo_version: Version = DEFAULT         # `argo-version = "3.7"`; --argo-version overrides
 
 
 def find_config(start: Path | None = None) -> Config:
@@ -59,7 +61,12 @@ def _parse(path: Path, table: dict) -> Config:
         except ValueError:
             raise ConfigError(f"{path}: severity of {code} must be error, warning or info, "
                               f"not {level!r}") from None
-    return Config(frozenset(disable), levels, str(path))
+    version = table.get("argo-version", None)
+    try:
+        argo_version = DEFAULT if version is None else parse_version(str(version))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: argo-version: {exc}") from None
+    return Config(frozenset(disable), levels, str(path), argo_version)
 
 
 _IGNORE = re.compile(r"#\s*plait:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .argo_version import DEFAULT, Version
 from .model import Workflow
 
 
@@ -40,3 +41,5 @@ class Context:
     # `-p name=value` and `--parameter-file` values, None when none were given
     parameters: dict[str, Any] | None = None
     parameter_sources: dict[str, str] = field(default_factory=dict)
+    # the Argo release checked for (`--argo-version`): 3.x accepts fields 4.0 removed
+    argo_version: Version = DEFAULT

@@ -70,10 +70,13 @@ def to_argo(value: Any) -> Any:
 
 
 def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
-                      supplied: Iterable[str] = ()) -> dict[str, Any]:
+                      supplied: Iterable[str] = (), entrypoint_fixed: bool = False) -> dict[str, Any]:
     """The Workflow document with the plan's resolved arguments, name and entrypoint.
-    Values of the `supplied` parameters (from `-p` or a parameter file) are data: their
-    tag openers are escaped, so `-p msg=<<workflow.name>>` prints that text in Argo too."""
+
+    Values of the `supplied` parameters (from `-p` or a parameter file) are data: their tag
+    openers are escaped, so `-p msg=<<workflow.name>>` prints that text in Argo too. A Workflow
+    that takes its entrypoint from its `workflowTemplateRef` keeps it that way unless
+    `entrypoint_fixed` (`--entrypoint`): the export stays equal to the input."""
     supplied = set(supplied)
     doc = to_argo(plain(wf.doc.data))
     meta = doc.setdefault("metadata", {})
@@ -81,7 +84,8 @@ def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
         meta.pop("generateName", None)
         meta["name"] = plan.name
     spec = doc.setdefault("spec", {})
-    spec["entrypoint"] = plan.entrypoint
+    if entrypoint_fixed or "entrypoint" in spec or "workflowTemplateRef" not in spec:
+        spec["entrypoint"] = plan.entrypoint
     resolved = {p["name"]: p for p in plan.arguments.get("parameters", [])}
     params = spec.get("arguments", {}).get("parameters")
     if isinstance(params, list):
@@ -118,11 +122,12 @@ def dump_yaml(documents: Iterable[dict[str, Any]]) -> str:
 
 
 def export_argo(wf: Workflow, plan: Plan, name_fixed: bool,
-                companions: Iterable[Workflow] = (), supplied: Iterable[str] = ()) -> str:
+                companions: Iterable[Workflow] = (), supplied: Iterable[str] = (),
+                entrypoint_fixed: bool = False) -> str:
     """The chosen Workflow (after its file's WorkflowTemplates) as Argo YAML."""
     docs = [to_argo(plain(other.doc.data)) for other in companions
             if other.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate")]
-    docs.append(workflow_document(wf, plan, name_fixed, supplied))
+    docs.append(workflow_document(wf, plan, name_fixed, supplied, entrypoint_fixed))
     return dump_yaml(docs)
 
 

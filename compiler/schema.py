@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Message, Span
+from .argo_version import (CACHE_CONFIG_MAP_KEY, DEFAULT, LEGACY_KEYS, PARAMETER_VALUE_LIST,
+                           Legacy, RemovedInV4, Version, before_v4)
+from .diagnostics import Message, Severity, Span
 from .source import Document, YMap, YSeq, YStr
 
 SCHEMA_PATH = Path(__file__).with_name("plait.schema.json")
@@ -125,6 +127,51 @@ class BadValue(Message):
 
 
 @dataclass(frozen=True)
+class EmptyValue(Message):
+    """What: a key with nothing after it where a string, number or boolean belongs.
+
+    Why: Argo decodes YAML as Go does, where null means "not set", so `image:` with no
+    value is accepted and simply ignored; written without a value, it probably lost one
+    (a value moved to the next line, an unfinished edit). Explicit `null`, and null for a
+    mapping or list (`outputs:`, `parameters:` with nothing under it), are not reported.
+    Fix: write the value, or remove the key.
+    """
+
+    code = "PL206"
+    severity = Severity.WARNING
+    field: str = ""
+
+    def text(self) -> str:
+        return f"{self.field!r} has no value, so Argo reads it as not set"
+
+    def hint_text(self) -> str | None:
+        return f"write a value after '{self.field}:' or remove the key"
+
+
+@dataclass(frozen=True)
+class CrdOnlyRequired(Message):
+    """What: a key that the full v4 CRD requires but Argo's validator does not (`maxAge` of
+    `memoize`, `realtime` of a Gauge metric).
+
+    Why: Argo's own valid examples omit them and `argo lint`/`argo submit` accept the
+    workflow; only a cluster where the full CRD (with its OpenAPI validation) is installed
+    rejects it. Fix: add the key to be safe everywhere (`maxAge: "24h"`, `realtime: false`).
+    """
+
+    code = "PL208"
+    severity = Severity.WARNING
+    key: str = ""
+    where: str = ""
+
+    def text(self) -> str:
+        return (f"{self.where} has no {self.key!r}: Argo accepts that, but the full v4 CRD "
+                f"rule '{self.where}.required' lists {self.key!r}")
+
+    def hint_text(self) -> str | None:
+        return f"add '{self.key}:' if the full CRD is installed on your cluster"
+
+
+@dataclass(frozen=True)
 class WrongApiVersion(Message):
     """What: `apiVersion` is not `argoproj.io/v1alpha1`.
 
@@ -178,7 +225,7 @@ class _Node:
 
     __slots__ = ("where", "any", "types", "tag_ok", "props", "required", "additional",
                  "items", "enum", "const", "has_const", "pattern", "alts", "api_version",
-                 "plain_string")
+                 "plain_string", "crd_required")
 
     def __init__(self, where: str):
         self.where = where              # the definition this node belongs to, for messages
@@ -187,6 +234,7 @@ class _Node:
         self.tag_ok = False             # a whole `{{...}}`/`<<...>>` string is also fine
         self.props: dict[str, _Node] = {}
         self.required: tuple[str, ...] = ()
+        self.crd_required: tuple[str, ...] = ()     # required by the full CRD only (PL208)
         self.additional: _Node | bool = True     # False: unknown keys are errors
         self.items: _Node | None = None
         self.enum: tuple | None = None
@@ -261,6 +309,7 @@ class _Compiler:
             node.props = {k: self.compile(v, where) for k, v in props.items()}
         if s.get("required"):
             node.required = tuple(s["required"])
+        node.crd_required = tuple(s.get("x-plait-crd-required", ()))
         extra = s.get("additionalProperties", True)
         if extra is False:
             node.additional = False
@@ -271,16 +320,22 @@ class _Compiler:
             node.items = self.compile(s["items"], where)
         node.any = (node.types is None and node.enum is None and not node.has_const
                     and node.pattern is None and not node.alts and not node.props
-                    and not node.required and node.additional is True and node.items is None)
+                    and not node.required and node.additional is True and node.items is None
+                    and not node.crd_required)
         node.plain_string = (node.types is _STRING and node.enum is None and not node.has_const
                              and node.pattern is None and not node.alts)
+
+
+@functools.cache
+def _compiler() -> _Compiler:
+    return _Compiler(plait_schema())
 
 
 @functools.cache
 def _compiled() -> tuple[_Node, dict[str, _Node]]:
     """The root node and the node of each kind (from the schema's `if kind` / `then`)."""
     schema = plait_schema()
-    comp = _Compiler(schema)
+    comp = _compiler()
     root = comp.compile({k: v for k, v in schema.items() if k != "allOf"}, "document")
     by_kind: dict[str, _Node] = {}
     for rule in schema.get("allOf", ()):
@@ -293,12 +348,18 @@ def _compiled() -> tuple[_Node, dict[str, _Node]]:
 
 # --- the walk ---------------------------------------------------------------------------
 
-def validate(doc: Document) -> list[Message]:
-    """Every schema finding in one document, in document order; never raises."""
+_TIGHTENED = frozenset({"Parameter", "Cache"})    # definitions with values 4.0 tightened
+
+def validate(doc: Document, argo_version: Version = DEFAULT) -> list[Message]:
+    """Every schema finding in one document, in document order; never raises.
+
+    `argo_version` decides the fields Argo 4.0 removed: accepted for 3.x, one PL210 each
+    for 4.x (see compiler/argo_version.py)."""
     root, by_kind = _compiled()
     data = doc.data
     file = getattr(getattr(doc, "source", None), "name", "<document>")
     walker = _Walker(file, getattr(data, "span", None) or Span(file, 1, 1, 1, 2))
+    walker.v3 = before_v4(argo_version)
     node = root
     if isinstance(data, dict):
         kind = data.get("kind")
@@ -312,19 +373,23 @@ def validate(doc: Document) -> list[Message]:
 class _Walker:
     """Walks located data with compiled nodes, collecting messages."""
 
-    __slots__ = ("file", "default", "messages", "_tag")
+    __slots__ = ("file", "default", "messages", "_tag", "v3", "skip")
 
     def __init__(self, file: str, default: Span):
         self.file = file
         self.default = default
         self.messages: list[Message] = []
         self._tag = _tag_re()
+        self.v3 = False                         # checking for Argo 3.x (legacy fields)
+        self.skip: set[tuple[int, str]] = set() # (mapping id, key) already judged as legacy
 
     def check(self, value: Any, node: _Node, parent: Any, key: Any, label: str, depth: int) -> None:
         """Check `value` (found at `parent[key]`, named `label` in messages) against `node`."""
         if depth > MAX_DEPTH:
             return
         types = node.types
+        if value is None and (types is None or "null" not in types):
+            return                      # Go decodes null as "not set" (see check_object)
         if types is not None:
             jtype = _LOADED.get(type(value)) or _json_type(value)
             if jtype not in types:
@@ -337,7 +402,7 @@ class _Walker:
                     self.wrong_type(value, node, parent, key, label, jtype)
                     return
         if isinstance(value, dict):
-            if node.props or node.additional is not True or node.required:
+            if node.props or node.additional is not True or node.required or node.crd_required:
                 self.check_object(value, node, parent, key, depth)
         elif isinstance(value, list):
             items = node.items
@@ -360,17 +425,74 @@ class _Walker:
                 if additional is True:
                     continue
                 if additional is False:
-                    self.unknown_key(value, k, node, key)
+                    legacy = LEGACY_KEYS.get((node.where, k)) if isinstance(k, str) else None
+                    if legacy is not None:
+                        self.legacy_key(value, k, v, legacy, depth)
+                    elif not self.skip or (id(value), k) not in self.skip:
+                        self.unknown_key(value, k, node, key)
                     continue
                 sub = additional
+            elif node.where in _TIGHTENED and self.legacy_value(node.where, value, k, v):
+                continue
+            if v is None:
+                if k not in node.required:          # else the missing-key error says it
+                    self.null(value, k, sub)
+                continue
             if sub.any:
                 continue
             if sub.plain_string and isinstance(v, str):
                 continue                                            # the common case, inline
             self.check(v, sub, value, k, str(k), depth)
         for name in node.required:
-            if name not in value:
-                self.missing_key(value, name, node, parent, key)
+            if value.get(name) is None and not self.stands_in(node.where, value, name):
+                self.missing_key(value, name, node, parent, key)    # null is "not set" too
+        for name in node.crd_required:
+            if value.get(name) is None:
+                self.messages.append(CrdOnlyRequired(self._key_span(parent, key, value),
+                                                     key=name, where=node.where))
+
+    # --- fields Argo 4.0 removed (compiler/argo_version.py) ---------------------------
+
+    def legacy_key(self, mapping: dict, key: str, value: Any, legacy: Legacy, depth: int) -> None:
+        """A removed key: checked as 3.x reads it, or one PL210 for 4.x."""
+        if not self.v3:
+            self.removed(mapping, key, f"'{legacy.label or legacy.key}'", legacy.replacement)
+        elif legacy.value_schema is not None and value is not None:
+            self.check(value, _compiler().ref(legacy.value_schema), mapping, key, key, depth + 1)
+
+    def legacy_value(self, where: str, mapping: dict, key: str, value: Any) -> bool:
+        """Values 4.0 tightened; True when judged here (the walk then skips the value)."""
+        if where == "Parameter" and key == "value" and isinstance(value, (list, dict)):
+            if not self.v3:
+                self.removed(mapping, key, "a list or map as a parameter 'value'",
+                             PARAMETER_VALUE_LIST.replacement)
+            return True
+        if where == "Cache" and key == "configMap" and isinstance(value, dict) and "key" in value:
+            self.skip.add((id(value), "key"))
+            if not self.v3:
+                self.removed(value, "key", "'cache.configMap.key'",
+                             CACHE_CONFIG_MAP_KEY.replacement)
+        return False
+
+    def stands_in(self, where: str, mapping: dict, name: str) -> bool:
+        """A legacy key stands in for the required `name` (`schedule` for `schedules`)."""
+        return any(legacy.replaces_required == name and legacy.key in mapping
+                   for (w, _k), legacy in LEGACY_KEYS.items() if w == where)
+
+    def removed(self, mapping: dict, key: str, label: str, replacement: str) -> None:
+        span = mapping.key_span(key) if hasattr(mapping, "key_span") else self.container_span(mapping)
+        self.messages.append(RemovedInV4(span, field=label, replacement=replacement))
+
+    def null(self, mapping: dict, key: Any, node: _Node) -> None:
+        """A null value: "not set" to Go; a warning where the key stands empty for a scalar."""
+        types = node.types
+        if types is None or "null" in types or types & {"object", "array"}:
+            return
+        if not hasattr(mapping, "value_span"):
+            return
+        span = mapping.value_span(key)          # empty (no `null`, no `~`): zero width
+        if (span.line, span.col) == (span.end_line, span.end_col):
+            self.messages.append(EmptyValue(mapping.key_span(key), field=str(key)))
 
     def check_scalar(self, value: Any, node: _Node, parent: Any, key: Any, label: str) -> None:
         if node.tag_ok and isinstance(value, str) and self._tag.search(value):
@@ -403,6 +525,7 @@ class _Walker:
         best: list[Message] | None = None
         for alt in node.alts:
             trial = _Walker(self.file, self.default)
+            trial.v3, trial.skip = self.v3, self.skip
             trial.check(value, alt, parent, key, label, depth + 1)
             if not trial.messages:
                 return
@@ -467,6 +590,11 @@ class _Walker:
                                         placement=_placement(text, mapping, node, own_key)))
 
     def missing_key(self, mapping: dict, name: str, node: _Node, parent: Any, key: Any) -> None:
+        self.messages.append(MissingKey(self._key_span(parent, key, mapping), key=name,
+                                        where=node.where))
+
+    def _key_span(self, parent: Any, key: Any, mapping: dict) -> Span:
+        """The span of `key` in `parent` (where `mapping` sits), or of the mapping's start."""
         span = None
         if isinstance(parent, dict) and hasattr(parent, "key_span"):
             try:
@@ -475,7 +603,7 @@ class _Walker:
                 span = None
         if not isinstance(span, Span):
             span = self.container_span(mapping).at_start()
-        self.messages.append(MissingKey(span, key=name, where=node.where))
+        return span
 
 
 def _placement(key: str, mapping: dict, node: _Node, own_key: Any) -> str | None:
@@ -539,5 +667,5 @@ def _tag_re() -> re.Pattern:
     return re.compile(pattern or r"^\s*(\{\{[\s\S]*\}\}|<<[\s\S]*>>)\s*$")
 
 
-__all__ = ["BadValue", "MissingKey", "UnknownKey", "WrongApiVersion", "WrongType",
+__all__ = ["BadValue", "CrdOnlyRequired", "EmptyValue", "MissingKey", "UnknownKey", "WrongApiVersion", "WrongType",
            "plait_schema", "validate"]

@@ -417,9 +417,8 @@ def load_text(text: str, name: str = "<string>") -> LoadedFile:
     if refused:
         result.messages.append(refused)
         return result
-    yaml = YAML(typ="safe", pure=False)
     try:
-        nodes = list(yaml.compose_all(text))
+        nodes = _compose(YAML, text)
     except MarkedYAMLError as exc:
         result.messages.append(_syntax_message(src, exc))
         return result
@@ -458,6 +457,22 @@ def _alias_bomb(size: tuple[int, int], text_size: int) -> str | None:
     if chars > text_size + MAX_ALIAS_BYTES:
         return f"aliases expand to {chars:,} characters of text"
     return None
+def _compose(yaml_class: Any, text: str) -> list:
+    """The composed documents, by the fast C reader or, where it refuses, the pure one.
+
+    libyaml rejects some valid YAML that Go's yaml (Argo), PyYAML and ruamel's pure reader
+    accept: `args: [https://catfact.ninja/fact]` ("found unexpected ':'"). A syntax error is
+    reported only where both readers agree (with the C reader's wording and position).
+    """
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return list(yaml_class(typ="safe", pure=False).compose_all(text))
+    except YAMLError as fast_error:
+        try:
+            return list(yaml_class(typ="safe", pure=True).compose_all(text))
+        except (YAMLError, RecursionError):
+            raise fast_error from None
 
 
 def _syntax_message(src: SourceText, exc: Any) -> Message:

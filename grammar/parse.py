@@ -38,9 +38,23 @@ class GrammarError(Exception):
 # ---------------------------------------------------------------- templates
 
 _OPENERS = {"{{": "}}", "<<": ">>"}
-# `<<` is also a shell heredoc (`cat <<EOF`) and a shift operator, so it opens a tag only when
-# `>>` closes it on the same line. An unclosed `<<` is an error only if it looks like a tag.
-_LOOKS_LIKE_TAG = re.compile(r"<<\s*(=|[\w$-]+\s*(\.|\[|\Z))")
+# The first words of Argo's variables (and of metric variables). Argo resolves only tags
+# that start with one of them (or with `=`) and writes every other `{{...}}` back unchanged:
+# a Vault annotation `{{ with secret "kv/x" -}}`, kubectl's `--template="{{.ip}}"`.
+ARGO_ROOTS = frozenset({"inputs", "outputs", "steps", "tasks", "workflow", "item", "pod",
+                        "node", "retries", "lastRetry", "cronworkflow", "status", "duration",
+                        "exitCode", "resourcesDuration"})
+_FIRST_WORD = re.compile(r"\s*(=|[A-Za-z_$][\w$]*)")
+# `<<` is also a shell heredoc (`cat <<EOF >> log`) and a shift operator, so it opens a tag
+# only when `>>` closes it on the same line and the body starts like an Argo tag (`=` or a
+# variable root). An unclosed `<<` is an error only if it looks like a tag.
+_LOOKS_LIKE_TAG = re.compile(r"<<\s*(=|(?:" + "|".join(sorted(ARGO_ROOTS)) + r")\s*(\.|\[|\Z))")
+
+
+def is_argo_tag_body(inner: str) -> bool:
+    """True when the text between a tag's braces starts like one of Argo's tags."""
+    m = _FIRST_WORD.match(inner)
+    return m is not None and (m.group(1) == "=" or m.group(1) in ARGO_ROOTS)
 _SIMPLE_REF = re.compile(r"\s*([A-Za-z0-9_$][\w$\-/]*(?:\.[A-Za-z0-9_$][\w$\-/]*)*)\s*\Z")
 
 
@@ -54,21 +68,29 @@ def parse_template(text: str) -> A.Template:
 
 @lru_cache(maxsize=1 << 16)
 def _parse_template_cached(text: str) -> A.Template:
-    return A.Template(tuple(_scan(text, 0)), text, start=0, end=len(text))
+    return A.Template(tuple(_scan(text, 0, argo_only=True)), text, start=0, end=len(text))
 
 
-def _scan(text: str, base: int) -> list:
-    """Argo's scan: first opener to the next matching closer; everything else is text."""
+def _scan(text: str, base: int, argo_only: bool = False) -> list:
+    """Argo's scan: first opener to the next matching closer; everything else is text.
+
+    With `argo_only` (strings Argo substitutes in), a tag whose body does not start like
+    one of Argo's is text too; a `when` keeps every tag as an opaque operand."""
     parts: list = []
-    pos = 0
+    pos = scan = 0
     while True:
-        i, opener, j = _next_tag(text, pos, base)
+        i, opener, j = _next_tag(text, scan, base)
         if i < 0:
             break
+        if argo_only and not is_argo_tag_body(text[i + 2:j]):
+            # not Argo's: `{{...}}` stays text as a whole; after a heredoc's or shift's `<<`
+            # a real tag may still start
+            scan = j + 2 if opener == "{{" else i + 2
+            continue
         if i > pos:
             parts.append(A.Text(text[pos:i], start=base + pos, end=base + i))
         parts.append(_tag(text, i, j, opener, base))
-        pos = j + 2
+        pos = scan = j + 2
     if pos < len(text):
         parts.append(A.Text(text[pos:], start=base + pos, end=base + len(text)))
     return parts

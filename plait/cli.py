@@ -34,9 +34,20 @@ def _add_check(sub: argparse._SubParsersAction, name: str, help_text: str) -> No
                    help="more WorkflowTemplates to resolve templateRef against")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="lowest severity that makes the exit code 1 (default: error)")
+    p.add_argument("--argo-version", metavar="X.Y", type=_argo_version,
+                   help="Argo release to check for: 3.5, 3.6, 3.7 or 4.x (default: 4.1, "
+                        "or argo-version in [tool.plait]); 3.x accepts fields v4 removed")
     p.add_argument("--no-snippet", action="store_true", help="text format: no source lines")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.set_defaults(func=cmd_check)
+
+
+def _argo_version(text: str) -> tuple[int, int]:
+    from plait.compiler.argo_version import parse_version
+    try:
+        return parse_version(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +129,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     try:
         config = find_config()
+        if args.argo_version:
+            config.argo_version = args.argo_version
         cli = parse_cli_parameters(args.parameters) if args.parameters else None
         parameters, sources, extra = gather_parameters(cli, args.parameter_file)
         report = check_paths(args.paths, templates=args.templates, parameters=parameters,
@@ -235,7 +248,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if args.emit == "argo":
         from plait.compiler.export import export_argo
         text = export_argo(done.workflow, done.plan, args.name is not None, done.documents,
-                           done.supplied)
+                           done.supplied, entrypoint_fixed=args.entrypoint is not None)
     else:
         text = done.plan.to_json()
     if args.output:

@@ -99,3 +99,71 @@ def test_cli_emit_argo_with_name_and_entrypoint(capsys, tmp_path):
     doc = YAML(typ="safe").load(out_file.read_text())
     assert doc["metadata"]["name"] == "loops-1" and "generateName" not in doc["metadata"]
     assert doc["spec"]["entrypoint"] == "gen-list"
+
+
+# --- export is the input, as data (issue 11) ------------------------------------------------
+
+KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+# repeats a key (../shared/argo/README.md): a strict reader rejects the input itself
+DUPLICATE_KEY_EXAMPLE = "k8s-patch-json-workflow.yaml"
+
+
+def example_files() -> list:
+    if not EXAMPLES.is_dir():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{EXAMPLES} not found"))]
+    return [pytest.param(p, id=str(p.relative_to(EXAMPLES))) for p in sorted(EXAMPLES.rglob("*.yaml"))
+            if p.name != DUPLICATE_KEY_EXAMPLE]
+
+
+def _documents(text: str) -> list[dict]:
+    from ruamel.yaml import YAML
+
+    return [d for d in YAML(typ="safe", pure=True).load_all(text)
+            if isinstance(d, dict) and d.get("kind") in KINDS]
+
+
+@pytest.mark.parametrize("path", example_files())
+def test_example_exports_equal_as_data(path: Path):
+    """Every Workflow of every Argo example exports (`--emit argo`, no --name) to exactly
+    its input documents; a file without a Workflow goes through the same rewriting."""
+    from plait.compiler.planner import plain
+    from plait.compiler.source import load_file
+
+    from plait.compiler.export import dump_yaml, to_argo
+
+    given = _documents(path.read_text(encoding="utf-8"))
+    workflows = [d for d in given if d["kind"] == "Workflow"]
+    if not workflows:
+        loaded = load_file(str(path)).documents
+        assert _documents(dump_yaml(to_argo(plain(d.data)) for d in loaded)) == given
+        return
+    companions = [d for d in given if d["kind"] in ("WorkflowTemplate", "ClusterWorkflowTemplate")]
+    # a templateRef resolves against the example's folder, as `argo lint` of the folder would
+    templates = [str(path.parent)] if "templateref" in path.read_text(encoding="utf-8").lower() else []
+    for doc in workflows:
+        meta = doc["metadata"]
+        done = compile_workflow(str(path), workflow=meta.get("name") or meta.get("generateName"),
+                                templates=templates)
+        assert done.plan is not None, [str(d) for d in done.diagnostics]
+        text = export_argo(done.workflow, done.plan, False, done.documents)
+        assert _documents(text) == companions + [doc]
+
+
+def test_heredoc_and_foreign_braces_export_byte_unchanged(tmp_path):
+    script = ("cat <<EOF >> /tmp/log\nstarted <<workflow.name>>\nEOF\n"
+              "kubectl get pods --template=\"{{range .items}}{{.status.podIP}}{{end}}\"\n"
+              "echo '{{ .Values.image.tag }}' {{input.parameters.x}}\n")
+    annotation = '{{ with secret "kv/data/db" -}}{{ .Data.data.password }}{{- end }}'
+    source = tmp_path / "wf.yaml"
+    source.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: h-}\n"
+        "spec:\n  entrypoint: main\n  templates:\n  - name: main\n    metadata:\n"
+        f"      annotations: {{vault.hashicorp.com/agent-inject-template-db: '{annotation}'}}\n"
+        "    script:\n      image: alpine:3.19\n      command: [sh]\n      source: |\n"
+        + "".join(f"        {line}\n" for line in script.splitlines()))
+    done = compile_workflow(str(source))
+    assert done.plan is not None, [str(d) for d in done.diagnostics]
+    [doc] = _documents(export_argo(done.workflow, done.plan, False, done.documents))
+    tmpl = doc["spec"]["templates"][0]
+    assert tmpl["script"]["source"] == script.replace("<<workflow.name>>", "{{workflow.name}}")
+    assert tmpl["metadata"]["annotations"]["vault.hashicorp.com/agent-inject-template-db"] == annotation

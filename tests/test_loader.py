@@ -84,6 +84,27 @@ def test_syntax_error_has_position():
     assert loaded.messages[0].span.line >= 3
 
 
+def test_yaml_only_the_c_scanner_rejects_is_read():
+    # valid YAML (Go's yaml, PyYAML, ruamel's pure reader) that libyaml refuses
+    text = "kind: Workflow\nspec:\n  templates:\n  - name: main\n    container:\n" \
+           "      args: [https://catfact.ninja/fact]\n"
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    with pytest.raises(YAMLError):
+        list(YAML(typ="safe", pure=False).compose_all(text))      # the C reader alone
+    loaded = load_text(text, "c.yaml")
+    assert loaded.messages == []
+    container = loaded.documents[0].data["spec"]["templates"][0]["container"]
+    assert container["args"] == ["https://catfact.ninja/fact"]
+    assert container["args"][0].span.line == 6
+
+
+def test_errors_both_readers_agree_on_keep_the_c_position():
+    loaded = load_text("kind: Workflow\nspec:\n  a: [1, 2\n  b: 3\n", "e.yaml")
+    [msg] = loaded.messages
+    assert isinstance(msg, YamlSyntax) and msg.span.line in (3, 4)
+
+
 def test_duplicate_key_points_at_second():
     loaded = load_text("kind: Workflow\nmetadata: {}\nspec: {}\nmetadata: {}\n", "d.yaml")
     assert kinds(loaded.messages) == [DuplicateKey]

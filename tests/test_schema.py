@@ -327,22 +327,38 @@ def test_loop_items_and_parameter_values_accept_any_scalar():
               withItems: [1, "two", {three: 3}, [4], true]
               withSequence: {count: "{{workflow.parameters.n}}", start: 1}
         """)) == []
-    [msg] = check(wf("""\
+    # a list as a value: Argo 3.x took it, 4.x does not (one PL210, see test_realworld.py)
+    listed = doc_of(wf("""\
         arguments:
           parameters:
           - {name: n, value: [1, 2]}
         """))
-    assert isinstance(msg, WrongType) and msg.field == "value"
+    [msg] = validate(listed)
+    assert msg.code == "PL210" and "parameter 'value'" in msg.text()
+    assert validate(listed, (3, 7)) == []
 
 
-def test_null_where_a_mapping_belongs():
-    [msg] = check(wf("""\
+def test_null_is_not_set():
+    # Go decodes null as "not set": Argo accepts it (the empty template is PL512's business)
+    assert check(wf("""\
         entrypoint: main
         templates:
         - name: main
           container:
+        """)) == []
+
+
+def test_empty_scalar_value_warns_and_required_null_is_missing():
+    msgs = check(wf("""\
+        entrypoint: main
+        templates:
+        - name:
+          container:
+            image:
+            env: [{name: X, value: null}]
         """))
-    assert isinstance(msg, WrongType) and msg.got == "null"
+    assert [m.code for m in msgs] == ["PL203", "PL206"]     # name: missing; image: empty
+    assert msgs[0].key == "name" and msgs[1].field == "image"
 
 
 # --- missing keys (PL203) ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from ..model import Workflow
 from ..names import MAX_TEMPLATE_NAME, TEMPLATE_NAME
 from ..source import YStr
 from ..values import has_tag
+from .pl209_templated_step_name import substituted, templated
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,11 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             continue            # absent or not a string: the schema stage reports it
         if not name:
             yield InvalidStepName(name.span, None)
+        elif templated(name):           # checked after substitution, where values are known
+            value = substituted(wf, ctx, name)
+            problem = name_problem(value) if value is not None else None
+            if problem:
+                yield InvalidStepName(name.span, str(name), f"it becomes {value!r}: {problem}")
         else:
             problem = name_problem(name)
             if problem:

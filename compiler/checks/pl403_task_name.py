@@ -10,6 +10,7 @@ from ..diagnostics import Message
 from ..graphs import dag, dag_templates
 from ..model import Workflow
 from ..source import YStr
+from .pl209_templated_step_name import substituted, templated
 from .pl401_step_name import name_problem
 
 
@@ -60,6 +61,12 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             name = task.raw.get("name")
             if not isinstance(name, YStr):
                 continue            # absent or not a string: the schema stage reports it
+            if name and templated(name):     # checked after substitution (PL209)
+                value = substituted(wf, ctx, name)
+                problem = name_problem(value) if value is not None else None
+                if problem:
+                    yield InvalidTaskName(name.span, str(name), f"it becomes {value!r}: {problem}")
+                continue
             problem = name_problem(name) if name else "empty"
             if problem is None and name[0].isdigit() and (uses_depends or task.dependencies):
                 problem = "starts with a digit, which 'depends'/'dependencies' cannot name"

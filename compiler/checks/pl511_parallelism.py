@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from ..argo_version import TEMPLATE_PARALLELISM_ZERO, RemovedInV4, before_v4
 from ..context import Context
 from ..diagnostics import Message
 from ..model import Workflow
@@ -46,10 +47,15 @@ class ParallelismInvalid(Message):
         return "use 1 or more (omit it for no limit)"
 
 
-def _value(owner: YMap) -> Iterator[Message]:
+def _value(owner: YMap, ctx: Context | None = None) -> Iterator[Message]:
+    """`ctx` is given for a template, where 0 meant "no limit" before Argo 4.0."""
     value = owner.get("parallelism")
     number = int_value(value)
-    if number is not None and number < 1:
+    if number == 0 and ctx is not None:
+        if not before_v4(ctx.argo_version):
+            yield RemovedInV4(owner.key_span("parallelism"), field="'parallelism: 0' on a template",
+                              replacement=TEMPLATE_PARALLELISM_ZERO.replacement)
+    elif number is not None and number < 1:
         yield ParallelismInvalid(value_span(owner, "parallelism", owner.span), "value", str(value))
 
 
@@ -61,4 +67,4 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
         if tmpl.kind is not None and tmpl.kind not in ("steps", "dag") and len(tmpl.kinds) == 1:
             yield ParallelismInvalid(tmpl.raw.key_span("parallelism"), "kind", tmpl.kind)
         else:
-            yield from _value(tmpl.raw)
+            yield from _value(tmpl.raw, ctx)

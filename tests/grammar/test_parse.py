@@ -52,6 +52,19 @@ def test_heredoc_is_text_but_tag_like_angle_is_an_error() -> None:
     assert err(parse_template, "x <<inputs.parameters.a").code == "PL110"
 
 
+def test_only_argo_tags_are_tags() -> None:
+    # Argo resolves only tags starting with one of its variable roots (or `=`) and writes
+    # every other `{{...}}` back unchanged; `<<...>>` follows the same rule
+    for text in ('{{ with secret "kv/x" -}}{{ .Data.data.password }}{{- end }}',
+                 'kubectl get pods --template="{{range .items}}{{.status.podIP}}{{end}}"',
+                 "image: {{ .Values.image.tag }}", "{{}}", "<<>>",
+                 "cat <<EOF >> /tmp/log", "cat <<-END >>$LOG"):
+        assert parse_template(text).is_literal, text
+    mixed = parse_template('echo {{.x}} <<EOF >> log <<inputs.parameters.a>> {{item}}')
+    assert [t.raw for t in mixed.tags()] == ["<<inputs.parameters.a>>", "{{item}}"]
+    assert parse_template("<<= 1 + 2 >>").tags()[0].kind == "expr"
+
+
 def test_iter_refs() -> None:
     text = "{{= inputs.parameters['x'] + steps['a'].outputs.result + asInt(item.k) }}"
     refs = list(iter_refs(parse_template(text)))
@@ -93,8 +106,7 @@ def test_depends_shapes() -> None:
 
 @pytest.mark.parametrize("fn,text,code,start,end", [
     (parse_template, "x {{ y", "PL110", 2, 4),
-    (parse_template, "{{}}", "PL111", 0, 4),
-    (parse_template, "ab {{a..b}}", "PL111", 7, 8),
+    (parse_template, "ab {{inputs..b}}", "PL111", 12, 13),
     (parse_template, "{{= 1 + }}", "PL112", 8, 8),
     (parse_template, "xx {{= f(1,,2) }}", "PL112", 11, 12),
     (parse_expression, "(1", "PL112", 2, 2),

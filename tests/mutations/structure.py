@@ -134,7 +134,7 @@ MUTATIONS = [
              line=28, col=28),
     Mutation(rule='§19.28', code='PL511', example='parallelism-template-limit.yaml',
              find='    parallelism: 2\n',
-             replace='    parallelism: 0\n',
+             replace='    parallelism: -1\n',
              line=11, col=18),
     Mutation(rule='§19.29', code='PL515', example='hello-world.yaml',
              find='      image: busybox\n',
