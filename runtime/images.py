@@ -16,10 +16,14 @@ then the repository without its tag or digest, each also with Docker Hub's impli
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 from .home import IMAGES_FILE, plait_home
+
+# plait's own stand-in for `argoproj/argosay:v2`'s program (its entrypoint, `/argosay`).
+ARGOSAY = Path(__file__).resolve().with_name("argosay.py")
 
 # Stand-ins for well-known images: the commands the host provides in their place.
 BUILTIN: dict[str, dict[str, list[str]]] = {
@@ -31,9 +35,18 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
     "bash": {"entrypoint": ["bash"], "cmd": []},
     "debian": {"entrypoint": [], "cmd": ["bash"]},
     "ubuntu": {"entrypoint": [], "cmd": ["bash"]},
-    "argoproj/argosay:v2": {"entrypoint": ["/argosay"], "cmd": []},
+    "argoproj/argosay:v2": {"entrypoint": [str(ARGOSAY)], "cmd": []},
+    "argoproj/argosay:v1": {"entrypoint": [], "cmd": ["cowsay"]},
     "docker/whalesay": {"entrypoint": [], "cmd": ["/bin/bash"]},
     "nginx": {"entrypoint": [], "cmd": ["nginx", "-g", "daemon off;"]},
+}
+
+# Commands Argo's example images have under a name the host may lack: the host command used in
+# their place when the name itself is not on the container's PATH (python images have `python`,
+# Debian/Ubuntu hosts only `python3`; Debian's cowsay package installs outside PATH).
+STAND_INS: dict[str, tuple[str, ...]] = {
+    "python": ("python3",),
+    "cowsay": ("/usr/games/cowsay",),
 }
 
 _HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
@@ -120,6 +133,17 @@ class ImageTable:
             if entry is not None:
                 return {"entrypoint": list(entry["entrypoint"]), "cmd": list(entry["cmd"])}
         return None
+
+    @staticmethod
+    def stand_in(command: str, path: str | None) -> str:
+        """`command`, or the host command that stands in for it (`STAND_INS`) when `command`
+        is not on `path` but the stand-in exists."""
+        if "/" in command or shutil.which(command, path=path):
+            return command
+        for other in STAND_INS.get(command, ()):
+            if shutil.which(other, path=path):
+                return other
+        return command
 
     def __contains__(self, image: str) -> bool:
         return self.lookup(image) is not None
