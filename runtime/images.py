@@ -49,6 +49,11 @@ STAND_INS: dict[str, tuple[str, ...]] = {
     "cowsay": ("/usr/games/cowsay",),
 }
 
+# Files an image holds that plait provides in its place, by container path.
+IMAGE_FILES: dict[str, dict[str, Path]] = {
+    "argoproj/argosay:v2": {"/argosay": ARGOSAY},
+}
+
 _HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
 
 
@@ -135,10 +140,18 @@ class ImageTable:
         return None
 
     @staticmethod
-    def stand_in(command: str, path: str | None) -> str:
-        """`command`, or the host command that stands in for it (`STAND_INS`) when `command`
-        is not on `path` but the stand-in exists."""
-        if "/" in command or shutil.which(command, path=path):
+    def stand_in(command: str, path: str | None, image: str = "") -> str:
+        """`command`, or what stands in for it on this host: a file `image` holds at that path
+        (`IMAGE_FILES`: argosay's `/argosay`), or a host command of another name (`STAND_INS`),
+        each only when `command` itself is not on the host."""
+        if "/" in command:
+            if os.path.exists(command):
+                return command
+            for ref in _candidates(image):
+                if command in IMAGE_FILES.get(ref, {}):
+                    return str(IMAGE_FILES[ref][command])
+            return command
+        if shutil.which(command, path=path):
             return command
         for other in STAND_INS.get(command, ()):
             if shutil.which(other, path=path):

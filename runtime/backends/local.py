@@ -949,8 +949,9 @@ class LocalPod:
                 f.write(source)
         if not argv:
             raise _PodFailure(Phase.ERROR, f"container '{box.name}' has an empty command")
-        if self.backend.images:          # `python` -> the host's `python3`, ... (images.STAND_INS)
-            argv[0] = self.backend.images.stand_in(argv[0], env.get("PATH"))
+        if self.backend.images:          # `python` -> the host's `python3`, `/argosay`, ...
+            argv[0] = self.backend.images.stand_in(argv[0], env.get("PATH"),
+                                                   str(spec.get("image", "")))
         if not self.backend.bwrap:
             argv = [box.rewrite(a) for a in argv]
         return argv
@@ -977,7 +978,8 @@ class LocalPod:
         else:
             head = f'exec: "{cmd}": executable file not found in $PATH'
         host = cmd if "/" in cmd else shutil.which(cmd, path=self.env_path)
-        if self.backend.bwrap and host and _under(os.path.abspath(host), "/tmp") and os.path.isfile(host):
+        hidden = self.backend.bwrap and host and _under(os.path.abspath(host), "/tmp")
+        if hidden and os.path.isfile(host):
             hint = (f"{host} exists on this host, but the sandbox hides it: each pod gets its own "
                     "/tmp; put the command outside /tmp")
         else:

@@ -122,3 +122,10 @@ def test_stand_ins_for_commands_the_host_names_differently(tmp_path):
     (bin_dir / "python").write_text("#!/bin/sh\n")
     (bin_dir / "python").chmod(0o755)
     assert ImageTable.stand_in("python", path) == "python"     # the real name wins
+
+
+def test_argosay_images_hold_slash_argosay():
+    # Argo's own workflows also call it by path (intermediate-parameters.yaml: command: [/argosay])
+    assert ImageTable.stand_in("/argosay", None, "argoproj/argosay:v2") == str(ARGOSAY)
+    assert ImageTable.stand_in("/argosay", None, "docker.io/argoproj/argosay:v2") == str(ARGOSAY)
+    assert ImageTable.stand_in("/argosay", None, "busybox") == "/argosay"
