@@ -5,8 +5,9 @@ Argo's examples and end-to-end tests run `argoproj/argosay:v2` with no `command`
 entrypoint is `/argosay`, a small Go program (argo-workflows, test/e2e/images/argosay/v2/main).
 The local backend pulls no image, so this file stands in for that program. It is deliberately
 self-contained (standard library only, no plait imports): the sandbox binds it read-only into
-the container, where nothing of plait is importable. It runs as `python3 -I` (its `#!` line), so
-its own folder, which holds plait modules such as `types.py`, never shadows the standard library.
+the container, where nothing of plait is importable. The image table runs it as `python3 -I
+FILE` (its `#!` line does the same), so its own folder, which holds plait modules such as
+`types.py`, never shadows the standard library.
 
     argosay                          same as `argosay echo`
     argosay echo                     print "hello argo"

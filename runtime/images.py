@@ -22,8 +22,11 @@ from typing import Any
 
 from .home import IMAGES_FILE, plait_home
 
-# plait's own stand-in for `argoproj/argosay:v2`'s program (its entrypoint, `/argosay`).
+# plait's own stand-in for `argoproj/argosay:v2`'s program (its entrypoint, `/argosay`), run by
+# the host's python3 (an installed wheel does not keep the file's x bit); -I keeps the file's
+# folder, which holds plait modules such as types.py, off sys.path.
 ARGOSAY = Path(__file__).resolve().with_name("argosay.py")
+ARGOSAY_ARGV = ["python3", "-I", str(ARGOSAY)]
 
 # Stand-ins for well-known images: the commands the host provides in their place.
 BUILTIN: dict[str, dict[str, list[str]]] = {
@@ -35,7 +38,7 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
     "bash": {"entrypoint": ["bash"], "cmd": []},
     "debian": {"entrypoint": [], "cmd": ["bash"]},
     "ubuntu": {"entrypoint": [], "cmd": ["bash"]},
-    "argoproj/argosay:v2": {"entrypoint": [str(ARGOSAY)], "cmd": []},
+    "argoproj/argosay:v2": {"entrypoint": ARGOSAY_ARGV, "cmd": []},
     "argoproj/argosay:v1": {"entrypoint": [], "cmd": ["cowsay"]},
     "docker/whalesay": {"entrypoint": [], "cmd": ["/bin/bash"]},
     "nginx": {"entrypoint": [], "cmd": ["nginx", "-g", "daemon off;"]},
@@ -49,9 +52,9 @@ STAND_INS: dict[str, tuple[str, ...]] = {
     "cowsay": ("/usr/games/cowsay",),
 }
 
-# Files an image holds that plait provides in its place, by container path.
-IMAGE_FILES: dict[str, dict[str, Path]] = {
-    "argoproj/argosay:v2": {"/argosay": ARGOSAY},
+# Programs an image holds that plait provides in their place: container path -> host argv.
+IMAGE_FILES: dict[str, dict[str, list[str]]] = {
+    "argoproj/argosay:v2": {"/argosay": ARGOSAY_ARGV},
 }
 
 _HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
@@ -140,23 +143,21 @@ class ImageTable:
         return None
 
     @staticmethod
-    def stand_in(command: str, path: str | None, image: str = "") -> str:
-        """`command`, or what stands in for it on this host: a file `image` holds at that path
-        (`IMAGE_FILES`: argosay's `/argosay`), or a host command of another name (`STAND_INS`),
-        each only when `command` itself is not on the host."""
+    def stand_in(command: str, path: str | None, image: str = "") -> list[str]:
+        """The argv that runs `command` here: `[command]`, or what stands in for it, a program
+        `image` holds at that path (`IMAGE_FILES`: argosay's `/argosay`) or a host command of
+        another name (`STAND_INS`), each only when `command` itself is not on the host."""
         if "/" in command:
-            if os.path.exists(command):
-                return command
-            for ref in _candidates(image):
-                if command in IMAGE_FILES.get(ref, {}):
-                    return str(IMAGE_FILES[ref][command])
-            return command
-        if shutil.which(command, path=path):
-            return command
-        for other in STAND_INS.get(command, ()):
-            if shutil.which(other, path=path):
-                return other
-        return command
+            if not os.path.exists(command):
+                for ref in _candidates(image):
+                    if command in IMAGE_FILES.get(ref, {}):
+                        return list(IMAGE_FILES[ref][command])
+            return [command]
+        if not shutil.which(command, path=path):
+            for other in STAND_INS.get(command, ()):
+                if shutil.which(other, path=path):
+                    return [other]
+        return [command]
 
     def __contains__(self, image: str) -> bool:
         return self.lookup(image) is not None

@@ -950,8 +950,8 @@ class LocalPod:
         if not argv:
             raise _PodFailure(Phase.ERROR, f"container '{box.name}' has an empty command")
         if self.backend.images:          # `python` -> the host's `python3`, `/argosay`, ...
-            argv[0] = self.backend.images.stand_in(argv[0], env.get("PATH"),
-                                                   str(spec.get("image", "")))
+            argv[:1] = self.backend.images.stand_in(argv[0], env.get("PATH"),
+                                                    str(spec.get("image", "")))
         if not self.backend.bwrap:
             argv = [box.rewrite(a) for a in argv]
         return argv

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from plait.runtime.images import ARGOSAY, BUILTIN, ImageTable
+from plait.runtime.images import ARGOSAY, ARGOSAY_ARGV, BUILTIN, ImageTable
 
 
 def say(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    # Run as the sandbox runs it: the file itself (its `#!/usr/bin/env python3` line).
-    return subprocess.run([str(ARGOSAY), *args], capture_output=True, text=True, cwd=cwd,
+    # Run as the image table runs it (python3 -I FILE) in a container's PATH.
+    return subprocess.run([*ARGOSAY_ARGV, *args], capture_output=True, text=True, cwd=cwd,
                           timeout=30, env={"PATH": "/usr/local/bin:/usr/bin:/bin"})
 
 
@@ -95,10 +95,11 @@ def test_sleep_takes_go_durations():
 
 
 def test_builtin_image_table_runs_it_for_argosay_v2():
-    assert BUILTIN["argoproj/argosay:v2"] == {"entrypoint": [str(ARGOSAY)], "cmd": []}
+    assert ARGOSAY_ARGV == ["python3", "-I", str(ARGOSAY)]
+    assert BUILTIN["argoproj/argosay:v2"] == {"entrypoint": ARGOSAY_ARGV, "cmd": []}
     table = ImageTable.load(home=Path("/nonexistent-plait-home"), environ={})
     for image in ("argoproj/argosay:v2", "docker.io/argoproj/argosay:v2"):
-        assert table.lookup(image) == {"entrypoint": [str(ARGOSAY)], "cmd": []}
+        assert table.lookup(image) == {"entrypoint": ARGOSAY_ARGV, "cmd": []}
 
 
 def test_an_image_table_file_overrides_the_builtin(tmp_path):
@@ -115,17 +116,17 @@ def test_stand_ins_for_commands_the_host_names_differently(tmp_path):
     python3.write_text("#!/bin/sh\n")
     python3.chmod(0o755)
     path = str(bin_dir)
-    assert ImageTable.stand_in("python", path) == "python3"
-    assert ImageTable.stand_in("python3", path) == "python3"
-    assert ImageTable.stand_in("no-such-tool", path) == "no-such-tool"
-    assert ImageTable.stand_in("/abs/python", path) == "/abs/python"
+    assert ImageTable.stand_in("python", path) == ["python3"]
+    assert ImageTable.stand_in("python3", path) == ["python3"]
+    assert ImageTable.stand_in("no-such-tool", path) == ["no-such-tool"]
+    assert ImageTable.stand_in("/abs/python", path) == ["/abs/python"]
     (bin_dir / "python").write_text("#!/bin/sh\n")
     (bin_dir / "python").chmod(0o755)
-    assert ImageTable.stand_in("python", path) == "python"     # the real name wins
+    assert ImageTable.stand_in("python", path) == ["python"]     # the real name wins
 
 
 def test_argosay_images_hold_slash_argosay():
     # Argo's own workflows also call it by path (intermediate-parameters.yaml: command: [/argosay])
-    assert ImageTable.stand_in("/argosay", None, "argoproj/argosay:v2") == str(ARGOSAY)
-    assert ImageTable.stand_in("/argosay", None, "docker.io/argoproj/argosay:v2") == str(ARGOSAY)
-    assert ImageTable.stand_in("/argosay", None, "busybox") == "/argosay"
+    assert ImageTable.stand_in("/argosay", None, "argoproj/argosay:v2") == ARGOSAY_ARGV
+    assert ImageTable.stand_in("/argosay", None, "docker.io/argoproj/argosay:v2") == ARGOSAY_ARGV
+    assert ImageTable.stand_in("/argosay", None, "busybox") == ["/argosay"]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from plait.runtime.images import ARGOSAY, ImageTable, ImageTableError, canonical, repository
+from plait.runtime.images import ARGOSAY_ARGV, ImageTable, ImageTableError, canonical, repository
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def no_user_tables(monkeypatch, tmp_path):
 
 def test_builtins(no_user_tables):
     table = ImageTable.load()
-    assert table.lookup("argoproj/argosay:v2") == {"entrypoint": [str(ARGOSAY)], "cmd": []}
+    assert table.lookup("argoproj/argosay:v2") == {"entrypoint": ARGOSAY_ARGV, "cmd": []}
     assert table.lookup("alpine:3.18") == {"entrypoint": [], "cmd": ["/bin/sh"]}
     assert table.lookup("python:3.12-slim") == {"entrypoint": [], "cmd": ["python3"]}
     assert table.lookup("bash") == {"entrypoint": ["bash"], "cmd": []}
@@ -42,7 +42,7 @@ def test_lookup_forms():
     assert canonical("docker.io/argoproj/argosay:v2") == "argoproj/argosay:v2"
     table = ImageTable()
     assert table.lookup("docker.io/library/alpine:3.18")["cmd"] == ["/bin/sh"]
-    assert table.lookup("docker.io/argoproj/argosay:v2")["entrypoint"] == [str(ARGOSAY)]
+    assert table.lookup("docker.io/argoproj/argosay:v2")["entrypoint"] == ARGOSAY_ARGV
     assert table.lookup("alpine@sha256:0123")["cmd"] == ["/bin/sh"]
 
 
