@@ -23,13 +23,22 @@ then the repository without its tag or digest, each also with Docker Hub's impli
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 from .home import IMAGES_FILE, plait_home
 
+# plait's own stand-in for `argoproj/argosay:v2`'s program (its entrypoint, `/argosay`): the
+# host file is bound read-only at /argosay in the pod (the `files` key) and run by the host's
+# python3 (an installed wheel does not keep the file's x bit); -I keeps the file's folder,
+# which holds plait modules such as types.py, off sys.path.
+ARGOSAY = Path(__file__).resolve().with_name("argosay.py")
+ARGOSAY_PATH = "/argosay"
+ARGOSAY_ARGV = ["python3", "-I", ARGOSAY_PATH]
+
 # Stand-ins for well-known images: the commands the host provides in their place.
-BUILTIN: dict[str, dict[str, list[str]]] = {
+BUILTIN: dict[str, dict[str, Any]] = {
     "busybox": {"entrypoint": [], "cmd": ["sh"]},
     "alpine": {"entrypoint": [], "cmd": ["/bin/sh"]},
     "python": {"entrypoint": [], "cmd": ["python3"]},
@@ -38,9 +47,24 @@ BUILTIN: dict[str, dict[str, list[str]]] = {
     "bash": {"entrypoint": ["bash"], "cmd": []},
     "debian": {"entrypoint": [], "cmd": ["bash"]},
     "ubuntu": {"entrypoint": [], "cmd": ["bash"]},
-    "argoproj/argosay:v2": {"entrypoint": ["/argosay"], "cmd": []},
+    "argoproj/argosay:v2": {"entrypoint": ARGOSAY_ARGV, "cmd": [],
+                            "files": {ARGOSAY_PATH: str(ARGOSAY)}},
+    "argoproj/argosay:v1": {"entrypoint": [], "cmd": ["cowsay"]},
     "docker/whalesay": {"entrypoint": [], "cmd": ["/bin/bash"]},
     "nginx": {"entrypoint": [], "cmd": ["nginx", "-g", "daemon off;"]},
+}
+
+# Commands Argo's example images have under a name the host may lack: the host command used in
+# their place when the name itself is not on the container's PATH (python images have `python`,
+# Debian/Ubuntu hosts only `python3`; Debian's cowsay package installs outside PATH).
+STAND_INS: dict[str, tuple[str, ...]] = {
+    "python": ("python3",),
+    "cowsay": ("/usr/games/cowsay",),
+}
+
+# Programs an image holds that plait provides in their place: container path -> host argv.
+IMAGE_FILES: dict[str, dict[str, list[str]]] = {
+    "argoproj/argosay:v2": {"/argosay": ARGOSAY_ARGV},
 }
 
 _HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
@@ -132,6 +156,23 @@ class ImageTable:
                     found["files"] = dict(entry["files"])
                 return found
         return None
+
+    @staticmethod
+    def stand_in(command: str, path: str | None, image: str = "") -> list[str]:
+        """The argv that runs `command` here: `[command]`, or what stands in for it, a program
+        `image` holds at that path (`IMAGE_FILES`: argosay's `/argosay`) or a host command of
+        another name (`STAND_INS`), each only when `command` itself is not on the host."""
+        if "/" in command:
+            if not os.path.exists(command):
+                for ref in _candidates(image):
+                    if command in IMAGE_FILES.get(ref, {}):
+                        return list(IMAGE_FILES[ref][command])
+            return [command]
+        if not shutil.which(command, path=path):
+            for other in STAND_INS.get(command, ()):
+                if shutil.which(other, path=path):
+                    return [other]
+        return [command]
 
     def __contains__(self, image: str) -> bool:
         return self.lookup(image) is not None

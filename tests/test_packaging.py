@@ -54,3 +54,9 @@ def test_no_top_level_compiler_runtime_or_grammar_module_is_importable_outside_t
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+
+def test_wheel_ships_argosay(wheel):
+    # The image table runs it as `python3 -I FILE` (a wheel does not keep the file's x bit).
+    assert "plait/runtime/argosay.py" in wheel.namelist()

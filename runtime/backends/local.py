@@ -1176,6 +1176,11 @@ class LocalPod:
                 f.write(source)
         if not argv:
             raise _PodFailure(Phase.ERROR, f"container '{box.name}' has an empty command")
+        if self.backend.images:          # `python` -> the host's `python3`, `/argosay`, ...
+            argv[:1] = self.backend.images.stand_in(argv[0], env.get("PATH"),
+                                                    str(spec.get("image", "")))
+        if not self.backend.bwrap:       # unsandboxed nothing is bound: name the host files
+            argv = [box.shims.get(a, a) for a in argv]
         if not self.backend.bwrap:
             argv = [box.rewrite(a) for a in argv]
         return argv
@@ -1217,10 +1222,23 @@ class LocalPod:
             return None
         return self._not_found(cmd, box.spec)
 
-    @staticmethod
-    def _not_found(cmd: str, spec: dict[str, Any]) -> str:
-        return (f"{cmd}: command not found in image {spec.get('image', '?')} (plait runs commands "
-                "from this host: install it, or put a shim on PATH)")
+    def _not_found(self, cmd: str, spec: dict[str, Any]) -> str:
+        """A command that cannot start, in the container runtime's words (runc's `exec: "x":
+        executable file not found in $PATH`, as Argo shows them), then plait's hint: a host
+        file the sandbox hides (the host's /tmp: each pod has its own) is named as such."""
+        if "/" in cmd:
+            head = f'exec: "{cmd}": stat {cmd}: no such file or directory'
+        else:
+            head = f'exec: "{cmd}": executable file not found in $PATH'
+        host = cmd if "/" in cmd else shutil.which(cmd, path=self.env_path)
+        hidden = self.backend.bwrap and host and _under(os.path.abspath(host), "/tmp")
+        if hidden and os.path.isfile(host):
+            hint = (f"{host} exists on this host, but the sandbox hides it: each pod gets its own "
+                    "/tmp; put the command outside /tmp")
+        else:
+            hint = (f"plait runs commands from this host, not from image {spec.get('image', '?')}: "
+                    "install it, or put a shim on PATH")
+        return f"{head} ({hint})"
 
     # -- files --------------------------------------------------------------------------------
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from .expectations import CASES, Case
-from .harness import EXAMPLES, bwrap_works, example_path, missing_runtime, run_case
+from .harness import EXAMPLES, ROOT, bwrap_works, example_path, missing_runtime, run_case
+from .more_examples import MORE_CASES, MORE_GAPS, NOT_RUN
+
+ALL_CASES = CASES + MORE_CASES
 
 _missing = missing_runtime()
 pytestmark = [
@@ -18,11 +21,11 @@ pytestmark = [
 
 # Cases where the runtime does not match Argo yet, with whose part it is (non-strict xfail: they
 # turn into XPASS the moment the runtime catches up; remove them from here then).
-KNOWN_GAPS: dict[str, str] = {}
+KNOWN_GAPS: dict[str, str] = {**MORE_GAPS}
 
 
 def _params():
-    for case in CASES:
+    for case in ALL_CASES:
         marks = [pytest.mark.xfail(reason=KNOWN_GAPS[case.id], strict=False)] if case.id in KNOWN_GAPS else []
         yield pytest.param(case, id=case.id, marks=marks)
 
@@ -96,6 +99,18 @@ def test_example(case: Case, tmp_path):
 
 
 def test_every_case_file_exists():
-    for case in CASES:
+    for case in ALL_CASES:
         assert example_path(case).is_file(), case.example
-    assert len({c.id for c in CASES}) == len(CASES)
+    assert len({c.id for c in ALL_CASES}) == len(ALL_CASES)
+
+
+def test_every_example_runs_or_is_listed_with_its_reason():
+    """Each of Argo's examples is run by a case (as written, or as the variant of the same
+    name) or named in NOT_RUN, and the README's conformance table lists every NOT_RUN one."""
+    examples = {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.yaml")}
+    run = {case.example.partition("/")[2] for case in ALL_CASES}
+    assert sorted(examples - run - set(NOT_RUN)) == []
+    assert sorted(set(NOT_RUN) - examples) == []
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Conformance with Argo's examples", 1)[-1].split("\n## ", 1)[0]
+    assert sorted(n for n in NOT_RUN if f"`{n.removesuffix('.yaml')}`" not in table) == []

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from plait.runtime.images import ImageTable, ImageTableError, canonical, repository
+from plait.runtime.images import ARGOSAY_ARGV, ImageTable, ImageTableError, canonical, repository
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def no_user_tables(monkeypatch, tmp_path):
 
 def test_builtins(no_user_tables):
     table = ImageTable.load()
-    assert table.lookup("argoproj/argosay:v2") == {"entrypoint": ["/argosay"], "cmd": []}
+    assert table.lookup("argoproj/argosay:v2")["entrypoint"] == ARGOSAY_ARGV
     assert table.lookup("alpine:3.18") == {"entrypoint": [], "cmd": ["/bin/sh"]}
     assert table.lookup("python:3.12-slim") == {"entrypoint": [], "cmd": ["python3"]}
     assert table.lookup("bash") == {"entrypoint": ["bash"], "cmd": []}
@@ -27,7 +27,7 @@ def test_builtins(no_user_tables):
     assert table.lookup("busybox")["cmd"] == ["sh"]
     assert table.lookup("docker/whalesay:latest")["cmd"] == ["/bin/bash"]
     assert table.lookup("nginx:1.25")["cmd"] == ["nginx", "-g", "daemon off;"]
-    assert table.lookup("argoproj/argosay:v1") is None    # only v2's entrypoint is known
+    assert table.lookup("argoproj/argosay:v1") == {"entrypoint": [], "cmd": ["cowsay"]}
     assert table.lookup("ghcr.io/acme/unknown:1") is None
     assert table.sources == ()
 
@@ -42,7 +42,7 @@ def test_lookup_forms():
     assert canonical("docker.io/argoproj/argosay:v2") == "argoproj/argosay:v2"
     table = ImageTable()
     assert table.lookup("docker.io/library/alpine:3.18")["cmd"] == ["/bin/sh"]
-    assert table.lookup("docker.io/argoproj/argosay:v2")["entrypoint"] == ["/argosay"]
+    assert table.lookup("docker.io/argoproj/argosay:v2")["entrypoint"] == ARGOSAY_ARGV
     assert table.lookup("alpine@sha256:0123")["cmd"] == ["/bin/sh"]
 
 

@@ -118,8 +118,8 @@ def test_missing_command_names_command_and_image(tmp_path, sandbox):
     m = manifest(template(container(["no-such-tool-xyz", "arg"], image="argoproj/argosay:v2")))
     result, sink = run_one(backend(tmp_path, sandbox), m)
     assert result.phase is Phase.FAILED and result.exit_code == 127
-    assert result.message.startswith("no-such-tool-xyz: command not found in image argoproj/argosay:v2")
-    assert "shim on PATH" in result.message
+    assert result.message.startswith('exec: "no-such-tool-xyz": executable file not found in $PATH')
+    assert "not from image argoproj/argosay:v2" in result.message and "shim on PATH" in result.message
 
 
 def test_image_table_gives_entrypoint_and_cmd(tmp_path, sandbox):
