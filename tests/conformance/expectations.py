@@ -308,7 +308,7 @@ CASES: tuple[Case, ...] = (
     Case("conditionals", EX + "conditionals.yaml", SUCCEEDED,
          nodes={"[0].print-hello-govaluate": SUCCEEDED, "[0].print-hello-expr": SUCCEEDED,
                 "[0].print-hello-expr-json": SUCCEEDED},
-         logs={"[0].print-hello-govaluate": "< hello >"}),
+         logs={"[0].print-hello-govaluate": "< hello >"}, needs=("cowsay",)),
     Case("conditionals-false", EX + "conditionals.yaml", SUCCEEDED, args=("-p", "should-print=false"),
          nodes={"[0].print-hello-govaluate": SKIPPED, "[0].print-hello-expr": SKIPPED,
                 "[0].print-hello-expr-json": SKIPPED},

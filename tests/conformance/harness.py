@@ -1,7 +1,7 @@
 """Running one conformance case: `plait run -o json` as a subprocess (real processes, a private
 PLAIT_HOME, no image table file: argosay, python and busybox-style commands come from plait's
-built-in image table and the host's system folders), then `plait logs`. The only shim is
-tests/shims/cowsay, for hosts without cowsay (conditionals.yaml's argosay:v1 step)."""
+built-in image table and the host's system folders), then `plait logs`. Cases that need a
+host tool an image has (cowsay for conditionals.yaml's argosay:v1 step) skip without it."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from .expectations import Case
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SHIMS = ROOT / "tests" / "shims"
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"    # a container's
 EXAMPLES = ROOT.parent / "shared" / "argo" / "examples"
 RUNTIME_MODULES = ("plait.runtime.engine", "plait.runtime.pods", "plait.runtime.backends.local", "plait.runtime.store",
@@ -55,7 +54,7 @@ def bwrap_works() -> bool:
 
 def environment(home: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env["PATH"] = f"{SHIMS}{os.pathsep}{SYSTEM_PATH}"
+    env["PATH"] = SYSTEM_PATH
     env["PLAIT_HOME"] = str(home)
     env.pop("PLAIT_IMAGES", None)
     env["NO_COLOR"] = "1"

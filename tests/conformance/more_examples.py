@@ -75,8 +75,6 @@ MORE_CASES: tuple[Case, ...] = (
          nodes={"[0].flakey-container": FAILED, "[1].failed": SUCCEEDED, "[1].succeeded": SKIPPED}),
     Case("template-defaults", EX + "template-defaults.yaml", SUCCEEDED,
          check=retry_consistent("(0)[0].retry-backoff", None)),
-    Case("loops-arbitrary-sequential-steps", EX + "loops-arbitrary-sequential-steps.yaml", FAILED,
-         nodes={"[0].unit-step(3:exit_code:1,message:will fail and stop here)": FAILED}),
     Case("pod-gc-strategy", EX + "pod-gc-strategy.yaml", FAILED,
          nodes={"[0].fail": FAILED, "[0].succeed": SUCCEEDED}),
     Case("pod-gc-strategy-with-label-selector", EX + "pod-gc-strategy-with-label-selector.yaml",

@@ -3,6 +3,9 @@ asserted against what Argo would produce (tests/conformance/expectations.py)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
 from .expectations import CASES, Case
@@ -34,6 +37,8 @@ def _params():
 def test_example(case: Case, tmp_path):
     if "bwrap" in case.needs and not bwrap_works():
         pytest.skip("needs bubblewrap: only a sandbox mounts volumes at their paths")
+    if "cowsay" in case.needs and not (shutil.which("cowsay") or os.path.exists("/usr/games/cowsay")):
+        pytest.skip("needs cowsay on this host (argoproj/argosay:v1's tool): apt-get install cowsay")
     run = run_case(case, tmp_path / "home")
     context = f"\nstderr:\n{run.stderr[-3000:]}"
     status = run.doc["status"]
