@@ -49,8 +49,9 @@ BUILTIN: dict[str, dict[str, Any]] = {
     "ubuntu": {"entrypoint": [], "cmd": ["bash"]},
     "argoproj/argosay:v2": {"entrypoint": ARGOSAY_ARGV, "cmd": [],
                             "files": {ARGOSAY_PATH: str(ARGOSAY)}},
-    "argoproj/argosay:v1": {"entrypoint": [], "cmd": ["cowsay"]},
-    "docker/whalesay": {"entrypoint": [], "cmd": ["/bin/bash"]},
+    # cowsay images have it on PATH; Debian's cowsay package installs it in /usr/games
+    "argoproj/argosay:v1": {"entrypoint": [], "cmd": ["cowsay"], "path": ["/usr/games"]},
+    "docker/whalesay": {"entrypoint": [], "cmd": ["/bin/bash"], "path": ["/usr/games"]},
     "nginx": {"entrypoint": [], "cmd": ["nginx", "-g", "daemon off;"]},
 }
 

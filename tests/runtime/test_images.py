@@ -27,7 +27,8 @@ def test_builtins(no_user_tables):
     assert table.lookup("busybox")["cmd"] == ["sh"]
     assert table.lookup("docker/whalesay:latest")["cmd"] == ["/bin/bash"]
     assert table.lookup("nginx:1.25")["cmd"] == ["nginx", "-g", "daemon off;"]
-    assert table.lookup("argoproj/argosay:v1") == {"entrypoint": [], "cmd": ["cowsay"]}
+    assert table.lookup("argoproj/argosay:v1") == {"entrypoint": [], "cmd": ["cowsay"],
+                                                   "path": ["/usr/games"]}
     assert table.lookup("ghcr.io/acme/unknown:1") is None
     assert table.sources == ()
 
