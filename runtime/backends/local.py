@@ -161,7 +161,7 @@ class LocalBackend:
 
     def __init__(self, home: Path, secrets: Any = None, images: Any = None,
                  sandbox: str = "auto", parallelism: int | None = None,
-                 child_watcher: str = "pidfd") -> None:
+                 child_watcher: str = "pidfd", ro_binds: tuple[str, ...] = ()) -> None:
         if sandbox not in ("auto", "bwrap", "none"):
             raise BackendError(f"unknown sandbox {sandbox!r} (auto, bwrap or none)")
         self.home = Path(home)
@@ -169,6 +169,9 @@ class LocalBackend:
         self._images = images
         self.parallelism = parallelism or 4 * (os.cpu_count() or 1)
         self.child_watcher = child_watcher
+        # host folders every container reads at the same path (runtime/pyscripts.py: the
+        # running Python and a Hera module's folder); nothing else of the host beyond the image
+        self.ro_binds = tuple(ro_binds)
         self.bwrap: str | None = None
         if sandbox != "none":
             found = shutil.which("bwrap")
@@ -441,6 +444,8 @@ class _Box:
         for path in (self.pod.env_path or "").split(":"):
             if path.startswith("/tmp/") and os.path.isdir(path):
                 argv += ["--ro-bind", path, path]        # shims on PATH under the host's /tmp
+        for path in backend.ro_binds:
+            argv += ["--ro-bind", path, path]
         for d in self.dirs:
             argv += ["--dir", d]
         for mount_path, host, ro in self.mounts:
