@@ -158,6 +158,12 @@ def as_submittable(source: Source) -> Source:
     return dataclasses.replace(source, documents=[wf], templates=[*source.templates, doc])
 
 
+def _represent_str(representer: Any, value: str) -> Any:
+    style = "|" if "\n" in value and not any(c in value for c in "\r\t") and \
+        all(line == line.rstrip() for line in value.split("\n")) else None
+    return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
 def _dump(documents: Iterable[dict[str, Any]]) -> str:
     """Documents as one multi-document YAML text (plain data, so errors point at readable lines)."""
     from ruamel.yaml import YAML
@@ -165,6 +171,8 @@ def _dump(documents: Iterable[dict[str, Any]]) -> str:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     yaml.width = 4096
+    # multi-line strings (Hera's script sources) as literal blocks, so diagnostics show lines
+    yaml.representer.add_representer(str, _represent_str)
     out = io.StringIO()
     # round-trip through JSON: plain dicts, lists, strings and numbers only
     yaml.dump_all([json.loads(json.dumps(d, default=str)) for d in documents], out)

@@ -24,8 +24,9 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     on_change: Callable[[Node], None] | None = None,
                     stop_event: Any = None, sandbox: str = "auto",
                     engine_ready: Callable[[Engine], None] | None = None,
-                    mode: str = "new") -> RunResult:
-    """`run` for callers already inside an event loop."""
+                    mode: str = "new", ro_binds: tuple[str, ...] = ()) -> RunResult:
+    """`run` for callers already inside an event loop. `ro_binds`: host folders the local
+    backend binds read-only into every pod (`runtime.pyscripts`)."""
     own_backend = backend is None
     if home is None and (store is None or backend is None):
         from .home import ensure_home
@@ -36,7 +37,7 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
     if backend is None:
         from .backends import get_backend
         backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
-                              sandbox=sandbox, parallelism=parallelism)
+                              sandbox=sandbox, parallelism=parallelism, ro_binds=tuple(ro_binds))
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
                     mode=mode)

@@ -176,6 +176,7 @@ class Run:
         self.timed_out = timed_out
         self.store = store
         self.home = Path(home) if home is not None else Path(getattr(store, "home", "."))
+        self.result = result           # the engine's RunResult (runtime records)
         self._result = result
         self._raw: dict[str, Node] = dict(result.nodes)
         order = {nid: i for i, nid in enumerate(self._raw)}
@@ -257,7 +258,8 @@ class Run:
     def node(self, key: str) -> RunNode:
         """A node by display name (`hello`, `step(1:b)`), full node name (`wf[0].hello`), the
         name without the workflow's (`[0].hello`, `.onExit`), id, or a path of display names
-        (`main/inner/hello`: each part an ancestor's display name, hidden groups skipped), or
+        (`main/inner/hello`: each part an ancestor's display name or template name, others
+        skipped; `cleanup/notify` for a step of the exit handler `cleanup`), or
         the root's template name (the root's display name is the run's generated name).
 
         KeyError when nothing matches or a display name is ambiguous (loops, recursion):
@@ -288,7 +290,7 @@ class Run:
         want = parts[:-1]
         up = node.parent
         while want and up is not None:
-            if up.display_name == want[-1]:
+            if want[-1] in (up.display_name, up.template_name):
                 want.pop()
             up = up.parent
         return not want
