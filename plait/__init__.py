@@ -47,9 +47,9 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'plait' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(target[0]), target[1])
-    globals()[name] = value
-    return value
+    # not cached in globals(): a test harness that drops modules (pytester) must get the
+    # classes the re-imported modules raise; after the first import this is a dict lookup
+    return getattr(importlib.import_module(target[0]), target[1])
 
 
 def __dir__() -> list[str]:
