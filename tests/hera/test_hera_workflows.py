@@ -11,7 +11,8 @@ import pytest
 pytest.importorskip("hera", reason="hera is not installed (pip install 'plait[hera]')")
 
 import plait  # noqa: E402
-from plait.testing import assert_node, assert_order, assert_skipped  # noqa: E402
+from plait.testing import (assert_node, assert_order, assert_phase, assert_skipped,  # noqa: E402
+                           assert_succeeded)
 
 from . import workflows as W  # noqa: E402
 
@@ -19,13 +20,13 @@ from . import workflows as W  # noqa: E402
 @pytest.fixture
 def run(tmp_path):
     def go(builder, **options):
-        return plait.run(builder(), home=tmp_path / "home", timeout=120, **options)
+        return plait.run(builder(), home=tmp_path / "home", timeout=600, **options)
     return go
 
 
 def test_steps_in_sequence_and_parallel(run):
     r = run(W.steps_sequence)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert r.display_names() == ["first", "left", "right", "last"] or \
         r.display_names() == ["first", "right", "left", "last"]
     assert_order(r, "first", "left", "last")
@@ -35,7 +36,7 @@ def test_steps_in_sequence_and_parallel(run):
 
 def test_dag_diamond(run):
     r = run(W.dag_diamond)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert_order(r, "A", "B", "D")
     assert_order(r, "A", "C", "D")
     assert r.node("main").type == "DAG"
@@ -43,7 +44,7 @@ def test_dag_diamond(run):
 
 def test_loop_with_items(run):
     r = run(W.loop_items)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     names = sorted(n.display_name for n in r.pods)
     assert names == ["say(0:a)", "say(1:b)", "say(2:c)"]
     assert r.node("say(1:b)").outputs.result == "b"
@@ -51,14 +52,14 @@ def test_loop_with_items(run):
 
 def test_loop_with_param_from_a_result(run):
     r = run(W.loop_param)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     results = sorted(n.outputs.result for n in r.pods if n.display_name.startswith("sq("))
     assert results == ["1", "4", "9"]
 
 
 def test_loop_with_sequence(run):
     r = run(W.loop_sequence)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert sorted(n.outputs.result for n in r.pods) == ["1", "4", "9"]
 
 
@@ -80,7 +81,7 @@ def test_dag_output_parameter(run):
 
 def test_steps_condition_skips_the_other_branch(run):
     r = run(W.steps_condition)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert_node(r, "heads", result="it was heads")
     assert_skipped(r, "tails")
     assert [n.display_name for n in r.skipped] == ["tails"]
@@ -88,7 +89,7 @@ def test_steps_condition_skips_the_other_branch(run):
 
 def test_dag_condition_skips_the_other_branch(run):
     r = run(W.dag_condition)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert_node(r, "tails", result="tails")
     assert r.node("heads").phase == "Skipped"
 
@@ -96,7 +97,7 @@ def test_dag_condition_skips_the_other_branch(run):
 def test_dag_failure_handler_runs_and_dependant_is_omitted(run):
     r = run(W.dag_depends_failed)
     # Argo: the failed task fails the DAG, its handler runs, the task that needed success is omitted
-    assert r.phase == "Failed"
+    assert_phase(r, "Failed")
     assert_node(r, "broken", "Failed", message="exit code 3")
     assert_node(r, "cleanup", result="cleaning")
     assert r.node("after").phase == "Omitted"
@@ -104,7 +105,7 @@ def test_dag_failure_handler_runs_and_dependant_is_omitted(run):
 
 def test_artifacts_pass_between_steps(run):
     r = run(W.artifacts)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     report = r.node("make").outputs.artifacts["report"]
     assert report.read_text() == "# Weekly\nall good\n"
     assert_node(r, "read", result="# Weekly")
@@ -112,7 +113,7 @@ def test_artifacts_pass_between_steps(run):
 
 def test_retry_succeeds_on_third_attempt(run):
     r = run(W.retry_then_succeed)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     retry = r.node("flaky")
     assert retry.type == "Retry"
     assert [c.phase for c in retry.children] == ["Failed", "Failed", "Succeeded"]
@@ -121,7 +122,7 @@ def test_retry_succeeds_on_third_attempt(run):
 
 def test_retry_exhausted_fails(run):
     r = run(W.retry_exhausted)
-    assert r.phase == "Failed"
+    assert_phase(r, "Failed")
     retry = r.node("try")
     assert retry.phase == "Failed"
     assert len(retry.children) == 3          # the first attempt and two retries
@@ -129,28 +130,28 @@ def test_retry_exhausted_fails(run):
 
 def test_exit_handler_runs_after_failure(run):
     r = run(W.exit_handler_after_failure)
-    assert r.phase == "Failed"
+    assert_phase(r, "Failed")
     assert r.node("work").phase == "Failed"
     assert_node(r, "cleanup/notify", result="workflow ended Failed")
 
 
 def test_exit_handler_runs_after_success(run):
     r = run(W.exit_handler_after_success)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert_node(r, "cleanup/notify", result="workflow ended Succeeded")
     assert_order(r, "work", "cleanup/notify")
 
 
 def test_continue_on_failed(run):
     r = run(W.continue_on_failure)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert r.node("optional").phase == "Failed"
     assert_node(r, "next", result="still here")
 
 
 def test_failing_step_fails_the_workflow(run):
     r = run(W.failing_step)
-    assert r.phase == "Failed"
+    assert_phase(r, "Failed")
     oops = r.node("oops")
     assert oops.phase == "Failed" and oops.outputs.exit_code == 3
     assert oops.logs().strip() == "bad input"
@@ -161,7 +162,7 @@ def test_failing_step_fails_the_workflow(run):
 
 def test_nested_steps(run):
     r = run(W.nested_steps)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert_node(r, "call-inner/deep", result="from inside")
     assert_order(r, "before", "deep")
 
@@ -173,7 +174,7 @@ def test_container_template(run):
 
 def test_suspend_with_duration(run):
     r = run(W.suspend_duration)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert r.node("wait").type == "Suspend"
     assert_order(r, "wait", "after")
 
@@ -185,13 +186,13 @@ def test_env_variables(run):
 
 def test_template_timeout(run):
     r = run(W.step_timeout)
-    assert r.phase == "Failed"
+    assert_phase(r, "Failed")
     assert r.node("slow").phase == "Failed"
 
 
 def test_workflow_parallelism_runs_one_at_a_time(run):
     r = run(W.parallelism_one)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert_order(r, "one(0:x)", "one(1:y)")
 
 
@@ -203,7 +204,7 @@ def test_workflow_parameters_and_overrides(run):
 
 def test_workflow_template_runs_as_a_workflow(run):
     r = run(W.template_only)
-    assert r.phase == "Succeeded"
+    assert_succeeded(r)
     assert_node(r, "hello", result="from a WorkflowTemplate")
 
 

@@ -1,5 +1,6 @@
 """Hera workflows for the local runtime's tests: each builder returns a Workflow (or a
-WorkflowTemplate) and is listed in `CASES` with the phase Argo gives it and what to assert.
+WorkflowTemplate); tests/hera/test_hera_workflows.py runs each and asserts the phase Argo
+gives it and the nodes Argo would show.
 
 Written for these tests (Hera's own examples are not in its PyPI package). Script templates
 are Hera's `@script` (inline source, image python:3.x) unless marked `constructor="runner"`,
