@@ -31,6 +31,15 @@ from plait.compiler.api import CheckError, PlaitError, Source, compile_source, r
 from plait.compiler.diagnostics import Diagnostic
 from plait.compiler.plan import Plan
 
+from . import run_async
+from .artifacts import ArtifactRepo
+from .backends import get_backend
+from .home import ensure_home
+from .images import ImageTable, ImageTableError
+from .pyscripts import prepare
+from .secrets import SecretsError, SecretStore
+from .status import workflow_json
+from .store import Store
 from .types import Node, NodeType, Phase
 
 FAILED = (Phase.FAILED, Phase.ERROR)
@@ -66,8 +75,6 @@ class Artifact:
             if not self.key:
                 raise FileNotFoundError(f"artifact {self.name!r} of {self._node.display_name} "
                                         "was not stored (optional and absent?)")
-            from .artifacts import ArtifactRepo
-
             dest = self._run._scratch() / self._node.id / self.name
             if not os.path.lexists(dest):
                 dest.parent.mkdir(parents=True, exist_ok=True)
@@ -329,8 +336,6 @@ class Run:
 
     def to_argo(self) -> dict[str, Any]:
         """The run as Argo's Workflow object (`argo get -o json`)."""
-        from .status import workflow_json
-
         return workflow_json(self.name, self._result, self._raw)
 
     def to_argo_status(self) -> dict[str, Any]:
@@ -353,8 +358,6 @@ class Run:
 def _secrets(secrets: Any, configmaps: Any) -> Any:
     """A `SecretStore` from one (returned as is), paths of Secret manifests, or a mapping
     `{secret name: {key: value}}`."""
-    from .secrets import SecretsError, SecretStore
-
     if isinstance(secrets, SecretStore):
         return secrets
     if secrets is None and configmaps is None:
@@ -410,8 +413,6 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
     else:
         source = resolve(workflow, one=True)
         if source.from_objects and backend == "local":
-            from .pyscripts import prepare
-
             prepared = prepare([*source.documents])
             templates_prepared = prepare([*source.templates]) if source.templates else None
             source = Source(label=source.label, documents=prepared.documents,
@@ -420,24 +421,17 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
             binds = [*prepared.binds, *(templates_prepared.binds if templates_prepared else [])]
         plan, diagnostics = compile_source(source, parameters=parameters, entrypoint=entrypoint,
                                             name=name, select=select, templates=templates)
-    from .home import ensure_home
-    from .store import Store
-
     home_path = ensure_home(Path(home) if home is not None else None)
     store = Store.at(home_path)
     if store.workflow(plan.name) is not None:
         raise PlaitError(f"workflow {plan.name!r} already exists in {home_path}: choose another name")
     secret_store = _secrets(secrets, configmaps)
     if images is not None and not hasattr(images, "lookup"):
-        from .images import ImageTable, ImageTableError
-
         try:
             images = ImageTable.load(os.fspath(images))
         except ImageTableError as exc:
             raise PlaitError(str(exc)) from None
     try:
-        from .backends import get_backend
-
         pods = get_backend(backend, home=home_path, secrets=secret_store, images=images,
                            sandbox=sandbox, parallelism=parallelism,
                            **({"ro_binds": tuple(dict.fromkeys(binds))} if binds else {}))
@@ -454,8 +448,6 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
 
 async def _run(plan: Plan, backend: Any, store: Any, home: Path, secrets: Any,
                parallelism: int | None, timeout: float | None) -> tuple[Any, bool]:
-    from . import run_async
-
     engines: list[Any] = []
     task = asyncio.ensure_future(run_async(plan, backend, store=store, home=home, secrets=secrets,
                                            parallelism=parallelism, engine_ready=engines.append))

@@ -178,5 +178,7 @@ def test_the_testing_sample_passes(pytester):
     pytest.importorskip("hera", reason="samples/testing uses Hera (plait[hera])")
     for path in (ROOT / "samples" / "testing").glob("*.py"):
         pytester.makepyfile(**{path.stem: path.read_text(encoding="utf-8")})
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    # a subprocess: the suite itself collects samples/testing (testpaths), so this process
+    # already holds modules named test_pipeline and pipeline
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
