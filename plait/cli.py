@@ -90,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        _python_sources(args)
         return args.func(args)
     except UsageError as exc:
         print(f"plait: error: {exc}", file=sys.stderr)
@@ -112,6 +113,50 @@ def _workflow_name(value: str) -> str:
     if problem:
         raise argparse.ArgumentTypeError(problem)
     return value
+def _python_sources(args: argparse.Namespace) -> None:
+    """`FILE.py[:NAME]` (Hera workflows) becomes a temporary YAML file of its documents, so
+    every verb reads it as it reads YAML; `run` also gets the folders its Python scripts need
+    (`plait.runtime.pyscripts`)."""
+    from plait.compiler.pysource import is_python_ref
+
+    if args.command in ("check", "lint"):
+        if any(is_python_ref(p) for p in args.paths):
+            args.paths = [_python_file(p, one=False)[0] if is_python_ref(p) else p for p in args.paths]
+    elif args.command in ("compile", "dot", "run") and is_python_ref(args.path):
+        args.path, extra, args.ro_binds = _python_file(args.path, one=True,
+                                                       local=args.command == "run")
+        args.templates = [*args.templates, *extra]
+
+
+def _python_file(ref: str, one: bool, local: bool = False) -> tuple[str, list[str], list[str]]:
+    """(workflow file, template files, read-only binds) of a Python reference; the files live
+    in a temporary folder removed when plait exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from plait.compiler.api import PlaitError, as_submittable, materialized, resolve
+
+    try:
+        source = resolve(ref, one=one)
+    except PlaitError as exc:
+        raise UsageError(str(exc)) from None
+    binds: list[str] = []
+    if one:
+        source = as_submittable(source)
+    if local:
+        from plait.runtime.pyscripts import prepare
+
+        done, more = prepare(source.documents), prepare(source.templates)
+        source.documents, source.templates = done.documents, more.documents
+        binds = [*done.binds, *more.binds]
+    folder = tempfile.mkdtemp(prefix="plait-py-")
+    atexit.register(shutil.rmtree, folder, True)
+    with materialized(source) as (path, extra, _labels):
+        stem = source.label.replace("/", "_").replace(":", "_")
+        kept = [shutil.copy(p, os.path.join(folder, f"{stem}.{os.path.basename(p)}"))
+                for p in [path, *extra]]
+    return kept[0], kept[1:], binds
 
 
 def _usage_errors():
@@ -548,7 +593,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
                                  parallelism=args.parallelism, on_change=view.on_change,
                                  stop_event=stop, sandbox=sandbox, pass_env=pass_env,
-                                 keep_pods=args.keep_pods)
+                                 keep_pods=args.keep_pods, ro_binds=getattr(args, "ro_binds", ()))
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:

@@ -27,8 +27,10 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     stop_event: Any = None, sandbox: str | None = None,
                     pass_env: Sequence[str] = (),
                     engine_ready: Callable[[Engine], None] | None = None,
-                    mode: str = "new", keep_pods: bool = False) -> RunResult:
-    """`run` for callers already inside an event loop."""
+                    mode: str = "new", keep_pods: bool = False,
+                    ro_binds: tuple[str, ...] = ()) -> RunResult:
+    """`run` for callers already inside an event loop. `ro_binds`: host folders the local
+    backend binds read-only into every pod (`runtime.pyscripts`)."""
     own_backend = backend is None
     if hasattr(plan, "named"):
         plan = plan.named()         # a compiled plan may keep generateName: name this run
@@ -42,7 +44,7 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
         from .backends import get_backend
         backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
                               sandbox=sandbox, parallelism=parallelism, pass_env=pass_env,
-                              keep_pods=keep_pods)
+                              keep_pods=keep_pods, ro_binds=tuple(ro_binds))
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
                     mode=mode)

@@ -209,7 +209,8 @@ class LocalBackend:
     def __init__(self, home: Path, secrets: Any = None, images: Any = None,
                  sandbox: str | None = None, parallelism: int | None = None,
                  child_watcher: str = "pidfd", pass_env: Sequence[str] = (),
-                 cgroups: bool = True, keep_pods: bool = False) -> None:
+                 cgroups: bool = True, keep_pods: bool = False,
+                 ro_binds: tuple[str, ...] = ()) -> None:
         try:
             self.sandbox, self.bwrap = S.choose(sandbox)
         except (ValueError, S.NoSandbox) as exc:
@@ -221,6 +222,9 @@ class LocalBackend:
         self._images = images
         self.parallelism = parallelism or 4 * (os.cpu_count() or 1)
         self.child_watcher = child_watcher
+        # host folders every container reads at the same path (runtime/pyscripts.py: the
+        # running Python and a Hera module's folder); nothing else of the host beyond the image
+        self.ro_binds = tuple(ro_binds)
         self._slots: asyncio.Semaphore | None = None
         self._pods: set[LocalPod] = set()
         self._told_images = False
@@ -535,6 +539,8 @@ class _Box:
                 argv += ["--dir", d]
         for path, host in self.shims.items():
             argv += ["--ro-bind", host, path]
+        for path in backend.ro_binds:
+            argv += ["--ro-bind", path, path]
         for d in self.dirs:
             argv += ["--dir", d]
         for mount_path, host, ro in self.mounts:
