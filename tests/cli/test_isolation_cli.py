@@ -17,7 +17,7 @@ from plait.runtime.store import Store
 
 from .test_runs_cli import finished
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-host-value-8"
 
 PROBE = """\

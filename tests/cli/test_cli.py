@@ -112,7 +112,7 @@ def test_inline_suppression(capsys, tmp_path):
 def test_config_disables_and_changes_severity(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "w.yaml"
-    target.write_text(Path(__file__).parent.parent.joinpath(BAD).read_text())
+    target.write_text(Path(__file__).parents[2].joinpath(BAD).read_text())
     (tmp_path / "pyproject.toml").write_text('[tool.plait]\ndisable = ["PL302"]\n')
     assert run(capsys, "check", "w.yaml")[0] == 0
     (tmp_path / ".plait.toml").write_text('severity = {PL302 = "warning"}\n')

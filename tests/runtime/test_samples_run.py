@@ -8,7 +8,7 @@ import pytest
 
 from plait.cli import main
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
 

@@ -21,7 +21,7 @@ from plait.runtime.runs import pid_alive
 from plait.runtime.store import Store
 from plait.runtime.types import NodeType, Phase
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 10
 STEPS = 20
 LOST_LINE = "--- plait: the runner was lost; this node runs again ---"

@@ -15,7 +15,7 @@ from plait.compiler.plan import Plan
 from plait.compiler.planner import NAME_CHARS, item_description, loop_node_name
 from plait.cli import main
 
-from .conftest import EXAMPLES, ROOT, golden
+from ..conftest import EXAMPLES, ROOT, golden
 
 GOLDEN = ROOT / "tests" / "golden" / "plan"
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))

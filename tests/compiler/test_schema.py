@@ -19,7 +19,7 @@ from plait.compiler.schema import (SCHEMA_PATH, BadValue, MissingKey, UnknownKey
                              WrongType, _Compiler, _Walker, plait_schema, validate)
 from plait.compiler.source import Document, SourceText, load_file, load_text
 
-from .conftest import EXAMPLES, ROOT, SHARED, need_examples
+from ..conftest import EXAMPLES, ROOT, SHARED, need_examples
 
 ARGO_SCHEMA = SHARED / "argo" / "schema.json"
 

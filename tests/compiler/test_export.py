@@ -14,7 +14,7 @@ from plait.compiler.compile import compile_workflow
 from plait.compiler.export import argo_text, export_argo
 from plait.cli import main
 
-from .conftest import EXAMPLES, ROOT, SHARED
+from ..conftest import EXAMPLES, ROOT, SHARED
 
 ARGO_SCHEMA = SHARED / "argo" / "schema.json"
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))

@@ -23,9 +23,9 @@ from plait.cli import main
 from plait.runtime.store import Store
 from plait.runtime.types import Node, NodeType, Outputs, Phase
 
-from .conftest import golden
+from ..conftest import golden
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "runs"
 WAIT = 60.0
 
