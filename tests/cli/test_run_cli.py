@@ -14,8 +14,6 @@ import pytest
 
 from plait.cli import main
 
-pytest.importorskip("plait.runtime.engine", reason="the engine (runtime/engine.py) is not written yet")
-pytest.importorskip("plait.runtime.backends.local", reason="the local backend is not written yet")
 
 ROOT = Path(__file__).resolve().parents[2]
 HELLO = "samples/hello.yaml"

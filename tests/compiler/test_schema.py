@@ -19,13 +19,9 @@ from plait.compiler.schema import (SCHEMA_PATH, BadValue, MissingKey, UnknownKey
                              WrongType, _Compiler, _Walker, plait_schema, validate)
 from plait.compiler.source import Document, SourceText, load_file, load_text
 
-from ..conftest import EXAMPLES, ROOT, SHARED, need_examples
+from ..conftest import ROOT, SHARED, example_params, need_examples
 
 ARGO_SCHEMA = SHARED / "argo" / "schema.json"
-
-
-def example_files() -> list[Path]:
-    return sorted(EXAMPLES.rglob("*.yaml")) if EXAMPLES.is_dir() else []
 
 
 def doc_of(text: str) -> Document:
@@ -93,8 +89,8 @@ def test_generator_is_deterministic_and_file_is_current():
     assert gen.main(["--check", "--argo", str(ARGO_SCHEMA), "--out", str(SCHEMA_PATH)]) == 0
 
 
-@pytest.mark.parametrize("path", example_files(), ids=lambda p: str(p.relative_to(EXAMPLES)))
-def test_examples_are_valid_under_jsonschema(path):
+@pytest.mark.parametrize("path", example_params())
+def test_examples_are_valid_under_jsonschema(argo_examples, path):
     import jsonschema
     validator = jsonschema.Draft7Validator(plait_schema())
     for doc in load_file(str(path)).documents:
@@ -102,8 +98,8 @@ def test_examples_are_valid_under_jsonschema(path):
         assert errors == []
 
 
-@pytest.mark.parametrize("path", example_files(), ids=lambda p: str(p.relative_to(EXAMPLES)))
-def test_examples_are_valid_under_fast_validator(path):
+@pytest.mark.parametrize("path", example_params())
+def test_examples_are_valid_under_fast_validator(argo_examples, path):
     for doc in load_file(str(path)).documents:
         assert [(m.code, m.text(), where(m)) for m in validate(doc)] == []
 

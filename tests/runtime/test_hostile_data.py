@@ -17,8 +17,6 @@ import pytest
 
 from plait.cli import main
 
-pytest.importorskip("plait.runtime.backends.local", reason="the local backend is not written yet")
-
 
 @pytest.fixture(autouse=True)
 def _home(tmp_path, monkeypatch):
