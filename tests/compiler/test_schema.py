@@ -7,8 +7,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -574,12 +572,7 @@ def big_dag(tasks: int = 10_000) -> str:
     return "\n".join(out) + "\n"
 
 
-def test_fast_validator_speed_on_10k_task_dag():
-    text = big_dag()
-    doc = load_text(text, "big.yaml").documents[0]
-    validate(doc)                                       # compile the schema first
-    start = time.perf_counter()
-    msgs = validate(doc)
-    elapsed = time.perf_counter() - start
-    print(f"\nvalidate: 10,000-task DAG ({len(text) / 1e6:.1f} MB YAML) in {elapsed * 1000:.0f} ms")
-    assert msgs == []
+def test_fast_validator_accepts_10k_task_dag():
+    """A 10,000-task DAG is valid (bench/hostile_yaml.py times the validator on it)."""
+    doc = load_text(big_dag(), "big.yaml").documents[0]
+    assert validate(doc) == []

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-
 from plait.compiler.compile import compile_file
 from plait.runtime import run
 from plait.runtime.backends import local
