@@ -71,3 +71,13 @@ def golden(path: Path, actual: str, update: bool) -> None:
 
 
 os.environ.setdefault("NO_COLOR", "1")
+
+
+@pytest.fixture
+def plait_home(tmp_path, monkeypatch) -> Path:
+    """A private `$PLAIT_HOME` (tmp_path/home) for a test that runs workflows, with no image
+    table from the host: runs see plait's built-in images only."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("PLAIT_HOME", str(path))
+    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
+    return path

@@ -7,19 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from plait.cli import main
+from ..helpers import cli as run
 
 BAD = "tests/fixtures/err/pl302_unknown_workflow_parameter.yaml"
 WARN = "tests/fixtures/err/pl317_status_outside_exit_handler.yaml"
 GOOD = "samples/hello.yaml"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_clean_file_exits_0(capsys):

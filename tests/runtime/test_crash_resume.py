@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -25,7 +23,8 @@ from plait.runtime.runs import pid_alive
 from plait.runtime.store import Store
 from plait.runtime.types import NodeType, Phase
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..helpers import plait_process as plait
+
 TRIALS = 10
 STEPS = 20
 LOST_LINE = "--- plait: the runner was lost; this node runs again ---"
@@ -64,12 +63,6 @@ spec:
 """
 
 
-def plait(home: Path, *argv: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PLAIT_HOME=str(home))
-    return subprocess.run([sys.executable, "-m", "plait", *argv], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=timeout)
-
-
 def trial(home: Path, folder: Path, index: int, seed: int, report: dict) -> None:
     name = f"crash-{index}"
     markers = folder / name
@@ -100,7 +93,7 @@ def trial(home: Path, folder: Path, index: int, seed: int, report: dict) -> None
                if n.type is NodeType.POD}
     listed = plait(home, "list").stdout
     lost = [line for line in listed.splitlines() if line.startswith(name + " ")]
-    resumed = plait(home, "resume", name, "--wait")
+    resumed = plait(home, "resume", name, "--wait", timeout=120)
     report[index] = (at_kill, lost, resumed, markers)
 
 

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import textwrap
 import time
 
 import pytest
 
-from plait.compiler.compile import compile_file
 from plait.runtime import Engine, MemoryStore, run
 from plait.runtime.naming import fnv32a
 from plait.runtime.types import NodeType, Phase
 
+from ..helpers import compile_text as plan_of
 from .fakes import Behaviour, FakeBackend, echo
-
-
-def plan_of(tmp_path, text: str, **kw):
-    path = tmp_path / "wf.yaml"
-    path.write_text(textwrap.dedent(text))
-    plan, diags = compile_file(str(path), name="wf", **kw)
-    assert plan is not None, [str(d) for d in diags]
-    return plan
 
 
 def go(tmp_path, plan, backend, **kw):
