@@ -20,6 +20,13 @@ from plait.runtime.types import Phase
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 60.0          # seconds a test waits for a detached run before it gives up
+HEADER = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: wf
+spec:
+"""                  # a workflow named wf: a test appends the spec's body
 
 
 def cli(capsys, *argv: Any) -> tuple[int, str, str]:

@@ -12,6 +12,7 @@ from plait.runtime import Engine, MemoryStore, run
 from plait.runtime.naming import fnv32a
 from plait.runtime.types import NodeType, Phase
 
+from ..helpers import HEADER
 from ..helpers import compile_text as plan_of
 from .fakes import Behaviour, FakeBackend, echo
 
@@ -24,14 +25,6 @@ def go(tmp_path, plan, backend, **kw):
 def names(result) -> dict:
     return {n.name: n for n in result.nodes.values()}
 
-
-HEADER = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata:
-  name: wf
-spec:
-"""
 
 PRINT = """
   - name: print

@@ -13,13 +13,8 @@ from plait.runtime import run
 from plait.runtime.backends import local
 from plait.runtime.types import NodeType, Phase
 
-HEADER = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata:
-  name: wf
-spec:
-"""
+from ..helpers import HEADER
+
 
 SH = """
   - name: sh
