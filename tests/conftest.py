@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -71,6 +72,11 @@ def golden(path: Path, actual: str, update: bool) -> None:
 
 
 os.environ.setdefault("NO_COLOR", "1")
+
+# No test asserts speed: Hypothesis's per-example deadline and its too-slow health check are
+# timings that fail under load, so they are off for every property test (bench/ measures speed).
+settings.register_profile("plait", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("plait")
 
 
 @pytest.fixture
