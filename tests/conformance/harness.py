@@ -5,7 +5,6 @@ host tool an image has (cowsay for conditionals.yaml's argosay:v1 step) skip wit
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -18,28 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..conftest import EXAMPLES
 from .expectations import Case
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"    # a container's
-EXAMPLES = ROOT.parent / "shared" / "argo" / "examples"
-RUNTIME_MODULES = ("plait.runtime.engine", "plait.runtime.pods", "plait.runtime.backends.local", "plait.runtime.store",
-                   "plait.runtime.home", "plait.runtime.secrets", "plait.runtime.images", "plait.runtime.artifacts")
-
-
-def missing_runtime() -> list[str]:
-    """Runtime modules not written yet (the suite skips until they all exist)."""
-    missing = []
-    for name in RUNTIME_MODULES:
-        try:
-            if importlib.util.find_spec(name) is None:
-                missing.append(name)
-        except ModuleNotFoundError:
-            missing.append(name)
-    return missing
-
-
 @lru_cache(maxsize=None)
 def bwrap_works() -> bool:
     """bubblewrap installed and allowed to create namespaces here."""

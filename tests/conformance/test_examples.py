@@ -9,17 +9,11 @@ import shutil
 import pytest
 
 from .expectations import CASES, Case
-from .harness import EXAMPLES, ROOT, bwrap_works, example_path, missing_runtime, run_case
+from ..conftest import need_examples
+from .harness import ROOT, bwrap_works, example_path, run_case
 from .more_examples import MORE_CASES, MORE_GAPS, NOT_RUN
 
 ALL_CASES = CASES + MORE_CASES
-
-_missing = missing_runtime()
-pytestmark = [
-    pytest.mark.skipif(bool(_missing), reason="the runtime is not complete yet (missing: "
-                       + ", ".join(_missing) + ")"),
-    pytest.mark.skipif(not EXAMPLES.is_dir(), reason=f"Argo's examples not found at {EXAMPLES}"),
-]
 
 
 # Cases where the runtime does not match Argo yet, with whose part it is (non-strict xfail: they
@@ -35,6 +29,8 @@ def _params():
 
 @pytest.mark.parametrize("case", list(_params()))
 def test_example(case: Case, tmp_path):
+    if case.example.startswith("examples/"):
+        need_examples()
     if "bwrap" in case.needs and not bwrap_works():
         pytest.skip("needs bubblewrap: only a sandbox mounts volumes at their paths")
     if "cowsay" in case.needs and not (shutil.which("cowsay") or os.path.exists("/usr/games/cowsay")):
@@ -103,7 +99,7 @@ def test_example(case: Case, tmp_path):
                 assert secret.encode() not in path.read_bytes(), f"secret found in {path}"
 
 
-def test_every_case_file_exists():
+def test_every_case_file_exists(argo_examples):
     for case in ALL_CASES:
         assert example_path(case).is_file(), case.example
     assert len({c.id for c in ALL_CASES}) == len(ALL_CASES)
@@ -112,7 +108,8 @@ def test_every_case_file_exists():
 def test_every_example_runs_or_is_listed_with_its_reason():
     """Each of Argo's examples is run by a case (as written, or as the variant of the same
     name) or named in NOT_RUN, and the README's conformance table lists every NOT_RUN one."""
-    examples = {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.yaml")}
+    folder = need_examples()
+    examples = {str(p.relative_to(folder)) for p in folder.rglob("*.yaml")}
     run = {case.example.partition("/")[2] for case in ALL_CASES}
     assert sorted(examples - run - set(NOT_RUN)) == []
     assert sorted(set(NOT_RUN) - examples) == []

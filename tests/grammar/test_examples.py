@@ -10,8 +10,6 @@ from ruamel.yaml import YAML
 
 from plait.grammar import parse_condition, parse_depends, parse_expression, parse_template
 
-EXAMPLES = Path("/work/shared/argo/examples")
-FILES = sorted(EXAMPLES.rglob("*.yaml")) if EXAMPLES.exists() else []
 EXPR_FIELDS = ("expression", "successCondition", "failureCondition")
 
 
@@ -33,9 +31,9 @@ def _walk(node: object, parents: tuple = ()) -> Iterator[tuple[tuple, object]]:
         yield parents, node
 
 
-def _strings(kind: str) -> list[tuple[str, str]]:
+def _strings(examples: Path, kind: str) -> list[tuple[str, str]]:
     out = []
-    for f in FILES:
+    for f in sorted(examples.rglob("*.yaml")):
         for doc in _docs(f):
             for path, value in _walk(doc):
                 if not isinstance(value, str):
@@ -49,19 +47,17 @@ def _strings(kind: str) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.skipif(not FILES, reason="Argo examples not available")
-def test_every_string_is_a_valid_template() -> None:
-    strings = _strings("all")
+def test_every_string_is_a_valid_template(argo_examples: Path) -> None:
+    strings = _strings(argo_examples, "all")
     assert len(strings) > 1000
     for name, s in strings:
         parse_template(s)
 
 
-@pytest.mark.skipif(not FILES, reason="Argo examples not available")
 @pytest.mark.parametrize("kind,parse", [("when", parse_condition), ("depends", parse_depends),
                                         ("expr", parse_expression)])
-def test_fields_parse(kind: str, parse) -> None:
-    strings = _strings(kind)
+def test_fields_parse(argo_examples: Path, kind: str, parse) -> None:
+    strings = _strings(argo_examples, kind)
     assert strings
     for name, s in strings:
         if kind == "expr" and "{{" in s:
@@ -70,7 +66,6 @@ def test_fields_parse(kind: str, parse) -> None:
         parse(s)
 
 
-@pytest.mark.skipif(not FILES, reason="Argo examples not available")
-def test_expression_tags_in_examples_are_expressions() -> None:
-    tags = [t for _, s in _strings("all") for t in parse_template(s).tags() if t.kind == "expr"]
+def test_expression_tags_in_examples_are_expressions(argo_examples: Path) -> None:
+    tags = [t for _, s in _strings(argo_examples, "all") for t in parse_template(s).tags() if t.kind == "expr"]
     assert len(tags) >= 15

@@ -1,5 +1,5 @@
 """Issue #2 item 5 ("checks Argo only discovers at run time or never"), bullet by bullet,
-with the codes that find each mistake. `tests/test_mutations.py` asserts every code here
+with the codes that find each mistake. `tests/compiler/test_mutations.py` asserts every code here
 has a planted mutation in a real Argo example; `docs/rules.md` is generated from this and
 the mutation tables (`python3 tools/gen_rules_table.py`)."""
 

@@ -87,10 +87,10 @@ MUTATIONS = [
              line=41, col=11),
     Mutation(rule="issue: -p name not declared", code=None,
              reason="needs `-p` on the command line, which the mutation harness does not pass; "
-                    "tests/test_calls.py::test_cli_parameters covers PL370"),
+                    "tests/compiler/test_calls.py::test_cli_parameters covers PL370"),
     Mutation(rule="issue: -p value outside the enum", code=None,
              reason="needs `-p` on the command line, which the mutation harness does not pass; "
-                    "tests/test_calls.py::test_cli_parameters covers PL371"),
+                    "tests/compiler/test_calls.py::test_cli_parameters covers PL371"),
     Mutation(rule="issue: parameter spliced into script source", code="PL601",
              example="expression-destructure-json.yaml",
              find='echo "$A$B$C"', replace='echo "{{inputs.parameters.a}}$B$C"', line=34, col=17),

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import textwrap
 import time
 
 import pytest
 
-from plait.compiler.compile import compile_file
 from plait.runtime import Engine, MemoryStore, run
 from plait.runtime.naming import fnv32a
 from plait.runtime.types import NodeType, Phase
 
+from ..helpers import HEADER
+from ..helpers import compile_text as plan_of
 from .fakes import Behaviour, FakeBackend, echo
-
-
-def plan_of(tmp_path, text: str, **kw):
-    path = tmp_path / "wf.yaml"
-    path.write_text(textwrap.dedent(text))
-    plan, diags = compile_file(str(path), name="wf", **kw)
-    assert plan is not None, [str(d) for d in diags]
-    return plan
 
 
 def go(tmp_path, plan, backend, **kw):
@@ -33,14 +25,6 @@ def go(tmp_path, plan, backend, **kw):
 def names(result) -> dict:
     return {n.name: n for n in result.nodes.values()}
 
-
-HEADER = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata:
-  name: wf
-spec:
-"""
 
 PRINT = """
   - name: print
@@ -414,8 +398,8 @@ def test_retry_backoff_timing(tmp_path):
     t = time.monotonic()
     r = go(tmp_path, plan, be)
     took = time.monotonic() - t
-    # waits 0.1 + min(0.2, 0.15) + min(0.4, 0.15) = 0.4 s
-    assert 0.38 <= took < 1.5, took
+    # waits 0.1 + min(0.2, 0.15) + min(0.4, 0.15) = 0.4 s at least (a slow machine only adds)
+    assert took >= 0.38, took
     assert len(_attempts(r)) == 4
 
 
@@ -474,7 +458,7 @@ def test_exit_handler_failure_overrides_success(tmp_path):
 
 def test_stop_kills_pods_and_still_runs_the_exit_handler(tmp_path):
     plan = plan_of(tmp_path, EXIT)
-    be = FakeBackend(rules={"*work": Behaviour(delay=5)})
+    be = FakeBackend(rules={"*work": Behaviour(delay=60)})
 
     async def main():
         store = MemoryStore(tmp_path / "logs")
@@ -485,7 +469,7 @@ def test_stop_kills_pods_and_still_runs_the_exit_handler(tmp_path):
         return await task
     t = time.monotonic()
     r = asyncio.run(main())
-    assert time.monotonic() - t < 2
+    assert time.monotonic() - t < 30                 # the 60 s pod was cut, not waited for
     n = names(r)
     assert be.killed == ["wf[0].work"]
     assert n["wf[0].work"].phase is Phase.FAILED
@@ -510,10 +494,10 @@ def test_terminate_runs_no_exit_handler(tmp_path):
 
 def test_workflow_deadline(tmp_path):
     text = EXIT.replace("  entrypoint: main\n", "  entrypoint: main\n  activeDeadlineSeconds: 1\n")
-    be = FakeBackend(rules={"*work": Behaviour(delay=10)})
+    be = FakeBackend(rules={"*work": Behaviour(delay=60)})
     t = time.monotonic()
     r = go(tmp_path, plan_of(tmp_path, text), be)
-    assert time.monotonic() - t < 3
+    assert time.monotonic() - t < 30                 # the deadline cut the 60 s pod
     n = names(r)
     assert be.pods[0].deadline == 1                  # remaining time given to the pod
     assert n["wf[0].work"].phase is Phase.FAILED
@@ -562,10 +546,10 @@ def test_daemon_step_runs_until_its_scope_ends(tmp_path):
       image: python:3.11
       command: [python3, -m, http.server]
 """ + PRINT
-    be = FakeBackend(rules={"*server": Behaviour(delay=30, ip="10.1.2.3"), "*": echo})
+    be = FakeBackend(rules={"*server": Behaviour(delay=60, ip="10.1.2.3"), "*": echo})
     t = time.monotonic()
     r = go(tmp_path, plan_of(tmp_path, text), be)
-    assert time.monotonic() - t < 3
+    assert time.monotonic() - t < 30                 # the daemon was killed when its scope ended
     n = names(r)
     assert n["wf[1].client"].outputs.result == "10.1.2.3"
     assert n["wf[0].server"].phase is Phase.SUCCEEDED
@@ -700,7 +684,7 @@ def test_suspend_with_duration(tmp_path):
 """
     t = time.monotonic()
     r = go(tmp_path, plan_of(tmp_path, text), FakeBackend())
-    assert 0.19 <= time.monotonic() - t < 2
+    assert 0.19 <= time.monotonic() - t < 30         # waited its duration, then went on
     node = names(r)["wf[0].wait"]
     assert node.type is NodeType.SUSPEND and node.phase is Phase.SUCCEEDED
 
@@ -748,17 +732,15 @@ def test_logs_are_written_and_masked(tmp_path):
     assert store.log_path("wf", a.pod_name).read_text() == "the ***\n"
 
 
-def test_many_trivial_steps_are_cheap(tmp_path):
+def test_many_trivial_steps_all_run(tmp_path):
+    """300 trivial tasks in one DAG all run (bench/run_overhead.py measures what they cost)."""
     tasks = "\n".join(f"      - {{name: t{i}, template: print, arguments: {{parameters: [{{name: msg, value: '{i}'}}]}}}}"
                       for i in range(300))
     text = HEADER + "  entrypoint: main\n  templates:\n  - name: main\n    dag:\n      tasks:\n" + tasks + PRINT
     plan = plan_of(tmp_path, text)
     store = MemoryStore(tmp_path / "logs")
-    t = time.monotonic()
     r = run(plan, FakeBackend(), store=store, home=tmp_path)
-    took = time.monotonic() - t
     assert r.phase is Phase.SUCCEEDED and len(r.nodes) == 301
-    assert took < 3, took          # generous: the bench measures the real budget
 
 
 HOOKED = HEADER + """\
@@ -829,13 +811,11 @@ def test_pending_timeout_fails_a_leaf_still_waiting_for_a_slot(tmp_path):
     container: {image: busybox, command: [sh, -c], args: ["echo"]}
 """
     be = FakeBackend(rules={"*long": Behaviour(delay=1.0)})
-    t = time.monotonic()
     r = go(tmp_path, plan_of(tmp_path, text), be)
     waits = names(r)["wf[0].waits"]
     assert waits.phase is Phase.FAILED
     assert waits.message.startswith("Pod was pending longer than pendingTimeout")
     assert "wf[0].waits" not in be.started()
-    assert time.monotonic() - t < 5
 
 
 ARTIFACTS = HEADER + """\

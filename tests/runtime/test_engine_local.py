@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-
 from plait.compiler.compile import compile_file
 from plait.runtime import run
+from plait.runtime.backends import local
 from plait.runtime.types import Phase
-
-local = pytest.importorskip("plait.runtime.backends.local", reason="plait.runtime.backends.local not there yet")
-pytest.importorskip("plait.runtime.store", reason="plait.runtime.store not there yet")
 
 
 def _run(tmp_path, sample, **kw):

@@ -10,17 +10,11 @@ import pytest
 
 from plait.compiler.compile import compile_file
 from plait.runtime import run
+from plait.runtime.backends import local
 from plait.runtime.types import NodeType, Phase
 
-local = pytest.importorskip("plait.runtime.backends.local", reason="the local backend is missing")
+from ..helpers import HEADER
 
-HEADER = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata:
-  name: wf
-spec:
-"""
 
 SH = """
   - name: sh
@@ -55,18 +49,14 @@ def by_name(result) -> dict:
 
 # -- dag.target -------------------------------------------------------------------------------
 
-EXAMPLES = "/work/shared/argo/examples/"
-
-
 @pytest.mark.parametrize("target,ran", [("E", "ACE"), ("B E", "ABCE"), ("", "ABCDE"),
                                         ("D", "ABCD")])
-def test_dag_target_runs_only_the_targets_and_their_ancestors(tmp_path, target, ran):
+def test_dag_target_runs_only_the_targets_and_their_ancestors(tmp_path, argo_examples, target, ran):
     """Argo's examples/dag-targets.yaml (its comment: target E runs A, C and E, skipping B and
     D) and dag.go `executeDAG`: targets split on spaces, empty means the leaf tasks
     (`findLeafTaskNames`), each target walks up its dependencies (`executeDAGTask`); tasks
     outside that walk create no node."""
-    import pathlib
-    src = pathlib.Path(EXAMPLES, "dag-targets.yaml").read_text()
+    src = (argo_examples / "dag-targets.yaml").read_text()
     path = tmp_path / "dag-targets.yaml"
     path.write_text(src.replace("value: E\n", f"value: {target!r}\n", 1))
     r = go(tmp_path, file=str(path))

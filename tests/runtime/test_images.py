@@ -10,9 +10,7 @@ from plait.runtime.images import ARGOSAY_ARGV, ImageTable, ImageTableError, cano
 
 
 @pytest.fixture
-def no_user_tables(monkeypatch, tmp_path):
-    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
-    monkeypatch.setenv("PLAIT_HOME", str(tmp_path / "home"))
+def no_user_tables(plait_home, tmp_path):
     return tmp_path
 
 

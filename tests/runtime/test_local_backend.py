@@ -316,7 +316,7 @@ def test_deadline_kills_the_whole_process_group(tmp_path, sandbox):
     result, sink = run_one(backend(tmp_path, sandbox), m)
     assert result.phase is Phase.FAILED
     assert result.message == DEADLINE_MESSAGE
-    assert time.monotonic() - began < 6
+    assert time.monotonic() - began < 30             # cut at the deadline, not after the 100 s sleep
     assert sink.of("main") == ["started"]
     assert processes_with(f"sleep {marker}") == []
 

@@ -4,16 +4,15 @@ the real SQLite store and the FakeBackend (which counts how often each pod start
 from __future__ import annotations
 
 import asyncio
-import textwrap
 
 import pytest
 
-from plait.compiler.compile import compile_file
 from plait.runtime import Engine, run, run_async
 from plait.runtime.engine import LOST_MARK
 from plait.runtime.store import Store
 from plait.runtime.types import Phase
 
+from ..helpers import compile_text
 from .fakes import Behaviour, FakeBackend, echo, started_count
 
 WF = """\
@@ -56,11 +55,7 @@ spec:
 
 
 def plan_of(tmp_path, text: str = WF):
-    path = tmp_path / "wf.yaml"
-    path.write_text(textwrap.dedent(text))
-    plan, diags = compile_file(str(path), name="wf")
-    assert plan is not None, [str(d) for d in diags]
-    return plan
+    return compile_text(tmp_path, text)
 
 
 def by_name(result) -> dict:

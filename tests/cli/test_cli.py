@@ -7,19 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from plait.cli import main
+from ..helpers import cli as run
 
 BAD = "tests/fixtures/err/pl302_unknown_workflow_parameter.yaml"
 WARN = "tests/fixtures/err/pl317_status_outside_exit_handler.yaml"
 GOOD = "samples/hello.yaml"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_clean_file_exits_0(capsys):
@@ -112,7 +104,7 @@ def test_inline_suppression(capsys, tmp_path):
 def test_config_disables_and_changes_severity(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "w.yaml"
-    target.write_text(Path(__file__).parent.parent.joinpath(BAD).read_text())
+    target.write_text(Path(__file__).parents[2].joinpath(BAD).read_text())
     (tmp_path / "pyproject.toml").write_text('[tool.plait]\ndisable = ["PL302"]\n')
     assert run(capsys, "check", "w.yaml")[0] == 0
     (tmp_path / ".plait.toml").write_text('severity = {PL302 = "warning"}\n')

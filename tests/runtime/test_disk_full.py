@@ -16,7 +16,6 @@ import pytest
 
 from plait.cli import main
 
-pytest.importorskip("plait.runtime.backends.local", reason="the local backend is not written yet")
 
 BIG = """\
 apiVersion: argoproj.io/v1alpha1

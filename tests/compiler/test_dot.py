@@ -12,7 +12,7 @@ from plait.compiler.compile import compile_file
 from plait.compiler.dot import depends_edges, plan_to_dot
 from plait.cli import main
 
-from .conftest import ROOT, golden, need_examples
+from ..conftest import ROOT, golden, need_examples
 
 # pydot's parser uses pyparsing names that pyparsing 3.3 deprecates
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pydot")

@@ -7,7 +7,7 @@ import pytest
 from plait.compiler.check import check_paths
 from plait.compiler.report import format_text
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install -e .[test])")
 if shutil.which("git") is None:

@@ -3,6 +3,10 @@ SIGKILL at a random point, then `plait resume` continues from the store. Every w
 end Succeeded, every step must have run, and no step the store recorded as Succeeded at the
 kill may run again (each step appends one line to a marker file through a hostPath volume).
 
+The last step waits for a `go` file that the test writes only after the kill, so however slow
+the machine, the kill lands while the run is still going (anywhere from the first step to the
+last) and never after it has Succeeded.
+
 The trials run at the same time (one thread each), so ten of them take about as long as one.
 """
 
@@ -11,8 +15,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +23,8 @@ from plait.runtime.runs import pid_alive
 from plait.runtime.store import Store
 from plait.runtime.types import NodeType, Phase
 
-ROOT = Path(__file__).resolve().parent.parent
+from ..helpers import plait_process as plait
+
 TRIALS = 10
 STEPS = 20
 LOST_LINE = "--- plait: the runner was lost; this node runs again ---"
@@ -49,7 +52,8 @@ spec:
     inputs: {{parameters: [{{name: n}}]}}
     container:
       image: busybox
-      command: [sh, -c, "echo step-{{{{inputs.parameters.n}}}} >> /m/marker; echo ran; sleep 0.2"]
+      command: [sh, -c, "echo step-{{{{inputs.parameters.n}}}} >> /m/marker; echo ran; sleep 0.2;
+        if [ {{{{inputs.parameters.n}}}} = {STEPS - 1} ]; then until [ -e /m/go ]; do sleep 0.05; done; fi"]
       volumeMounts: [{{name: m, mountPath: /m}}]
   - name: bye
     container:
@@ -57,12 +61,6 @@ spec:
       command: [sh, -c, "echo exit-handler >> /m/marker"]
       volumeMounts: [{{name: m, mountPath: /m}}]
 """
-
-
-def plait(home: Path, *argv: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PLAIT_HOME=str(home))
-    return subprocess.run([sys.executable, "-m", "plait", *argv], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=timeout)
 
 
 def trial(home: Path, folder: Path, index: int, seed: int, report: dict) -> None:
@@ -73,26 +71,29 @@ def trial(home: Path, folder: Path, index: int, seed: int, report: dict) -> None
     path.write_text(workflow(name, markers), encoding="utf-8")
     rng = random.Random(seed)
     store = Store.at(home)
-    done = plait(home, "submit", str(path))
-    assert done.returncode == 0 and done.stdout == f"{name}\n", done.stderr
-    # kill at a random moment between the first step starting and the last ones
-    deadline = time.monotonic() + 30
-    while not any(n.type is NodeType.POD for n in store.nodes(name).values()):
-        assert time.monotonic() < deadline, "the runner never started a step"
-        time.sleep(0.02)
-    time.sleep(rng.uniform(0.0, STEPS * 0.2 * 0.5))    # the whole run takes ~4-5 s
-    row = store.workflow(name)
-    pid = row["runner_pid"]
-    # never signal pid 0 (the whole process group): the runner must be recorded and running
-    assert row["phase"] is Phase.RUNNING and pid and pid > 0 and pid_alive(pid), row
-    os.kill(pid, signal.SIGKILL)
-    while pid_alive(pid):
-        time.sleep(0.02)
+    try:
+        done = plait(home, "submit", str(path))
+        assert done.returncode == 0 and done.stdout == f"{name}\n", done.stderr
+        # kill at a random moment after the first step starts; the gated last step keeps the run going
+        deadline = time.monotonic() + 30
+        while not any(n.type is NodeType.POD for n in store.nodes(name).values()):
+            assert time.monotonic() < deadline, "the runner never started a step"
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, STEPS * 0.2 * 0.5))    # the steps before the gate take ~4-5 s
+        row = store.workflow(name)
+        pid = row["runner_pid"]
+        # never signal pid 0 (the whole process group): the runner must be recorded and running
+        assert row["phase"] is Phase.RUNNING and pid and pid > 0 and pid_alive(pid), row
+        os.kill(pid, signal.SIGKILL)
+        while pid_alive(pid):
+            time.sleep(0.02)
+    finally:
+        (markers / "go").touch()                      # the gate opens only once the runner is gone
     at_kill = {n.display_name: n.phase for n in store.nodes(name).values()
                if n.type is NodeType.POD}
     listed = plait(home, "list").stdout
     lost = [line for line in listed.splitlines() if line.startswith(name + " ")]
-    resumed = plait(home, "resume", name, "--wait")
+    resumed = plait(home, "resume", name, "--wait", timeout=120)
     report[index] = (at_kill, lost, resumed, markers)
 
 

@@ -15,7 +15,7 @@ from plait.cli import main
 from plait.compiler.check import check_paths
 from plait.compiler.report import format_text
 
-from .conftest import ROOT, golden
+from ..conftest import ROOT, golden
 
 MSG = sorted((ROOT / "tests/fixtures/msg").glob("*.yaml"))
 

@@ -5,19 +5,17 @@ to, and a run made without a sandbox (or with limits it could not enforce) says 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from plait.cli import main
 from plait.runtime.backends import sandbox
 from plait.runtime.store import Store
 
-from .test_runs_cli import finished
+from ..helpers import ROOT, finished
+from ..helpers import cli as plait
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-host-value-8"
 
 PROBE = """\
@@ -44,22 +42,13 @@ spec:
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    path = tmp_path / "home"
-    monkeypatch.setenv("PLAIT_HOME", str(path))
-    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
+def home(plait_home, monkeypatch):
     monkeypatch.delenv("PLAIT_SANDBOX", raising=False)
     monkeypatch.delenv("PLAIT_PASS_ENV", raising=False)
     monkeypatch.setenv("CI_CLOUD_SECRET", SECRET)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))       # the worst case: plait's root on the path
     monkeypatch.chdir(ROOT)                           # started from plait's own checkout
-    return path
-
-
-def plait(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return plait_home
 
 
 @pytest.fixture(params=["auto", "none"])

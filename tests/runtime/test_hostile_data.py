@@ -8,8 +8,6 @@ naming the problem, and no traceback may reach the user.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -17,13 +15,11 @@ import pytest
 
 from plait.cli import main
 
-pytest.importorskip("plait.runtime.backends.local", reason="the local backend is not written yet")
+from ..helpers import plait_process
 
 
 @pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAIT_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
+def _home(plait_home, monkeypatch):
     for cap in ("PLAIT_MAX_JSON_DEPTH", "PLAIT_MAX_JSON_BYTES", "PLAIT_MAX_LOOP_ITEMS",
                 "PLAIT_MAX_NODES"):
         monkeypatch.delenv(cap, raising=False)
@@ -235,9 +231,7 @@ templates:
 def _run_bounded(tmp_path: Path, path: str) -> dict:
     """`plait run` in a child process, with a generous bound: a backtracking engine would
     never come back (30,000 characters against `^(a+)+$`)."""
-    proc = subprocess.run([sys.executable, "-m", "plait", "run", path, "-o", "json"],
-                          capture_output=True, text=True, timeout=180,
-                          env={**__import__("os").environ, "PLAIT_HOME": str(tmp_path / "home")})
+    proc = plait_process(tmp_path / "home", "run", path, "-o", "json", timeout=180)
     assert "Traceback" not in proc.stderr, proc.stderr
     return json.loads(proc.stdout)
 

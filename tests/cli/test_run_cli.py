@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from plait.cli import main
 
-pytest.importorskip("plait.runtime.engine", reason="the engine (runtime/engine.py) is not written yet")
-pytest.importorskip("plait.runtime.backends.local", reason="the local backend is not written yet")
+from ..helpers import cli as run
+from ..helpers import plait_popen, plait_process, write
 
-ROOT = Path(__file__).resolve().parent.parent
 HELLO = "samples/hello.yaml"
-
-
-@pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAIT_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
-    return tmp_path / "home"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(tmp_path: Path, name: str, text: str) -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+pytestmark = pytest.mark.usefixtures("plait_home")
 
 
 FAILING = """\
@@ -170,11 +147,8 @@ spec:
 """
 
 
-def test_ctrl_c_stops_like_argo_stop_and_exit_handlers_still_run(tmp_path, _home):
-    env = dict(os.environ, PLAIT_HOME=str(_home))
-    proc = subprocess.Popen([sys.executable, "-m", "plait", "run", "-o", "json",
-                             write(tmp_path, "s.yaml", STOPPABLE)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+def test_ctrl_c_stops_like_argo_stop_and_exit_handlers_still_run(tmp_path, plait_home):
+    proc = plait_popen(plait_home, "run", "-o", "json", write(tmp_path, "s.yaml", STOPPABLE))
     started = time.monotonic()
     seen = []
     for line in proc.stderr:                       # progress lines: wait for the pod to run
@@ -192,15 +166,11 @@ def test_ctrl_c_stops_like_argo_stop_and_exit_handlers_still_run(tmp_path, _home
     assert "Stopped with strategy 'Stop'" in status["message"]
     by_name = {n["name"]: n for n in status["nodes"].values()}
     assert by_name["stoppable.onExit"]["phase"] == "Succeeded"
-    logs = subprocess.run([sys.executable, "-m", "plait", "logs", "stoppable", "stoppable.onExit"],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+    logs = plait_process(plait_home, "logs", "stoppable", "stoppable.onExit")
     assert "exit handler saw Failed" in logs.stdout
 
 
-def test_bad_inputs_are_usage_errors(tmp_path, monkeypatch, capsys):
-    from plait.cli import main
-
-    monkeypatch.setenv("PLAIT_HOME", str(tmp_path / "home"))
+def test_bad_inputs_are_usage_errors(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: Secret\ndata: [not, a, map]\n")
     assert main(["run", "samples/hello.yaml", "--secrets", str(bad)]) == 2

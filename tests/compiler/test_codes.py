@@ -6,14 +6,14 @@ import re
 
 from plait.compiler.diagnostics import Severity, message_classes
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 # codes whose mistake cannot be written as a workflow fixture, with the test that covers them
 NO_FIXTURE = {
-    "PL100": "tests/test_loader.py::test_unreadable_file (the file is not UTF-8)",
-    "PL120": "tests/test_cli.py::test_cli_parameters_checked (a --parameter-file, not a workflow)",
-    "PL370": "tests/test_calls.py::test_cli_parameters (needs -p, which fixtures cannot give)",
-    "PL371": "tests/test_calls.py::test_cli_parameters (needs -p, which fixtures cannot give)",
+    "PL100": "tests/compiler/test_loader.py::test_unreadable_file (the file is not UTF-8)",
+    "PL120": "tests/cli/test_cli.py::test_cli_parameters_checked (a --parameter-file, not a workflow)",
+    "PL370": "tests/compiler/test_calls.py::test_cli_parameters (needs -p, which fixtures cannot give)",
+    "PL371": "tests/compiler/test_calls.py::test_cli_parameters (needs -p, which fixtures cannot give)",
 }
 
 

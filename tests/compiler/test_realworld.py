@@ -18,7 +18,7 @@ from plait.compiler.check import check_paths
 from plait.compiler.config import Config, ConfigError, find_config
 from plait.compiler.report import format_text
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 REALWORLD = ROOT / "tests/fixtures/realworld"
 FALSE_ERRORS = sorted((REALWORLD / "false_errors").glob("*.yaml"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -136,31 +135,28 @@ def test_unquoted_template_that_breaks_parsing():
     ("".join(" " * (2 * i) + "a:\n" for i in range(3000)) + " " * 6000 + "b: 1\n", "indentation"),
     ("a: " + "- " * 100_000 + "x\n", "sequences"),
 ])
-def test_deep_nesting_refused_quickly(text, what):
-    start = time.monotonic()
+def test_deep_nesting_refused(text, what):
+    """Refused with a message, not a RecursionError (bench/hostile_yaml.py times it)."""
     loaded = load_text("kind: Workflow\n" + text, "deep.yaml")
     assert kinds(loaded.messages) == [HostileYaml]
     assert what in loaded.messages[0].text()
-    assert time.monotonic() - start < 5
 
 
 def test_alias_bomb_refused():
     lines = ["kind: Workflow", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 10):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
-    start = time.monotonic()
     loaded = load_text("\n".join(lines) + "\n", "bomb.yaml")
     assert kinds(loaded.messages) == [HostileYaml]
     assert "aliases" in loaded.messages[0].text()
-    assert time.monotonic() - start < 5
 
 
-def test_large_scalar_loads_in_seconds():
+def test_large_scalar_loads():
+    """A 50 MB scalar is data, not an attack: it loads whole (bench/hostile_yaml.py times it)."""
     text = "kind: Workflow\nmetadata: {name: big}\nspec:\n  x: \"" + "y" * 50_000_000 + "\"\n"
-    start = time.monotonic()
     loaded = load_text(text, "big.yaml")
     assert loaded.messages == [] and len(loaded.documents) == 1
-    assert time.monotonic() - start < 10
+    assert len(loaded.documents[0].data["spec"]["x"]) == 50_000_000
 
 
 def test_unreadable_file(tmp_path):

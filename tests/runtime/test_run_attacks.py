@@ -17,20 +17,14 @@ from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.store import Store
 from plait.runtime.types import Phase
 
+from ..helpers import cli as run
+
 ARTIFACTS = "samples/artifacts.yaml"
 
 
 @pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAIT_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
-    return tmp_path / "home"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+def _home(plait_home: Path) -> Path:
+    return plait_home
 
 
 def compiled(tmp_path, name: str, source: str = ARTIFACTS) -> dict:

@@ -8,14 +8,13 @@ import pytest
 
 from plait.cli import main
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
-def test_sample_runs(path, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("PLAIT_HOME", str(tmp_path))
+def test_sample_runs(path, plait_home, capsys):
     code = main(["run", str(path.relative_to(ROOT)), "-o", "json", "--name", f"s-{path.stem}"])
     out, err = capsys.readouterr()
     status = json.loads(out)["status"]

@@ -17,10 +17,8 @@ from plait.compiler.source import SourceText, load_text
 
 
 @pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAIT_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
-    return tmp_path / "home"
+def _home(plait_home):
+    return plait_home
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:

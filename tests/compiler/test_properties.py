@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from plait.compiler.check import check_paths
 
-from .conftest import EXAMPLES, ROOT
+from ..conftest import EXAMPLES, ROOT
 
 SEEDS = sorted(EXAMPLES.glob("*.yaml"))[:60] if EXAMPLES.is_dir() else []
 SEEDS += sorted((ROOT / "samples").glob("*.yaml"))

@@ -7,8 +7,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,13 +17,9 @@ from plait.compiler.schema import (SCHEMA_PATH, BadValue, MissingKey, UnknownKey
                              WrongType, _Compiler, _Walker, plait_schema, validate)
 from plait.compiler.source import Document, SourceText, load_file, load_text
 
-from .conftest import EXAMPLES, ROOT, SHARED, need_examples
+from ..conftest import ROOT, SHARED, example_params, need_examples
 
 ARGO_SCHEMA = SHARED / "argo" / "schema.json"
-
-
-def example_files() -> list[Path]:
-    return sorted(EXAMPLES.rglob("*.yaml")) if EXAMPLES.is_dir() else []
 
 
 def doc_of(text: str) -> Document:
@@ -93,8 +87,8 @@ def test_generator_is_deterministic_and_file_is_current():
     assert gen.main(["--check", "--argo", str(ARGO_SCHEMA), "--out", str(SCHEMA_PATH)]) == 0
 
 
-@pytest.mark.parametrize("path", example_files(), ids=lambda p: str(p.relative_to(EXAMPLES)))
-def test_examples_are_valid_under_jsonschema(path):
+@pytest.mark.parametrize("path", example_params())
+def test_examples_are_valid_under_jsonschema(argo_examples, path):
     import jsonschema
     validator = jsonschema.Draft7Validator(plait_schema())
     for doc in load_file(str(path)).documents:
@@ -102,8 +96,8 @@ def test_examples_are_valid_under_jsonschema(path):
         assert errors == []
 
 
-@pytest.mark.parametrize("path", example_files(), ids=lambda p: str(p.relative_to(EXAMPLES)))
-def test_examples_are_valid_under_fast_validator(path):
+@pytest.mark.parametrize("path", example_params())
+def test_examples_are_valid_under_fast_validator(argo_examples, path):
     for doc in load_file(str(path)).documents:
         assert [(m.code, m.text(), where(m)) for m in validate(doc)] == []
 
@@ -578,12 +572,7 @@ def big_dag(tasks: int = 10_000) -> str:
     return "\n".join(out) + "\n"
 
 
-def test_fast_validator_speed_on_10k_task_dag():
-    text = big_dag()
-    doc = load_text(text, "big.yaml").documents[0]
-    validate(doc)                                       # compile the schema first
-    start = time.perf_counter()
-    msgs = validate(doc)
-    elapsed = time.perf_counter() - start
-    print(f"\nvalidate: 10,000-task DAG ({len(text) / 1e6:.1f} MB YAML) in {elapsed * 1000:.0f} ms")
-    assert msgs == []
+def test_fast_validator_accepts_10k_task_dag():
+    """A 10,000-task DAG is valid (bench/hostile_yaml.py times the validator on it)."""
+    doc = load_text(big_dag(), "big.yaml").documents[0]
+    assert validate(doc) == []

@@ -10,7 +10,7 @@ import pytest
 from plait.compiler.check import check_paths
 from plait.compiler.report import format_text
 
-from .conftest import ROOT, golden
+from ..conftest import ROOT, golden
 
 ERR = sorted((ROOT / "tests/fixtures/err").glob("*.yaml"))
 OK = sorted((ROOT / "tests/fixtures/ok").glob("*.yaml"))

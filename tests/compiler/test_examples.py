@@ -5,7 +5,7 @@ from __future__ import annotations
 from plait.compiler.check import check_paths
 from plait.compiler.report import format_text
 
-from .conftest import need_examples
+from ..conftest import need_examples
 
 # The one known-invalid example (../shared/argo/README.md) and what plait must say there.
 KNOWN_INVALID = {("k8s-patch-json-workflow.yaml", "PL102")}

@@ -14,7 +14,7 @@ from plait.compiler.check import check_paths
 from plait.compiler.report import format_text
 from tests.mutations.base import Mutation
 
-from .conftest import need_examples
+from ..conftest import need_examples
 
 
 def _all() -> list[tuple[str, Mutation]]:
@@ -65,7 +65,7 @@ def test_every_spec_rule_is_mapped():
 
 def test_every_item5_bullet_is_planted():
     """Each bullet of issue #2 item 5 maps to codes, and each code is planted at least once
-    (PL370 needs `-p`: tests/test_calls.py plants it through the command line)."""
+    (PL370 needs `-p`: tests/compiler/test_calls.py plants it through the command line)."""
     from plait.compiler.diagnostics import message_classes
     from tests.mutations.bullets import ITEM5
 
@@ -79,6 +79,6 @@ def test_every_item5_bullet_is_planted():
 def test_rules_table_is_current():
     from tools.gen_rules_table import render
 
-    from .conftest import ROOT
+    from ..conftest import ROOT
     assert (ROOT / "docs/rules.md").read_text(encoding="utf-8") == render(), \
         "docs/rules.md is stale: run python3 tools/gen_rules_table.py"

@@ -15,7 +15,7 @@ import pytest
 import plait
 from plait.compiler.diagnostics import Diagnostic, Severity
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HELLO = ROOT / "samples" / "hello.yaml"
 
 STEPS = {

@@ -14,18 +14,14 @@ from plait.compiler.compile import compile_workflow
 from plait.compiler.export import argo_text, export_argo
 from plait.cli import main
 
-from .conftest import EXAMPLES, ROOT, SHARED
+from ..conftest import ROOT, SHARED, example_params, need_examples
 
 ARGO_SCHEMA = SHARED / "argo" / "schema.json"
 SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
 
 
 def sources() -> list:
-    files = [pytest.param(p, id=f"sample-{p.stem}") for p in SAMPLES]
-    if EXAMPLES.is_dir():
-        files += [pytest.param(p, id=f"argo-{p.relative_to(EXAMPLES)}")
-                  for p in sorted(EXAMPLES.rglob("*.yaml"))]
-    return files
+    return [pytest.param(p, id=f"sample-{p.stem}") for p in SAMPLES] + example_params(prefix="argo-")
 
 
 @lru_cache(maxsize=None)
@@ -44,9 +40,11 @@ def validators():
 
 
 @pytest.mark.parametrize("path", sources())
-def test_export_is_valid_argo_and_checks_clean(path: Path, tmp_path):
+def test_export_is_valid_argo_and_checks_clean(path: Path | None, tmp_path):
     from ruamel.yaml import YAML
 
+    if path is None:
+        need_examples()
     if not ARGO_SCHEMA.exists():
         pytest.skip(f"{ARGO_SCHEMA} not found (../shared beside the repo)")
     try:
@@ -109,10 +107,7 @@ DUPLICATE_KEY_EXAMPLE = "k8s-patch-json-workflow.yaml"
 
 
 def example_files() -> list:
-    if not EXAMPLES.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{EXAMPLES} not found"))]
-    return [pytest.param(p, id=str(p.relative_to(EXAMPLES))) for p in sorted(EXAMPLES.rglob("*.yaml"))
-            if p.name != DUPLICATE_KEY_EXAMPLE]
+    return [p for p in example_params() if p.values[0] is None or p.values[0].name != DUPLICATE_KEY_EXAMPLE]
 
 
 def _documents(text: str) -> list[dict]:
@@ -123,7 +118,7 @@ def _documents(text: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", example_files())
-def test_example_exports_equal_as_data(path: Path):
+def test_example_exports_equal_as_data(argo_examples, path: Path):
     """Every Workflow of every Argo example exports (`--emit argo`, no --name) to exactly
     its input documents; a file without a Workflow goes through the same rewriting."""
     from plait.compiler.planner import plain

@@ -8,80 +8,31 @@ read-only), so a test can count how often each step really ran.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from plait import cli
-from plait.cli import main
 from plait.runtime.store import Store
 from plait.runtime.types import Node, NodeType, Outputs, Phase
 
-from .conftest import golden
+from ..conftest import golden
+from ..helpers import ROOT, WAIT, finished, plait_popen, plait_process, wait_for, write
+from ..helpers import cli as plait
 
-ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "runs"
-WAIT = 60.0
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    path = tmp_path / "home"
-    monkeypatch.setenv("PLAIT_HOME", str(path))
-    monkeypatch.delenv("PLAIT_IMAGES", raising=False)
-    return path
-
-
-def plait(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def plait_proc(home: Path, *argv, **kw) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PLAIT_HOME=str(home))
-    return subprocess.run([sys.executable, "-m", "plait", *map(str, argv)], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=WAIT, **kw)
+def home(plait_home: Path) -> Path:
+    return plait_home
 
 
 def store_of(home: Path) -> Store:
     return Store.at(home)
-
-
-def wait_for(predicate, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def finished(home: Path, name: str) -> dict:
-    store = store_of(home)
-
-    def done():
-        row = store.workflow(name)
-        return row if row and row["phase"] not in (Phase.PENDING, Phase.RUNNING) else None
-    try:
-        return wait_for(done, f"{name} to finish")
-    except AssertionError:
-        log = home / "runners" / f"{name}.log"
-        raise AssertionError(f"{name} did not finish: {store.workflow(name)}\n"
-                             f"{log.read_text() if log.exists() else '(no runner log)'}") from None
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def marker_lines(folder: Path) -> list[str]:
@@ -211,10 +162,7 @@ spec:
 @pytest.mark.parametrize("count", [2, 10])
 def test_workflows_submitted_at_once_all_finish(home, tmp_path, count):
     path = write(tmp_path, "pass.yaml", PASSING)
-    env = dict(os.environ, PLAIT_HOME=str(home))
-    procs = [subprocess.Popen([sys.executable, "-m", "plait", "submit", str(path), "-p", f"n={i}",
-                               "--name", f"many-{count}-{i}"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    procs = [plait_popen(home, "submit", path, "-p", f"n={i}", "--name", f"many-{count}-{i}")
              for i in range(count)]
     for i, proc in enumerate(procs):
         out, err = proc.communicate(timeout=WAIT)
@@ -229,9 +177,8 @@ def test_workflows_submitted_at_once_all_finish(home, tmp_path, count):
     conn = sqlite3.connect(home / "plait.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
-    code = subprocess.run([sys.executable, "-m", "plait", "list", "--completed", "-o", "json"],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
-    assert len(json.loads(code.stdout)) == count
+    listed = plait_process(home, "list", "--completed", "-o", "json")
+    assert len(json.loads(listed.stdout)) == count
 
 
 # -- golden list / get / logs -----------------------------------------------------------------
@@ -378,8 +325,8 @@ spec:
 
 
 def test_logs_follow_while_running(home, tmp_path):
-    assert plait_proc(home, "submit", write(tmp_path, "s.yaml", SLOW_LOGS)).returncode == 0
-    out = plait_proc(home, "logs", "follow-me", "-f").stdout
+    assert plait_process(home, "submit", write(tmp_path, "s.yaml", SLOW_LOGS)).returncode == 0
+    out = plait_process(home, "logs", "follow-me", "-f").stdout
     assert out.splitlines() == [f"follow-me: line-{i}" for i in range(1, 5)]
 
 
