@@ -176,7 +176,7 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
             ref = _tag_body(str(a["from"]))
             obj = scope.get(ref) if ref else None
             if isinstance(obj, dict):
-                arts[n] = obj
+                arts[n] = with_sub_path(obj, a, scope) if a.get("subPath") else obj
             elif obj is ABSENT or (ref and absent_output(ref, scope)):
                 arts[n] = ABSENT            # subPath of nothing is nothing too
             elif not a.get("optional"):
@@ -189,6 +189,28 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
                 if loc in a:
                     arts[n] = dict(a)
     return params, arts
+
+
+def with_sub_path(obj: dict[str, Any], arg: dict[str, Any], scope: Any) -> dict[str, Any]:
+    """The artifact `obj` narrowed to the argument's `subPath` (rendered in `scope`): as Argo's
+    resolveArtifact does, the path is appended to the artifact's key, so the consumer gets
+    that file or folder inside it (a stored folder: `archive: none`). A path that climbs or is
+    absolute, or an artifact without a key, is a TemplateError (ignored when `optional`)."""
+    try:
+        sub = render_text(str(arg["subPath"]), scope, checked=True)
+    except ValueError as exc:
+        raise TemplateError(str(exc)) from None
+    parts = [p for p in sub.split("/") if p not in ("", ".")]
+    problem = None
+    if "key" not in obj:
+        problem = "the artifact has no key to append it to"
+    elif sub.startswith("/") or ".." in parts or "\0" in sub:
+        problem = "it must be a relative path inside the artifact"
+    if problem:
+        if arg.get("optional"):
+            return obj
+        raise TemplateError(f"artifact {arg.get('name')!r} subPath {sub!r}: {problem}")
+    return dict(obj, key="/".join([str(obj["key"]).rstrip("/"), *parts])) if parts else obj
 
 
 def _text(v: Any) -> str:
@@ -220,5 +242,5 @@ def _whole_output_ref(text: str) -> bool:
 
 
 __all__ = ["ABSENT", "ABSENT_MESSAGE", "MissingConfig", "REMOTE_ARTIFACTS", "TemplateError", "absent_output",
-           "arguments", "inputs", "value_from",
+           "arguments", "inputs", "value_from", "with_sub_path",
            "workflow_artifacts", "workflow_parameters"]

@@ -462,7 +462,7 @@ class _Box:
                 continue
             d = posixpath.dirname(p)
             target = p if d == "/" else d      # never rewrite every path under `/`
-            if target == p:
+            if target == p and not os.path.isdir(p):     # `/tmp` is a folder in any image
                 files.add(p)
             pairs.setdefault(target, str(self.root / _inside(target)))
         if not any(_under(self.workdir, k) for k in pairs) and not os.path.isdir(self.workdir):
