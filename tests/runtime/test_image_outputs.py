@@ -21,13 +21,13 @@ from .test_output_attacks import SECRET, _holds, host_secret  # noqa: F401
 
 
 @pytest.fixture
-def bwrap(sandbox):
+def bwrap(sandbox):  # noqa: F811
     if sandbox != "bwrap":
         pytest.skip("unsandboxed pods see the host's /etc as it is: nothing is covered")
     return sandbox
 
 
-def _etc_output(tmp_path, sandbox, script: str, path: str = "/etc"):
+def _etc_output(tmp_path, sandbox, script: str, path: str = "/etc"):  # noqa: F811
     be = backend(tmp_path, sandbox)
     t = template(container(["sh", "-c", script]),
                  outputs={"artifacts": [{"name": "etc", "path": path}]})
@@ -63,7 +63,7 @@ def test_an_output_at_etc_is_the_pods_etc(tmp_path, bwrap):
                 not os.readlink(Path(dirpath) / name).startswith("/"), name
 
 
-def test_a_link_the_pod_plants_in_its_etc_stays_a_link(tmp_path, bwrap, host_secret):
+def test_a_link_the_pod_plants_in_its_etc_stays_a_link(tmp_path, bwrap, host_secret):  # noqa: F811
     result, home = _etc_output(tmp_path, bwrap, f"ln -s {host_secret} /etc/steal; "
                                                 "ln -s ../root/x /etc/rel")
     assert result.phase is Phase.SUCCEEDED, result.message
