@@ -241,6 +241,6 @@ def _whole_output_ref(text: str) -> bool:
     return bool(body) and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
 
 
-__all__ = ["ABSENT", "ABSENT_MESSAGE", "MissingConfig", "REMOTE_ARTIFACTS", "TemplateError", "absent_output",
-           "arguments", "inputs", "value_from", "with_sub_path",
+__all__ = ["ABSENT", "ABSENT_MESSAGE", "MissingConfig", "REMOTE_ARTIFACTS", "TemplateError",
+           "absent_output", "arguments", "inputs", "value_from", "with_sub_path",
            "workflow_artifacts", "workflow_parameters"]

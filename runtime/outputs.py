@@ -297,9 +297,12 @@ def _copy_entry(dir_fd: int, name: str, dest: Path, budget: Budget, what: str,
     if view is not None:
         where = view.area(view.path)
         if where is None:
-            raise OutputError(f"{what}: {view.path} is not one of the pod's own files")
-        if where != (view.root, view.rel):     # bound from elsewhere (an image entry)
-            fd, other = _walk(*where)
+            return                             # not in the pod's world (/proc, a tmpfs)
+        if where != (view.root, view.rel):     # bound from elsewhere (an image entry, a volume)
+            try:
+                fd, other = _walk(*where)
+            except FileNotFoundError:
+                return
             try:
                 return _copy_entry(fd, other, dest, budget, what, used,
                                    _View(view.area, where[0], where[1], view.path, view.top))
@@ -372,7 +375,8 @@ def _copy_image_link(dest: Path, budget: Budget, what: str, used: list[int], vie
         return
     try:
         if stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
-            _copy_entry(fd, name, dest, budget, what, used, _View(view.area, *where, seen, view.top))
+            _copy_entry(fd, name, dest, budget, what, used,
+                        _View(view.area, *where, seen, view.top))
     except FileNotFoundError:
         return
     finally:

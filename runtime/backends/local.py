@@ -434,7 +434,8 @@ class _Box:
         self.claimed = set(extra_paths)
         if self.pod.backend.bwrap:
             for p in outputs:
-                if extra_paths.count(p) == 1 and self.pod.backend.visible(p) and \
+                only_output = extra_paths.count(p) == list(outputs).count(p)
+                if only_output and self.pod.backend.visible(p) and \
                         os.path.realpath(p) == p and not self.mount_of(p):
                     self.claimed.discard(p)
                     self._open_for(p)
