@@ -31,9 +31,9 @@ container with it (a `setsid` orphan included). Where a path must be created ins
 read-only image folder (a mount point `/etc/app`, an output `/usr/share/x.txt`), that folder
 is "opened": its entries are bound one by one instead, so new entries can be made. The
 network is shared (daemons answer on 127.0.0.1). Inputs are copied to the host side of their
-container path (`_Box.host_path`). Outputs are copied back from the pod's own folders only
-(`_Box.area`, `runtime.outputs`: links followed as the container sees them, never on the
-host; special files refused; size caps), and the pod's folder is removed once the engine
+container path (`_Box.host_path`). Outputs are copied back from the pod's own folders and the image folders as it
+sees them only (`_Box.area`, `runtime.outputs`: links followed as the container sees them,
+never on the host; private image entries empty; special files refused; size caps), and the pod's folder is removed once the engine
 stored them, unless `keep_pods` (`--keep-pods`).
 
 Environment (`LocalPod._env`): PATH (the image's default), HOSTNAME, HOME, then the spec's
