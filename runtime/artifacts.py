@@ -129,8 +129,20 @@ class ArtifactRepo:
             raise ArtifactError(f"artifact key {key!r} does not belong to workflow {workflow!r}")
         source = self.path(key)
         dest = Path(dest_path)
+        if workflow is not None and not _inside(source, os.path.realpath(
+                self.root / safe_segment(workflow, "workflow name"))):
+            # a link stored in a tree (archive: none) that a subPath goes through
+            raise UnsafeArtifact(f"artifact key {key!r} leads outside workflow {workflow!r}")
         if not os.path.lexists(source):
+            archive = next((k for k in _prefixes(key) if k.endswith(TGZ) and
+                            os.path.isfile(self.path(k))), None)
+            if archive:
+                raise ArtifactNotFound(f"artifact {key!r} not found: {archive!r} is an archive "
+                                       "(a subPath picks a path of an artifact saved with "
+                                       "`archive: none`, as on Argo)")
             raise ArtifactNotFound(f"artifact {key!r} not found in {self.root}")
+        if workflow is not None and source.is_symlink():
+            source = Path(os.path.realpath(source))     # checked above: inside this run
         if key.endswith(TGZ):
             extract(source, dest)
         elif source.is_dir() and not source.is_symlink():
@@ -354,6 +366,12 @@ def _check_tree(root: Path) -> None:
                                          "the artifact")
             elif not (path.is_dir() or path.is_file()):
                 raise UnsafeArtifact(f"{path.relative_to(root)} is a special file")
+
+
+def _prefixes(key: str) -> list[str]:
+    """`a/b/c` -> [`a`, `a/b`]: the keys a subPath-extended key lies under."""
+    parts = key.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _inside_lexical(folder: Path, target: str, real_root: str) -> bool:

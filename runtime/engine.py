@@ -140,7 +140,10 @@ class Engine:
         `mode="retry"` also runs Failed/Error nodes (and so their ancestors) again, and the
         exit handler (Argo's `argo retry`)."""
         self.started_at = self.clock()
-        params = self._workflow_parameters()
+        try:
+            params, failure = self._workflow_parameters(), None
+        except TemplateError as exc:       # Argo fails the workflow before any node
+            params, failure = [], str(exc)
         if self.mode == "new":
             self.store.create_workflow(self.name, self.plan.to_json(),
                                        {"parameters": params}, self.started_at)
@@ -151,7 +154,8 @@ class Engine:
         root_ctx = Ctx(depth=0, boundary=None)
         hooks_ctx = Ctx(depth=0, boundary=None)
         try:
-            phase, message = await self._walk(params, root_ctx, hooks_ctx)
+            phase, message = (Phase.FAILED, failure) if failure else \
+                await self._walk(params, root_ctx, hooks_ctx)
         except DiskFull as exc:
             # the store cannot take more: stop everything and record the end in the space
             # the store's ballast freed (runtime/reserve.py)
@@ -623,12 +627,17 @@ class Engine:
         self.globals["workflow.failures"] = self.failures()
         self.globals["workflow.duration"] = _seconds(self.clock() - self.started_at)
         hook = (self.plan.hooks or {}).get("exit") or {}
+        ctx = Ctx(depth=0, boundary=None, exit=True)
         if isinstance(hook.get("arguments"), dict):
-            args = self.arguments(hook["arguments"], self.globals)
+            try:
+                args = self.arguments(hook["arguments"], self.globals)
+            except TemplateError as exc:
+                node = self.error_node(f"{self.name}.onExit", self.plan.on_exit, None, ctx,
+                                       str(exc))
+                return (node.phase, node.message) if phase is Phase.SUCCEEDED else (phase, message)
         else:
             args = ({p["name"]: p["value"] for p in self._workflow_parameters()
                      if p.get("value") is not None}, {})
-        ctx = Ctx(depth=0, boundary=None, exit=True)
         node = await self._invoke(f"{self.name}.onExit", self.plan.on_exit, args, None, ctx)
         await self._end_daemons(ctx)
         if phase is Phase.SUCCEEDED and node.phase in FAILED_PHASES:

@@ -19,6 +19,15 @@ class TemplateError(Exception):
     """A node cannot run (missing input, bad argument, unsupported kind): the node Errors."""
 
 
+class MissingConfig(TemplateError):
+    """A `configMapKeyRef` whose ConfigMap or key was not given (`detail` says which, and how
+    to give it)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 class _AbsentType:
     """An argument that references an output which does not exist (its producer was Skipped or
     Omitted, or never wrote it, and declares no `valueFrom.default`). The callee's input
@@ -34,12 +43,22 @@ ABSENT_MESSAGE = "argument references an absent optional (skipped/omitted node o
 
 
 def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
+    """The workflow's arguments.parameters with `valueFrom` resolved. A ConfigMap that is not
+    given fails the whole workflow before any node, as Argo's setGlobalParameters does
+    (TemplateError with Argo's message; `Engine.run` ends the run Failed with it)."""
     out = []
     for p in engine.plan.arguments.get("parameters") or []:
         value = p.get("value")
         vf = p.get("valueFrom")
         if value is None and isinstance(vf, dict):
-            value = value_from(engine, vf, p["name"])
+            try:
+                value = value_from(engine, vf, p["name"])
+            except MissingConfig as exc:
+                ref = vf.get("configMapKeyRef") or {}
+                raise TemplateError(
+                    f"failed to set global parameters: failed to set global parameter {p['name']} "
+                    f"from configmap with name {ref.get('name')} and key {ref.get('key')}: "
+                    f"{exc.detail}") from None
         out.append({"name": p["name"], "value": None if value is None else _text(value)})
     return out
 
@@ -50,15 +69,20 @@ def workflow_artifacts(engine: Any) -> dict[str, dict[str, Any]]:
 
 
 def value_from(engine: Any, vf: dict[str, Any], name: str) -> str | None:
+    """A parameter's `valueFrom` outside a pod: a ConfigMap key (`--configmaps FILE`), else its
+    `default`. MissingConfig when the ConfigMap or key is missing and
+    there is no default and the ref is not optional."""
     ref = vf.get("configMapKeyRef")
-    if isinstance(ref, dict) and engine.secrets is not None:
+    if isinstance(ref, dict):
         try:
+            if engine.secrets is None:
+                raise KeyError(f"configmap {ref.get('name')!r} not found (give its manifest "
+                               "with --configmaps FILE)")
             return engine.secrets.config(str(ref.get("name")), str(ref.get("key")))
-        except KeyError:
-            if not ref.get("optional"):
-                if "default" not in vf:
-                    raise TemplateError(f"configMap {ref.get('name')!r} key "
-                                        f"{ref.get('key')!r} not found for {name!r}")
+        except KeyError as exc:
+            detail = str(exc.args[0]) if exc.args else str(exc)
+            if not ref.get("optional") and "default" not in vf:
+                raise MissingConfig(f"parameter {name!r}: {detail}", detail) from None
     if "default" in vf:
         return _text(vf["default"])
     return None
@@ -152,7 +176,7 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
             ref = _tag_body(str(a["from"]))
             obj = scope.get(ref) if ref else None
             if isinstance(obj, dict):
-                arts[n] = obj
+                arts[n] = with_sub_path(obj, a, scope) if a.get("subPath") else obj
             elif obj is ABSENT or (ref and absent_output(ref, scope)):
                 arts[n] = ABSENT            # subPath of nothing is nothing too
             elif not a.get("optional"):
@@ -165,6 +189,28 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
                 if loc in a:
                     arts[n] = dict(a)
     return params, arts
+
+
+def with_sub_path(obj: dict[str, Any], arg: dict[str, Any], scope: Any) -> dict[str, Any]:
+    """The artifact `obj` narrowed to the argument's `subPath` (rendered in `scope`): as Argo's
+    resolveArtifact does, the path is appended to the artifact's key, so the consumer gets
+    that file or folder inside it (a stored folder: `archive: none`). A path that climbs or is
+    absolute, or an artifact without a key, is a TemplateError (ignored when `optional`)."""
+    try:
+        sub = render_text(str(arg["subPath"]), scope, checked=True)
+    except ValueError as exc:
+        raise TemplateError(str(exc)) from None
+    parts = [p for p in sub.split("/") if p not in ("", ".")]
+    problem = None
+    if "key" not in obj:
+        problem = "the artifact has no key to append it to"
+    elif sub.startswith("/") or ".." in parts or "\0" in sub:
+        problem = "it must be a relative path inside the artifact"
+    if problem:
+        if arg.get("optional"):
+            return obj
+        raise TemplateError(f"artifact {arg.get('name')!r} subPath {sub!r}: {problem}")
+    return dict(obj, key="/".join([str(obj["key"]).rstrip("/"), *parts])) if parts else obj
 
 
 def _text(v: Any) -> str:
@@ -195,6 +241,6 @@ def _whole_output_ref(text: str) -> bool:
     return bool(body) and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
 
 
-__all__ = ["ABSENT", "ABSENT_MESSAGE", "REMOTE_ARTIFACTS", "TemplateError", "absent_output",
-           "arguments", "inputs", "value_from",
+__all__ = ["ABSENT", "ABSENT_MESSAGE", "MissingConfig", "REMOTE_ARTIFACTS", "TemplateError",
+           "absent_output", "arguments", "inputs", "value_from", "with_sub_path",
            "workflow_artifacts", "workflow_parameters"]

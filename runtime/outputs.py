@@ -16,6 +16,12 @@ parameter's `valueFrom.path`, an output artifact's `path`) out of the pod with `
   even if something swaps a folder for a link meanwhile. Links inside a copied tree are copied
   as links (the artifact's extraction checks them); devices, FIFOs and sockets are refused (a
   pod running as root can `mknod`).
+- The host's read-only image folders (`/etc`, `/usr`, ...) are part of what a pod sees: `area`
+  maps them to `ImageRoot` paths, and an output there (Argo's example `path: /etc`) reads them
+  back as the pod sees them: entries that are not world-readable (`/etc/shadow`,
+  `/etc/ssl/private`) come back empty, as the sandbox covers them, and a copied folder is read
+  entry by entry through `area`, so an entry the pod wrote beside bound image entries (an
+  "opened" folder) comes from the pod's own files and a bound one from the image.
 - Sizes count what a file claims (its apparent size, so a sparse file counts in full) and are
   capped per output and per pod; see `OutputLimits` for the names and defaults.
 """
@@ -39,7 +45,16 @@ _UNITS = {None: 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40}
 
 Area = Callable[[str], "tuple[Path, str] | None"]
 """`area(container_path)` -> (host folder, path relative to it) holding the pod's own file at
-that container path, or None when the path is not one of the pod's own files."""
+that container path (an `ImageRoot` for the host's read-only image folders the pod sees), or
+None when the path is not in the pod's world."""
+
+
+class ImageRoot(type(Path())):  # type: ignore[misc]
+    """The host folder `area` returns for the read-only image folders a pod sees: below it,
+    what is not world-readable is private to the host and reads back empty (`_private`)."""
+
+
+IMAGE_ROOT = ImageRoot("/")
 
 
 class OutputError(Exception):
@@ -110,7 +125,13 @@ class Budget:
 def resolve(area: Area, path: str) -> tuple[Path, str] | None:
     """The host folder and relative path of container path `path` with every symlink followed
     as the container would, or None when it does not exist. OutputError when it (or a link on
-    the way) leads outside the pod's own files, or links loop."""
+    the way) leads outside the pod's world, or links loop."""
+    found = _resolve(area, path)
+    return found[0] if found else None
+
+
+def _resolve(area: Area, path: str) -> tuple[tuple[Path, str], str] | None:
+    """`resolve`, and the container path it arrived at."""
     todo = [p for p in path.split("/") if p]
     done: list[str] = []
     links = 0
@@ -132,6 +153,8 @@ def resolve(area: Area, path: str) -> tuple[Path, str] | None:
             info = _lstat(*where)
         except FileNotFoundError:
             return None
+        if todo and _private(where[0], info):
+            return None                  # the pod sees an empty folder or file there
         if stat.S_ISLNK(info.st_mode):
             links += 1
             if links > _MAX_LINKS:
@@ -144,25 +167,29 @@ def resolve(area: Area, path: str) -> tuple[Path, str] | None:
         if todo and not stat.S_ISDIR(info.st_mode):
             return None
         done.append(name)
-    return area("/" + "/".join(done))
+    final = "/" + "/".join(done)
+    where = area(final)
+    return (where, final) if where is not None else None
 
 
 def copy_output(area: Area, path: str, dest: Path, budget: Budget) -> bool:
     """Copy the pod's file or folder at container path `path` to `dest` (which must not
     exist); False when the path does not exist. OutputError for what may not be handed back
     (the partial copy is then left for the caller to remove with the pod's folder)."""
-    where = resolve(area, path)
-    if where is None:
+    found = _resolve(area, path)
+    if found is None:
         return False
+    where, seen = found
     try:
         fd, name = _walk(*where)
     except FileNotFoundError:
         return False
+    view = _View(area, where[0], where[1], seen, seen)
     try:
         if name == ".":                        # a whole folder of the pod (a volume, /tmp)
-            _copy_tree(fd, dest, budget, path, [0])
+            _copy_tree(fd, dest, budget, path, [0], view)
         else:
-            _copy_entry(fd, name, dest, budget, path, [0])
+            _copy_entry(fd, name, dest, budget, path, [0], view)
         return True
     except FileNotFoundError:
         return False
@@ -239,9 +266,59 @@ def _kind(mode: int) -> str | None:
     return "a special file"
 
 
+@dataclass(frozen=True)
+class _View:
+    """Where a copied entry is, both as the pod sees it (`path`) and on the host (`root`,
+    `rel`): a folder's entries are each looked up through `area` again."""
+
+    area: Area
+    root: Path
+    rel: str
+    path: str
+    top: str = "/"          # the output path being copied, as the pod sees it
+
+    def child(self, name: str) -> "_View":
+        return _View(self.area, self.root, f"{self.rel}/{name}".strip("/"),
+                     f"{self.path.rstrip('/')}/{name}", self.top)
+
+
+def _private(root: Path, info: os.stat_result) -> bool:
+    """An image entry the sandbox keeps from pods (`sandbox.hidden_in_etc`'s rule): a folder
+    not world-readable and searchable, a file (not a link) not world-readable."""
+    if not isinstance(root, ImageRoot):
+        return False
+    if stat.S_ISDIR(info.st_mode):
+        return (info.st_mode & 0o005) != 0o005
+    return not stat.S_ISLNK(info.st_mode) and not info.st_mode & 0o004
+
+
 def _copy_entry(dir_fd: int, name: str, dest: Path, budget: Budget, what: str,
-                used: list[int]) -> None:
+                used: list[int], view: _View | None = None) -> None:
+    if view is not None:
+        where = view.area(view.path)
+        if where is None:
+            return                             # not in the pod's world (/proc, a tmpfs)
+        if where != (view.root, view.rel):     # bound from elsewhere (an image entry, a volume)
+            try:
+                fd, other = _walk(*where)
+            except FileNotFoundError:
+                return
+            try:
+                return _copy_entry(fd, other, dest, budget, what, used,
+                                   _View(view.area, where[0], where[1], view.path, view.top))
+            finally:
+                os.close(fd)
     info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    if view is not None and _private(view.root, info):
+        budget.take(0, used[0], what)
+        if stat.S_ISDIR(info.st_mode):
+            os.mkdir(dest, 0o700)
+        else:
+            os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        return
+    if view is not None and isinstance(view.root, ImageRoot) and stat.S_ISLNK(info.st_mode):
+        _copy_image_link(dest, budget, what, used, view)
+        return
     kind = _kind(info.st_mode)
     if kind:
         raise OutputError(f"{what}: {name} is {kind}, which an output may not be")
@@ -252,7 +329,7 @@ def _copy_entry(dir_fd: int, name: str, dest: Path, budget: Budget, what: str,
     if stat.S_ISDIR(info.st_mode):
         fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
         try:
-            _copy_tree(fd, dest, budget, what, used)
+            _copy_tree(fd, dest, budget, what, used, view)
         finally:
             os.close(fd)
         return
@@ -280,13 +357,42 @@ def _copy_entry(dir_fd: int, name: str, dest: Path, budget: Budget, what: str,
         os.close(fd)
 
 
-def _copy_tree(fd: int, dest: Path, budget: Budget, what: str, used: list[int]) -> None:
+def _copy_image_link(dest: Path, budget: Budget, what: str, used: list[int], view: _View) -> None:
+    """A link of the image (not the pod's: image folders are read-only to pods) inside a copied
+    folder: the file it leads to in that folder, as the pod sees it, is copied in its place, as
+    Argo's uploads follow links; a link to a folder, to nothing, or out of the copied folder
+    (`/etc/alternatives/x -> /usr/bin/x`, `/etc/mtab -> ../proc/...`) is left out, so the
+    artifact holds the folder's own files and no link a consumer would refuse."""
+    try:
+        found = _resolve(view.area, view.path)
+        if found is None:
+            return
+        where, seen = found
+        if not seen.startswith(view.top.rstrip("/") + "/"):
+            return
+        fd, name = _walk(*where)
+    except (OutputError, FileNotFoundError):
+        return
+    try:
+        if stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+            _copy_entry(fd, name, dest, budget, what, used,
+                        _View(view.area, *where, seen, view.top))
+    except FileNotFoundError:
+        return
+    finally:
+        os.close(fd)
+
+
+def _copy_tree(fd: int, dest: Path, budget: Budget, what: str, used: list[int],
+               view: _View | None = None) -> None:
     budget.take(0, used[0], what)
     os.mkdir(dest, 0o700)
     info = os.fstat(fd)
     for name in sorted(os.listdir(fd)):
-        _copy_entry(fd, name, dest / name, budget, what, used)
+        _copy_entry(fd, name, dest / name, budget, what, used,
+                    view.child(name) if view is not None else None)
     os.chmod(dest, (stat.S_IMODE(info.st_mode) & 0o777) | 0o700)
 
 
-__all__ = ["Budget", "OutputError", "OutputLimits", "copy_output", "read_parameter", "resolve"]
+__all__ = ["IMAGE_ROOT", "Budget", "ImageRoot", "OutputError", "OutputLimits", "copy_output",
+           "read_parameter", "resolve"]

@@ -31,9 +31,9 @@ container with it (a `setsid` orphan included). Where a path must be created ins
 read-only image folder (a mount point `/etc/app`, an output `/usr/share/x.txt`), that folder
 is "opened": its entries are bound one by one instead, so new entries can be made. The
 network is shared (daemons answer on 127.0.0.1). Inputs are copied to the host side of their
-container path (`_Box.host_path`). Outputs are copied back from the pod's own folders only
-(`_Box.area`, `runtime.outputs`: links followed as the container sees them, never on the
-host; special files refused; size caps), and the pod's folder is removed once the engine
+container path (`_Box.host_path`). Outputs are copied back from the pod's own folders and the image folders as it
+sees them only (`_Box.area`, `runtime.outputs`: links followed as the container sees them,
+never on the host; private image entries empty; special files refused; size caps), and the pod's folder is removed once the engine
 stored them, unless `keep_pods` (`--keep-pods`).
 
 Environment (`LocalPod._env`): PATH (the image's default), HOSTNAME, HOME, then the spec's
@@ -77,7 +77,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from plait.runtime import pods as P
-from plait.runtime.outputs import Budget, OutputError, OutputLimits, copy_output
+from plait.runtime.outputs import IMAGE_ROOT, Budget, OutputError, OutputLimits, copy_output
 from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.backends import limits as L
 from plait.runtime.backends import sandbox as S
@@ -358,6 +358,7 @@ class _Box:
         self.mounts.sort(key=lambda m: m[0].count("/"))
         self.opened: set[str] = set()     # host dirs bound entry by entry (bwrap)
         self.from_host: set[str] = set()  # paths bound read-only from the host (bwrap)
+        self.image_links: set[str] = set()  # the image's links remade in an opened folder
         self.dirs: list[str] = []         # directories to create in a tmpfs (bwrap)
         self.host_root = False            # the sandbox root is the host dir `root` (bwrap)
         self.host_tmp = False             # /tmp is the host dir `tmp` (bwrap)
@@ -403,8 +404,9 @@ class _Box:
     def area(self, path: str) -> tuple[Path, str] | None:
         """The host folder holding this container's own file at container path `path` (and
         the path relative to it): a volume, its /tmp or its root when those are host folders.
-        None for what is not the container's own: the host's read-only folders, a tmpfs gone
-        with the sandbox, /proc, /dev (see `runtime.outputs`)."""
+        `IMAGE_ROOT` for the host's read-only image folders bound into the sandbox (read back
+        as the pod sees them). None for what is not in its world or is gone with it: a tmpfs,
+        /proc, /dev (see `runtime.outputs`)."""
         path = posixpath.normpath("/" + path.lstrip("/"))
         if self.pod.backend.bwrap:
             m = self.mount_of(path)
@@ -416,8 +418,8 @@ class _Box:
                 return None
             probe = path
             while probe != "/":
-                if probe in self.from_host:
-                    return None
+                if probe in self.from_host or path in self.image_links:
+                    return IMAGE_ROOT, path.strip("/")
                 probe = posixpath.dirname(probe)
             return self.root, path.strip("/")
         for prefix, host in self.rewrites:
@@ -425,10 +427,18 @@ class _Box:
                 return Path(host), path[len(prefix):].strip("/")
         return Path("/"), path.strip("/")       # unsandboxed: the pod saw the host as it is
 
-    def prepare(self, extra_paths: list[str]) -> None:
-        """Decide which directories to open (bwrap) or which prefixes to rewrite (fallback)."""
+    def prepare(self, extra_paths: list[str], outputs: Sequence[str] = ()) -> None:
+        """Decide which directories to open (bwrap) or which prefixes to rewrite (fallback).
+        An output that is an image folder (`/etc`) keeps the image's entries, as a container's
+        own /etc does: the folder is opened (its entries bound one by one, new ones the pod's)."""
         self.claimed = set(extra_paths)
         if self.pod.backend.bwrap:
+            for p in outputs:
+                only_output = extra_paths.count(p) == list(outputs).count(p)
+                if only_output and self.pod.backend.visible(p) and \
+                        os.path.realpath(p) == p and not self.mount_of(p):
+                    self.claimed.discard(p)
+                    self._open_for(p)
             loose = [p for p in extra_paths if not self.mount_of(p)]
             self.host_tmp = any(_under(p, "/tmp") for p in loose)
             self.host_root = any(not _under(p, "/tmp") for p in loose)
@@ -462,7 +472,7 @@ class _Box:
                 continue
             d = posixpath.dirname(p)
             target = p if d == "/" else d      # never rewrite every path under `/`
-            if target == p:
+            if target == p and not os.path.isdir(p):     # `/tmp` is a folder in any image
                 files.add(p)
             pairs.setdefault(target, str(self.root / _inside(target)))
         if not any(_under(self.workdir, k) for k in pairs) and not os.path.isdir(self.workdir):
@@ -573,6 +583,7 @@ class _Box:
             elif e.is_symlink():
                 if self.host_root:
                     self._host_symlink(os.readlink(p), p)
+                    self.image_links.add(p)
                 else:
                     argv += ["--symlink", os.readlink(p), p]
             else:
@@ -786,9 +797,10 @@ class LocalPod:
                                   code)
         for name, box in boxes.items():
             paths = [o["path"] for o in outputs if o.get("container", "main") == name]
+            outs = [box.absolute(p) for p in paths]
             if deps is not None or name == main_name:
                 paths += [i["path"] for i in inputs]
-            box.prepare([box.absolute(p) for p in paths])
+            box.prepare([box.absolute(p) for p in paths], outs)
             if deps is not None or name == main_name:
                 self._place_inputs(box, inputs)
         if deps is None:

@@ -125,10 +125,6 @@ MORE_CASES: tuple[Case, ...] = (
 # Runs, but not yet to Argo's result (non-strict xfail in test_examples.py: they turn XPASS when
 # the runtime catches up).
 MORE_GAPS: dict[str, str] = {
-    "artifact-passing-subpath": "an argument artifact's `subPath` is not applied: the consumer "
-                                "gets the whole directory (issue 10 item 1)",
-    "artifact-disable-archive": "an output artifact at an image folder (`path: /etc`) cannot be "
-                                "read back from the sandbox",
 }
 
 # Every example the suite does not run, with the reason (the README's conformance table says the

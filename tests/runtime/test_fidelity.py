@@ -605,3 +605,32 @@ def test_container_set_retry_reruns_the_failing_container_in_its_pod(tmp_path):
     r = go(tmp_path, CONTAINER_SET.replace("RETRY", ""))
     assert r.phase is Phase.FAILED
     assert by_name(r)[""].message == "a: Error (exit code 1)"
+
+
+def test_dag_default_fail_fast_keeps_scheduling_and_decides_the_phase_at_the_end(tmp_path):
+    """A DAG's own `failFast` (default true) does not stop new tasks in Argo v4.1:
+    workflow/controller/dag.go executeDAG calls executeDAGTask for every target (starting each
+    task whose dependencies are fulfilled, with no failFast check) before assessDAGPhase, and
+    assessDAGPhase answers Running while any node is unfulfilled; `dag.failFast` only lets it
+    fail without waiting for target branches that never got a node. Only a template-level
+    `failFast: true` (Template.IsFailFast, operator.go checkParallelism) stops new children
+    (the docs' "no new tasks will be scheduled" is not what the controller does). So C, whose
+    dependency B succeeds after A failed, still runs; the DAG and the workflow end Failed
+    without the template-failFast message."""
+    r = go(tmp_path, """\
+      entrypoint: main
+      templates:
+      - name: main
+        dag:
+          tasks:
+          - {name: A, template: sh, arguments: {parameters: [{name: cmd, value: exit 1}]}}
+          - {name: B, template: sh, arguments: {parameters: [{name: cmd, value: sleep 1}]}}
+          - {name: C, depends: B, template: sh,
+             arguments: {parameters: [{name: cmd, value: "true"}]}}
+    """, SH)
+    n = by_name(r)
+    assert n[".A"].phase is Phase.FAILED
+    assert n[".B"].phase is Phase.SUCCEEDED
+    assert n[".C"].phase is Phase.SUCCEEDED
+    assert n[""].phase is Phase.FAILED and n[""].message != FAIL_FAST
+    assert r.phase is Phase.FAILED
