@@ -49,8 +49,8 @@ MODES = ("new", "resume", "retry")
 HEARTBEAT_SECONDS = 2.0
 LOST_MARK = "--- plait: the runner was lost; this node runs again ---"
 RETRY_MARK = "--- plait: retried; this node runs again ---"
-_TYPES = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND,
-          "http": NodeType.HTTP}
+_TYPES: dict[str | None, NodeType] = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND,
+                                      "http": NodeType.HTTP}
 # Argo's default transient errors (util/errors): matched against the node message
 _TRANSIENT = re.compile(r"connection reset by peer|i/o timeout|connection refused|"
                         r"exceeded quota|etcdserver: leader changed|TLS handshake timeout|"
@@ -239,8 +239,8 @@ class Engine:
         outs = tmpl.get("outputs") or {}
         values = {p["name"]: p.get("value") for p in old.outputs.parameters}
         for p in outs.get("parameters") or []:
-            if p.get("globalName") and values.get(p["name"]) is not None:
-                self.publish(p, values[p["name"]])
+            if p.get("globalName") and (value := values.get(p["name"])) is not None:
+                self.publish(p, value)
         stored_arts = {a["name"]: a for a in old.outputs.artifacts}
         for a in outs.get("artifacts") or []:
             entry = stored_arts.get(a.get("name"))
@@ -493,7 +493,7 @@ class Engine:
                       parent: Node | None, ctx: Ctx) -> Node:
         """Run template `key` as node `name` with arguments (parameters, artifacts)."""
         tmpl = self.plan.templates.get(key) if key else None
-        if tmpl is None:
+        if tmpl is None or key is None:
             return self.error_node(name, key, parent, ctx, f"template {key!r} not found")
         if ctx.depth >= self.plan.max_depth:
             return self.error_node(name, tmpl["name"], parent, ctx, RECURSION_MESSAGE)

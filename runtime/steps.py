@@ -134,6 +134,7 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
         return [(prefix + e["name"], e["item"], e.get("when")) for e in loop.get("items") or []]
     if kind == "param":
         text = loop.get("text")
+        items: object
         if isinstance(text, list):
             items = text
         else:
@@ -291,6 +292,7 @@ async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: An
     """One step of a group: its node(s) under the group, its values into `results`."""
     base = f"{group.name}.{child['name']}"
     prefix = f"steps.{child['name']}"
+    node: Node | None
     try:
         items = expand(engine, child, base, scope)
     except TemplateError as exc:
