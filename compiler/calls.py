@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from .context import Context
 from .diagnostics import Span
-from .model import IO, Parameter, Step, Template, Workflow, io_of, as_map, as_str
+from .model import IO, Parameter, Step, Template, Workflow, as_map, as_str, io_of
 from .names import suggest
 from .source import YMap, YStr, span_of
 from .values import every_template, has_tag

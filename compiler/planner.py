@@ -14,9 +14,16 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from plait.grammar import (
+    EvaluationError,
+    GrammarError,
+    evaluate_condition,
+    parse_condition,
+    parse_depends,
+    parse_template,
+    render_template,
+)
 from plait.grammar import ast as A
-from plait.grammar import (EvaluationError, GrammarError, evaluate_condition, parse_condition,
-                     parse_depends, parse_template, render_template)
 
 from .calls import call_arguments, find_library, literal, ref_parts
 from .context import Context
@@ -468,7 +475,7 @@ def _cycles(graph: Mapping[str, Iterable[str]]) -> list[str]:
 def resolve_arguments(wf: Workflow, ctx: Context, parameters: dict[str, Any] | None,
                       library: Workflow | None) -> tuple[list[dict[str, Any]], list[Any]]:
     """spec.arguments (merged over a workflowTemplateRef's) with `-p` values applied."""
-    from .calls import Call, Role, Target, How
+    from .calls import Call, How, Role, Target
 
     call = Call(Role.ENTRYPOINT, wf.spec, wf.arguments, False, wf.entrypoint, None, None, None, None)
     io = call_arguments(wf, ctx, call, Target(How.REF, None, library)) if library is not None \

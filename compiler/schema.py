@@ -19,8 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .argo_version import (CACHE_CONFIG_MAP_KEY, DEFAULT, LEGACY_KEYS, PARAMETER_VALUE_LIST,
-                           Legacy, RemovedInV4, Version, before_v4)
+from .argo_version import (
+    CACHE_CONFIG_MAP_KEY,
+    DEFAULT,
+    LEGACY_KEYS,
+    PARAMETER_VALUE_LIST,
+    Legacy,
+    RemovedInV4,
+    Version,
+    before_v4,
+)
 from .diagnostics import Message, Severity, Span
 from .source import Document, YMap, YSeq, YStr
 

@@ -406,7 +406,7 @@ def _exit_handler_templates(wf: Workflow) -> set[int]:
     add(wf.spec.get("onExit"))
     for hook in as_map(wf.spec.get("hooks")).values():
         add(as_map(hook).get("template"))
-    for tmpl, step in wf.iter_steps():
+    for _tmpl, step in wf.iter_steps():
         add(step.on_exit)
         for hook in step.hooks.values():
             add(as_map(hook).get("template"))

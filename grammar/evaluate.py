@@ -19,8 +19,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 from plait.grammar import ast as A
 from plait.grammar.limits import load_json
-from plait.grammar.regex import RegexError, compile_regex
 from plait.grammar.parse import GrammarError, parse_expression
+from plait.grammar.regex import RegexError, compile_regex
 
 MAX_STEPS = 100_000
 MAX_STR = 1_000_000

@@ -20,11 +20,11 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, TextIO
 
-from plait.runtime.types import Node, NodeType, Phase
 from plait.runtime.status import LIMITS_ANNOTATION, SANDBOX_ANNOTATION, isolation_notes
+from plait.runtime.types import Node, NodeType, Phase
 
 if TYPE_CHECKING:
-    from rich.live import Live      # imported when a live view starts (rich is slow to import)
+    from rich.live import Live  # imported when a live view starts (rich is slow to import)
 
 __all__ = [
     "GLYPHS", "LiveView", "ProgressLines", "WorkflowInfo", "format_duration", "render_get",

@@ -18,8 +18,19 @@ from plait.grammar import EvaluationError, GrammarError, evaluate_depends, parse
 from plait.grammar import ast as A
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError
-from .steps import (EMPTY_LOOP, FAIL_FAST_MESSAGE, Gate, continues, expand, gate_of,
-                    loop_scope, node_scope, outputs, run_one, skipped_defaults)
+from .steps import (
+    EMPTY_LOOP,
+    FAIL_FAST_MESSAGE,
+    Gate,
+    continues,
+    expand,
+    gate_of,
+    loop_scope,
+    node_scope,
+    outputs,
+    run_one,
+    skipped_defaults,
+)
 from .types import Node, NodeType, Phase
 from .values import render_text
 

@@ -26,10 +26,10 @@ from plait.grammar import EvaluationError, GrammarError, evaluate_expression, ne
 from plait.grammar.limits import cap
 
 from . import inputs as _inputs
-from .reserve import DiskFull
 from .inputs import TemplateError
 from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
+from .reserve import DiskFull
 from .types import Backend, Node, NodeType, Phase, PodHandle
 from .values import global_scope, go_json, layer, render_text, rfc3339
 
@@ -322,7 +322,7 @@ class Engine:
         self._kill_running(everything=True)
 
     def _kill_running(self, everything: bool) -> None:
-        for pod, (handle, exempt) in list(self._running.items()):
+        for handle, exempt in list(self._running.values()):
             if everything or not exempt:
                 asyncio.ensure_future(handle.kill(self._halt_reason or "stopped"))
 

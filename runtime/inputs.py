@@ -58,7 +58,7 @@ def value_from(engine: Any, vf: dict[str, Any], name: str) -> str | None:
             if not ref.get("optional"):
                 if "default" not in vf:
                     raise TemplateError(f"configMap {ref.get('name')!r} key "
-                                        f"{ref.get('key')!r} not found for {name!r}")
+                                        f"{ref.get('key')!r} not found for {name!r}") from None
     if "default" in vf:
         return _text(vf["default"])
     return None

@@ -429,11 +429,11 @@ async def wait_daemon(engine: Engine, node: Node, handle: PodHandle, ctx: Ctx,
 
 async def end_daemons(engine: Engine, daemons: list) -> None:
     """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
-    for node, handle, task in daemons:
+    for node, handle, _task in daemons:
         if not node.phase.done:
             node._scope_ended = True
             await handle.kill("daemon scope ended")
-    for node, handle, task in daemons:
+    for node, _handle, task in daemons:
         try:
             await task
         except Exception:

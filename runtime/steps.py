@@ -16,10 +16,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from plait.grammar import EvaluationError, GrammarError, evaluate_condition, parse_condition
+from plait.grammar import (
+    EvaluationError,
+    GrammarError,
+    evaluate_condition,
+    parse_condition,
+    render_template,
+)
 from plait.grammar import ast as A
 from plait.grammar.evaluate import _cond_tags
-from plait.grammar import render_template
 from plait.grammar.limits import LimitError, check_loop_size, load_json
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from plait.cli import main
 
 BAD = "tests/fixtures/err/pl302_unknown_workflow_parameter.yaml"

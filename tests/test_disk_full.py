@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import textwrap
 import uuid
 from pathlib import Path
 

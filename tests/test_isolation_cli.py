@@ -5,7 +5,6 @@ to, and a run made without a sandbox (or with limits it could not enforce) says 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 

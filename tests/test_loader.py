@@ -7,8 +7,15 @@ import time
 import pytest
 
 from plait.compiler.check import check_paths
-from plait.compiler.source import (DuplicateKey, HostileYaml, TabIndent, UnquotedTemplate, YamlSyntax,
-                             load_file, load_text)
+from plait.compiler.source import (
+    DuplicateKey,
+    HostileYaml,
+    TabIndent,
+    UnquotedTemplate,
+    YamlSyntax,
+    load_file,
+    load_text,
+)
 
 WF = """apiVersion: argoproj.io/v1alpha1
 kind: Workflow

@@ -12,6 +12,7 @@ from ..model import Parameter, Workflow
 from ..source import YMap
 from ..values import every_template, output_sources
 
+
 @dataclass(frozen=True)
 class OutputParameterSource(Message):
     """What: an output parameter with both `value` and `valueFrom`, with neither, or whose

@@ -77,11 +77,11 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from plait.runtime import pods as P
-from plait.runtime.outputs import Budget, OutputError, OutputLimits, copy_output
-from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.backends import limits as L
 from plait.runtime.backends import sandbox as S
 from plait.runtime.backends.sandbox import bwrap_works
+from plait.runtime.outputs import Budget, OutputError, OutputLimits, copy_output
+from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.types import LogSink, Phase, PodResult
 
 logger = logging.getLogger("plait.runtime.local")
@@ -848,7 +848,7 @@ class LocalPod:
         results = {}
         for name, fut in done.items():
             results[name] = await fut
-        for name, (code, out, message) in results.items():
+        for name, (code, _out, message) in results.items():
             if code not in (0, None) or message:
                 failed = self._ended(name, code, results[main_name][1] if main_name in results else None,
                                      message)

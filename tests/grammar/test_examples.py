@@ -53,7 +53,7 @@ def _strings(kind: str) -> list[tuple[str, str]]:
 def test_every_string_is_a_valid_template() -> None:
     strings = _strings("all")
     assert len(strings) > 1000
-    for name, s in strings:
+    for _name, s in strings:
         parse_template(s)
 
 
@@ -63,7 +63,7 @@ def test_every_string_is_a_valid_template() -> None:
 def test_fields_parse(kind: str, parse) -> None:
     strings = _strings(kind)
     assert strings
-    for name, s in strings:
+    for _name, s in strings:
         if kind == "expr" and "{{" in s:
             parse_template(s)
             continue
