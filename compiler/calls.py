@@ -259,7 +259,8 @@ def enum_values(param: Parameter) -> tuple[str, ...] | None:
     if not enum:
         return None
     values = tuple(literal(v) for v in enum)
-    return None if any(v is None for v in values) else values  # type: ignore[return-value]
+    texts = tuple(v for v in values if v is not None)
+    return texts if len(texts) == len(values) else None
 
 
 def value_span(param: Parameter, key: str = "value") -> Span:

@@ -26,6 +26,9 @@ class Node:
     end: int = field(default=0, compare=False, kw_only=True)
 
 
+# Node-typed fields that default to None (`# type: ignore[assignment]`) are always set by the
+# parser; the placeholder default lets them sit after fields that have a default.
+
 # ---------------------------------------------------------------- templates
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,7 @@ async def run_task(engine: Engine, dag: Node, child: dict[str, Any], scope: Any,
     except TemplateError as exc:
         return engine.error_node(base, tname, parents, ctx, str(exc)), []
     if items is None:
-        node = await run_one(engine, child, base, None, None, scope, parents, ctx,  # type: ignore[arg-type]
+        node = await run_one(engine, child, base, None, None, scope, parents, ctx,
                              gate, "tasks", False)
         return node, []
     if not items:

@@ -49,8 +49,8 @@ MODES = ("new", "resume", "retry")
 HEARTBEAT_SECONDS = 2.0
 LOST_MARK = "--- plait: the runner was lost; this node runs again ---"
 RETRY_MARK = "--- plait: retried; this node runs again ---"
-_TYPES: dict[str | None, NodeType] = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND,
-                                      "http": NodeType.HTTP}
+_TYPES: dict[str | None, NodeType] = {"steps": NodeType.STEPS, "dag": NodeType.DAG,
+                                      "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
 # Argo's default transient errors (util/errors): matched against the node message
 _TRANSIENT = re.compile(r"connection reset by peer|i/o timeout|connection refused|"
                         r"exceeded quota|etcdserver: leader changed|TLS handshake timeout|"
@@ -490,7 +490,7 @@ class Engine:
     # --- invocation ------------------------------------------------------------------------
 
     async def _invoke(self, name: str, key: str | None, args: tuple[dict, dict],
-                      parent: Node | None, ctx: Ctx) -> Node:
+                      parent: Node | list[Node] | None, ctx: Ctx) -> Node:
         """Run template `key` as node `name` with arguments (parameters, artifacts)."""
         tmpl = self.plan.templates.get(key) if key else None
         if tmpl is None or key is None:
@@ -503,7 +503,7 @@ class Engine:
         return await self.instance(name, key, tmpl, args, parent, ctx, None)
 
     async def instance(self, name: str, key: str, tmpl: dict[str, Any], args: tuple[dict, dict],
-                       parent: Node | None, ctx: Ctx, retries: int | None) -> Node:
+                       parent: Node | list[Node] | None, ctx: Ctx, retries: int | None) -> Node:
         """One execution of a template (one retry attempt)."""
         kind = tmpl.get("kind")
         if self._stored and kind in LEAF_KINDS:

@@ -194,7 +194,7 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
 
 
 async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, folded: Any,
-                  scope: Any, parent: Node, ctx: Ctx, gate: Gate, prefix: str,
+                  scope: Any, parent: Node | list[Node], ctx: Ctx, gate: Gate, prefix: str,
                   looped: bool) -> Node | None:
     """One step/task (or one iteration): when, arguments, the invocation, its exit hook.
     None when failFast kept it from starting."""
