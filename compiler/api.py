@@ -32,8 +32,14 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Severity
 from .plan import Plan
-from .pysource import (PythonSourceError, PythonWorkflows, has_to_dict, is_python_ref,
-                       load_python_ref, object_document)
+from .pysource import (
+    PythonSourceError,
+    PythonWorkflows,
+    has_to_dict,
+    is_python_ref,
+    load_python_ref,
+    object_document,
+)
 
 TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from .context import Context
 from .diagnostics import Span
-from .model import IO, Parameter, Step, Template, Workflow, io_of, as_map, as_str
+from .model import IO, Parameter, Step, Template, Workflow, as_map, as_str, io_of
 from .names import suggest
 from .source import YMap, YStr, span_of
 from .values import every_template, has_tag
@@ -98,13 +98,13 @@ class RefParts:
     cluster: bool | None
 
 
-def ref_parts(ref: YMap) -> RefParts:
+def ref_parts(ref: Mapping[str, Any]) -> RefParts:
     scope = ref.get("clusterScope")
     cluster = None if isinstance(scope, str) else scope is True
     return RefParts(as_str(ref.get("name")), as_str(ref.get("template")), cluster)
 
 
-def find_library(ctx: Context, ref: YMap) -> tuple[bool, Workflow | None]:
+def find_library(ctx: Context, ref: Mapping[str, Any]) -> tuple[bool, Workflow | None]:
     """(resolvable, the WorkflowTemplate) of a reference; not resolvable when it has tags."""
     parts = ref_parts(ref)
     if parts.name is None or not parts.name or has_tag(parts.name) or parts.cluster is None:
@@ -147,7 +147,7 @@ def _hook_call(role: Role, hook: YMap, default_args: IO | None, caller: Template
                step: Step | None) -> Call:
     """A hook passes its own `arguments`; a workflow hook without them passes spec.arguments."""
     own = "arguments" in hook or default_args is None
-    args = io_of(hook.get("arguments"), hook.span) if own else default_args
+    args = io_of(hook.get("arguments"), hook.span) if own or default_args is None else default_args
     ref = hook.get("templateRef")
     return Call(role, hook, args, own, as_str(hook.get("template")),
                 ref if isinstance(ref, YMap) else None, None, caller, step)
@@ -164,8 +164,9 @@ def resolve(wf: Workflow, ctx: Context, call: Call) -> Target:
 
 
 def _resolve(wf: Workflow, ctx: Context, call: Call) -> Target:
-    if call.role is Role.ENTRYPOINT and wf.workflow_template_ref is not None:
-        return _resolve_workflow_template_ref(wf, ctx, call)
+    ref = wf.workflow_template_ref
+    if call.role is Role.ENTRYPOINT and ref is not None:
+        return _resolve_workflow_template_ref(ref, ctx, call)
     if call.inline is not None:
         return Target(How.LOCAL, call.inline)
     if call.name is not None and call.ref is None:
@@ -187,9 +188,8 @@ def _resolve(wf: Workflow, ctx: Context, call: Call) -> Target:
     return Target(How.UNRESOLVED)
 
 
-def _resolve_workflow_template_ref(wf: Workflow, ctx: Context, call: Call) -> Target:
+def _resolve_workflow_template_ref(ref: YMap, ctx: Context, call: Call) -> Target:
     """A Workflow running a WorkflowTemplate's spec: its entrypoint lives there."""
-    ref = wf.workflow_template_ref
     resolvable, library = find_library(ctx, ref)
     if not resolvable:
         return Target(How.UNRESOLVED)
@@ -259,7 +259,8 @@ def enum_values(param: Parameter) -> tuple[str, ...] | None:
     if not enum:
         return None
     values = tuple(literal(v) for v in enum)
-    return None if any(v is None for v in values) else values  # type: ignore[return-value]
+    texts = tuple(v for v in values if v is not None)
+    return texts if len(texts) == len(values) else None
 
 
 def value_span(param: Parameter, key: str = "value") -> Span:

@@ -66,9 +66,8 @@ def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
 def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_file: str | None,
                       entrypoint: str | None, name: str | None, workflow: str | None,
                       templates: Iterable[str], max_depth: int) -> Compiled:
-    from .planner import PlanError, build_plan
-
     from .params import ParameterUsageError, gather_parameters
+    from .planner import PlanError, build_plan
 
     try:
         parameters, sources, messages = gather_parameters(parameters, parameter_file)

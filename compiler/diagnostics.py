@@ -97,7 +97,7 @@ def _import_all_message_modules() -> None:
             importlib.import_module(f"{pkg.__name__}.{info.name}")
 
 
-def _walk(cls: type) -> Iterator[type]:
+def _walk(cls: type[Message]) -> Iterator[type[Message]]:
     for sub in cls.__subclasses__():
         yield sub
         yield from _walk(sub)

@@ -87,7 +87,7 @@ def _title(plan: Plan) -> str:
 class _Drawer:
     def __init__(self, plan: Plan):
         self.plan = plan
-        self.g = nx.DiGraph(name=_title(plan))
+        self.g: nx.DiGraph[str] = nx.DiGraph(name=_title(plan))
         self.g.graph["clusters"] = {}   # id -> {"parent": id | None, "attrs": {...}}
         self.g.graph["ranks"] = {}      # id -> {"cluster": id, "nodes": [...]}
         self.used: set[str] = set()
@@ -188,13 +188,13 @@ class _Drawer:
         if nested and len(self.g) >= MAX_NODES:
             attrs["label"] += "\n(not expanded)"
             return _Drawn(self.node(path, parent, **attrs), parent)
-        if not nested:
+        if not nested or tmpl is None or key is None:   # (nested implies both)
             return _Drawn(self.node(path, parent, **attrs), parent)
         cid = self.cluster(cluster_id or self.new_id(f"cluster_{path}"), parent,
                            label=cluster_label or f"{tmpl_name} ({kind})",
                            style="rounded", color="#9ca3af")
         header = self.node(path, cid, **attrs)
-        inner = {**stack, key: header}
+        inner: dict[str, str] = {**stack, key: header}
         if kind == "steps":
             sinks = self.steps(path, cid, tmpl, header, inner)
         else:
@@ -437,7 +437,7 @@ def to_pydot(g: nx.DiGraph) -> pydot.Dot:
         holders[info["parent"]].add_subgraph(holders[cid])
     for nid, attrs in g.nodes(data=True):
         where = attrs.get("_rank") or attrs.get("_cluster")
-        if where not in holders:        # a rank group, placed where its first node is
+        if where is not None and where not in holders:        # a rank group, placed where its first node is
             holders[where] = pydot.Subgraph(where, rank="same")
             holders[g.graph["ranks"][where]["cluster"]].add_subgraph(holders[where])
         holders[where].add_node(pydot.Node(nid, **_attrs(attrs)))

@@ -106,7 +106,7 @@ def dump_yaml(documents: Iterable[dict[str, Any]]) -> str:
 
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # ruamel infers None
     yaml.width = 4096
 
     def text(rep: SafeRepresenter, data: str):

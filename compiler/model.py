@@ -33,7 +33,7 @@ def as_seq(value: Any) -> list:
 
 
 def as_str(value: Any) -> YStr | None:
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, YStr) else None   # every loaded string is one
 
 
 @dataclass(frozen=True, slots=True)

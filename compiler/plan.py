@@ -122,7 +122,7 @@ def validate_plan(data: Any) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> Any:
-    import jsonschema      # lazily: `plait check` and `compile` never need it
+    import jsonschema  # lazily: `plait check` and `compile` never need it
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     return jsonschema.validators.validator_for(schema)(schema)

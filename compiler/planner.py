@@ -12,11 +12,18 @@ loop over tasks.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
+from plait.grammar import (
+    EvaluationError,
+    GrammarError,
+    evaluate_condition,
+    parse_condition,
+    parse_depends,
+    parse_template,
+    render_template,
+)
 from plait.grammar import ast as A
-from plait.grammar import (EvaluationError, GrammarError, evaluate_condition, parse_condition,
-                     parse_depends, parse_template, render_template)
 
 from .calls import call_arguments, find_library, literal, ref_parts
 from .context import Context
@@ -451,11 +458,11 @@ class _Planner:
         return None
 
 
-def _cycles(graph: dict[str, Iterable[str]]) -> list[str]:
+def _cycles(graph: Mapping[str, Iterable[str]]) -> list[str]:
     """Templates on a call cycle (recursion), via strongly connected components."""
     import networkx as nx
 
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     g.add_nodes_from(graph)
     g.add_edges_from((a, b) for a, bs in graph.items() for b in bs)
     out: set[str] = set()
@@ -468,7 +475,7 @@ def _cycles(graph: dict[str, Iterable[str]]) -> list[str]:
 def resolve_arguments(wf: Workflow, ctx: Context, parameters: dict[str, Any] | None,
                       library: Workflow | None) -> tuple[list[dict[str, Any]], list[Any]]:
     """spec.arguments (merged over a workflowTemplateRef's) with `-p` values applied."""
-    from .calls import Call, Role, Target, How
+    from .calls import Call, How, Role, Target
 
     call = Call(Role.ENTRYPOINT, wf.spec, wf.arguments, False, wf.entrypoint, None, None, None, None)
     io = call_arguments(wf, ctx, call, Target(How.REF, None, library)) if library is not None \
@@ -513,11 +520,12 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
     # (`Plan.named`), so compiling twice gives the same bytes
     wf_name = name or meta.get("name") or None
     entry = entrypoint or spec.get("entrypoint")
-    if not isinstance(entry, str) or main.template(entry) is None:
+    entry_tmpl = main.template(entry) if isinstance(entry, str) else None
+    if not isinstance(entry, str) or entry_tmpl is None:
         raise PlanError(f"entrypoint {entry!r} is not a template of the workflow")
     arguments, artifacts = resolve_arguments(wf, ctx, parameters, library)
     planner = _Planner(wf, ctx, wf_name, entry, arguments, main, spec)
-    entry_key = planner.want(main, main.template(entry), planner.key(main, entry))
+    entry_key = planner.want(main, entry_tmpl, planner.key(main, entry))
     hooks_raw = spec.get("hooks") if isinstance(spec.get("hooks"), dict) else {}
     on_exit_name = spec.get("onExit")
     if on_exit_name is None and isinstance(hooks_raw.get("exit"), dict):
@@ -525,8 +533,9 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
     on_exit = None
     root = "<workflow>"
     planner.graph[root] = set()
-    if isinstance(on_exit_name, str) and main.template(on_exit_name) is not None:
-        on_exit = planner.want(main, main.template(on_exit_name), planner.key(main, on_exit_name))
+    on_exit_tmpl = main.template(on_exit_name) if isinstance(on_exit_name, str) else None
+    if isinstance(on_exit_name, str) and on_exit_tmpl is not None:
+        on_exit = planner.want(main, on_exit_tmpl, planner.key(main, on_exit_name))
     hooks = {}
     for hname in sorted(hooks_raw):
         hook = hooks_raw[hname]

@@ -19,8 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .argo_version import (CACHE_CONFIG_MAP_KEY, DEFAULT, LEGACY_KEYS, PARAMETER_VALUE_LIST,
-                           Legacy, RemovedInV4, Version, before_v4)
+from .argo_version import (
+    CACHE_CONFIG_MAP_KEY,
+    DEFAULT,
+    LEGACY_KEYS,
+    PARAMETER_VALUE_LIST,
+    Legacy,
+    RemovedInV4,
+    Version,
+    before_v4,
+)
 from .diagnostics import Message, Severity, Span
 from .source import Document, YMap, YSeq, YStr
 
@@ -196,9 +204,9 @@ def plait_schema() -> dict:
         return json.load(fh)
 
 
-_TYPE_OF = {str: "string", dict: "object", list: "array", int: "integer", float: "number",
+_TYPE_OF: dict[type, str] = {str: "string", dict: "object", list: "array", int: "integer", float: "number",
             bool: "boolean", type(None): "null"}
-_LOADED = {YStr: "string", YMap: "object", YSeq: "array"}
+_LOADED: dict[type, str] = {YStr: "string", YMap: "object", YSeq: "array"}
 _STRING = frozenset({"string"})
 _TYPE_WORDS = {"string": "a string", "object": "a mapping", "array": "a list",
                "integer": "an integer", "number": "a number", "boolean": "a boolean",
@@ -488,7 +496,7 @@ class _Walker:
         types = node.types
         if types is None or "null" in types or types & {"object", "array"}:
             return
-        if not hasattr(mapping, "value_span"):
+        if not isinstance(mapping, YMap):    # hand-made data: no spans to judge by
             return
         span = mapping.value_span(key)          # empty (no `null`, no `~`): zero width
         if (span.line, span.col) == (span.end_line, span.end_col):
@@ -554,8 +562,9 @@ class _Walker:
 
     def wrong_type(self, value: Any, node: _Node, parent: Any, key: Any, label: str,
                    jtype: str) -> None:
-        wanted = [t for t in _TYPE_ORDER if t in node.types
-                  and not (t == "integer" and "number" in node.types)]
+        types = node.types or frozenset()   # set: only a typed node has a wrong type
+        wanted = [t for t in _TYPE_ORDER if t in types
+                  and not (t == "integer" and "number" in types)]
         expected = " or ".join(_TYPE_WORDS[t] for t in wanted) or "nothing"
         if node.tag_ok:
             expected += " (or a whole {{...}} tag)"

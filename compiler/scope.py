@@ -102,14 +102,15 @@ class _Resolver:
         if root == "workflow":
             yield from self.workflow(use)
             return
-        if site.template is None:
+        tmpl = site.template
+        if tmpl is None:
             return  # spec-level fields see globals only; Argo leaves the rest verbatim
         handler = {
             "inputs": self.inputs, "outputs": self.outputs, "steps": self.steps,
             "tasks": self.tasks, "item": self.item, "pod": self.pod, "retries": self.retries,
         }.get(root)
         if handler is not None:
-            yield from handler(use)
+            yield from handler(use, tmpl)
 
     def workflow(self, use: Use):
         path = use.path
@@ -143,8 +144,8 @@ class _Resolver:
                 yield Problem(UNKNOWN_VARIABLE, use, ".".join(path),
                               detail=f"no {field[:-1]} {'.'.join(path[2:])!r} in the metadata")
 
-    def inputs(self, use: Use):
-        path, tmpl = use.path, use.site.template
+    def inputs(self, use: Use, tmpl: Template):
+        path = use.path
         if len(path) < 3:
             if len(path) == 2 and path[1] not in ("parameters", "artifacts"):
                 yield Problem(UNKNOWN_VARIABLE, use, ".".join(path),
@@ -163,8 +164,8 @@ class _Resolver:
             yield Problem(UNKNOWN_INPUT, use, name, detail=kind[:-1],
                           suggestion=did_you_mean(name, declared))
 
-    def outputs(self, use: Use):
-        path, tmpl = use.path, use.site.template
+    def outputs(self, use: Use, tmpl: Template):
+        path = use.path
         if len(path) < 3 or path[1] not in ("parameters", "artifacts"):
             return  # `outputs.result` and friends: always accepted by Argo
         declared = [p.name for p in (tmpl.outputs.parameters if path[1] == "parameters"
@@ -174,16 +175,15 @@ class _Resolver:
                           detail=f"{path[1][:-1]} {path[2]!r} of this template",
                           suggestion=output_suggestion(path[2], declared))
 
-    def steps(self, use: Use):
-        yield from self.sibling(use, "steps", UNKNOWN_STEP, self.step_not_earlier)
+    def steps(self, use: Use, tmpl: Template):
+        yield from self.sibling(use, tmpl, "steps", UNKNOWN_STEP, self.step_not_earlier)
 
-    def tasks(self, use: Use):
-        yield from self.sibling(use, "dag", UNKNOWN_TASK, self.task_not_ancestor)
+    def tasks(self, use: Use, tmpl: Template):
+        yield from self.sibling(use, tmpl, "dag", UNKNOWN_TASK, self.task_not_ancestor)
 
-    def sibling(self, use: Use, body: str, unknown: str, ordering):
+    def sibling(self, use: Use, tmpl: Template, body: str, unknown: str, ordering):
         """`steps.X…` / `tasks.X…`: X must be a child of this template that runs earlier."""
         path, site = use.path, use.site
-        tmpl = site.template
         if len(path) == 2 and path[1] == "name":
             return  # the name of the invoking step or task
         if len(path) < 2 or tmpl.kind != body:
@@ -274,7 +274,7 @@ class _Resolver:
             per_task[task] = ancestors(per_task[""], task)
         return per_task[task]
 
-    def item(self, use: Use):
+    def item(self, use: Use, tmpl: Template):
         step = use.site.step
         if step is None or use.site.role not in ("step", "when") or not step.loop_keys:
             if not self.wf.is_library or use.site.role != "template":
@@ -314,15 +314,13 @@ class _Resolver:
                               suggestion=did_you_mean(key, keys))
                 return
 
-    def pod(self, use: Use):
-        tmpl = use.site.template
+    def pod(self, use: Use, tmpl: Template):
         if use.site.role == "template" and tmpl.kind in POD_KINDS:
             return
         if len(use.path) >= 2 and use.path[1] == "name":
             yield Problem(POD_NAME_OUTSIDE_POD, use, "pod.name", detail=str(tmpl.kind))
 
-    def retries(self, use: Use):
-        tmpl = use.site.template
+    def retries(self, use: Use, tmpl: Template):
         if tmpl.retry_strategy is None and not self.workflow_retry:
             yield Problem(RETRIES_WITHOUT_STRATEGY, use, "retries", detail=tmpl.name)
 
@@ -408,7 +406,7 @@ def _exit_handler_templates(wf: Workflow) -> set[int]:
     add(wf.spec.get("onExit"))
     for hook in as_map(wf.spec.get("hooks")).values():
         add(as_map(hook).get("template"))
-    for tmpl, step in wf.iter_steps():
+    for _tmpl, step in wf.iter_steps():
         add(step.on_exit)
         for hook in step.hooks.values():
             add(as_map(hook).get("template"))

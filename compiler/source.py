@@ -171,7 +171,8 @@ def _span(src: "SourceText", node: Any) -> Span:
     return Span(src.name, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
 
 
-class _Mark(NamedTuple):
+@dataclass(frozen=True)
+class _Mark:
     line: int       # 0-based, as libyaml's marks
     column: int
     index: int
@@ -196,6 +197,8 @@ class YStr(str):
     """
 
     __slots__ = ("_node", "_src")
+    _node: Any              # the composed node, or `Marks`
+    _src: SourceText
 
     @property
     def span(self) -> Span:
@@ -284,6 +287,9 @@ class YMap(dict):
     can give the span of itself, of each key and of each value (computed when asked)."""
 
     __slots__ = ("_node", "_src", "_nodes")
+    _node: Any
+    _src: SourceText
+    _nodes: dict[str, tuple[Any, Any]]   # key -> (key node, value node)
 
     @classmethod
     def empty(cls, span: Span) -> "YMap":
@@ -308,6 +314,8 @@ class YSeq(list):
     """A sequence that keeps its node and its items' nodes (spans computed when asked)."""
 
     __slots__ = ("_node", "_src")
+    _node: Any
+    _src: SourceText
 
     @property
     def span(self) -> Span:
@@ -400,9 +408,10 @@ def _refuse(src: SourceText) -> Message | None:
         if len(m.group(1)) > MAX_INDENT:
             return HostileYaml(src.span(m.start(), m.start() + 1),
                                reason=f"indentation deeper than {MAX_INDENT} columns")
-    m = _DASHES.search(text)
-    if m:
-        return HostileYaml(src.span(m.start(), m.start() + 1), reason="sequences nest too deeply")
+    dashes = _DASHES.search(text)
+    if dashes:
+        return HostileYaml(src.span(dashes.start(), dashes.start() + 1),
+                           reason="sequences nest too deeply")
     return None
 
 
@@ -634,8 +643,9 @@ class _Builder:
         if node.style:  # quoted and block scalars are always strings
             return ystr(node.value, node, self.src)
         tag, value = node.tag, node.value
-        if tag == _INT:
-            return _to_int(value)
+        if tag == _INT:     # `!!int main` stays a (located) string, as any other text
+            number = _to_int(value)
+            return ystr(value, node, self.src) if number is None else number
         if tag == _FLOAT:
             try:
                 return float(value.replace("_", ""))
@@ -651,7 +661,7 @@ class _Builder:
         return ystr(value, node, self.src)
 
 
-def _to_int(text: str) -> int | str:
+def _to_int(text: str) -> int | None:
     t = text.replace("_", "")
     try:
         if t.lower().startswith(("0x", "-0x", "+0x")):
@@ -660,7 +670,7 @@ def _to_int(text: str) -> int | str:
             return int(t, 8)
         return int(t)
     except ValueError:
-        return text
+        return None
 
 
 def walk(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:

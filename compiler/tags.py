@@ -105,7 +105,7 @@ def _parse(text: YStr, site: Site, how: str) -> Parsed:
             # tags in an expression field are substituted before it is compiled (Argo's
             # retry-conditional example): parse the tags, then the expression with each
             # tag masked by a placeholder name of the same length, so offsets still hold
-            masked = text
+            masked = str(text)
             for tag in template.tags():
                 masked = masked[:tag.start] + "_" * (tag.end - tag.start) + masked[tag.end:]
             return Parsed(text, site, (template, parse_expression(masked)), None)
@@ -178,7 +178,7 @@ def _template(tmpl: Template) -> Iterator[Parsed]:
     outputs_site = Site(tmpl, None, "outputs" if tmpl.kind in ("steps", "dag") else "template",
                         "outputs")
     for i, param in enumerate(tmpl.outputs.parameters):
-        vf = param.value_from or {}
+        vf: dict[str, Any] = param.value_from or {}
         for key, value in param.raw.items():
             if key != "valueFrom":
                 yield from _templated(value, outputs_site)

@@ -6,10 +6,21 @@ only when a string actually needs it.
 """
 
 from plait.grammar.ast import RESULTS, RefUse, iter_refs, unparse
-from plait.grammar.evaluate import (EvaluationError, evaluate_condition, evaluate_depends,
-                              evaluate_expression, nest, render_template)
-from plait.grammar.parse import (GrammarError, parse_condition, parse_depends, parse_expression,
-                           parse_template)
+from plait.grammar.evaluate import (
+                              EvaluationError,
+                              evaluate_condition,
+                              evaluate_depends,
+                              evaluate_expression,
+                              nest,
+                              render_template,
+)
+from plait.grammar.parse import (
+                              GrammarError,
+                              parse_condition,
+                              parse_depends,
+                              parse_expression,
+                              parse_template,
+)
 
 __all__ = ["EvaluationError", "evaluate_condition", "evaluate_depends", "evaluate_expression",
            "nest", "render_template", "GrammarError", "RESULTS", "RefUse", "iter_refs", "parse_condition",

@@ -18,17 +18,16 @@ RESULTS = ("Succeeded", "Failed", "Errored", "Skipped", "Omitted", "Daemoned",
 """The task results a `depends` expression may name (spec §2.1)."""
 
 
-def _pos() -> int:
-    return field(default=0, compare=False, kw_only=True)  # type: ignore[return-value]
-
-
 @dataclass(frozen=True, slots=True)
 class Node:
     """Base of every node: only the position, which never takes part in equality."""
 
-    start: int = _pos()
-    end: int = _pos()
+    start: int = field(default=0, compare=False, kw_only=True)
+    end: int = field(default=0, compare=False, kw_only=True)
 
+
+# Node-typed fields that default to None (`# type: ignore[assignment]`) are always set by the
+# parser; the placeholder default lets them sit after fields that have a default.
 
 # ---------------------------------------------------------------- templates
 
@@ -365,7 +364,7 @@ def iter_refs(node: Node) -> Iterator[RefUse]:
 
 def _chain(node: Node) -> tuple[tuple[str, ...], list[Node]]:
     """Split an access chain into its static path (rooted at a Name) and the dynamic rest."""
-    links: list[Node] = []
+    links: list[Member | Index] = []
     n = node
     while isinstance(n, (Member, Index)):
         links.append(n)
@@ -580,6 +579,7 @@ def _unparse_dep(n: Node, minimum: int) -> str:
         return n.task + ("." + n.result if n.result else "")
     if isinstance(n, DepNot):
         return "!" + _unparse_dep(n.operand, 3)
+    assert isinstance(n, (DepOr, DepAnd)), f"cannot unparse {type(n).__name__}"
     prec, op = (1, " || ") if isinstance(n, DepOr) else (2, " && ")
     s = _unparse_dep(n.left, prec) + op + _unparse_dep(n.right, prec + 1)
     return "(" + s + ")" if prec < minimum else s

@@ -19,8 +19,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 from plait.grammar import ast as A
 from plait.grammar.limits import load_json
-from plait.grammar.regex import RegexError, compile_regex
 from plait.grammar.parse import GrammarError, parse_expression
+from plait.grammar.regex import RegexError, compile_regex
 
 MAX_STEPS = 100_000
 MAX_STR = 1_000_000
@@ -338,9 +338,9 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     ">=": lambda a, b: (lambda x, y: x >= y)(*_order(a, b)),
     "+": _add, "-": _sub, "*": lambda a, b: _num(a) * _num(b), "/": _div, "%": _mod,
     "**": _pow, "^": _pow, "in": _in, "..": _range, "matches": _matches,
-    "contains": lambda a, b: (lambda s, t: t in s)(*_str2(a, b)),
-    "startsWith": lambda a, b: (lambda s, t: s.startswith(t))(*_str2(a, b)),
-    "endsWith": lambda a, b: (lambda s, t: s.endswith(t))(*_str2(a, b)),
+    "contains": lambda a, b: str.__contains__(*_str2(a, b)),
+    "startsWith": lambda a, b: str.startswith(*_str2(a, b)),
+    "endsWith": lambda a, b: str.endswith(*_str2(a, b)),
 }
 
 
@@ -833,7 +833,7 @@ def render_template(template: A.Template, values: Mapping[str, Any], *,
         if isinstance(part, A.Text):
             out.append(part.value)
             continue
-        if part.kind == "ref":
+        if isinstance(part.body, A.Ref):  # a tag of kind "ref"
             key = part.raw[2:-2].strip() if part.raw else A.unparse(part.body)
             v = values.get(key, values.get(".".join(part.body.path)))
             if v is None:

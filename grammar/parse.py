@@ -252,7 +252,7 @@ def _check_unquoted(text: str, tags: dict[int, int]) -> None:
     bare word containing `-`, `.`, `/` or `:`, turns into several tokens or an accessor.
     """
     i, n = 0, len(text)
-    run_start, has_tag, other = -1, False, []
+    run_start, has_tag, other = -1, False, list[str]()
 
     def flush(end: int) -> None:
         word = text[run_start:end]
@@ -351,7 +351,7 @@ def _syntax_error(e: Any, text: str, base: int, code: str, what: str) -> Grammar
             pos, found, width = len(text), "end of input", 0
         else:
             pos, found, width = tok.start_pos, repr(str(tok)), len(str(tok))
-    elif isinstance(e, UnexpectedCharacters):
+    elif isinstance(e, UnexpectedCharacters) and pos is not None:
         found, width = f"character {text[pos]!r}", 1
     else:
         pos, found, width = len(text), "end of input", 0
@@ -491,7 +491,8 @@ def _to_ast_class() -> type:
                                right.start, right.end, "write `value | f(args)`")
 
         def conditional(self, meta, ch):
-            return A.Conditional(*ch, **self._at(meta))
+            test, then, else_ = ch
+            return A.Conditional(test, then, else_, **self._at(meta))
 
         def binary(self, meta, ch):
             return A.Binary(ch[1], ch[0], ch[2], **self._at(meta))
@@ -567,7 +568,8 @@ def _to_ast_class() -> type:
 
         # -- conditions
         def c_conditional(self, meta, ch):
-            return A.CondConditional(*ch, **self._at(meta))
+            test, then, else_ = ch
+            return A.CondConditional(test, then, else_, **self._at(meta))
 
         def c_coalesce(self, meta, ch):
             return A.CondBinary("??", ch[0], ch[1], **self._at(meta))

@@ -33,11 +33,16 @@ _LAZY = {
 
 __all__ = ["__version__", *_LAZY]
 
-if TYPE_CHECKING:   # for type checkers and editors; never executed
-    from plait.compiler.api import CheckError, PlaitError, check, compile
-    from plait.compiler.diagnostics import Diagnostic
-    from plait.compiler.plan import Plan
-    from plait.runtime.api import Run, RunNode, run
+if TYPE_CHECKING:   # for type checkers and editors; never executed (`X as X`: a re-export)
+    from plait.compiler.api import CheckError as CheckError
+    from plait.compiler.api import PlaitError as PlaitError
+    from plait.compiler.api import check as check
+    from plait.compiler.api import compile as compile
+    from plait.compiler.diagnostics import Diagnostic as Diagnostic
+    from plait.compiler.plan import Plan as Plan
+    from plait.runtime.api import Run as Run
+    from plait.runtime.api import RunNode as RunNode
+    from plait.runtime.api import run as run
 
 
 def __getattr__(name: str) -> Any:

@@ -46,7 +46,7 @@ def run_graph(name: str, row: Mapping[str, Any] | None, nodes: Mapping[str, Node
     """The run as a DiGraph in `compiler.dot.to_pydot`'s shape (no clusters or rank groups)."""
     phase = (row or {}).get("phase")
     phase = getattr(phase, "value", phase) or ""
-    g = nx.DiGraph(name=name, clusters={}, ranks={})
+    g: nx.DiGraph[str] = nx.DiGraph(name=name, clusters={}, ranks={})
     g.add_node("legend", shape="plaintext", label=f"{name}: {phase}", fontsize="12")
     for node in nodes.values():
         colour = PHASE_COLOURS.get(node.phase, "#ffffff")

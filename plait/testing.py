@@ -16,7 +16,7 @@ plugin (`plait.pytest_plugin`) adds the same text to the report of any failing t
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, NoReturn
 
 from plait.runtime.api import Run, RunNode
 
@@ -42,7 +42,7 @@ def describe(run: Run, nodes: Iterable[RunNode] | None = None) -> str:
     return text
 
 
-def _fail(summary: str, run: Run, nodes: Iterable[RunNode] | None = None) -> None:
+def _fail(summary: str, run: Run, nodes: Iterable[RunNode] | None = None) -> NoReturn:
     __tracebackhide__ = True
     raise AssertionError(f"{summary}\n\n{describe(run, nodes)}")
 

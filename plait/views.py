@@ -18,10 +18,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, TextIO
 
-from plait.runtime.types import Node, NodeType, Phase
 from plait.runtime.status import LIMITS_ANNOTATION, SANDBOX_ANNOTATION, isolation_notes
+from plait.runtime.types import Node, NodeType, Phase
+
+if TYPE_CHECKING:
+    from rich.live import Live  # imported when a live view starts (rich is slow to import)
 
 __all__ = [
     "GLYPHS", "LiveView", "ProgressLines", "WorkflowInfo", "format_duration", "render_get",
@@ -130,10 +133,14 @@ def _render_trees(nodes: Mapping[str, Node]) -> dict[str, _RenderNode]:
             roots[nid] = rn
         else:
             render[host].children.append(rn)
-    by_start = functools.cmp_to_key(lambda x, y: _compare(x.node, y.node))
+    by_start = functools.cmp_to_key(_compare_rendered)
     for rn in render.values():
         rn.children.sort(key=by_start)
     return roots
+
+
+def _compare_rendered(x: _RenderNode, y: _RenderNode) -> int:
+    return _compare(x.node, y.node)
 
 
 def _filtered(node: Node) -> tuple[bool, bool]:
@@ -352,7 +359,7 @@ class LiveView:
         self.nodes: dict[str, Node] = {}
         self.started = time.time()
         self._lock = threading.Lock()
-        self._live = None
+        self._live: Live | None = None
 
     def on_change(self, node: Node) -> None:
         with self._lock:

@@ -34,17 +34,18 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
     own_backend = backend is None
     if hasattr(plan, "named"):
         plan = plan.named()         # a compiled plan may keep generateName: name this run
-    if home is None and (store is None or backend is None):
-        from .home import ensure_home
-        home = ensure_home()
-    if store is None:
-        from .store import Store
-        store = Store.at(Path(home))
-    if backend is None:
-        from .backends import get_backend
-        backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
-                              sandbox=sandbox, parallelism=parallelism, pass_env=pass_env,
-                              keep_pods=keep_pods, ro_binds=tuple(ro_binds))
+    if store is None or backend is None:
+        if home is None:
+            from .home import ensure_home
+            home = ensure_home()
+        if store is None:
+            from .store import Store
+            store = Store.at(Path(home))
+        if backend is None:
+            from .backends import get_backend
+            backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
+                                  sandbox=sandbox, parallelism=parallelism, pass_env=pass_env,
+                                  keep_pods=keep_pods, ro_binds=tuple(ro_binds))
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
                     mode=mode)

@@ -122,7 +122,7 @@ class RunNode:
         out = node.outputs
         code = out.exit_code
         self.outputs = Outputs(
-            parameters={str(p.get("name")): p.get("value") for p in out.parameters},
+            parameters={str(p.get("name")): p["value"] for p in out.parameters},
             result=out.result,
             exit_code=int(code) if code not in (None, "") and str(code).lstrip("-").isdigit() else None,
             artifacts={str(a.get("name")): Artifact(run, self, a) for a in out.artifacts})
@@ -322,8 +322,8 @@ class Run:
         if node is not None:
             target = node if isinstance(node, RunNode) else self.node(node)
             return target.logs(container)
-        lines = []
-        seen = set()
+        lines: list[str] = []
+        seen: set[str | None] = set()
         for n in self.pods:
             if n.pod_name in seen:
                 continue
@@ -408,6 +408,7 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
     if timeout is not None and timeout <= 0:
         raise PlaitError("timeout must be a positive number of seconds")
     binds: list[str] = []
+    diagnostics: list[Diagnostic]
     if isinstance(workflow, Plan):
         plan, diagnostics = workflow, []
     else:

@@ -18,8 +18,19 @@ from plait.grammar import EvaluationError, GrammarError, evaluate_depends, parse
 from plait.grammar import ast as A
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError
-from .steps import (EMPTY_LOOP, FAIL_FAST_MESSAGE, Gate, continues, expand, gate_of,
-                    loop_scope, node_scope, outputs, run_one, skipped_defaults)
+from .steps import (
+    EMPTY_LOOP,
+    FAIL_FAST_MESSAGE,
+    Gate,
+    continues,
+    expand,
+    gate_of,
+    loop_scope,
+    node_scope,
+    outputs,
+    run_one,
+    skipped_defaults,
+)
 from .types import Node, NodeType, Phase
 from .values import render_text
 
@@ -81,9 +92,9 @@ async def run_task(engine: Engine, dag: Node, child: dict[str, Any], scope: Any,
     try:
         items = expand(engine, child, base, scope)
     except TemplateError as exc:
-        return engine.error_node(base, tname, parents, ctx, str(exc)), []     # type: ignore[arg-type]
+        return engine.error_node(base, tname, parents, ctx, str(exc)), []
     if items is None:
-        node = await run_one(engine, child, base, None, None, scope, parents, ctx,  # type: ignore[arg-type]
+        node = await run_one(engine, child, base, None, None, scope, parents, ctx,
                              gate, "tasks", False)
         return node, []
     if not items:
@@ -195,8 +206,9 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
         # targets that can no longer be reached (spec §11, Argo's assessDAGPhase)
         if not engine.halted(ctx):
             for name in ready:
-                fut = asyncio.ensure_future(run_task(engine, node, shape.tasks[name], tscope,
-                                                     parents_of(name), inner, gate))
+                fut: asyncio.Future = asyncio.ensure_future(
+                    run_task(engine, node, shape.tasks[name], tscope, parents_of(name), inner,
+                             gate))
                 running[fut] = name
             ready.clear()
         if not running:

@@ -26,10 +26,10 @@ from plait.grammar import EvaluationError, GrammarError, evaluate_expression, ne
 from plait.grammar.limits import cap
 
 from . import inputs as _inputs
-from .reserve import DiskFull
 from .inputs import TemplateError
 from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
+from .reserve import DiskFull
 from .types import Backend, Node, NodeType, Phase, PodHandle
 from .values import global_scope, go_json, layer, render_text, rfc3339
 
@@ -49,8 +49,8 @@ MODES = ("new", "resume", "retry")
 HEARTBEAT_SECONDS = 2.0
 LOST_MARK = "--- plait: the runner was lost; this node runs again ---"
 RETRY_MARK = "--- plait: retried; this node runs again ---"
-_TYPES = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND,
-          "http": NodeType.HTTP}
+_TYPES: dict[str | None, NodeType] = {"steps": NodeType.STEPS, "dag": NodeType.DAG,
+                                      "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
 # Argo's default transient errors (util/errors): matched against the node message
 _TRANSIENT = re.compile(r"connection reset by peer|i/o timeout|connection refused|"
                         r"exceeded quota|etcdserver: leader changed|TLS handshake timeout|"
@@ -243,8 +243,8 @@ class Engine:
         outs = tmpl.get("outputs") or {}
         values = {p["name"]: p.get("value") for p in old.outputs.parameters}
         for p in outs.get("parameters") or []:
-            if p.get("globalName") and values.get(p["name"]) is not None:
-                self.publish(p, values[p["name"]])
+            if p.get("globalName") and (value := values.get(p["name"])) is not None:
+                self.publish(p, value)
         stored_arts = {a["name"]: a for a in old.outputs.artifacts}
         for a in outs.get("artifacts") or []:
             entry = stored_arts.get(a.get("name"))
@@ -326,7 +326,7 @@ class Engine:
         self._kill_running(everything=True)
 
     def _kill_running(self, everything: bool) -> None:
-        for pod, (handle, exempt) in list(self._running.items()):
+        for handle, exempt in list(self._running.values()):
             if everything or not exempt:
                 asyncio.ensure_future(handle.kill(self._halt_reason or "stopped"))
 
@@ -494,10 +494,10 @@ class Engine:
     # --- invocation ------------------------------------------------------------------------
 
     async def _invoke(self, name: str, key: str | None, args: tuple[dict, dict],
-                      parent: Node | None, ctx: Ctx) -> Node:
+                      parent: Node | list[Node] | None, ctx: Ctx) -> Node:
         """Run template `key` as node `name` with arguments (parameters, artifacts)."""
         tmpl = self.plan.templates.get(key) if key else None
-        if tmpl is None:
+        if tmpl is None or key is None:
             return self.error_node(name, key, parent, ctx, f"template {key!r} not found")
         if ctx.depth >= self.plan.max_depth:
             return self.error_node(name, tmpl["name"], parent, ctx, RECURSION_MESSAGE)
@@ -507,7 +507,7 @@ class Engine:
         return await self.instance(name, key, tmpl, args, parent, ctx, None)
 
     async def instance(self, name: str, key: str, tmpl: dict[str, Any], args: tuple[dict, dict],
-                       parent: Node | None, ctx: Ctx, retries: int | None) -> Node:
+                       parent: Node | list[Node] | None, ctx: Ctx, retries: int | None) -> Node:
         """One execution of a template (one retry attempt)."""
         kind = tmpl.get("kind")
         if self._stored and kind in LEAF_KINDS:

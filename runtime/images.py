@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from .home import IMAGES_FILE, plait_home
 
@@ -37,8 +37,20 @@ ARGOSAY = Path(__file__).resolve().with_name("argosay.py")
 ARGOSAY_PATH = "/argosay"
 ARGOSAY_ARGV = ["python3", "-I", ARGOSAY_PATH]
 
+
+
+class ImageEntry(TypedDict):
+    """One image: Docker's exec-form entrypoint and cmd, host folders put on PATH, and host
+    files bound read-only at container paths."""
+
+    entrypoint: list[str]
+    cmd: list[str]
+    path: NotRequired[list[str]]
+    files: NotRequired[dict[str, str]]
+
+
 # Stand-ins for well-known images: the commands the host provides in their place.
-BUILTIN: dict[str, dict[str, Any]] = {
+BUILTIN: dict[str, ImageEntry] = {
     "busybox": {"entrypoint": [], "cmd": ["sh"]},
     "alpine": {"entrypoint": [], "cmd": ["/bin/sh"]},
     "python": {"entrypoint": [], "cmd": ["python3"]},
@@ -107,13 +119,13 @@ def _candidates(image: str) -> list[str]:
 class ImageTable:
     """image reference -> {entrypoint, cmd}; see the module docstring for the lookup rules."""
 
-    def __init__(self, entries: dict[str, dict[str, list[str]]] | None = None,
+    def __init__(self, entries: dict[str, ImageEntry] | None = None,
                  sources: tuple[str, ...] = ()):
-        self._entries: dict[str, dict[str, list[str]]] = {}
+        self._entries: dict[str, ImageEntry] = {}
         self._overlay(entries if entries is not None else BUILTIN)
         self.sources = sources        # the files read, highest precedence first
 
-    def _overlay(self, entries: dict[str, dict[str, list[str]]]) -> None:
+    def _overlay(self, entries: dict[str, ImageEntry]) -> None:
         # `docker.io/library/python` in a file also answers for `python`; within one layer a
         # key written as such beats another key's short form.
         for image, entry in entries.items():
@@ -145,12 +157,13 @@ class ImageTable:
         table.sources = tuple(reversed(read))
         return table
 
-    def lookup(self, image: str) -> dict[str, list[str]] | None:
+    def lookup(self, image: str) -> ImageEntry | None:
         """`{"entrypoint": [...], "cmd": [...]}` for `image`, or None when unknown."""
         for ref in _candidates(image):
             entry = self._entries.get(ref)
             if entry is not None:
-                found = {"entrypoint": list(entry["entrypoint"]), "cmd": list(entry["cmd"])}
+                found: ImageEntry = {"entrypoint": list(entry["entrypoint"]),
+                                     "cmd": list(entry["cmd"])}
                 if entry.get("path"):
                     found["path"] = list(entry["path"])
                 if entry.get("files"):
@@ -179,7 +192,7 @@ class ImageTable:
         return self.lookup(image) is not None
 
 
-def read_table(path: Path) -> dict[str, dict[str, list[str]]]:
+def read_table(path: Path) -> dict[str, ImageEntry]:
     """Read one image table file (YAML or JSON), checking its shape."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
@@ -197,7 +210,7 @@ def read_table(path: Path) -> dict[str, dict[str, list[str]]]:
     if not isinstance(data, dict):
         raise ImageTableError(f"{path}: an image table maps image -> {{entrypoint: [...], "
                               "cmd: [...]}")
-    table: dict[str, dict[str, list[str]]] = {}
+    table: dict[str, ImageEntry] = {}
     for image, entry in data.items():
         if not isinstance(image, str) or not image:
             raise ImageTableError(f"{path}: image names must be strings, got {image!r}")
@@ -214,7 +227,7 @@ def read_table(path: Path) -> dict[str, dict[str, list[str]]]:
                 for k, v in files.items()):
             raise ImageTableError(f"{path}: {image}: files maps absolute container paths to "
                                   "absolute host files")
-        clean: dict[str, list[str]] = {}
+        lists: dict[str, list[str]] = {}
         for key in ("entrypoint", "cmd", "path"):
             value = entry.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -223,8 +236,11 @@ def read_table(path: Path) -> dict[str, dict[str, list[str]]]:
             if key == "path" and not all(v.startswith("/") for v in value):
                 raise ImageTableError(f"{path}: {image}: path lists absolute host folders")
             if value or key != "path":
-                clean[key] = list(value)
+                lists[key] = list(value)
+        clean: ImageEntry = {"entrypoint": lists["entrypoint"], "cmd": lists["cmd"]}
+        if "path" in lists:
+            clean["path"] = lists["path"]
         if files:
-            clean["files"] = dict(files)        # type: ignore[assignment]
+            clean["files"] = dict(files)
         table[image] = clean
     return table

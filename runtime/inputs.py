@@ -147,8 +147,8 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
     `unresolved_as_text`: an exit hook's arguments keep a reference to an output its step
     never produced as the tag's text (Argo renders them with unresolved tags allowed), so the
     hook still runs."""
-    params: dict[str, str] = {}
-    arts: dict[str, dict] = {}
+    params: dict[str, str | _AbsentType] = {}
+    arts: dict[str, dict | _AbsentType] = {}
     raw = raw or {}
     for p in raw.get("parameters") or []:
         n = p.get("name")
@@ -238,7 +238,7 @@ def absent_output(ref: str, scope: Any) -> bool:
 
 def _whole_output_ref(text: str) -> bool:
     body = _tag_body(text)
-    return bool(body) and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
+    return body is not None and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
 
 
 __all__ = ["ABSENT", "ABSENT_MESSAGE", "MissingConfig", "REMOTE_ARTIFACTS", "TemplateError",

@@ -117,7 +117,7 @@ def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any,
     workflow's, except for exit-handler pods, which the workflow deadline spares (spec §12)."""
     values = []
     for k in ("activeDeadlineSeconds", "timeout"):
-        v = tmpl.get(k)
+        v: Any = tmpl.get(k)     # plan JSON: a number, a duration text or nothing
         if isinstance(v, str):
             from plait.compiler.durations import parse_duration
             v = render_text(v, scope)
@@ -201,12 +201,14 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             engine.finish(node, Phase.FAILED, engine.halt_message())
             return
         if got is _LATE:
+            assert pending is not None      # only a pendingTimeout makes it late
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_seconds(pending)))
             return
     released = False
     mark = engine._rerun.pop(node.name, None)
     if mark is not None:
         _mark_logs(engine, pod, manifest, mark)
+    logs: _Logs | None
     logs = _Logs(engine, pod)
     try:
         if engine.halted(ctx):
@@ -222,6 +224,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             engine.finish(node, Phase.ERROR, str(exc))
             return
         if handle is _LATE:
+            assert pending is not None
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_seconds(pending)))
             return
         engine._running[pod] = (handle, ctx.exit)
@@ -426,11 +429,11 @@ async def wait_daemon(engine: Engine, node: Node, handle: PodHandle, ctx: Ctx,
 
 async def end_daemons(engine: Engine, daemons: list) -> None:
     """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
-    for node, handle, task in daemons:
+    for node, handle, _task in daemons:
         if not node.phase.done:
-            node._scope_ended = True  # type: ignore[attr-defined]
+            node._scope_ended = True
             await handle.kill("daemon scope ended")
-    for node, handle, task in daemons:
+    for node, _handle, task in daemons:
         try:
             await task
         except Exception:
@@ -512,22 +515,8 @@ async def run_http(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
 
 
 def _output_paths(rendered: dict[str, Any]) -> list[str]:
-    try:
-        from .pods import pod_outputs
-    except ImportError:  # pragma: no cover - R2's module missing
-        pod_outputs = None
-    if pod_outputs is not None:
-        return pod_outputs(rendered)
-    outs = rendered.get("outputs") or {}
-    paths: list[str] = []
-    for p in outs.get("parameters") or []:
-        path = (p.get("valueFrom") or {}).get("path")
-        if path and path not in paths:
-            paths.append(path)
-    for a in outs.get("artifacts") or []:
-        if a.get("path") and a["path"] not in paths:
-            paths.append(a["path"])
-    return paths
+    from .pods import pod_outputs
+    return pod_outputs(rendered)
 
 
 def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],

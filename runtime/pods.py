@@ -22,8 +22,8 @@ import copy
 import json
 from typing import Any
 
-from plait.grammar.limits import LimitError, load_json
 from plait.compiler.durations import parse_duration
+from plait.grammar.limits import LimitError, load_json
 
 POD_KINDS = ("container", "script", "containerSet")
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
@@ -208,7 +208,7 @@ def _patch_spec(spec: dict[str, Any], patch: Any) -> dict[str, Any]:
         except LimitError:
             raise
         except ValueError:
-            from ruamel.yaml import YAML   # podSpecPatch is YAML text in most workflows
+            from ruamel.yaml import YAML  # podSpecPatch is YAML text in most workflows
             from ruamel.yaml.error import YAMLError
             try:
                 patch = YAML(typ="safe", pure=True).load(patch)

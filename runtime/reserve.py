@@ -11,7 +11,6 @@ with room creates the ballast again.
 from __future__ import annotations
 
 import errno
-import os
 import sqlite3
 from pathlib import Path
 

@@ -72,7 +72,7 @@ def _limit(value: Any, scope: Any) -> int | None:
 
 
 async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
-                    args: tuple[dict, dict], parent: Node | None, ctx: Ctx) -> Node:
+                    args: tuple[dict, dict], parent: Node | list[Node] | None, ctx: Ctx) -> Node:
     """Run attempts until one succeeds or the strategy says stop."""
     rs = tmpl.get("retry") or {}
     node = engine.new_node(name, NodeType.RETRY, tmpl["name"], parent, ctx.boundary,

@@ -47,7 +47,8 @@ class _Heartbeat:
         self._thread.join()
 
 
-_VERBS = {signal.SIGTERM: "stop", signal.SIGUSR2: "terminate", signal.SIGUSR1: "resume_suspended"}
+_VERBS: dict[int, str] = {signal.SIGTERM: "stop", signal.SIGUSR2: "terminate",
+                          signal.SIGUSR1: "resume_suspended"}
 _early: list[int] = []        # signals that came before the engine was there
 
 

@@ -24,7 +24,7 @@ def argo_time(ts: float | int | str | None) -> str | None:
         return None
     if isinstance(ts, str):
         try:
-            ts = float(ts)
+            float(ts)
         except ValueError:
             return ts          # already text (a stored RFC 3339 time)
     moment = _dt.datetime.fromtimestamp(float(ts), tz=_dt.timezone.utc)

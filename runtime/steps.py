@@ -16,10 +16,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from plait.grammar import EvaluationError, GrammarError, evaluate_condition, parse_condition
+from plait.grammar import (
+    EvaluationError,
+    GrammarError,
+    evaluate_condition,
+    parse_condition,
+    render_template,
+)
 from plait.grammar import ast as A
 from plait.grammar.evaluate import _cond_tags
-from plait.grammar import render_template
 from plait.grammar.limits import LimitError, check_loop_size, load_json
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
@@ -134,6 +139,7 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
         return [(prefix + e["name"], e["item"], e.get("when")) for e in loop.get("items") or []]
     if kind == "param":
         text = loop.get("text")
+        items: object
         if isinstance(text, list):
             items = text
         else:
@@ -188,7 +194,7 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
 
 
 async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, folded: Any,
-                  scope: Any, parent: Node, ctx: Ctx, gate: Gate, prefix: str,
+                  scope: Any, parent: Node | list[Node], ctx: Ctx, gate: Gate, prefix: str,
                   looped: bool) -> Node | None:
     """One step/task (or one iteration): when, arguments, the invocation, its exit hook.
     None when failFast kept it from starting."""
@@ -291,6 +297,7 @@ async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: An
     """One step of a group: its node(s) under the group, its values into `results`."""
     base = f"{group.name}.{child['name']}"
     prefix = f"steps.{child['name']}"
+    node: Node | None
     try:
         items = expand(engine, child, base, scope)
     except TemplateError as exc:

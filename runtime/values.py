@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import ChainMap
-from typing import Any, Mapping
+from typing import Any, Mapping, MutableMapping
 
 from plait.grammar import EvaluationError, GrammarError, nest, parse_template, render_template
 from plait.grammar.limits import load_json
@@ -82,9 +82,9 @@ def global_scope(plan: Any, name: str, created: float,
     return g
 
 
-def layer(*maps: Mapping[str, Any]) -> ChainMap:
+def layer(*maps: MutableMapping[str, Any]) -> ChainMap[str, Any]:
     """A scope made of `maps`, the first winning."""
-    return ChainMap(*maps)  # type: ignore[arg-type]
+    return ChainMap(*maps)
 
 
 class ExpressionFailed(ValueError):

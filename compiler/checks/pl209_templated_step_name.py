@@ -61,7 +61,7 @@ def substituted(wf: Workflow, ctx: Context, name: str) -> str | None:
         if isinstance(part, A.Text):
             out.append(part.value)
             continue
-        path = part.body.path if part.kind == "ref" else ()
+        path = part.body.path if isinstance(part.body, A.Ref) else ()
         if len(path) != 3 or path[:2] != ("workflow", "parameters") or path[2] not in known:
             return None
         out.append(known[path[2]])

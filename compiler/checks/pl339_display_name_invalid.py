@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..context import Context
 from ..diagnostics import Message, Severity
-from ..model import Workflow, as_map
+from ..model import Workflow, as_map, as_str
 from ..names import DISPLAY_NAME, DISPLAY_NAME_ANNOTATION
 from ..values import every_template, has_tag
 
@@ -39,6 +39,6 @@ class DisplayNameInvalid(Message):
 
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     for tmpl in every_template(wf):
-        value = as_map(tmpl.raw.get("annotations")).get(DISPLAY_NAME_ANNOTATION)
-        if isinstance(value, str) and not has_tag(value) and not DISPLAY_NAME.fullmatch(value):
+        value = as_str(as_map(tmpl.raw.get("annotations")).get(DISPLAY_NAME_ANNOTATION))
+        if value is not None and not has_tag(value) and not DISPLAY_NAME.fullmatch(value):
             yield DisplayNameInvalid(value.span, str(value))

@@ -12,6 +12,7 @@ from ..model import Parameter, Workflow
 from ..source import YMap
 from ..values import every_template, output_sources
 
+
 @dataclass(frozen=True)
 class OutputParameterSource(Message):
     """What: an output parameter with both `value` and `valueFrom`, with neither, or whose
@@ -86,6 +87,7 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             if found is None:
                 continue
             kind, key = found
-            owner = param.value_from if kind.startswith("several") else param.raw
+            vf = param.value_from   # a YMap whenever the problem is "several"
+            owner = vf if vf is not None and kind.startswith("several") else param.raw
             span = param.name_span if key == "name" else owner.key_span(key)
             yield OutputParameterSource(span, param.name, kind)

@@ -55,7 +55,8 @@ class OutputSourceKind(Message):
 
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     for tmpl in every_template(wf):
-        needs = NEEDS.get(tmpl.kind or "")
+        kind = tmpl.kind or ""
+        needs = NEEDS.get(kind)
         if needs is None or len(tmpl.kinds) != 1:
             continue
         for param in tmpl.outputs.parameters:
@@ -64,4 +65,4 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
                 continue
             found = output_sources(vf)
             if len(found) == 1 and found[0] not in needs:
-                yield OutputSourceKind(vf.key_span(found[0]), param.name, found[0], tmpl.kind)
+                yield OutputSourceKind(vf.key_span(found[0]), param.name, found[0], kind)

@@ -73,7 +73,7 @@ def _suggest(name: str) -> str:
 
 
 def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
-    for tmpl, step in wf.iter_steps():
+    for _tmpl, step in wf.iter_steps():
         if step.is_task:
             continue
         name = step.raw.get("name")

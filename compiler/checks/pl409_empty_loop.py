@@ -46,7 +46,8 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
         if isinstance(param, YStr) and param.strip().startswith("[") and _empty_json(param):
             yield EmptyLoop(param.span, "withParam is an empty JSON list")
         count = seq.get("count") if seq is not None else None
-        if (count == "0" or count == 0 and not isinstance(count, bool)) and "end" not in seq:
+        if seq is not None and (count == "0" or count == 0 and not isinstance(count, bool)) \
+                and "end" not in seq:
             yield EmptyLoop(span_of(count, seq.value_span("count")), "withSequence count is 0")
 
 

@@ -9,7 +9,7 @@ from ..context import Context
 from ..diagnostics import Message
 from ..durations import parse_duration, suggest_duration
 from ..model import Workflow, as_map
-from ..source import YMap
+from ..source import YMap, YStr
 from ..values import every_template, has_tag
 
 
@@ -50,7 +50,7 @@ class InvalidDuration(Message):
 
 def _duration(owner: YMap, key: str, field: str, integer_seconds: bool) -> Iterator[Message]:
     value = owner.get(key)
-    if not isinstance(value, str) or has_tag(value):
+    if not isinstance(value, YStr) or has_tag(value):
         return                          # other types: the schema reports them
     if not integer_seconds and value.isdigit() and field.endswith("timeout"):
         yield InvalidDuration(value.span, field, str(value), "a bare number is not accepted here")

@@ -49,7 +49,7 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
         kind = tmpl.kind
         if kind not in ("steps", "dag", "suspend") or len(tmpl.kinds) != 1:
             continue
-        fields = ("timeout", "pendingTimeout")
+        fields: tuple[str, ...] = ("timeout", "pendingTimeout")
         if kind != "suspend":
             fields += ("activeDeadlineSeconds",)
         for field in fields:

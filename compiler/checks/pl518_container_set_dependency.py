@@ -57,7 +57,7 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             if isinstance(c, YMap) and isinstance(c.get("name"), str):
                 deps.setdefault(str(c["name"]), [d for d in as_seq(c.get("dependencies"))
                                                  if isinstance(d, YStr)])
-        for name, needs in deps.items():
+        for needs in deps.values():
             for dep in needs:
                 if dep not in deps:
                     yield ContainerSetDependency(dep.span, str(dep), (), suggest(dep, deps))

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from ..context import Context
 from ..diagnostics import Message
-from ..model import Workflow, as_map
+from ..model import Workflow, as_map, as_str
 from ..names import suggest
 from ..values import every_template, has_tag
 
@@ -47,8 +47,8 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     for tmpl in every_template(wf):
         if tmpl.kind != "resource":
             continue
-        name = as_map(as_map(tmpl.body.get("manifestFrom")).get("artifact")).get("name")
-        if not isinstance(name, str) or not name or has_tag(name):
+        name = as_str(as_map(as_map(tmpl.body.get("manifestFrom")).get("artifact")).get("name"))
+        if not name or has_tag(name):
             continue
         inputs = [a.name for a in tmpl.inputs.artifacts]
         if name not in inputs:

@@ -9,7 +9,7 @@ from ..context import Context
 from ..diagnostics import Message, Span
 from ..model import Workflow, as_map, as_seq
 from ..names import METRIC_LABEL, METRIC_NAME
-from ..source import YMap
+from ..source import YMap, YStr
 from ..values import every_template, has_tag
 
 TYPES = ("counter", "gauge", "histogram")
@@ -62,13 +62,13 @@ class MetricInvalid(Message):
 def _metric(m: YMap) -> Iterator[Message]:
     name = m.get("name")
     label = str(name) if isinstance(name, str) else ""
-    if isinstance(name, str) and not has_tag(name) and not METRIC_NAME.fullmatch(name):
+    if isinstance(name, YStr) and not has_tag(name) and not METRIC_NAME.fullmatch(name):
         yield MetricInvalid(name.span, "name", label)
     for lab in as_seq(m.get("labels")):
         if not isinstance(lab, YMap):
             continue
         key, value = lab.get("key"), lab.get("value")
-        if isinstance(key, str) and not has_tag(key) and not METRIC_LABEL.fullmatch(key):
+        if isinstance(key, YStr) and not has_tag(key) and not METRIC_LABEL.fullmatch(key):
             yield MetricInvalid(key.span, "label", str(key))
         elif isinstance(key, str) and value == "":
             yield MetricInvalid(lab.value_span("value"), "label-value", str(key))

@@ -8,7 +8,7 @@ from typing import Iterator
 from ..context import Context
 from ..diagnostics import Message
 from ..model import Workflow, as_map
-from ..source import YMap
+from ..source import YMap, YStr
 from ..values import every_template, has_tag, io_lists
 
 
@@ -65,7 +65,7 @@ def _hdfs(hdfs: YMap, key_span) -> Iterator[Message]:
         yield ArtifactLocationInvalid(hdfs.value_span("addresses") if "addresses" in hdfs else key_span,
                                       "addresses")
     path = hdfs.get("path")
-    if isinstance(path, str) and path and not has_tag(path) and not path.startswith("/"):
+    if isinstance(path, YStr) and path and not has_tag(path) and not path.startswith("/"):
         yield ArtifactLocationInvalid(path.span, "path")
     keytab, ccache = "krbKeytabSecret" in hdfs, "krbCCacheSecret" in hdfs
     if not hdfs.get("hdfsUser") and not keytab and not ccache:

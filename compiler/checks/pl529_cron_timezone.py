@@ -9,7 +9,7 @@ from typing import Iterator
 from ..context import Context
 from ..cron import parse_schedule
 from ..diagnostics import Message, Span
-from ..model import Workflow, as_map
+from ..model import Workflow, as_map, as_seq
 from ..names import suggest
 from ..source import YStr
 
@@ -60,7 +60,7 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     tz = cron.get("timezone")
     if isinstance(tz, YStr) and tz:
         found.append((str(tz), tz.span))
-    schedules = cron.get("schedules") if isinstance(cron.get("schedules"), list) else []
+    schedules = as_seq(cron.get("schedules"))
     for s in [*schedules, cron.get("schedule")]:
         if isinstance(s, YStr) and s.strip().startswith(("CRON_TZ=", "TZ=")):
             try:

@@ -9,7 +9,7 @@ from ..context import Context
 from ..diagnostics import Message, Span
 from ..model import Workflow, as_map, as_seq
 from ..names import label_key_problem, label_value_problem
-from ..source import YMap, span_of
+from ..source import YMap, YSeq, span_of
 from ..values import has_tag
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
@@ -53,7 +53,9 @@ def _expression(expr: YMap) -> Iterator[tuple[Span, str]]:
             yield expr.value_span("operator"), f"operator {op} needs a non-empty 'values' list"
         elif op in ("Exists", "DoesNotExist") and as_seq(values):
             yield expr.value_span("values"), f"operator {op} takes no 'values'"
-    for i, value in enumerate(as_seq(values)):
+    if not isinstance(values, YSeq):
+        return
+    for i, value in enumerate(values):
         if isinstance(value, str) and not has_tag(value) and (why := label_value_problem(value)):
             yield span_of(value, values.item_span(i)), f"value {value!r}: {why}"
 

@@ -77,11 +77,11 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from plait.runtime import pods as P
-from plait.runtime.outputs import IMAGE_ROOT, Budget, OutputError, OutputLimits, copy_output
-from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.backends import limits as L
 from plait.runtime.backends import sandbox as S
 from plait.runtime.backends.sandbox import bwrap_works
+from plait.runtime.outputs import IMAGE_ROOT, Budget, OutputError, OutputLimits, copy_output
+from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.types import LogSink, Phase, PodResult
 
 logger = logging.getLogger("plait.runtime.local")
@@ -176,7 +176,8 @@ def use_pidfd_child_watcher() -> Any:
     loop = asyncio.get_running_loop()
     policy = asyncio.get_event_loop_policy()
     current = getattr(policy, "_watcher", None)
-    if isinstance(current, asyncio.PidfdChildWatcher) and current._loop is loop:
+    # asyncio's own watcher state (3.11 has no public API for it), hence the ignores below
+    if isinstance(current, asyncio.PidfdChildWatcher) and current._loop is loop:  # type: ignore[attr-defined]
         return None
     try:
         os.close(os.pidfd_open(os.getpid()))
@@ -186,7 +187,7 @@ def use_pidfd_child_watcher() -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         watcher.attach_loop(loop)
-        policy._watcher = watcher      # set_child_watcher would close the one we may restore
+        policy._watcher = watcher  # type: ignore[attr-defined]  # set_child_watcher would close the one we may restore
     if current is None or isinstance(current, asyncio.PidfdChildWatcher):
         return asyncio.ThreadedChildWatcher()      # never hand back one bound to a dead loop
     return current
@@ -196,9 +197,9 @@ def restore_child_watcher(previous: Any) -> None:
     """Put back the watcher `use_pidfd_child_watcher` replaced."""
     policy = asyncio.get_event_loop_policy()
     mine = getattr(policy, "_watcher", None)
-    if isinstance(mine, asyncio.PidfdChildWatcher) and not mine._callbacks:
-        mine._loop = None
-        policy._watcher = previous
+    if isinstance(mine, asyncio.PidfdChildWatcher) and not mine._callbacks:  # type: ignore[attr-defined]  # asyncio's private state
+        mine._loop = None  # type: ignore[attr-defined]
+        policy._watcher = previous  # type: ignore[attr-defined]
 
 
 class LocalBackend:
@@ -553,8 +554,8 @@ class _Box:
             argv += ["--ro-bind", path, path]
         for d in self.dirs:
             argv += ["--dir", d]
-        for mount_path, host, ro in self.mounts:
-            argv += ["--ro-bind" if ro else "--bind", str(host), mount_path]
+        for mount_path, source, ro in self.mounts:
+            argv += ["--ro-bind" if ro else "--bind", str(source), mount_path]
         if self.script is not None:
             argv += ["--ro-bind", str(self.script), SCRIPT_PATH]
         argv += backend.caps
@@ -859,7 +860,7 @@ class LocalPod:
         results = {}
         for name, fut in done.items():
             results[name] = await fut
-        for name, (code, out, message) in results.items():
+        for name, (code, _out, message) in results.items():
             if code not in (0, None) or message:
                 failed = self._ended(name, code, results[main_name][1] if main_name in results else None,
                                      message)
@@ -1097,8 +1098,8 @@ class LocalPod:
             self._shim(box, entry["files"])
         for src in box.spec.get("envFrom") or []:
             prefix = str(src.get("prefix") or "")
-            for key, value in self._env_source(src).items():
-                env[prefix + key] = value
+            for key, text in self._env_source(src).items():
+                env[prefix + key] = text
         for item in box.spec.get("env") or []:
             name = str(item.get("name"))
             if "valueFrom" in item:
@@ -1250,7 +1251,7 @@ class LocalPod:
             head = f'exec: "{cmd}": executable file not found in $PATH'
         host = cmd if "/" in cmd else shutil.which(cmd, path=self.env_path)
         hidden = self.backend.bwrap and host and _under(os.path.abspath(host), "/tmp")
-        if hidden and os.path.isfile(host):
+        if hidden and host and os.path.isfile(host):
             hint = (f"{host} exists on this host, but the sandbox hides it: each pod gets its own "
                     "/tmp; put the command outside /tmp")
         else:

@@ -124,7 +124,7 @@ def capability_args(userns: bool) -> list[str]:
 
 def image_entries() -> list[tuple[str, str | None]]:
     """The host's image folders that exist: (path, symlink target or None)."""
-    out = []
+    out: list[tuple[str, str | None]] = []
     for path in IMAGE_DIRS:
         if os.path.islink(path):
             out.append((path, os.readlink(path)))

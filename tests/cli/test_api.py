@@ -56,7 +56,7 @@ def test_import_plait_loads_neither_compiler_nor_runtime():
     assert out.stdout.strip() == "[]"
     assert {"check", "compile", "run", "Run", "PlaitError"} <= set(dir(plait))
     with pytest.raises(AttributeError):
-        plait.no_such_name
+        _ = plait.no_such_name
 
 
 def test_check_a_path_text_dict_and_object():

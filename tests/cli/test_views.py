@@ -7,10 +7,18 @@ import json
 
 import pytest
 
-from plait.views import (LiveView, ProgressLines, WorkflowInfo, format_duration, progress,
-                         render_get, render_header, render_tree)
 from plait.runtime.status import argo_time, workflow_json
 from plait.runtime.types import Node, NodeType, Outputs, Phase
+from plait.views import (
+    LiveView,
+    ProgressLines,
+    WorkflowInfo,
+    format_duration,
+    progress,
+    render_get,
+    render_header,
+    render_tree,
+)
 
 T0 = 1_700_000_000.0
 

@@ -8,9 +8,9 @@ import subprocess
 import pydot
 import pytest
 
+from plait.cli import main
 from plait.compiler.compile import compile_file
 from plait.compiler.dot import depends_edges, plan_to_dot
-from plait.cli import main
 
 from ..conftest import ROOT, golden, need_examples
 

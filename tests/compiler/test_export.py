@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from plait.cli import main
 from plait.compiler.check import UsageError, check_paths
 from plait.compiler.compile import compile_workflow
 from plait.compiler.export import argo_text, export_argo
-from plait.cli import main
 
 from ..conftest import ROOT, SHARED, example_params, need_examples
 
@@ -121,10 +121,9 @@ def _documents(text: str) -> list[dict]:
 def test_example_exports_equal_as_data(argo_examples, path: Path):
     """Every Workflow of every Argo example exports (`--emit argo`, no --name) to exactly
     its input documents; a file without a Workflow goes through the same rewriting."""
+    from plait.compiler.export import dump_yaml, to_argo
     from plait.compiler.planner import plain
     from plait.compiler.source import load_file
-
-    from plait.compiler.export import dump_yaml, to_argo
 
     given = _documents(path.read_text(encoding="utf-8"))
     workflows = [d for d in given if d["kind"] == "Workflow"]

@@ -3,7 +3,6 @@ parameters, alias bombs and very large files. Each test performs the attack."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import textwrap
@@ -13,7 +12,7 @@ import pydot
 import pytest
 
 from plait.cli import main
-from plait.compiler.source import SourceText, load_text
+from plait.compiler.source import SourceText
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from plait.compiler.source import (DuplicateKey, HostileYaml, TabIndent, UnquotedTemplate, YamlSyntax,
-                             load_file, load_text)
+from plait.compiler.check import check_paths
+from plait.compiler.source import (
+    DuplicateKey,
+    HostileYaml,
+    TabIndent,
+    UnquotedTemplate,
+    YamlSyntax,
+    load_file,
+    load_text,
+)
 
 WF = """apiVersion: argoproj.io/v1alpha1
 kind: Workflow
@@ -164,3 +171,17 @@ def test_unreadable_file(tmp_path):
     p.write_bytes(b"\xff\xfe\x00bad")
     loaded = load_file(str(p))
     assert loaded.messages and loaded.messages[0].code == "PL100"
+
+
+def test_int_tag_on_text_stays_a_located_string(tmp_path):
+    """`!!int main` is not a number: it loads as a string that still knows its span, so a
+    check that reports on it (here the entrypoint's call) gives a position, not a traceback."""
+    text = WF.replace("entrypoint: main", "entrypoint: !!int main").replace(
+        "- name: main", "- name: !!int main")
+    spec = load_text(text, "w.yaml").documents[0].data["spec"]
+    assert spec["entrypoint"] == "main"
+    assert spec["entrypoint"].span[1:3] == (6, 15)
+    assert spec["templates"][0]["name"].span[1:3] == (8, 13)
+    (tmp_path / "w.yaml").write_text(text)
+    report = check_paths([str(tmp_path / "w.yaml")])      # was an AttributeError (exit 3)
+    assert [m.code for f in report.files for m in f.messages] == ["PL301", "PL301", "PL301"]

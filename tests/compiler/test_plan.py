@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from plait.cli import main
 from plait.compiler.compile import compile_file, compile_workflow
 from plait.compiler.plan import Plan
 from plait.compiler.planner import NAME_CHARS, item_description, loop_node_name
-from plait.cli import main
 
 from ..conftest import EXAMPLES, ROOT, golden, need_examples
 

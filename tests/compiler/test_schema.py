@@ -13,8 +13,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plait.compiler.diagnostics import Message, Span
-from plait.compiler.schema import (SCHEMA_PATH, BadValue, MissingKey, UnknownKey, WrongApiVersion,
-                             WrongType, _Compiler, _Walker, plait_schema, validate)
+from plait.compiler.schema import (
+    SCHEMA_PATH,
+    BadValue,
+    MissingKey,
+    UnknownKey,
+    WrongApiVersion,
+    WrongType,
+    _Compiler,
+    _Walker,
+    plait_schema,
+    validate,
+)
 from plait.compiler.source import Document, SourceText, load_file, load_text
 
 from ..conftest import ROOT, SHARED, example_params, need_examples

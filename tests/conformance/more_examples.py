@@ -10,8 +10,15 @@ exit handlers)."""
 
 from __future__ import annotations
 
-from .expectations import (EX, FAILED, OMITTED, SKIPPED, SUCCEEDED, VAR, Case, check_coinflip,
-                           retry_consistent)
+from .expectations import (
+    EX,
+    FAILED,
+    SKIPPED,
+    SUCCEEDED,
+    VAR,
+    Case,
+    retry_consistent,
+)
 
 
 def check_flip(prefix: str = ""):

@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from .expectations import CASES, Case
 from ..conftest import need_examples
+from .expectations import CASES, Case
 from .harness import ROOT, bwrap_works, example_path, run_case
 from .more_examples import MORE_CASES, MORE_GAPS, NOT_RUN
 

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from plait.grammar import (EvaluationError, evaluate_condition, evaluate_depends, evaluate_expression,
-                     nest, parse_condition, parse_depends, parse_expression, parse_template,
-                     render_template)
+from plait.grammar import (
+    EvaluationError,
+    evaluate_condition,
+    evaluate_depends,
+    evaluate_expression,
+    nest,
+    parse_condition,
+    parse_depends,
+    parse_expression,
+    parse_template,
+    render_template,
+)
 
 FLAT = {
     "inputs.parameters.foo": "3",

@@ -50,7 +50,7 @@ def _strings(examples: Path, kind: str) -> list[tuple[str, str]]:
 def test_every_string_is_a_valid_template(argo_examples: Path) -> None:
     strings = _strings(argo_examples, "all")
     assert len(strings) > 1000
-    for name, s in strings:
+    for _name, s in strings:
         parse_template(s)
 
 
@@ -59,7 +59,7 @@ def test_every_string_is_a_valid_template(argo_examples: Path) -> None:
 def test_fields_parse(argo_examples: Path, kind: str, parse) -> None:
     strings = _strings(argo_examples, kind)
     assert strings
-    for name, s in strings:
+    for _name, s in strings:
         if kind == "expr" and "{{" in s:
             parse_template(s)
             continue

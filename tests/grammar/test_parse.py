@@ -7,8 +7,15 @@ import sys
 
 import pytest
 
-from plait.grammar import (GrammarError, iter_refs, parse_condition, parse_depends, parse_expression,
-                     parse_template, unparse)
+from plait.grammar import (
+    GrammarError,
+    iter_refs,
+    parse_condition,
+    parse_depends,
+    parse_expression,
+    parse_template,
+    unparse,
+)
 from plait.grammar import ast as A
 
 

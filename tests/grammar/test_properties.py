@@ -5,8 +5,14 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plait.grammar import (GrammarError, parse_condition, parse_depends, parse_expression,
-                     parse_template, unparse)
+from plait.grammar import (
+    GrammarError,
+    parse_condition,
+    parse_depends,
+    parse_expression,
+    parse_template,
+    unparse,
+)
 from plait.grammar import ast as A
 
 PARSERS = (parse_template, parse_expression, parse_condition, parse_depends)

@@ -11,8 +11,7 @@ import pytest
 pytest.importorskip("hera", reason="hera is not installed (pip install 'plait[hera]')")
 
 import plait  # noqa: E402
-from plait.testing import (assert_node, assert_order, assert_phase, assert_skipped,  # noqa: E402
-                           assert_succeeded)
+from plait.testing import assert_node, assert_order, assert_phase, assert_skipped, assert_succeeded  # noqa: E402
 
 from . import workflows as W  # noqa: E402
 

@@ -9,8 +9,19 @@ whose functions this module defines at top level so a pod can import them again.
 """
 
 
-from hera.workflows import (DAG, Artifact, Container, Env, Parameter, RetryStrategy,
-                            Steps, Suspend, Workflow, WorkflowTemplate, script)
+from hera.workflows import (
+    DAG,
+    Artifact,
+    Container,
+    Env,
+    Parameter,
+    RetryStrategy,
+    Steps,
+    Suspend,
+    Workflow,
+    WorkflowTemplate,
+    script,
+)
 from hera.workflows.models import ContinueOn
 
 # -- templates -----------------------------------------------------------------------------

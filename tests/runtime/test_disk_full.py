@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import textwrap
 import uuid
 from pathlib import Path
 
 import pytest
 
 from plait.cli import main
-
 
 BIG = """\
 apiVersion: argoproj.io/v1alpha1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from plait.compiler.compile import compile_file
 from plait.runtime import run
 from plait.runtime.backends import local

@@ -15,7 +15,6 @@ from plait.runtime.types import NodeType, Phase
 
 from ..helpers import HEADER
 
-
 SH = """
   - name: sh
     inputs:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from plait.runtime.naming import (display_name, fnv32a, item_description, item_values, loop_name,
-                            node_id, pod_name)
+from plait.runtime.naming import (
+    display_name,
+    fnv32a,
+    item_description,
+    item_values,
+    loop_name,
+    node_id,
+    pod_name,
+)
 
 
 def test_fnv32a_known_values():

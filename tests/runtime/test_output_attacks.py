@@ -296,7 +296,7 @@ def test_pod_folder_goes_once_the_engine_stored_outputs_unless_kept(tmp_path, sa
     for keep in (False, True):
         be = backend(tmp_path / str(keep), sandbox, keep_pods=keep)
 
-        async def go():
+        async def go(be=be):
             h = await be.start(manifest(t), Lines())
             r = await h.wait()
             before = Path(r.files["/tmp/p"]).read_text()

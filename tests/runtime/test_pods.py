@@ -7,8 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from plait.runtime.pods import (DAEMON, DEPENDENCIES, INPUTS, OUTPUTS, SCRIPT, PodError, build_pod,
-                          pod_outputs, workflow_volumes)
+from plait.runtime.pods import (
+    DAEMON,
+    DEPENDENCIES,
+    INPUTS,
+    OUTPUTS,
+    SCRIPT,
+    PodError,
+    build_pod,
+    pod_outputs,
+    workflow_volumes,
+)
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "plan"
 

@@ -170,8 +170,9 @@ def _plain_mask(values: list[str], text: str) -> str:
 @given(st.lists(st.text(alphabet="ab.*\n", min_size=1, max_size=6), min_size=1, max_size=8),
        st.text(alphabet="ab.*\n", max_size=40))
 def test_trie_pattern_masks_as_longest_first_alternation(words, text):
-    from plait.runtime.secrets import _trie_pattern
     import re
+
+    from plait.runtime.secrets import _trie_pattern
     words = [w for w in words if w.strip()]
     if not words:
         return
