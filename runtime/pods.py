@@ -23,7 +23,7 @@ import json
 from typing import Any
 
 from plait.grammar.limits import LimitError, load_json
-from plait.compiler.durations import parse_duration
+from plait.grammar.durations import parse_duration
 
 POD_KINDS = ("container", "script", "containerSet")
 WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
