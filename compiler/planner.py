@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from plait.grammar import ast as A
-from plait.grammar import (EvaluationError, GrammarError, evaluate_condition, parse_condition,
-                     parse_depends, parse_template, render_template)
+from plait.grammar import (EvaluationError, GrammarError, parse_condition, parse_depends,
+                     parse_template, render_template)
 from plait.grammar.durations import parse_duration
+from plait.grammar.evaluate import evaluate_when
 
 from .calls import call_arguments, find_library, literal, ref_parts
 from .context import Context
@@ -114,14 +115,7 @@ def _text_producers(text: str) -> set[str]:
 def fold_condition(text: str, values: dict[str, Any]) -> bool | None:
     """A `when` evaluated over known values, or None when it needs something unknown."""
     try:
-        cond = parse_condition(text)
-    except GrammarError:
-        return None
-    tag_values: dict[Any, str] = {}
-    try:
-        for i, tag in enumerate(A.cond_tags(cond)):
-            tag_values[i] = render_template(A.Template((tag,), tag.raw), values, strict=True)
-        return evaluate_condition(cond, tag_values)
+        return evaluate_when(text, values)[0]
     except (EvaluationError, GrammarError, RecursionError):
         return None
 

@@ -21,7 +21,7 @@ from plait.grammar import ast as A
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import load_json
 from plait.grammar.regex import RegexError, compile_regex
-from plait.grammar.parse import GrammarError, parse_expression
+from plait.grammar.parse import GrammarError, parse_condition, parse_expression, parse_template
 
 MAX_STEPS = 100_000
 MAX_STR = 1_000_000
@@ -642,6 +642,27 @@ def _jp_filter(text: str, item: Any) -> bool:
 
 _GV_NUMBER = re.compile(r"\s*(0[xX][0-9a-fA-F]+|\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+)\s*\Z")
 _GV_WORD = re.compile(r"\s*([A-Za-z_]\w*)\s*\Z")
+
+
+def evaluate_when(text: str, values: Mapping[str, Any]) -> tuple[bool, str]:
+    """A step's or task's `when` over `values` (govaluate, spec §6): (value, resolved text).
+
+    As in Argo, the tags are substituted into the text first and the result is evaluated
+    second, so a substituted value may itself bring quotes and commas (a `{{= ... join('","')
+    }}` inside a quoted list makes several list items). The one copy of this rule: the
+    planner folds a `when` whose values are known with it, the runtime decides the rest.
+    Raises GrammarError/EvaluationError, also for a tag `values` cannot resolve.
+    """
+    cond = parse_condition(text)
+    tag_values = {i: render_template(A.Template((tag,), tag.raw), values, strict=True)
+                  for i, tag in enumerate(A.cond_tags(cond))}
+    try:
+        resolved = render_template(parse_template(text), values)
+    except (EvaluationError, GrammarError):
+        resolved = text
+    if tag_values and "{{" not in resolved and "<<" not in resolved:
+        return evaluate_condition(parse_condition(resolved), {}), resolved
+    return evaluate_condition(cond, tag_values), resolved
 
 
 def evaluate_condition(cond: A.Cond, tag_values: Mapping[Any, str]) -> bool:

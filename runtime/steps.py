@@ -17,9 +17,8 @@ from typing import Any
 
 from plait.compiler.loops import expand_sequence
 from plait.compiler.values import int_value
-from plait.grammar import EvaluationError, GrammarError, evaluate_condition, parse_condition
-from plait.grammar import ast as A
-from plait.grammar import render_template
+from plait.grammar import EvaluationError, GrammarError
+from plait.grammar.evaluate import evaluate_when
 from plait.grammar.limits import LimitError, check_loop_size, load_json
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
@@ -105,22 +104,6 @@ def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> 
     return d
 
 
-def when_holds(text: str, scope: Any) -> tuple[bool, str]:
-    """A `when` evaluated at run time (govaluate, spec §6): (value, resolved text).
-
-    As in Argo, the tags are substituted into the text first and the result is evaluated
-    second, so a substituted value may itself bring quotes and commas (a `{{= ... join('","')
-    }}` inside a quoted list makes several list items)."""
-    cond = parse_condition(text)
-    values = {}
-    for i, tag in enumerate(A.cond_tags(cond)):
-        values[i] = render_template(A.Template((tag,), tag.raw), scope, strict=True)
-    resolved = render_text(text, scope)
-    if values and "{{" not in resolved and "<<" not in resolved:
-        return evaluate_condition(parse_condition(resolved), {}), resolved
-    return evaluate_condition(cond, values), resolved
-
-
 def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list | None:
     """The iterations of a looped child as (name, item, folded when), None without a loop."""
     loop = child.get("loop")
@@ -197,7 +180,7 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
             elif folded is True or when.get("static") is True:
                 ok, resolved = True, ""
             else:
-                ok, resolved = when_holds(when["text"], iscope)
+                ok, resolved = evaluate_when(when["text"], iscope)
         except (EvaluationError, GrammarError, RecursionError) as exc:
             return engine.error_node(name, tname, parent, ctx, f"invalid when: {exc}")
         if not ok:
@@ -413,4 +396,4 @@ def render_template_strict(text: str, scope: Any) -> str:
 
 
 __all__ = ["EMPTY_LOOP", "FAIL_FAST_MESSAGE", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
-           "loop_phase", "node_scope", "run_one", "run_steps", "when_holds"]
+           "loop_phase", "node_scope", "run_one", "run_steps"]

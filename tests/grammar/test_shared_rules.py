@@ -7,8 +7,14 @@ from __future__ import annotations
 import pytest
 
 from plait.grammar import ast as A
-from plait.grammar import (evaluate_condition, evaluate_expression, evaluate, parse_condition,
-                           parse_depends, parse_expression)
+from plait.grammar import (
+    evaluate,
+    evaluate_condition,
+    evaluate_expression,
+    parse_condition,
+    parse_depends,
+    parse_expression,
+)
 from plait.grammar.durations import UNITS, parse_duration, suggest_duration
 
 

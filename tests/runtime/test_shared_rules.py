@@ -19,7 +19,6 @@ from plait.runtime.types import Node, NodeType, Phase
 
 from .fakes import Behaviour, FakeBackend
 
-
 # --- the same function object on both sides -------------------------------------------------
 
 def test_go_durations_have_one_parser():
@@ -63,14 +62,23 @@ def test_the_depends_scan_is_called_by_checks_planner_dot_and_runtime(monkeypatc
     assert calls, "the planner did not scan depends with the shared function"
 
 
-def test_condition_tags_are_numbered_by_one_walk_in_planner_and_runtime(monkeypatch):
+def test_when_is_decided_by_one_function_in_planner_and_runtime(monkeypatch):
+    assert planner.evaluate_when is steps.evaluate_when is evaluate.evaluate_when
     calls = _spy(monkeypatch, "cond_tags")
     text = '"{{workflow.parameters.x}}" == "a"'
     assert planner.fold_condition(text, {"workflow.parameters.x": "a"}) is True
-    planner_calls = len(calls)
-    assert planner_calls >= 1
-    assert steps.when_holds(text, {"workflow.parameters.x": "b"}) == (False, '"b" == "a"')
-    assert len(calls) > planner_calls
+    assert calls and calls[0].op == "=="                     # the planner's own parse
+    assert steps.evaluate_when(text, {"workflow.parameters.x": "b"}) == (False, '"b" == "a"')
+
+
+def test_a_when_folded_at_compile_time_is_decided_as_at_run_time():
+    """Argo substitutes first and evaluates second: a value that brings its own quotes and
+    operators changes the condition, for the planner's fold as for the runtime."""
+    text = '"{{workflow.parameters.x}}" == "b"'
+    values = {"workflow.parameters.x": 'a" == "a" || "b'}
+    assert evaluate.evaluate_when(text, values) == (True, '"a" == "a" || "b" == "b"')
+    assert planner.fold_condition(text, values) is True
+    assert planner.fold_condition(text, {}) is None          # unknown until run time
 
 
 # --- behaviour of the shared functions ------------------------------------------------------
