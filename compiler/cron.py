@@ -7,7 +7,7 @@ ranges, steps and month/weekday names, or a descriptor such as `@hourly` or
 
 from __future__ import annotations
 
-from .durations import parse_duration
+from plait.grammar.durations import parse_duration
 
 DESCRIPTORS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight",
                          "@hourly"})

@@ -369,21 +369,11 @@ def depends_edges(text: Any) -> list[tuple[str, str | None]]:
     out: dict[str, list[str]] = {}
     for c in conjuncts:
         label = None if isinstance(c, A.DepRef) and c.result is None else unparse(c)
-        for task in _dep_tasks(c):
+        for task in dict.fromkeys(r.task for r in A.dep_refs(c)):
             labels = out.setdefault(task, [])
             if label and label not in labels:
                 labels.append(label)
     return [(task, " && ".join(labels) or None) for task, labels in out.items()]
-
-
-def _dep_tasks(n: A.Node) -> list[str]:
-    if isinstance(n, A.DepRef):
-        return [n.task]
-    if isinstance(n, A.DepNot):
-        return _dep_tasks(n.operand)
-    if isinstance(n, (A.DepAnd, A.DepOr)):
-        return list(dict.fromkeys(_dep_tasks(n.left) + _dep_tasks(n.right)))
-    return []
 
 
 def plan_graph(plan: Plan) -> nx.DiGraph:

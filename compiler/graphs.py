@@ -153,22 +153,12 @@ def depends_refs(text: YStr) -> tuple[Dep, ...]:
         return _scan(text)
     return tuple(Dep(r.task, r.result, text, r.start, r.start + len(r.task),
                      r.end - len(r.result) if r.result else -1)
-                 for r in _refs(tree))
+                 for r in A.dep_refs(tree))
 
 
 def _scan(text: YStr) -> tuple[Dep, ...]:
     return tuple(Dep(m.group(1), m.group(2), text, m.start(1), m.end(1), m.start(2))
                  for m in _DEP_NAME.finditer(text))
-
-
-def _refs(node: A.Node) -> Iterable[A.DepRef]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, A.DepRef):
-            yield n
-        else:
-            stack.extend(reversed(list(A.children(n))))
 
 
 def task_deps(task: Step) -> tuple[Dep, ...]:

@@ -1,11 +1,18 @@
-"""How Argo names and fills loop iterations (spec §3, §7): `step(0:item)` node names, and
-the `item` / `item.<key>` values a step sees. Shared by the planner, which expands literal
-loops, and the runtime, which expands `withParam` loops as they are reached."""
+"""How Argo names and fills loop iterations (spec §3, §7): `step(0:item)` node names, the
+`item` / `item.<key>` values a step sees, and the items of a `withSequence`. Shared by the
+planner, which expands literal loops, and the runtime, which expands loops whose values are
+only known as they are reached (`withParam`, a tagged `withSequence`)."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+from plait.grammar.limits import check_loop_size
+
+# a printf directive wider than 999 characters: every item would be that long
+_WIDE_FORMAT = re.compile(r"%[-+ #0]*\d{4,}|%[-+ #0]*\d*\.\d{4,}")
 
 
 def go_value(v: Any) -> str:
@@ -54,3 +61,33 @@ def item_values(item: Any) -> dict[str, str]:
     if isinstance(item, dict):
         values.update({f"item.{k}": item_text(v) for k, v in item.items()})
     return values
+
+
+def expand_sequence(count: int | None = None, start: int | None = None, end: int | None = None,
+                    fmt: str | None = None) -> list[str]:
+    """The items of a `withSequence` (Argo's `expandSequence`): `count` numbers from `start`
+    (default 0), else `start` to `end` inclusive, counting down when `end` is below `start`;
+    each number printed through the printf `format` (`%d` when none), the bare number when
+    the format cannot print it. Items are strings, as Argo's are.
+
+    ValueError for a format wider than 999 characters; `LimitError` (a ValueError) for more
+    items than `PLAIT_MAX_LOOP_ITEMS`. The planner calls this for sequences known at compile
+    time, the runtime for the rest, so both name and fill the same iterations.
+    """
+    fmt = fmt or "%d"
+    if _WIDE_FORMAT.search(fmt):
+        raise ValueError(f"withSequence.format {fmt!r} asks for a field wider than 999 characters")
+    first = start or 0
+    if count is not None:
+        numbers = range(first, first + count)
+    else:
+        last = end or 0
+        numbers = range(first, last + 1) if first <= last else range(first, last - 1, -1)
+    check_loop_size(len(numbers), "withSequence")
+    out = []
+    for n in numbers:
+        try:
+            out.append(fmt % n)
+        except (TypeError, ValueError):
+            out.append(str(n))
+    return out

@@ -17,17 +17,18 @@ from typing import Any, Iterable, Mapping
 from plait.grammar import (
     EvaluationError,
     GrammarError,
-    evaluate_condition,
     parse_condition,
     parse_depends,
     parse_template,
     render_template,
 )
 from plait.grammar import ast as A
+from plait.grammar.durations import parse_duration
+from plait.grammar.evaluate import evaluate_when
 
 from .calls import call_arguments, find_library, literal, ref_parts
 from .context import Context
-from .loops import item_description, item_values, loop_node_name
+from .loops import expand_sequence, item_description, item_values, loop_node_name
 from .model import BODY_KINDS, LEAF_KINDS, Step, Template, Workflow, as_map
 from .plan import DEFAULT_PREFIX, MAX_DEPTH, NAME_CHARS, Plan, generate_name
 from .values import has_tag, int_value
@@ -69,8 +70,6 @@ def merge(base: Any, over: Any) -> Any:
 
 def seconds(value: Any, integer_seconds: bool = True) -> Any:
     """A duration in seconds (int when whole); tags and unreadable text stay text."""
-    from .durations import parse_duration
-
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
@@ -119,35 +118,10 @@ def _text_producers(text: str) -> set[str]:
         return set()
 
 
-def _depends_tasks(node: A.Node) -> set[str]:
-    if isinstance(node, A.DepRef):
-        return {node.task}
-    out: set[str] = set()
-    for c in A.children(node):
-        out |= _depends_tasks(c)
-    return out
-
-
-def _cond_tags(n: A.Node) -> list[A.Tag]:
-    """The tags of a condition in the order `evaluate_condition` numbers them."""
-    if isinstance(n, A.CondTag):
-        return [n.tag]
-    if isinstance(n, A.CondString):
-        return list(n.template.tags())
-    return [t for c in A.children(n) for t in _cond_tags(c)]
-
-
 def fold_condition(text: str, values: dict[str, Any]) -> bool | None:
     """A `when` evaluated over known values, or None when it needs something unknown."""
     try:
-        cond = parse_condition(text)
-    except GrammarError:
-        return None
-    tag_values: dict[Any, str] = {}
-    try:
-        for i, tag in enumerate(_cond_tags(cond)):
-            tag_values[i] = render_template(A.Template((tag,), tag.raw), values, strict=True)
-        return evaluate_condition(cond, tag_values)
+        return evaluate_when(text, values)[0]
     except (EvaluationError, GrammarError, RecursionError):
         return None
 
@@ -323,7 +297,7 @@ class _Planner:
             if depends is not None:
                 rec["depends"] = depends
                 try:
-                    producers |= _depends_tasks(parse_depends(depends))
+                    producers |= {r.task for r in A.dep_refs(parse_depends(depends))}
                 except GrammarError:
                     pass
         cont = raw.get("continueOn")
@@ -402,7 +376,8 @@ class _Planner:
         rec["loop"] = {"kind": "items", "items": expanded}
 
     def sequence(self, seq: dict[str, Any]) -> list[str] | None:
-        """withSequence expanded, or None when a field is only known at run time."""
+        """withSequence expanded, or None when a field is only known at run time (or the
+        sequence cannot be expanded: the runtime then fails the step with the reason)."""
         vals: dict[str, int] = {}
         for k in ("count", "start", "end"):
             if k in seq:
@@ -416,19 +391,10 @@ class _Planner:
         fmt = seq.get("format") or "%d"
         if isinstance(fmt, str) and has_tag(fmt):
             return None
-        start = vals.get("start", 0)
-        if "count" in vals:
-            numbers = range(start, start + vals["count"])
-        else:
-            end = vals.get("end", 0)
-            numbers = range(start, end + 1) if start <= end else range(start, end - 1, -1)
-        out = []
-        for n in numbers:
-            try:
-                out.append(str(fmt) % n)
-            except (TypeError, ValueError):
-                out.append(str(n))
-        return out
+        try:
+            return expand_sequence(vals.get("count"), vals.get("start"), vals.get("end"), str(fmt))
+        except ValueError:
+            return None
 
     def static_param(self, text: Any) -> list | None:
         """A withParam whose text is known at plan time (e.g. from a workflow parameter)."""

@@ -313,6 +313,41 @@ def depth(node: Node) -> int:
     return best
 
 
+def dep_refs(node: Node) -> Iterator[DepRef]:
+    """Every task a DAG `depends` expression names (`A`, `A.Failed`), in source order, with
+    repeats (a parsed `dependencies: [A, B]` list reads as `A && B`).
+
+    The one copy of Argo's depends scan: the checks' dependency graph, the planner's
+    producers, the DOT edges and the runtime's DAG scheduler all read a task's upstream
+    tasks from here. Iterative, so a long `a && b && ...` chain cannot exhaust the stack.
+    """
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, DepRef):
+            yield n
+        else:
+            stack.extend(reversed(list(children(n))))
+
+
+def cond_tags(node: Node) -> list[Tag]:
+    """The `{{...}}` tags of a govaluate `when` condition, in the order `evaluate_condition`
+    numbers them (its `tag_values` by index): Argo substitutes each tag before evaluating,
+    and the compiler (folding a known `when`) and the runtime both fill them in this order.
+    """
+    out: list[Tag] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, CondTag):
+            out.append(n.tag)
+        elif isinstance(n, CondString):
+            out.extend(n.template.tags())
+        else:
+            stack.extend(reversed(list(children(n))))
+    return out
+
+
 class RefUse(NamedTuple):
     """A reference path found in a node, with its offsets."""
 

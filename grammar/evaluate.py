@@ -18,8 +18,9 @@ import re
 from typing import Any, Callable, Iterator, Mapping
 
 from plait.grammar import ast as A
+from plait.grammar.durations import parse_duration
 from plait.grammar.limits import load_json
-from plait.grammar.parse import GrammarError, parse_expression
+from plait.grammar.parse import GrammarError, parse_condition, parse_expression, parse_template
 from plait.grammar.regex import RegexError, compile_regex
 
 MAX_STEPS = 100_000
@@ -504,12 +505,11 @@ _DURATION_METHODS = {"Seconds": 1, "Minutes": 60, "Hours": 3600, "Milliseconds":
 
 
 def _go_duration(s: str) -> dt.timedelta:
-    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
-    parts = re.findall(r"([0-9.]+)(ns|us|µs|ms|s|m|h)", s)
-    if not parts or "".join(a + b for a, b in parts) != s.lstrip("+-"):
-        raise EvaluationError(f"invalid duration {s!r}")
-    total = sum(float(a) * units[b] for a, b in parts)
-    return dt.timedelta(seconds=-total if s.startswith("-") else total)
+    """expr's `duration()`: Go's `time.ParseDuration`, so a bare number is no duration."""
+    try:
+        return dt.timedelta(seconds=parse_duration(s, integer_seconds=False))
+    except ValueError as exc:
+        raise EvaluationError(str(exc)) from None
 
 
 # ---------------------------------------------------------------- sprig (practical subset)
@@ -644,24 +644,37 @@ _GV_NUMBER = re.compile(r"\s*(0[xX][0-9a-fA-F]+|\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+
 _GV_WORD = re.compile(r"\s*([A-Za-z_]\w*)\s*\Z")
 
 
+def evaluate_when(text: str, values: Mapping[str, Any]) -> tuple[bool, str]:
+    """A step's or task's `when` over `values` (govaluate, spec §6): (value, resolved text).
+
+    As in Argo, the tags are substituted into the text first and the result is evaluated
+    second, so a substituted value may itself bring quotes and commas (a `{{= ... join('","')
+    }}` inside a quoted list makes several list items). The one copy of this rule: the
+    planner folds a `when` whose values are known with it, the runtime decides the rest.
+    Raises GrammarError/EvaluationError, also for a tag `values` cannot resolve.
+    """
+    cond = parse_condition(text)
+    tag_values = {i: render_template(A.Template((tag,), tag.raw), values, strict=True)
+                  for i, tag in enumerate(A.cond_tags(cond))}
+    try:
+        resolved = render_template(parse_template(text), values)
+    except (EvaluationError, GrammarError):
+        resolved = text
+    if tag_values and "{{" not in resolved and "<<" not in resolved:
+        return evaluate_condition(parse_condition(resolved), {}), resolved
+    return evaluate_condition(cond, tag_values), resolved
+
+
 def evaluate_condition(cond: A.Cond, tag_values: Mapping[Any, str]) -> bool:
     """Evaluate a `when` condition with govaluate semantics.
 
     `tag_values` maps each tag to its substituted text, by Tag node, by index (order of
     appearance) or by the tag's trimmed body text (`steps.a.outputs.result`).
     """
-    v = _Gov(tag_values, _cond_tags(cond)).ev(cond)
+    v = _Gov(tag_values, A.cond_tags(cond)).ev(cond)
     if not isinstance(v, bool):
         raise EvaluationError(f"when expression evaluated to {_type(v)} {v!r}, not a boolean")
     return v
-
-
-def _cond_tags(n: A.Node) -> list[A.Tag]:
-    if isinstance(n, A.CondTag):
-        return [n.tag]
-    if isinstance(n, A.CondString):
-        return list(n.template.tags())
-    return [t for c in A.children(n) for t in _cond_tags(c)]
 
 
 class _Gov:

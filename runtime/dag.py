@@ -25,6 +25,7 @@ from .steps import (
     continues,
     expand,
     gate_of,
+    loop_phase,
     loop_scope,
     node_scope,
     outputs,
@@ -56,7 +57,7 @@ class _Shape:
                 try:
                     dep = parse_depends(text)
                     self.depends[name] = dep
-                    refs = sorted(_refs(dep))
+                    refs = sorted({r.task for r in A.dep_refs(dep)})
                 except GrammarError as exc:
                     self.depends[name] = None
                     self.errors[name] = f"invalid depends {text!r}: {exc}"
@@ -72,15 +73,6 @@ class _Shape:
         self.continue_on = {n: {"Failed" if c == "Failed" else "Errored"
                                 for c in (t.get("continueOn") or ())}
                             for n, t in self.tasks.items()}
-
-
-def _refs(dep: A.Node) -> set[str]:
-    if isinstance(dep, A.DepRef):
-        return {dep.task}
-    out: set[str] = set()
-    for c in A.children(dep):
-        out |= _refs(c)
-    return out
 
 
 async def run_task(engine: Engine, dag: Node, child: dict[str, Any], scope: Any,
@@ -105,11 +97,7 @@ async def run_task(engine: Engine, dag: Node, child: dict[str, Any], scope: Any,
     done = await asyncio.gather(*(run_one(engine, child, n, it, w, scope, group, ctx, gate,
                                           "tasks", True) for n, it, w in items))
     nodes = [n for n in done if n is not None]
-    phase = Phase.SUCCEEDED
-    for n in nodes:
-        if n.phase in FAILED_PHASES:
-            phase = n.phase
-            break
+    phase = loop_phase(nodes)
     engine.outbound[group.id] = [o for n in nodes for o in engine.outbound_of(n)]
     engine.finish(group, phase)
     return group, nodes

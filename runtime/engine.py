@@ -625,7 +625,7 @@ class Engine:
     async def _run_exit_handler(self, phase: Phase, message: str) -> tuple[Phase, str]:
         self.globals["workflow.status"] = phase.value
         self.globals["workflow.failures"] = self.failures()
-        self.globals["workflow.duration"] = _seconds(self.clock() - self.started_at)
+        self.globals["workflow.duration"] = _elapsed_text(self.clock() - self.started_at)
         hook = (self.plan.hooks or {}).get("exit") or {}
         ctx = Ctx(depth=0, boundary=None, exit=True)
         if isinstance(hook.get("arguments"), dict):
@@ -645,7 +645,9 @@ class Engine:
         return phase, message
 
 
-def _seconds(v: float) -> str:
+def _elapsed_text(v: float) -> str:
+    """`{{workflow.duration}}`: the seconds since the run started, as a float string (`12.5`).
+    (Not a Go duration: leaves' `_timeout_text` writes those, for messages.)"""
     return repr(float(v))
 
 

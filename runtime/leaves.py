@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from plait.grammar.durations import parse_duration
 from plait.grammar.limits import nul_field
 
 from . import reserve
@@ -119,7 +120,6 @@ def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any,
     for k in ("activeDeadlineSeconds", "timeout"):
         v: Any = tmpl.get(k)     # plan JSON: a number, a duration text or nothing
         if isinstance(v, str):
-            from plait.compiler.durations import parse_duration
             v = render_text(v, scope)
             try:
                 v = float(v)
@@ -202,7 +202,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             return
         if got is _LATE:
             assert pending is not None      # only a pendingTimeout makes it late
-            engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_seconds(pending)))
+            engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
     released = False
     mark = engine._rerun.pop(node.name, None)
@@ -224,8 +224,8 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             engine.finish(node, Phase.ERROR, str(exc))
             return
         if handle is _LATE:
-            assert pending is not None
-            engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_seconds(pending)))
+            assert pending is not None      # only a pendingTimeout makes it late
+            engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
         engine._running[pod] = (handle, ctx.exit)
         if engine.halted(ctx):
@@ -285,7 +285,6 @@ def pending_timeout(tmpl: dict[str, Any], scope: Any) -> float | None:
     """The template's `pendingTimeout` in seconds (None without one)."""
     v = tmpl.get("pendingTimeout")
     if isinstance(v, str):
-        from plait.compiler.durations import parse_duration
         try:
             v = parse_duration(render_text(v, scope).strip(), False)
         except ValueError:
@@ -295,7 +294,8 @@ def pending_timeout(tmpl: dict[str, Any], scope: Any) -> float | None:
     return None
 
 
-def _seconds(v: float) -> str:
+def _timeout_text(v: float) -> str:
+    """A timeout of `v` seconds as a message shows it: `30s`, `2.5s`."""
     return f"{int(v)}s" if v == int(v) else f"{v}s"
 
 
@@ -447,9 +447,8 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
     body = tmpl.get("body") or {}
     duration = body.get("duration")
     if isinstance(duration, str):
-        from plait.compiler.durations import parse_duration
         try:
-            duration = parse_duration(render_text(duration, scope), False)
+            duration = parse_duration(render_text(duration, scope).strip())
         except ValueError:
             engine.finish(node, Phase.ERROR, f"invalid suspend duration {duration!r}")
             return

@@ -22,7 +22,7 @@ import copy
 import json
 from typing import Any
 
-from plait.compiler.durations import parse_duration
+from plait.grammar.durations import parse_duration
 from plait.grammar.limits import LimitError, load_json
 
 POD_KINDS = ("container", "script", "containerSet")

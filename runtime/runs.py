@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from plait.grammar.durations import parse_duration
+
 from .home import ARTIFACTS_DIR, LOGS_DIR
 from .store import folder_name, safe_segment
 from .types import Node, NodeType, Phase
@@ -140,8 +142,6 @@ _DAYS = re.compile(r"^(\d+(?:\.\d+)?)d(.*)$")
 def parse_age(text: str) -> float:
     """A duration for `--older` and `--since`: Go's (`90s`, `1h30m`) plus days (`2d`, `1d12h`);
     ValueError otherwise."""
-    from plait.compiler.durations import parse_duration
-
     text = text.strip()
     days = 0.0
     m = _DAYS.match(text)

@@ -12,19 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from plait.grammar import (
-    EvaluationError,
-    GrammarError,
-    evaluate_condition,
-    parse_condition,
-    render_template,
-)
-from plait.grammar import ast as A
-from plait.grammar.evaluate import _cond_tags
+from plait.compiler.loops import expand_sequence
+from plait.compiler.values import int_value
+from plait.grammar import EvaluationError, GrammarError
+from plait.grammar.evaluate import evaluate_when
 from plait.grammar.limits import LimitError, check_loop_size, load_json
 
 from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
@@ -36,7 +30,6 @@ from .values import aggregate, layer, render_text, rfc3339, whole_tag_key
 EMPTY_LOOP = "Skipped, empty params"
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
 WITH_PARAM_ERROR = "withParam value could not be parsed as a JSON list: {}"
-_WIDE_FORMAT = re.compile(r"%[-+ #0]*\d{4,}|%[-+ #0]*\d*\.\d{4,}")
 
 
 @dataclass
@@ -96,28 +89,19 @@ def skipped_defaults(engine: Engine, prefix: str, child: dict[str, Any]) -> dict
     return d
 
 
+def loop_phase(nodes: list[Node]) -> Phase:
+    """The phase of a looped step's or task's iterations taken together (the looped step's
+    `steps.X.status`, a DAG task's TaskGroup node): the phase of the first Failed or Errored
+    iteration in index order, else Succeeded. One rule for steps and DAG loops."""
+    return next((n.phase for n in nodes if n.phase in FAILED_PHASES), Phase.SUCCEEDED)
+
+
 def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> dict[str, Any]:
     """The aggregated values of a looped step/task (Succeeded iterations, index order)."""
     ok = [n.outputs for n in nodes if n.phase is Phase.SUCCEEDED]
     d = aggregate(prefix, ok)
     d[f"{prefix}.status"] = phase.value
     return d
-
-
-def when_holds(text: str, scope: Any) -> tuple[bool, str]:
-    """A `when` evaluated at run time (govaluate, spec §6): (value, resolved text).
-
-    As in Argo, the tags are substituted into the text first and the result is evaluated
-    second, so a substituted value may itself bring quotes and commas (a `{{= ... join('","')
-    }}` inside a quoted list makes several list items)."""
-    cond = parse_condition(text)
-    values = {}
-    for i, tag in enumerate(_cond_tags(cond)):
-        values[i] = render_template(A.Template((tag,), tag.raw), scope, strict=True)
-    resolved = render_text(text, scope)
-    if values and "{{" not in resolved and "<<" not in resolved:
-        return evaluate_condition(parse_condition(resolved), {}), resolved
-    return evaluate_condition(cond, values), resolved
 
 
 def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list | None:
@@ -166,30 +150,18 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
         for k in ("count", "start", "end"):
             if k in seq:
                 v = render_text(str(seq[k]), scope)
-                try:
-                    vals[k] = int(v)
-                except ValueError:
-                    raise TemplateError(f"withSequence.{k} {v!r} is not an integer") from None
+                n = int_value(v)
+                if n is None:
+                    raise TemplateError(f"withSequence.{k} {v!r} is not an integer")
+                vals[k] = n
         fmt = render_text(str(seq.get("format") or "%d"), scope)
-        if _WIDE_FORMAT.search(fmt):
-            raise TemplateError(f"withSequence.format {fmt!r} asks for a field wider than "
-                                f"999 characters")
-        start = vals.get("start", 0)
-        if "count" in vals:
-            check_loop_size(vals["count"], "withSequence")
-            numbers = range(start, start + vals["count"])
-        else:
-            end = vals.get("end", 0)
-            check_loop_size(abs(end - start) + 1, "withSequence")
-            numbers = range(start, end + 1) if start <= end else range(start, end - 1, -1)
-        out = []
-        for i, n in enumerate(numbers):
-            try:
-                item = fmt % n
-            except (TypeError, ValueError):
-                item = str(n)
-            out.append((loop_name(base, i, item), item, None))
-        return out
+        try:
+            numbers = expand_sequence(vals.get("count"), vals.get("start"), vals.get("end"), fmt)
+        except LimitError:
+            raise
+        except ValueError as exc:
+            raise TemplateError(str(exc)) from None
+        return [(loop_name(base, i, item), item, None) for i, item in enumerate(numbers)]
     raise TemplateError(f"unknown loop kind {kind!r}")
 
 
@@ -209,7 +181,7 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
             elif folded is True or when.get("static") is True:
                 ok, resolved = True, ""
             else:
-                ok, resolved = when_holds(when["text"], iscope)
+                ok, resolved = evaluate_when(when["text"], iscope)
         except (EvaluationError, GrammarError, RecursionError) as exc:
             return engine.error_node(name, tname, parent, ctx, f"invalid when: {exc}")
         if not ok:
@@ -322,11 +294,7 @@ async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: An
     done = await asyncio.gather(*(run_one(engine, child, n, it, w, scope, group, ctx, gate,
                                           "steps", True) for n, it, w in items))
     nodes = [n for n in done if n is not None]
-    phase = Phase.SUCCEEDED
-    for n in nodes:
-        if n.phase in FAILED_PHASES:
-            phase = n.phase
-            break
+    phase = loop_phase(nodes)
     results.update(loop_scope(engine, prefix, nodes, phase))
     return nodes
 
@@ -430,4 +398,4 @@ def render_template_strict(text: str, scope: Any) -> str:
 
 
 __all__ = ["EMPTY_LOOP", "FAIL_FAST_MESSAGE", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
-           "node_scope", "run_one", "run_steps", "when_holds"]
+           "loop_phase", "node_scope", "run_one", "run_steps"]

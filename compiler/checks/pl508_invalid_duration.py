@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from plait.grammar.durations import parse_duration, suggest_duration
+
 from ..context import Context
 from ..diagnostics import Message
-from ..durations import parse_duration, suggest_duration
 from ..model import Workflow, as_map
 from ..source import YMap, YStr
 from ..values import every_template, has_tag

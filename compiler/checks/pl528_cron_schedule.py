@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from plait.grammar.durations import suggest_duration
+
 from ..context import Context
 from ..cron import parse_schedule
 from ..diagnostics import Message
-from ..durations import suggest_duration
 from ..model import Workflow, as_map
 from ..source import YStr
 

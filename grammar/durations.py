@@ -3,6 +3,11 @@
 Argo parses its duration fields with Go's `time.ParseDuration`, after trying the text as a
 whole number of seconds where the field allows that (retry backoff, suspend). Go has no
 day unit, although Argo's docs show `1d`; such a value is rejected when it is used.
+
+The one copy of this rule: the expression evaluator's `duration()`, the checks (PL508,
+PL528), the planner's durations in seconds and the runtime's tagged durations (timeouts,
+`pendingTimeout`, suspend, containerSet retries) all call `parse_duration`. (argosay keeps
+its own parser: it runs inside the pod sandbox, where nothing of plait is importable.)
 """
 
 from __future__ import annotations
