@@ -19,6 +19,8 @@ import threading
 import time
 from typing import Any, Sequence
 
+from .control import RESUME_SIGNAL, RUNNER_SIGNALS
+
 HEARTBEAT = 2.0
 
 
@@ -47,7 +49,7 @@ class _Heartbeat:
         self._thread.join()
 
 
-_VERBS = {signal.SIGTERM: "stop", signal.SIGUSR2: "terminate", signal.SIGUSR1: "resume_suspended"}
+_VERBS = RUNNER_SIGNALS      # the signal protocol (runtime/control.py)
 _early: list[int] = []        # signals that came before the engine was there
 
 
@@ -64,7 +66,7 @@ def _install_signals(engine: Any) -> None:
         if handler is not None:
             loop.add_signal_handler(signum, handler)
     for signum in _early:
-        if signum != signal.SIGUSR1:
+        if signum != RESUME_SIGNAL:
             getattr(engine, _VERBS[signum])()
     _early.clear()
 
