@@ -21,8 +21,15 @@ from typing import Any, Callable
 from plait.compiler.plan import Plan
 from plait.compiler.planner import generate_name
 
-from .runs import (delete_run, is_active, mark_stopped, pid_alive, runner_alive, start_runner,
-                   wait_runner_gone)
+from .runs import (
+    delete_run,
+    is_active,
+    mark_stopped,
+    pid_alive,
+    runner_alive,
+    start_runner,
+    wait_runner_gone,
+)
 from .store import safe_segment
 from .types import Phase
 
@@ -55,6 +62,20 @@ def _row(store: Any, name: str) -> dict[str, Any]:
 
 def _phase_text(row: dict[str, Any]) -> str:
     return Phase(row["phase"]).value
+
+
+def submit(store: Any, plan: Plan, *, arguments: dict[str, Any] | None = None,
+           options: dict[str, Any] | None = None, started_at: float | None = None) -> str:
+    """Record `plan` as a new Pending run and start its detached runner (`runtime/runner.py`);
+    returns the run's name. `options` are the runner's settings (`secrets`/`configmaps`/
+    `images` file paths, `parallelism`, `sandbox`, `pass_env` names, `keep_pods`), never
+    secret values. A taken name raises `store.WorkflowExists`."""
+    plan = plan.named()             # a plan may keep generateName: the run picks the name
+    store.create_workflow(plan.name, plan.to_json(), arguments or {},
+                          time.time() if started_at is None else started_at, phase=Phase.PENDING)
+    store.set_options(plan.name, options or {})
+    start_runner(store, plan.name, "new")
+    return plan.name
 
 
 def stop(store: Any, name: str, *, grace: float = STOP_GRACE) -> None:
@@ -146,7 +167,7 @@ def delete(store: Any, name: str) -> None:
     first (killed if its runner does not exit within `DELETE_GRACE` seconds)."""
     row = _row(store, name)
     pid = row.get("runner_pid")
-    if is_active(row) and pid_alive(pid):
+    if pid is not None and is_active(row) and pid_alive(pid):
         os.kill(int(pid), TERMINATE_SIGNAL)          # terminate, then remove what it left
         if not wait_runner_gone(row, DELETE_GRACE):
             os.kill(int(pid), signal.SIGKILL)
@@ -155,4 +176,5 @@ def delete(store: Any, name: str) -> None:
 
 
 __all__ = ["ControlError", "NoSuchRun", "RESUME_SIGNAL", "RUNNER_SIGNALS", "STOP_SIGNAL",
-           "TERMINATE_SIGNAL", "delete", "resubmit", "resume", "retry", "stop", "terminate"]
+           "TERMINATE_SIGNAL", "delete", "resubmit", "resume", "retry", "stop", "submit",
+           "terminate"]

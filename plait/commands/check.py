@@ -10,8 +10,8 @@ import sys
 from typing import Any
 
 from plait import __version__
-from plait.compiler import report as fmt
 from plait.compiler import check as checker
+from plait.compiler import report as fmt
 from plait.compiler.config import find_config
 from plait.compiler.diagnostics import Diagnostic, Severity, message_classes
 from plait.compiler.params import gather_parameters, parse_cli_parameters

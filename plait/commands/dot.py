@@ -11,11 +11,11 @@ import sys
 from plait.compiler.dot import plan_to_dot
 from plait.runtime.home import DB_NAME, plait_home
 
+from ..rundot import run_to_dot
 from . import base
 from .base import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError
 from .runs import open_store, resolve_run
 from .sources import load_plan, python_paths
-from ..rundot import run_to_dot
 
 GRAPHVIZ_HINT = ("Graphviz 'dot' is not installed (needed for --render); install it with "
                  "`apt-get install graphviz` (Debian/Ubuntu) or `brew install graphviz` (macOS), "

@@ -15,21 +15,20 @@ from typing import Any
 
 from plait import runtime
 from plait.compiler.plan import Plan
-from plait.runtime import pyscripts
+from plait.runtime import control, pyscripts
 from plait.runtime.backends import sandbox
 from plait.runtime.images import ImageTable, ImageTableError
 from plait.runtime.outputs import OutputLimits
-from plait.runtime.runs import start_runner
 from plait.runtime.secrets import SecretsError, SecretStore
 from plait.runtime.status import workflow_json
 from plait.runtime.store import Store
 from plait.runtime.types import Phase
 
+from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
 from . import base
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 from .runs import after_start, open_store
 from .sources import load_plan, python_paths
-from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
 
 
 def _prepare(documents: list[Any]) -> tuple[list[Any], list[str]]:
@@ -83,6 +82,11 @@ def _new_run_store(plan: Plan) -> Store:
     return store
 
 
+def _settle(fut: asyncio.Future[bool]) -> None:
+    if not fut.done():
+        fut.set_result(True)
+
+
 class _StopSignal:
     """Set by Ctrl-C; the engine polls `is_set()` or awaits `wait()` (like asyncio.Event, in
     whatever loop it runs), so a signal handler can set it safely."""
@@ -97,7 +101,7 @@ class _StopSignal:
     def set(self) -> None:
         self._set = True
         for loop, fut in list(self._waiters):
-            loop.call_soon_threadsafe(lambda f=fut: f.done() or f.set_result(True))
+            loop.call_soon_threadsafe(_settle, fut)
 
     async def wait(self) -> bool:
         if self._set:
@@ -145,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         LiveView(plan.name, stream=sys.stderr if as_json else sys.stdout) if tty
         else ProgressLines(sys.stderr))
     stop = _StopSignal()
-    interrupts = []
+    interrupts: list[int] = []
 
     def on_sigint(signum: int, frame: Any) -> None:
         if interrupts:
@@ -221,9 +225,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
                "sandbox": sandbox_mode, "pass_env": pass_env}   # names only: the runner has the values
     params = [{"name": k, "value": v} for k, v in plan_parameters(plan)]
     # started now, as Argo's startedAt is set when the controller picks the workflow up
-    store.create_workflow(plan.name, plan.to_json(), {"parameters": params}, base.now(),
-                          phase=Phase.PENDING)
-    store.set_options(plan.name, options)
-    start_runner(store, plan.name, "new")
+    control.submit(store, plan, arguments={"parameters": params}, options=options,
+                   started_at=base.now())
     print(plan.name, flush=True)
     return after_start(store, plan.name, args.watch, args.wait)

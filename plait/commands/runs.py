@@ -12,13 +12,13 @@ import time
 from typing import Any
 
 from plait.runtime.home import ensure_home
-from plait.runtime.runs import (age, duration, is_active, parse_age, runner_lost, status_text)
+from plait.runtime.runs import age, duration, is_active, parse_age, runner_lost, status_text
 from plait.runtime.status import workflow_json
 from plait.runtime.store import Store
 
+from ..views import ProgressLines, WorkflowInfo, progress, render_get
 from . import base
 from .base import EXIT_FINDINGS, EXIT_OK, NoRun, UsageError, runs_verb
-from ..views import ProgressLines, WorkflowInfo, progress, render_get
 
 
 def open_store() -> Store:
