@@ -31,6 +31,7 @@ from .runs import (
     wait_runner_gone,
 )
 from .store import safe_segment
+from .storeapi import RunStore, WorkflowRow
 from .types import Phase
 
 STOP_SIGNAL = signal.SIGTERM            # Argo's stop
@@ -53,18 +54,18 @@ class NoSuchRun(ControlError):
     """The store holds no run of that name."""
 
 
-def _row(store: Any, name: str) -> dict[str, Any]:
+def _row(store: RunStore, name: str) -> WorkflowRow:
     row = store.workflow(name)
     if row is None:
         raise NoSuchRun(f"no run named {name!r}")
-    return dict(row)
+    return row
 
 
-def _phase_text(row: dict[str, Any]) -> str:
-    return Phase(row["phase"]).value
+def _phase_text(row: WorkflowRow) -> str:
+    return row.phase.value
 
 
-def submit(store: Any, plan: Plan, *, arguments: dict[str, Any] | None = None,
+def submit(store: RunStore, plan: Plan, *, arguments: dict[str, Any] | None = None,
            options: dict[str, Any] | None = None, started_at: float | None = None) -> str:
     """Record `plan` as a new Pending run and start its detached runner (`runtime/runner.py`);
     returns the run's name. `options` are the runner's settings (`secrets`/`configmaps`/
@@ -78,31 +79,31 @@ def submit(store: Any, plan: Plan, *, arguments: dict[str, Any] | None = None,
     return plan.name
 
 
-def stop(store: Any, name: str, *, grace: float = STOP_GRACE) -> None:
+def stop(store: RunStore, name: str, *, grace: float = STOP_GRACE) -> None:
     """Argo's stop: the run's running pods are killed, its exit handlers still run, it Fails
     with "Stopped with strategy 'Stop'"."""
     _shutdown(store, name, "Stop", grace)
 
 
-def terminate(store: Any, name: str, *, grace: float = STOP_GRACE) -> None:
+def terminate(store: RunStore, name: str, *, grace: float = STOP_GRACE) -> None:
     """Argo's terminate: everything is killed and no exit handler runs."""
     _shutdown(store, name, "Terminate", grace)
 
 
-def _shutdown(store: Any, name: str, strategy: str, grace: float) -> None:
+def _shutdown(store: RunStore, name: str, strategy: str, grace: float) -> None:
     row = _row(store, name)
     if not is_active(row):
         raise ControlError(f"cannot shutdown a completed workflow: {name} is {_phase_text(row)}")
     message = f"Stopped with strategy '{strategy}'"
     if runner_alive(row):
-        pid = int(row["runner_pid"])
+        pid = int(row.runner_pid or 0)
         os.kill(pid, STOP_SIGNAL if strategy == "Stop" else TERMINATE_SIGNAL)
         _unless_runner_died(store, name, pid, message, grace)
     else:
         mark_stopped(store, name, message)
 
 
-def _unless_runner_died(store: Any, name: str, pid: int, message: str, grace: float) -> None:
+def _unless_runner_died(store: RunStore, name: str, pid: int, message: str, grace: float) -> None:
     """A runner still starting dies of the signal instead of handling it: then the run is
     marked stopped here (watched for `grace` seconds; a live runner is handling it)."""
     deadline = time.monotonic() + grace
@@ -119,36 +120,36 @@ def _unless_runner_died(store: Any, name: str, pid: int, message: str, grace: fl
         time.sleep(POLL)
 
 
-def retry(store: Any, name: str) -> int:
+def retry(store: RunStore, name: str) -> int:
     """Argo's retry: re-run a Failed/Error run in place, keeping its succeeded nodes (a new
     detached runner, mode `retry`); returns the runner's pid."""
     row = _row(store, name)
-    if row.get("phase") not in (Phase.FAILED, Phase.ERROR) or runner_alive(row):
+    if row.phase not in (Phase.FAILED, Phase.ERROR) or runner_alive(row):
         raise ControlError(f"Cannot retry a workflow in phase {_phase_text(row)}")
-    store.set_workflow(name, Phase.RUNNING, row.get("message") or "")
+    store.set_workflow(name, Phase.RUNNING, row.message)
     return start_runner(store, name, "retry")
 
 
-def resubmit(store: Any, name: str, new_name: str | None = None,
+def resubmit(store: RunStore, name: str, new_name: str | None = None,
              now: Callable[[], float] = time.time) -> str:
     """Argo's resubmit: a new run from the run's plan and arguments, started in a detached
     runner; returns the new run's name (`new_name`, or the workflow's generateName (else
     `NAME-`) plus 5 random characters). ValueError when that name is unusable or taken."""
     row = _row(store, name)
-    plan = Plan.from_json(row["plan_json"])
+    plan = Plan.from_json(row.plan_json or "")
     new = new_name or generate_name(str(plan.workflow.get("generateName") or f"{name}-"))
     safe_segment(new, "workflow name")
     if store.workflow(new) is not None:
         raise ValueError(f"workflow {new!r} already exists: choose another --name")
     plan.workflow["name"] = new
-    store.create_workflow(new, plan.to_json(), row.get("arguments") or {}, now(),
+    store.create_workflow(new, plan.to_json(), row.arguments, now(),
                           phase=Phase.PENDING)
-    store.set_options(new, dict(row.get("options") or {}, resubmitted_from=name))
+    store.set_options(new, dict(row.options, resubmitted_from=name))
     start_runner(store, new, "new")
     return new
 
 
-def resume(store: Any, name: str) -> bool:
+def resume(store: RunStore, name: str) -> bool:
     """Argo's resume: a live runner resumes its suspended nodes (SIGUSR1); a run whose runner
     was lost continues in a new runner (mode `resume`, succeeded nodes are not run again).
     Returns True when a live runner was signalled, False when a new one started."""
@@ -156,17 +157,17 @@ def resume(store: Any, name: str) -> bool:
     if not is_active(row):
         raise ControlError(f"cannot resume a workflow in phase {_phase_text(row)}")
     if runner_alive(row):
-        os.kill(int(row["runner_pid"]), RESUME_SIGNAL)
+        os.kill(int(row.runner_pid or 0), RESUME_SIGNAL)
         return True
     start_runner(store, name, "resume")
     return False
 
 
-def delete(store: Any, name: str) -> None:
+def delete(store: RunStore, name: str) -> None:
     """Remove a run and everything it left (`runs.delete_run`); a running one is terminated
     first (killed if its runner does not exit within `DELETE_GRACE` seconds)."""
     row = _row(store, name)
-    pid = row.get("runner_pid")
+    pid = row.runner_pid
     if pid is not None and is_active(row) and pid_alive(pid):
         os.kill(int(pid), TERMINATE_SIGNAL)          # terminate, then remove what it left
         if not wait_runner_gone(row, DELETE_GRACE):

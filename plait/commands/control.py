@@ -62,8 +62,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
     names = [run_name(store, n) for n in args.names]
     for row in store.list_workflows():
         if args.all or ((args.completed or older is not None) and not is_active(row)
-                        and (older is None or (row.get("finished_at") or row["created_at"]) < now - older)):
-            names.append(row["name"])
+                        and (older is None or (row.finished_at or row.created_at) < now - older)):
+            names.append(row.name)
     for name in dict.fromkeys(names):
         try:
             control.delete(store, name)

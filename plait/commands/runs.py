@@ -9,12 +9,13 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
 
 from plait.runtime.home import ensure_home
 from plait.runtime.runs import age, duration, is_active, parse_age, runner_lost, status_text
 from plait.runtime.status import workflow_json
 from plait.runtime.store import Store
+from plait.runtime.storeapi import WorkflowRow
+from plait.runtime.types import Phase
 
 from ..views import ProgressLines, WorkflowInfo, progress, render_get
 from . import base
@@ -34,10 +35,10 @@ def resolve_run(store: Store, name: str) -> str | None:
     if not rows:
         return None
 
-    def started(row: dict[str, Any]) -> float:
-        return float(row.get("started_at") or row.get("created_at") or 0)
+    def started(row: WorkflowRow) -> float:
+        return float(row.started_at or row.created_at or 0)
 
-    return str(max(rows, key=started)["name"])
+    return max(rows, key=started).name
 
 
 def run_name(store: Store, name: str) -> str:
@@ -48,7 +49,7 @@ def run_name(store: Store, name: str) -> str:
     return found
 
 
-def get_text(store: Store, name: str, row: dict[str, Any], now: float) -> str:
+def get_text(store: Store, name: str, row: WorkflowRow, now: float) -> str:
     """The `plait get` view of a run: Argo's header and tree."""
     nodes = store.nodes(name)
     info = WorkflowInfo.of(name, row)
@@ -56,12 +57,12 @@ def get_text(store: Store, name: str, row: dict[str, Any], now: float) -> str:
     return render_get(info, nodes, now)
 
 
-def exit_of(row: dict[str, Any] | None) -> int:
+def exit_of(row: WorkflowRow | None) -> int:
     """0 for a Succeeded run, 1 otherwise."""
-    return EXIT_OK if row is not None and row.get("phase") == "Succeeded" else EXIT_FINDINGS
+    return EXIT_OK if row is not None and row.phase is Phase.SUCCEEDED else EXIT_FINDINGS
 
 
-def wait(store: Store, name: str) -> dict[str, Any] | None:
+def wait(store: Store, name: str) -> WorkflowRow | None:
     """Block until the run ends (or its runner is lost); its final row."""
     while True:
         row = store.workflow(name)
@@ -96,7 +97,7 @@ def after_start(store: Store, name: str, watch_it: bool, wait_it: bool) -> int:
 def watch(store: Store, name: str) -> int:
     """Redraw the run until it ends (rich on a TTY; progress lines elsewhere), then print the
     final `get` view; the exit code follows the final phase."""
-    row: dict[str, Any] | None
+    row: WorkflowRow | None
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.live import Live
@@ -148,20 +149,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif args.completed:
         rows = [r for r in rows if not is_active(r)]
     if args.output == "json":
-        docs = [workflow_json(r["name"], r, store.nodes(r["name"])) for r in rows]
+        docs = [workflow_json(r.name, r, store.nodes(r.name)) for r in rows]
         sys.stdout.write(json.dumps(docs, indent=2) + "\n")
         return EXIT_OK
     if args.output == "name":
-        sys.stdout.write("".join(f"{r['name']}\n" for r in rows))
+        sys.stdout.write("".join(f"{r.name}\n" for r in rows))
         return EXIT_OK
     if not rows:
         print("No workflows found")
         return EXIT_OK
     table = [["NAME", "STATUS", "AGE", "DURATION", "MESSAGE"]]
     for r in rows:
-        nodes = store.nodes(r["name"]) if is_active(r) else None
-        table.append([r["name"], status_text(r, nodes, now), age(r, now), duration(r, now),
-                      str(r.get("message") or "")])
+        nodes = store.nodes(r.name) if is_active(r) else None
+        table.append([r.name, status_text(r, nodes, now), age(r, now), duration(r, now),
+                      r.message])
     sys.stdout.write(_columns(table))
     return EXIT_OK
 

@@ -166,15 +166,16 @@ def test_resume_continues_a_run_whose_runner_was_lost(store):
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not pid_alive(pid), "the runner to die")
     assert control.resume(store, name) is False         # a new runner continues the run
+    started = time.time()
+    # the new runner's engine beats once its signal handlers are in place
+    wait_for(lambda: (store.workflow(name).heartbeat or 0) > started, "the new runner's engine")
     signalled = []
 
-    def resumed() -> bool:     # the new runner suspends again: resume it (it may still start)
-        row = store.workflow(name)
-        if row["phase"] is not Phase.RUNNING:
+    def resumed() -> bool:     # resume until the new run's suspend node has taken it
+        if store.workflow(name).phase is not Phase.RUNNING:
             return True
-        if row["runner_pid"] not in (None, pid) and suspended_since(0):
-            signalled.append(control.resume(store, name))
-            time.sleep(0.2)
+        signalled.append(control.resume(store, name))
+        time.sleep(0.2)
         return False
 
     wait_for(resumed, "the resumed run to finish")
