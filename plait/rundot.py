@@ -10,7 +10,7 @@ attempts' edges.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import networkx as nx
 

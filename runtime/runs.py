@@ -15,11 +15,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from .home import ARTIFACTS_DIR, LOGS_DIR
 from .store import folder_name, safe_segment
-from .storeapi import WorkflowRow
+from .storeapi import RunStore, WorkflowRow
 from .types import Node, NodeType, Phase
 
 LOST_AFTER = 10.0                 # seconds without a heartbeat before a runner counts as lost
@@ -158,7 +158,7 @@ def runner_log(home: Path, wf: str) -> Path:
     return Path(home) / RUNNERS_DIR / f"{safe_segment(wf, 'workflow name')}.log"
 
 
-def start_runner(store: Any, wf: str, mode: str = "new") -> int:
+def start_runner(store: RunStore, wf: str, mode: str = "new") -> int:
     """Start the detached runner of `wf` (its own session, output to `<home>/runners/<wf>.log`)
     and record its pid; returns the pid."""
     log = runner_log(store.home, wf)
@@ -193,7 +193,7 @@ def pod_names(nodes: Iterable[Node]) -> set[str]:
     return {n.pod_name for n in nodes if n.pod_name}
 
 
-def delete_run(store: Any, wf: str) -> None:
+def delete_run(store: RunStore, wf: str) -> None:
     """Remove everything of a run: rows, logs, artifacts, staged inputs, pod folders, volumes
     and the runner's log."""
     home = Path(store.home)
@@ -222,7 +222,7 @@ def wait_runner_gone(row: WorkflowRow, timeout: float) -> bool:
     return True
 
 
-def mark_stopped(store: Any, wf: str, message: str) -> None:
+def mark_stopped(store: RunStore, wf: str, message: str) -> None:
     """A workflow whose runner is gone is stopped by hand: nodes left Pending/Running and the
     workflow become Failed with Argo's message."""
     now = time.time()
