@@ -113,9 +113,8 @@ def plait_run(workload: str, home: Path, parallelism: int) -> str:
     started = time.perf_counter()
     result = runtime.run(plan, home=home, parallelism=fixed or parallelism)
     elapsed = time.perf_counter() - started
-    phase = getattr(result.phase, "value", result.phase)
-    if phase != "Succeeded":
-        raise SystemExit(f"plait run of {workload}: {phase} {result.message}")
+    if result.phase != "Succeeded":
+        raise SystemExit(f"plait run of {workload}: {result.phase.value} {result.message}")
     return json.dumps({"seconds": elapsed})
 
 

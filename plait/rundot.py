@@ -10,10 +10,11 @@ attempts' edges.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import networkx as nx
 
+from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Phase
 
 from .views import format_duration
@@ -41,11 +42,10 @@ def node_label(node: Node, now: float) -> str:
     return f"{label}\n{line}"
 
 
-def run_graph(name: str, row: Mapping[str, Any] | None, nodes: Mapping[str, Node],
+def run_graph(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
               now: float) -> nx.DiGraph:
     """The run as a DiGraph in `compiler.dot.to_pydot`'s shape (no clusters or rank groups)."""
-    phase = (row or {}).get("phase")
-    phase = getattr(phase, "value", phase) or ""
+    phase = row.phase.value if row is not None else ""
     g: nx.DiGraph[str] = nx.DiGraph(name=name, clusters={}, ranks={})
     g.add_node("legend", shape="plaintext", label=f"{name}: {phase}", fontsize="12")
     for node in nodes.values():
@@ -67,7 +67,7 @@ def run_graph(name: str, row: Mapping[str, Any] | None, nodes: Mapping[str, Node
     return g
 
 
-def run_to_dot(name: str, row: Mapping[str, Any] | None, nodes: Mapping[str, Node],
+def run_to_dot(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
                now: float) -> str:
     """The run's DOT text."""
     from plait.compiler.dot import to_pydot

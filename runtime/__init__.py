@@ -63,7 +63,7 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
     """Keep in the run's options how its pods were isolated (`plait get` shows it): the
     sandbox mode and the limits the backend could not enforce."""
     try:
-        row = store.workflow(plan.name) if hasattr(store, "set_options") else None
+        row = store.workflow(plan.name)
         if row is None:
             return
         options = dict(row.get("options") or {})

@@ -50,10 +50,6 @@ def _time(ts: float | None) -> _dt.datetime | None:
     return None if ts is None else _dt.datetime.fromtimestamp(ts, tz=_dt.timezone.utc)
 
 
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value) or "")
-
-
 class Artifact:
     """One output artifact of a node: `read_bytes()`, `read_text()` and `path` (a local copy,
     extracted from the run's artifact repository on first use)."""
@@ -109,9 +105,9 @@ class RunNode:
         self.id: str = node.id
         self.name: str = node.name                 # Argo's full node name: `wf[0].step(1:x)`
         self.display_name: str = node.display_name
-        self.type: str = _text(node.type)          # Pod, Steps, DAG, Retry, Skipped, ...
+        self.type: str = node.type.value          # Pod, Steps, DAG, Retry, Skipped, ...
         self.template_name: str | None = node.template_name
-        self.phase: str = _text(node.phase)
+        self.phase: str = node.phase.value
         self.message: str = node.message or ""
         self.started_at: _dt.datetime | None = _time(node.started_at)
         self.finished_at: _dt.datetime | None = _time(node.finished_at)
@@ -173,7 +169,7 @@ class Run:
                  plan: Plan | None = None, diagnostics: Sequence[Diagnostic] = (),
                  timed_out: bool = False) -> None:
         self.name: str = result.name
-        self.phase: str = _text(result.phase)
+        self.phase: str = Phase(result.phase).value
         self.message: str = result.message or ""
         self.started_at = _time(result.started_at)
         self.finished_at = _time(result.finished_at)
@@ -182,7 +178,8 @@ class Run:
         self.diagnostics: list[Diagnostic] = list(diagnostics)   # warnings of the compile
         self.timed_out = timed_out
         self.store = store
-        self.home = Path(home) if home is not None else Path(getattr(store, "home", "."))
+        self.home = Path(home) if home is not None else \
+            Path(store.home) if store is not None else Path(".")
         self.result = result           # the engine's RunResult (runtime records)
         self._result = result
         self._raw: dict[str, Node] = dict(result.nodes)
@@ -308,7 +305,7 @@ class Run:
     # -- logs ---------------------------------------------------------------------------------
 
     def _log_text(self, node: Node, container: str = "main") -> str:
-        if not node.pod_name or self.store is None or not hasattr(self.store, "log_path"):
+        if not node.pod_name or self.store is None:
             return ""
         try:
             path = self.store.log_path(self.name, node.pod_name, container)

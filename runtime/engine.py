@@ -14,7 +14,6 @@ kills everything and runs nothing more. Per step the work is constant: scopes ar
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import tempfile
 import time
@@ -26,6 +25,7 @@ from plait.grammar import EvaluationError, GrammarError, evaluate_expression, ne
 from plait.grammar.limits import cap
 
 from . import inputs as _inputs
+from .heartbeat import Heartbeat
 from .inputs import TemplateError
 from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
@@ -109,7 +109,6 @@ class Engine:
         self.dag_cache: dict[str, Any] = {}
         self._artifacts = artifacts
         self._dirty: dict[str, Node] = {}
-        self._batch = getattr(self.store, "batch", None)
         self._running: dict[str, tuple[PodHandle, bool]] = {}
         self._halt_reason: str | None = None
         self._halt = asyncio.Event()
@@ -151,6 +150,7 @@ class Engine:
             self._load_stored()
         self.globals = global_scope(self.plan, self.name, self.started_at, params)
         watchers = self._start_watchers()
+        beat = Heartbeat(self.store, self.name, HEARTBEAT_SECONDS).start()
         root_ctx = Ctx(depth=0, boundary=None)
         hooks_ctx = Ctx(depth=0, boundary=None)
         try:
@@ -167,8 +167,8 @@ class Engine:
         finally:
             for w in watchers:
                 w.cancel()
+            beat.stop()
         self.flush()
-        self._set_runner(None)
         finished = self.clock()
         self.store.set_workflow(self.name, phase, self.mask(message), finished)
         outputs = {k: [dict(v) for v in d.values()] for k, d in self.wf_outputs.items() if d}
@@ -254,16 +254,6 @@ class Engine:
                 self.globals[f"workflow.outputs.artifacts.{g}"] = entry
         self._notify(old)
         return old
-
-    def _set_runner(self, pid: int | None) -> None:
-        set_runner = getattr(self.store, "set_runner", None)
-        if set_runner is not None:
-            set_runner(self.name, pid=pid, heartbeat=time.time())
-
-    async def _heartbeat(self) -> None:
-        while True:
-            self._set_runner(os.getpid())
-            await asyncio.sleep(HEARTBEAT_SECONDS)
 
     # --- lifecycle hooks (spec §13) --------------------------------------------------------
 
@@ -371,7 +361,7 @@ class Engine:
         return done
 
     def _start_watchers(self) -> list[asyncio.Task]:
-        out = [asyncio.ensure_future(self._heartbeat())]
+        out: list[asyncio.Task] = []
         deadline = self.plan.settings.get("activeDeadlineSeconds")
         if isinstance(deadline, (int, float)) and not isinstance(deadline, bool):
             async def expire() -> None:
@@ -445,8 +435,8 @@ class Engine:
         dirty, self._dirty = self._dirty, {}
         if not dirty:
             return
-        if self._batch is not None and len(dirty) > 1:
-            with self._batch():
+        if len(dirty) > 1:
+            with self.store.batch():
                 for d in dirty.values():
                     self.store.save_node(self.name, d)
         else:

@@ -4,51 +4,23 @@ One process per workflow, started by `plait submit`, `retry` and `resume` (`runt
 start_runner`). It reads the plan and the run options (`options_json`: file paths and settings,
 never a secret value) from the store, builds the backend as `plait run` does, and runs the
 engine. Signals are Argo's verbs: SIGTERM stops (exit handlers run), SIGUSR2 terminates (they
-don't), SIGUSR1 resumes suspended nodes. While it runs it records its pid and a heartbeat
-every `HEARTBEAT` seconds, so `plait list` notices a runner that died.
+don't), SIGUSR1 resumes suspended nodes (`runtime/control.py` defines the protocol). While it
+runs the engine records its pid and a heartbeat (`runtime/heartbeat.py`), so `plait list`
+notices a runner that died.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
-import threading
 import time
 from typing import Any, Sequence
 
-HEARTBEAT = 2.0
+from .control import RESUME_SIGNAL, RUNNER_SIGNALS
 
-
-class _Heartbeat:
-    """A thread that records the runner's pid and the time every `HEARTBEAT` seconds."""
-
-    def __init__(self, store: Any, wf: str) -> None:
-        self.store, self.wf = store, wf
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="plait-heartbeat", daemon=True)
-
-    def _beat(self) -> None:
-        while not self._done.wait(HEARTBEAT):
-            try:
-                self.store.set_runner(self.wf, pid=os.getpid(), heartbeat=time.time())
-            except Exception as exc:  # a busy store must not end the run; the next beat retries
-                print(f"plait runner: heartbeat failed: {exc}", file=sys.stderr)
-
-    def __enter__(self) -> "_Heartbeat":
-        self.store.set_runner(self.wf, pid=os.getpid(), heartbeat=time.time())
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-
-_VERBS: dict[int, str] = {signal.SIGTERM: "stop", signal.SIGUSR2: "terminate",
-                          signal.SIGUSR1: "resume_suspended"}
+_VERBS = RUNNER_SIGNALS      # the signal protocol (runtime/control.py)
 _early: list[int] = []        # signals that came before the engine was there
 
 
@@ -65,7 +37,7 @@ def _install_signals(engine: Any) -> None:
         if handler is not None:
             loop.add_signal_handler(signum, handler)
     for signum in _early:
-        if signum != signal.SIGUSR1:
+        if signum != RESUME_SIGNAL:
             getattr(engine, _VERBS[signum])()
     _early.clear()
 
@@ -108,20 +80,17 @@ def run_workflow(wf: str, mode: str = "new") -> int:
         store.set_workflow(wf, Phase.ERROR, f"the runner cannot start: {exc}", time.time())
         print(f"plait runner: {exc}", file=sys.stderr)
         return 1
-    try:
-        with _Heartbeat(store, wf):
-            result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
-                                 parallelism=options.get("parallelism"),
-                                 sandbox=options.get("sandbox") or "auto",
-                                 pass_env=options.get("pass_env") or (),
-                                 engine_ready=_install_signals, mode=mode,
-                                 keep_pods=bool(options.get("keep_pods")))
-        store.set_runner(wf, pid=None)  # the run is over: no process runs it any more
+    try:      # the engine records the run's heartbeat (runtime/heartbeat.py)
+        result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
+                             parallelism=options.get("parallelism"),
+                             sandbox=options.get("sandbox") or "auto",
+                             pass_env=options.get("pass_env") or (),
+                             engine_ready=_install_signals, mode=mode,
+                             keep_pods=bool(options.get("keep_pods")))
     except DiskFull as exc:     # not even the run's end could be recorded
         print(f"plait runner: {exc}", file=sys.stderr)
         return 1
-    phase = getattr(result.phase, "value", result.phase)
-    return 0 if phase == "Succeeded" else 1
+    return 0 if result.phase is Phase.SUCCEEDED else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

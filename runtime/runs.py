@@ -15,12 +15,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from plait.grammar.durations import parse_duration
 
 from .home import ARTIFACTS_DIR, LOGS_DIR
 from .store import folder_name, safe_segment
+from .storeapi import RunStore, WorkflowRow
 from .types import Node, NodeType, Phase
 
 LOST_AFTER = 10.0                 # seconds without a heartbeat before a runner counts as lost
@@ -29,18 +30,12 @@ RUNNER_MODULE = "plait.runtime.runner"
 ACTIVE = (Phase.PENDING, Phase.RUNNING)
 
 
-def phase_of(row: Mapping[str, Any]) -> Phase | str:
-    """The row's phase as a `Phase` when it is one."""
-    phase = row.get("phase")
-    if isinstance(phase, Phase):
-        return phase
-    try:
-        return Phase(str(phase))
-    except ValueError:
-        return str(phase or "")
+def phase_of(row: WorkflowRow) -> Phase:
+    """The row's phase."""
+    return row.phase
 
 
-def is_active(row: Mapping[str, Any]) -> bool:
+def is_active(row: WorkflowRow) -> bool:
     """Pending or Running (whether or not its runner is alive)."""
     return phase_of(row) in ACTIVE
 
@@ -68,16 +63,16 @@ def pid_alive(pid: int | None) -> bool:
     return not cmdline or RUNNER_MODULE.encode() in cmdline
 
 
-def runner_alive(row: Mapping[str, Any], now: float | None = None) -> bool:
+def runner_alive(row: WorkflowRow, now: float | None = None) -> bool:
     """The row's runner is alive: its pid lives and its heartbeat is recent."""
     now = time.time() if now is None else now
-    if not pid_alive(row.get("runner_pid")):
+    if not pid_alive(row.runner_pid):
         return False
-    beat = row.get("heartbeat")
+    beat = row.heartbeat
     return beat is not None and now - float(beat) <= LOST_AFTER
 
 
-def runner_lost(row: Mapping[str, Any], now: float | None = None) -> bool:
+def runner_lost(row: WorkflowRow, now: float | None = None) -> bool:
     """Pending/Running, and nobody runs it any more."""
     return is_active(row) and not runner_alive(row, now)
 
@@ -87,18 +82,18 @@ def suspended(nodes: Iterable[Node]) -> bool:
     return any(n.type is NodeType.SUSPEND and n.phase is Phase.RUNNING for n in nodes)
 
 
-def status_text(row: Mapping[str, Any], nodes: Mapping[str, Node] | None = None,
+def status_text(row: WorkflowRow, nodes: Mapping[str, Node] | None = None,
                 now: float | None = None) -> str:
     """The STATUS column: the phase, `Running (runner lost)`, `Running (Suspended)` or
     `Failed (Terminated)` (Argo's words for a stopped or terminated workflow)."""
     phase = phase_of(row)
-    text = getattr(phase, "value", phase) or "Pending"
+    text = phase.value
     if phase in ACTIVE:
         if runner_lost(row, now):
             return f"{text} (runner lost)"
         if nodes is not None and suspended(nodes.values()):
             return f"{text} (Suspended)"
-    if phase is Phase.FAILED and str(row.get("message") or "").startswith("Stopped with strategy"):
+    if phase is Phase.FAILED and row.message.startswith("Stopped with strategy"):
         return "Failed (Terminated)"
     return text
 
@@ -117,22 +112,22 @@ def short_duration(seconds: float | None) -> str:
     return f"{s // 86400}d"
 
 
-def age(row: Mapping[str, Any], now: float) -> str:
+def age(row: WorkflowRow, now: float) -> str:
     """The AGE column: since the run was created."""
-    return short_duration(now - float(row.get("created_at") or now))
+    return short_duration(now - float(row.created_at or now))
 
 
-def duration(row: Mapping[str, Any], now: float) -> str:
+def duration(row: WorkflowRow, now: float) -> str:
     """The DURATION column: start to end, to now while it runs, to the last heartbeat of a
     lost runner."""
-    started = row.get("started_at")
+    started = row.started_at
     if started is None:
         return "0s"
-    end = row.get("finished_at")
+    end = row.finished_at
     if end is None and not is_active(row):
         end = started
     if end is None and runner_lost(row, now):
-        end = row.get("heartbeat") or started
+        end = row.heartbeat or started
     return short_duration(float(end if end is not None else now) - float(started))
 
 
@@ -163,7 +158,7 @@ def runner_log(home: Path, wf: str) -> Path:
     return Path(home) / RUNNERS_DIR / f"{safe_segment(wf, 'workflow name')}.log"
 
 
-def start_runner(store: Any, wf: str, mode: str = "new") -> int:
+def start_runner(store: RunStore, wf: str, mode: str = "new") -> int:
     """Start the detached runner of `wf` (its own session, output to `<home>/runners/<wf>.log`)
     and record its pid; returns the pid."""
     log = runner_log(store.home, wf)
@@ -198,7 +193,7 @@ def pod_names(nodes: Iterable[Node]) -> set[str]:
     return {n.pod_name for n in nodes if n.pod_name}
 
 
-def delete_run(store: Any, wf: str) -> None:
+def delete_run(store: RunStore, wf: str) -> None:
     """Remove everything of a run: rows, logs, artifacts, staged inputs, pod folders, volumes
     and the runner's log."""
     home = Path(store.home)
@@ -217,17 +212,17 @@ def delete_run(store: Any, wf: str) -> None:
     store.delete(wf)           # rows last: removing the files freed the space it needs
 
 
-def wait_runner_gone(row: Mapping[str, Any], timeout: float) -> bool:
+def wait_runner_gone(row: WorkflowRow, timeout: float) -> bool:
     """Wait (up to `timeout` s) until the row's runner process has exited."""
     deadline = time.monotonic() + timeout
-    while pid_alive(row.get("runner_pid")):
+    while pid_alive(row.runner_pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
     return True
 
 
-def mark_stopped(store: Any, wf: str, message: str) -> None:
+def mark_stopped(store: RunStore, wf: str, message: str) -> None:
     """A workflow whose runner is gone is stopped by hand: nodes left Pending/Running and the
     workflow become Failed with Argo's message."""
     now = time.time()

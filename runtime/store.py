@@ -32,6 +32,7 @@ from typing import Any, Iterator
 from . import reserve
 from .home import ARTIFACTS_DIR, DB_NAME, LOGS_DIR
 from .paths import inside
+from .storeapi import WorkflowExists, WorkflowRow
 from .types import Node, NodeType, Outputs, Phase
 
 SCHEMA_VERSION = 2        # 2: workflows.options_json (detached runs' options)
@@ -106,10 +107,6 @@ _LIST_COLUMNS = ("name, phase, message, created_at, started_at, finished_at, arg
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
 
 
-class WorkflowExists(Exception):
-    """`create_workflow` with a name the store already holds (Argo: "already exists")."""
-
-
 def safe_segment(value: str, what: str) -> str:
     """`value` if it is usable as one folder name (no `/`, not `.`/`..`), else ValueError."""
     if not isinstance(value, str) or not _SEGMENT.match(value) or value in (".", ".."):
@@ -129,19 +126,13 @@ def folder_name(value: str) -> str:
     return clean if clean and not clean.startswith(".") else "_" + clean
 
 
-def _phase(value: str) -> Phase | str:
-    try:
-        return Phase(value)
-    except ValueError:
-        return value
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class Store:
-    """SQLite store for runs (see the module docstring for what it guarantees)."""
+    """SQLite store for runs (see the module docstring for what it guarantees); implements
+    `storeapi.RunStore`."""
 
     def __init__(self, path: Path, *, home: Path | None = None):
         self.path = Path(path)
@@ -300,7 +291,7 @@ class Store:
     # -- workflows --------------------------------------------------------------------------
 
     def create_workflow(self, name: str, plan_json: Any, arguments: dict[str, Any],
-                        started_at: float | None, *, phase: Phase | str = Phase.RUNNING,
+                        started_at: float | None, *, phase: Phase = Phase.RUNNING,
                         replace: bool = False) -> None:
         """Record a new run. `plan_json` is the plan's JSON text (a dict or a `Plan` is
         serialised). `replace=True` first deletes a run of the same name (rows, logs,
@@ -319,18 +310,18 @@ class Store:
                     "INSERT INTO workflows (name, phase, message, created_at, started_at, "
                     "finished_at, plan_json, arguments_json, runner_pid, heartbeat) "
                     "VALUES (?, ?, '', ?, ?, NULL, ?, ?, ?, ?)",
-                    (name, getattr(phase, "value", phase), now, started_at, plan_json,
+                    (name, Phase(phase).value, now, started_at, plan_json,
                      _dumps(arguments or {}), os.getpid(), now))
             except sqlite3.IntegrityError:
                 raise WorkflowExists(f"workflow {name!r} already exists") from None
 
-    def set_workflow(self, wf: str, phase: Phase | str, message: str,
+    def set_workflow(self, wf: str, phase: Phase, message: str,
                      finished_at: float | None = None) -> None:
         """Set a run's phase and message (and its end time once it has one)."""
         with self._write() as conn:
             conn.execute("UPDATE workflows SET phase = ?, message = ?, "
                          "finished_at = COALESCE(?, finished_at) WHERE name = ?",
-                         (getattr(phase, "value", phase), message or "", finished_at, wf))
+                         (Phase(phase).value, message or "", finished_at, wf))
 
     def set_runner(self, wf: str, pid: int | None, heartbeat: float | None = None) -> None:
         """Record which process runs `wf` (None: no process any more) and when it was last
@@ -346,8 +337,8 @@ class Store:
             conn.execute("UPDATE workflows SET options_json = ? WHERE name = ?",
                          (_dumps(options or {}), wf))
 
-    def workflow(self, wf: str) -> dict[str, Any] | None:
-        """The run's row as a dict (`phase` as a `Phase`, `arguments` decoded), or None."""
+    def workflow(self, wf: str) -> WorkflowRow | None:
+        """The run's row (`arguments` and `options` decoded), or None."""
         conn = self._connection()
         with self._lock:
             cur = conn.execute("SELECT * FROM workflows WHERE name = ?", (wf,))
@@ -355,9 +346,9 @@ class Store:
             names = [d[0] for d in cur.description]
         if row is None:
             return None
-        return self._workflow_dict(dict(zip(names, row)))
+        return _workflow_row(dict(zip(names, row)))
 
-    def list_workflows(self) -> list[dict[str, Any]]:
+    def list_workflows(self) -> list[WorkflowRow]:
         """Every run, newest first, without `plan_json` (read one with `workflow`)."""
         conn = self._connection()
         with self._lock:
@@ -365,15 +356,7 @@ class Store:
                                "ORDER BY created_at DESC, rowid DESC")
             rows = cur.fetchall()
             names = [d[0] for d in cur.description]
-        return [self._workflow_dict(dict(zip(names, row))) for row in rows]
-
-    @staticmethod
-    def _workflow_dict(row: dict[str, Any]) -> dict[str, Any]:
-        row["phase"] = _phase(row["phase"])
-        row["arguments"] = json.loads(row.get("arguments_json") or "{}")
-        if "options_json" in row:
-            row["options"] = json.loads(row.get("options_json") or "{}")
-        return row
+        return [_workflow_row(dict(zip(names, row))) for row in rows]
 
     def delete(self, wf: str) -> None:
         """Remove a run: its rows, its logs folder and its artifacts folder."""
@@ -453,6 +436,15 @@ class Store:
     def artifacts_dir(self, wf: str) -> Path:
         """`<home>/artifacts/<wf>`: the root of `ArtifactRepo(home / "artifacts")` for one run."""
         return inside(self.home / ARTIFACTS_DIR, safe_segment(wf, "workflow name"))
+
+
+def _workflow_row(row: dict[str, Any]) -> WorkflowRow:
+    return WorkflowRow(name=row["name"], phase=Phase(row["phase"]), message=row["message"] or "",
+                       created_at=row["created_at"], started_at=row["started_at"],
+                       finished_at=row["finished_at"], plan_json=row.get("plan_json"),
+                       arguments=json.loads(row.get("arguments_json") or "{}"),
+                       options=json.loads(row.get("options_json") or "{}"),
+                       runner_pid=row["runner_pid"], heartbeat=row["heartbeat"])
 
 
 def _node(row: tuple) -> Node:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from plait import cli
+from plait.commands import base as cli_base
 from plait.runtime.store import Store
 from plait.runtime.types import Node, NodeType, Outputs, Phase
 
@@ -237,7 +237,7 @@ def _fixed_store(home: Path) -> Store:
 def fixed_clock(monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    monkeypatch.setattr(cli, "_now", lambda: T0 + 400)
+    monkeypatch.setattr(cli_base, "now", lambda: T0 + 400)
     yield
     monkeypatch.undo()
     time.tzset()

@@ -1,0 +1,30 @@
+"""`plait compile`: a workflow's execution plan (JSON), or Workflow YAML for real Argo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from plait.compiler.export import export_argo
+
+from .base import EXIT_FINDINGS, EXIT_OK
+from .sources import compile_args, failed, python_paths
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    """Check a workflow and write its plan (or Argo YAML); exit 1 after errors."""
+    python_paths(args)
+    done = compile_args(args)
+    if failed(done):
+        return EXIT_FINDINGS
+    if args.emit == "argo":
+        text = export_argo(done.workflow, done.plan, args.name is not None, done.documents,
+                           done.supplied, entrypoint_fixed=args.entrypoint is not None)
+    else:
+        text = done.plan.to_json()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

@@ -1,0 +1,231 @@
+"""`plait run` (a workflow in this process, with a live view) and `plait submit` (a detached
+runner; `runtime/runner.py`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+import tempfile
+from typing import Any
+
+from plait import runtime
+from plait.compiler.plan import Plan
+from plait.runtime import control, pyscripts
+from plait.runtime.backends import sandbox
+from plait.runtime.images import ImageTable, ImageTableError
+from plait.runtime.outputs import OutputLimits
+from plait.runtime.secrets import SecretsError, SecretStore
+from plait.runtime.status import workflow_json
+from plait.runtime.store import Store
+from plait.runtime.types import Phase
+
+from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
+from . import base
+from .base import EXIT_FINDINGS, EXIT_OK, UsageError
+from .runs import after_start, open_store
+from .sources import load_plan, python_paths
+
+
+def _prepare(documents: list[Any]) -> tuple[list[Any], list[str]]:
+    """Python scripts of a Hera workflow made runnable here (`runtime.pyscripts`)."""
+    done = pyscripts.prepare(documents)
+    return done.documents, list(done.binds)
+
+
+def _check_run_options(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """What `run` and `submit` check before anything runs: --parallelism, the PLAIT_MAX_*
+    output caps, the files given; returns (sandbox mode, host variables to pass)."""
+    if args.parallelism is not None and args.parallelism < 1:
+        raise UsageError("--parallelism must be at least 1")
+    try:     # the caps must be sizes (a usage error now, not a failed run later)
+        OutputLimits.from_env()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
+        if not os.path.isfile(path):
+            raise UsageError(f"{path}: no such file")
+    return _sandbox_options(args)
+
+
+def _sandbox_options(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """(the sandbox mode, the host variables to pass) from the flags and $PLAIT_SANDBOX /
+    $PLAIT_PASS_ENV; exit 2 when no sandbox works and `none` was not chosen."""
+    mode = args.sandbox or os.environ.get(sandbox.SANDBOX_ENV) or "auto"
+    try:
+        chosen, _ = sandbox.choose(mode)
+    except ValueError as exc:
+        raise UsageError(f"{sandbox.SANDBOX_ENV}: {exc}") from None
+    except sandbox.NoSandbox as exc:
+        raise UsageError(str(exc)) from None
+    names = [*args.pass_env, *(os.environ.get("PLAIT_PASS_ENV") or "").split(",")]
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name.startswith("PLAIT_"):
+            raise UsageError(f"--pass-env {name!r}: expected an environment variable name "
+                             "(not PLAIT_*)")
+    return chosen, names
+
+
+def _new_run_store(plan: Plan) -> Store:
+    """The store, ready for a new run of `plan`: room on the disk, the name free."""
+    store = open_store()
+    if not store.has_room():    # a run on a full disk could not even record how it ended
+        raise UsageError(f"the disk of the plait home ({store.home}) is full: free space "
+                         f"(`plait delete --completed`, `plait delete NAME`) and try again")
+    if store.workflow(plan.name) is not None:
+        raise UsageError(f"workflow {plan.name!r} already exists: choose another --name")
+    return store
+
+
+def _settle(fut: asyncio.Future[bool]) -> None:
+    if not fut.done():
+        fut.set_result(True)
+
+
+class _StopSignal:
+    """Set by Ctrl-C; the engine polls `is_set()` or awaits `wait()` (like asyncio.Event, in
+    whatever loop it runs), so a signal handler can set it safely."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[bool]]] = []
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        for loop, fut in list(self._waiters):
+            loop.call_soon_threadsafe(_settle, fut)
+
+    async def wait(self) -> bool:
+        if self._set:
+            return True
+        loop = asyncio.get_running_loop()
+        entry = (loop, loop.create_future())
+        self._waiters.append(entry)
+        try:
+            await entry[1]
+        finally:
+            self._waiters.remove(entry)
+        return True
+
+
+def plan_parameters(plan: Plan) -> list[tuple[str, str]]:
+    """The workflow's arguments as (name, value) pairs, for the `Parameters:` block."""
+    params = (plan.arguments or {}).get("parameters", [])
+    if isinstance(params, dict):
+        params = [{"name": k, "value": v} for k, v in params.items()]
+    pairs = []
+    for p in params:
+        value = p.get("value")
+        if isinstance(value, (str, int, float, bool)):
+            pairs.append((str(p.get("name")), str(value)))
+    return pairs
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a workflow here, pods as sandboxed processes; exit 1 unless it Succeeded."""
+    python_paths(args, prepare=_prepare)
+    sandbox_mode, pass_env = _check_run_options(args)
+    plan = load_plan(args)
+    if plan is None:
+        return EXIT_FINDINGS
+    plan = plan.named()             # a plan may keep generateName: the run picks the name
+    store = _new_run_store(plan)
+    try:
+        secrets = SecretStore.load(args.secrets, args.configmaps)
+        images = ImageTable.load(args.images)
+    except (SecretsError, ImageTableError) as exc:
+        raise UsageError(str(exc)) from None
+    as_json = args.output == "json"
+    tty = sys.stderr.isatty() if as_json else sys.stdout.isatty()
+    view: LiveView | ProgressLines = (
+        LiveView(plan.name, stream=sys.stderr if as_json else sys.stdout) if tty
+        else ProgressLines(sys.stderr))
+    stop = _StopSignal()
+    interrupts: list[int] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if interrupts:
+            raise KeyboardInterrupt       # a second Ctrl-C: give up waiting for exit handlers
+        interrupts.append(signum)
+        print("plait: stopping (exit handlers still run; Ctrl-C again to abort)", file=sys.stderr)
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        with view:
+            result = runtime.run(plan, store=store, home=store.home, secrets=secrets,
+                                 images=images, parallelism=args.parallelism,
+                                 on_change=view.on_change, stop_event=stop, sandbox=sandbox_mode,
+                                 pass_env=pass_env, keep_pods=args.keep_pods,
+                                 ro_binds=getattr(args, "ro_binds", ()))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if as_json:
+        sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes), indent=2) + "\n")
+    else:
+        info = WorkflowInfo.of(result.name, result, plan_parameters(plan))
+        sys.stdout.write(render_get(info, result.nodes))
+    return EXIT_OK if result.phase == Phase.SUCCEEDED and not interrupts else EXIT_FINDINGS
+
+
+def _from_template(args: argparse.Namespace, folder: str) -> str:
+    """`--from workflowtemplate/NAME`: a Workflow file that only references the template."""
+    kind, _, name = (args.from_ref or "").partition("/")
+    kinds = {"workflowtemplate": False, "wftmpl": False, "clusterworkflowtemplate": True,
+             "cwftmpl": True}
+    if kind.lower() not in kinds or not name:
+        raise UsageError(f"--from {args.from_ref!r}: expected workflowtemplate/NAME "
+                         "or clusterworkflowtemplate/NAME")
+    if args.path:
+        args.templates = [*args.templates, args.path]
+    ref: dict[str, Any] = {"name": name}
+    if kinds[kind.lower()]:
+        ref["clusterScope"] = True
+    doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+           "metadata": {"generateName": f"{name}-"}, "spec": {"workflowTemplateRef": ref}}
+    path = os.path.join(folder, f"{name}.from.yaml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(doc, indent=2) + "\n")
+    return path
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    """Start a workflow in a detached runner and print its name."""
+    if args.parallelism is not None and args.parallelism < 1:
+        raise UsageError("--parallelism must be at least 1")
+    if not args.path and not args.from_ref:
+        raise UsageError("submit needs FILE or --from workflowtemplate/NAME")
+    sandbox_mode, pass_env = _check_run_options(args)
+    with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
+        if args.from_ref:
+            args.path = _from_template(args, folder)
+        plan = load_plan(args)
+    if plan is None:
+        return EXIT_FINDINGS
+    plan = plan.named()             # a plan may keep generateName: the run picks the name
+    try:   # read them now so a bad file is a usage error here, not a failed run later
+        SecretStore.load(args.secrets, args.configmaps)
+        ImageTable.load(args.images)
+    except (SecretsError, ImageTableError) as exc:
+        raise UsageError(str(exc)) from None
+    store = _new_run_store(plan)
+    images = args.images or os.environ.get("PLAIT_IMAGES")
+    options = {"secrets": [os.path.abspath(p) for p in args.secrets],
+               "configmaps": [os.path.abspath(p) for p in args.configmaps],
+               "images": os.path.abspath(images) if images else None,
+               "parallelism": args.parallelism, "keep_pods": args.keep_pods,
+               "sandbox": sandbox_mode, "pass_env": pass_env}   # names only: the runner has the values
+    params = [{"name": k, "value": v} for k, v in plan_parameters(plan)]
+    # started now, as Argo's startedAt is set when the controller picks the workflow up
+    control.submit(store, plan, arguments={"parameters": params}, options=options,
+                   started_at=base.now())
+    print(plan.name, flush=True)
+    return after_start(store, plan.name, args.watch, args.wait)

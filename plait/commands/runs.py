@@ -1,0 +1,274 @@
+"""The stored runs: `plait list`, `get`, `watch` and `logs`, and what the verbs that start or
+control a run share (the store, `@latest`, waiting for the end, the final `get` view).
+
+The runner itself is `runtime/runner.py`, the run helpers `runtime/runs.py`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from plait.runtime.home import ensure_home
+from plait.runtime.runs import age, duration, is_active, parse_age, runner_lost, status_text
+from plait.runtime.status import workflow_json
+from plait.runtime.store import Store
+from plait.runtime.storeapi import WorkflowRow
+from plait.runtime.types import Phase
+
+from ..views import ProgressLines, WorkflowInfo, progress, render_get
+from . import base
+from .base import EXIT_FINDINGS, EXIT_OK, NoRun, UsageError, runs_verb
+
+
+def open_store() -> Store:
+    """The run store under the plait home (created on first use)."""
+    return Store.at(ensure_home())
+
+
+def resolve_run(store: Store, name: str) -> str | None:
+    """A run's name; `@latest` is the most recently started one."""
+    if name != "@latest":
+        return name if store.workflow(name) is not None else None
+    rows = store.list_workflows()
+    if not rows:
+        return None
+
+    def started(row: WorkflowRow) -> float:
+        return float(row.started_at or row.created_at or 0)
+
+    return max(rows, key=started).name
+
+
+def run_name(store: Store, name: str) -> str:
+    """A stored run's name (`@latest` resolved); `NoRun` when there is none."""
+    found = resolve_run(store, name)
+    if found is None:
+        raise NoRun(f"no run named {name!r}" if name != "@latest" else "no runs yet")
+    return found
+
+
+def get_text(store: Store, name: str, row: WorkflowRow, now: float) -> str:
+    """The `plait get` view of a run: Argo's header and tree."""
+    nodes = store.nodes(name)
+    info = WorkflowInfo.of(name, row)
+    info.phase = status_text(row, nodes, now)
+    return render_get(info, nodes, now)
+
+
+def exit_of(row: WorkflowRow | None) -> int:
+    """0 for a Succeeded run, 1 otherwise."""
+    return EXIT_OK if row is not None and row.phase is Phase.SUCCEEDED else EXIT_FINDINGS
+
+
+def wait(store: Store, name: str) -> WorkflowRow | None:
+    """Block until the run ends (or its runner is lost); its final row."""
+    while True:
+        row = store.workflow(name)
+        if row is None or not is_active(row):
+            return row
+        if runner_lost(row):
+            print(f"plait: the runner of {name} was lost; `plait resume {name}` continues it",
+                  file=sys.stderr)
+            return row
+        time.sleep(base.WAIT_POLL)
+
+
+def wait_and_get(store: Store, name: str) -> int:
+    """`--wait`: block until the run ends, then print its `get` view."""
+    row = wait(store, name)
+    if row is None:
+        print(f"plait: error: run {name} was deleted", file=sys.stderr)
+        return EXIT_FINDINGS
+    sys.stdout.write(get_text(store, name, row, base.now()))
+    return exit_of(row)
+
+
+def after_start(store: Store, name: str, watch_it: bool, wait_it: bool) -> int:
+    """What a verb that started a runner does next: `--watch`, `--wait` or nothing."""
+    if watch_it:
+        return watch(store, name)
+    if wait_it:
+        return wait_and_get(store, name)
+    return EXIT_OK
+
+
+def watch(store: Store, name: str) -> int:
+    """Redraw the run until it ends (rich on a TTY; progress lines elsewhere), then print the
+    final `get` view; the exit code follows the final phase."""
+    row: WorkflowRow | None
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.live import Live
+        from rich.text import Text
+
+        def frame() -> Text:
+            row = store.workflow(name)
+            if row is None:
+                return Text("")
+            nodes = store.nodes(name)
+            done, total = progress(nodes.values())
+            head = f"{status_text(row, nodes)}  {done}/{total} pods\n"
+            return Text(head + get_text(store, name, row, base.now()), no_wrap=True,
+                        overflow="crop")
+
+        with Live(get_renderable=frame, console=Console(file=sys.stdout), refresh_per_second=2,
+                  transient=True):
+            row = wait(store, name)
+    else:
+        lines = ProgressLines(sys.stderr)
+        while True:
+            row = store.workflow(name)
+            for node in store.nodes(name).values():
+                lines.on_change(node)
+            if row is None or not is_active(row) or runner_lost(row):
+                break
+            time.sleep(base.WAIT_POLL)
+    if row is None:
+        print(f"plait: error: run {name} was deleted", file=sys.stderr)
+        return EXIT_FINDINGS
+    sys.stdout.write(get_text(store, name, row, base.now()))
+    return exit_of(row)
+
+
+def _columns(rows: list[list[str]]) -> str:
+    """Cells padded to their column's widest plus two spaces (Go's tabwriter), no trailing blanks."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "".join("".join(c.ljust(widths[i] + 2) for i, c in enumerate(r)).rstrip() + "\n"
+                   for r in rows)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List runs, newest first."""
+    store = open_store()
+    now = base.now()
+    rows = store.list_workflows()
+    if args.running:
+        rows = [r for r in rows if is_active(r)]
+    elif args.completed:
+        rows = [r for r in rows if not is_active(r)]
+    if args.output == "json":
+        docs = [workflow_json(r.name, r, store.nodes(r.name)) for r in rows]
+        sys.stdout.write(json.dumps(docs, indent=2) + "\n")
+        return EXIT_OK
+    if args.output == "name":
+        sys.stdout.write("".join(f"{r.name}\n" for r in rows))
+        return EXIT_OK
+    if not rows:
+        print("No workflows found")
+        return EXIT_OK
+    table = [["NAME", "STATUS", "AGE", "DURATION", "MESSAGE"]]
+    for r in rows:
+        nodes = store.nodes(r.name) if is_active(r) else None
+        table.append([r.name, status_text(r, nodes, now), age(r, now), duration(r, now),
+                      r.message])
+    sys.stdout.write(_columns(table))
+    return EXIT_OK
+
+
+@runs_verb
+def cmd_get(args: argparse.Namespace) -> int:
+    """Show a run: Argo's header and tree (or the Workflow object as JSON)."""
+    store = open_store()
+    name = run_name(store, args.name)
+    row = store.workflow(name)
+    assert row is not None
+    if args.output == "json":
+        doc = workflow_json(name, row, store.nodes(name))
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        sys.stdout.write(get_text(store, name, row, base.now()))
+    return EXIT_OK
+
+
+@runs_verb
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Follow a run until it ends."""
+    store = open_store()
+    return watch(store, run_name(store, args.name))
+
+
+def _no_run(args: argparse.Namespace) -> int:
+    print(f"plait: error: no run named {args.name!r}" if args.name != "@latest"
+          else "plait: error: no runs yet", file=sys.stderr)
+    return EXIT_FINDINGS
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    """Print a run's logs, each line prefixed with its pod name."""
+    if args.follow or args.since:
+        return _logs_follow(args)
+    store = open_store()
+    name = resolve_run(store, args.name)
+    if name is None:
+        return _no_run(args)
+    nodes = [n for n in store.nodes(name).values() if n.pod_name]
+    if args.node:
+        nodes = [n for n in nodes if args.node in (n.display_name, n.name, n.pod_name, n.id)]
+        if not nodes:
+            print(f"plait: error: run {name} has no pod node {args.node!r}", file=sys.stderr)
+            return EXIT_FINDINGS
+    nodes.sort(key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
+    seen = set()
+    for node in nodes:
+        pod = node.pod_name
+        if pod is None or pod in seen:
+            continue
+        seen.add(pod)
+        path = store.log_path(name, pod, args.container)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    sys.stdout.write(f"{pod}: {line.rstrip(chr(10))}\n")
+        except FileNotFoundError:
+            continue
+    return EXIT_OK
+
+
+def _logs_follow(args: argparse.Namespace) -> int:
+    """`plait logs -f/--since`: follow new lines until the run ends; `--since D` keeps pods that
+    were still running D ago (log lines carry no times, so the cut is per pod)."""
+    try:
+        cutoff = base.now() - parse_age(args.since) if args.since else None
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    store = open_store()
+    name = resolve_run(store, args.name)
+    if name is None:
+        return _no_run(args)
+    offsets: dict[str, int] = {}
+    partial: dict[str, str] = {}
+    while True:
+        row = store.workflow(name)
+        ended = row is None or not is_active(row) or runner_lost(row)
+        nodes = [n for n in store.nodes(name).values() if n.pod_name]
+        if args.node:
+            nodes = [n for n in nodes if args.node in (n.display_name, n.name, n.pod_name, n.id)]
+            if not nodes and ended:
+                print(f"plait: error: run {name} has no pod node {args.node!r}", file=sys.stderr)
+                return EXIT_FINDINGS
+        if cutoff is not None:
+            nodes = [n for n in nodes if n.finished_at is None or n.finished_at >= cutoff]
+        nodes.sort(key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
+        for pod in dict.fromkeys(n.pod_name for n in nodes if n.pod_name):
+            path = store.log_path(name, pod, args.container)
+            try:
+                with open(path, "rb") as fh:
+                    fh.seek(offsets.get(pod, 0))
+                    data = fh.read()
+                    offsets[pod] = fh.tell()
+            except FileNotFoundError:
+                continue
+            text = partial.pop(pod, "") + data.decode("utf-8", "replace")
+            *done, rest = text.split("\n")
+            if rest:
+                partial[pod] = rest
+            for line in done:
+                sys.stdout.write(f"{pod}: {line}\n")
+        sys.stdout.flush()
+        if ended or not args.follow:
+            for pod, rest in partial.items():
+                sys.stdout.write(f"{pod}: {rest}\n")
+            return EXIT_OK
+        time.sleep(base.WAIT_POLL)

@@ -1,0 +1,127 @@
+"""Reading what a verb is given: Python workflow files (`FILE.py[:NAME]`, Hera), workflow
+files compiled to a plan, plan JSON files, and the diagnostics of a compile."""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+from typing import Any, Callable
+
+from plait.compiler import report as fmt
+from plait.compiler.api import PlaitError, as_submittable, materialized, resolve
+from plait.compiler.check import UsageError as CheckUsage
+from plait.compiler.compile import compile_workflow
+from plait.compiler.config import ConfigError
+from plait.compiler.diagnostics import Severity
+from plait.compiler.params import ParameterUsageError, parse_cli_parameters
+from plait.compiler.plan import Plan, is_plan_text
+from plait.compiler.pysource import is_python_ref
+
+from .base import UsageError
+
+# the compiler's exceptions for bad command-line input (exit 2)
+USAGE_ERRORS = (CheckUsage, ConfigError, ParameterUsageError)
+
+# documents of a Python source -> (the same prepared, the host folders they need read-only)
+Prepare = Callable[[list[Any]], tuple[list[Any], list[str]]]
+
+
+def python_paths(args: argparse.Namespace, prepare: Prepare | None = None) -> None:
+    """`FILE.py[:NAME]` (Hera workflows) becomes a temporary YAML file of its documents, so
+    every verb reads it as it reads YAML. `prepare` (given by `run`) readies the Python
+    scripts for a local run and names the folders they need (`args.ro_binds`)."""
+    if isinstance(getattr(args, "paths", None), list):
+        if any(is_python_ref(p) for p in args.paths):
+            args.paths = [python_file(p, one=False)[0] if is_python_ref(p) else p
+                          for p in args.paths]
+    elif isinstance(getattr(args, "path", None), str) and is_python_ref(args.path):
+        args.path, extra, args.ro_binds = python_file(args.path, one=True, prepare=prepare)
+        args.templates = [*args.templates, *extra]
+
+
+def python_file(ref: str, one: bool, prepare: Prepare | None = None
+                ) -> tuple[str, list[str], list[str]]:
+    """(workflow file, template files, read-only binds) of a Python reference; the files live
+    in a temporary folder removed when plait exits."""
+    try:
+        source = resolve(ref, one=one)
+    except PlaitError as exc:
+        raise UsageError(str(exc)) from None
+    binds: list[str] = []
+    if one:
+        source = as_submittable(source)
+    if prepare is not None:
+        source.documents, done = prepare(source.documents)
+        source.templates, more = prepare(source.templates)
+        binds = [*done, *more]
+    folder = tempfile.mkdtemp(prefix="plait-py-")
+    atexit.register(shutil.rmtree, folder, True)
+    with materialized(source) as (path, extra, _labels):
+        stem = source.label.replace("/", "_").replace(":", "_")
+        kept = [shutil.copy(p, os.path.join(folder, f"{stem}.{os.path.basename(p)}"))
+                for p in [path, *extra]]
+    return kept[0], kept[1:], binds
+
+
+def print_diagnostics(diagnostics: list[Any]) -> None:
+    """Diagnostics of one compiled file, as text on stderr."""
+    sources = {}
+    for path in {d.file for d in diagnostics}:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                sources[path] = fh.read()
+        except (OSError, UnicodeDecodeError):
+            pass
+    print(fmt.format_text(diagnostics, sources), file=sys.stderr)
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    print(f"{errors} error(s), {warnings} warning(s) in 1 file(s)", file=sys.stderr)
+
+
+def compile_args(args: argparse.Namespace) -> Any:
+    """Compile `args.path` with the workflow options of the verb; its diagnostics printed,
+    the compile's result returned (`.plan` None after errors)."""
+    try:
+        parameters = parse_cli_parameters(args.parameters) if args.parameters else None
+        done = compile_workflow(args.path, parameters=parameters, parameter_file=args.parameter_file,
+                                entrypoint=args.entrypoint, name=args.name, workflow=args.workflow,
+                                templates=args.templates)
+    except USAGE_ERRORS as exc:
+        raise UsageError(str(exc)) from None
+    if done.diagnostics:
+        print_diagnostics(done.diagnostics)
+    return done
+
+
+def failed(done: Any) -> bool:
+    """A compile that gave no plan or an error."""
+    return done.plan is None or any(d.severity is Severity.ERROR for d in done.diagnostics)
+
+
+def load_plan(args: argparse.Namespace) -> Plan | None:
+    """The plan to draw or run: read from a plan JSON, or compiled from a workflow (None
+    after errors)."""
+    if not os.path.isfile(args.path):
+        raise UsageError(f"{args.path}: no such file")
+    try:
+        with open(args.path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{args.path}: cannot read: {exc}") from None
+    if is_plan_text(text):
+        given = [opt for opt, v in (("-p", args.parameters), ("--parameter-file", args.parameter_file),
+                                    ("--entrypoint", args.entrypoint), ("--name", args.name),
+                                    ("--workflow", args.workflow), ("--templates", args.templates)) if v]
+        if given:
+            raise UsageError(f"{', '.join(given)} apply to a workflow file, not to a plan "
+                             "(compile the plan with them)")
+        try:
+            return Plan.from_json(text)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise UsageError(f"{args.path}: not a readable plan: {exc}") from None
+    done = compile_args(args)
+    return None if failed(done) else done.plan
