@@ -24,8 +24,10 @@ _GO_ACTION = re.compile(
 # Helm's built-in objects: unmistakable wherever they stand
 _HELM_OBJECT = re.compile(r"\{\{-?\s*\.(?:Values|Release|Chart|Capabilities|Files)\b")
 _JINJA = re.compile(r"\{%-?\s*\w+|\{#")
-# where a line begins with a template construct: alone, as a list item or as a mapping value
-_LINE_START = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:[\w.\"'/-]+:[ \t]+)?(?=\{[{%#])", re.M)
+# a template construct's opener, and what may stand before it on its line for it to be where
+# YAML expects a key, a value or an item: nothing, a list dash, or a mapping key
+_OPENER = re.compile(r"\{[{%#]")
+_LINE_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)?(?:[\w.\"'/-]+:[ \t]+)?")
 _ARGO = re.compile(r"argoproj\.io|kind:\s*(?:Cluster)?Workflow|kind:\s*CronWorkflow")
 
 
@@ -86,8 +88,10 @@ def _structural(loaded: LoadedFile) -> tuple[str, Span, str] | None:
     """A template construct where YAML expects a key, a value or an item."""
     src = loaded.source
     blocks = None
-    for m in _LINE_START.finditer(src.text):
-        at = m.end()
+    for m in _OPENER.finditer(src.text):      # openers are few; lines are many
+        at = m.start()
+        if not _LINE_PREFIX.fullmatch(src.text, src.text.rfind("\n", 0, at) + 1, at):
+            continue
         end = src.text.find("\n", at)
         rest = src.text[at:end if end >= 0 else len(src.text)]
         engine = "Jinja" if _JINJA.match(rest) else "Helm" if _GO_ACTION.match(rest) else None
@@ -105,6 +109,8 @@ def _structural(loaded: LoadedFile) -> tuple[str, Span, str] | None:
 
 def _helm_object_value(loaded: LoadedFile) -> tuple[str, Span, str] | None:
     """`{{ .Values.x }}` inside a quoted or plain value (not a block of script text)."""
+    if _HELM_OBJECT.search(loaded.source.text) is None:
+        return None                     # nothing to find: spare the walk over every string
     for value in _strings(loaded):
         if value.style not in ("|", ">"):
             m = _HELM_OBJECT.search(value)
