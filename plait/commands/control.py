@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any, Callable
 
 from plait.runtime import control
 from plait.runtime.runs import is_active, parse_age
@@ -22,30 +23,28 @@ def _refused(exc: control.ControlError) -> int:
     return EXIT_FINDINGS
 
 
-@runs_verb
-def cmd_stop(args: argparse.Namespace) -> int:
-    """Argo's stop: running pods are killed, exit handlers still run, the workflow Fails."""
+def _end_run(args: argparse.Namespace, action: Callable[[Any, str], object], done: str) -> int:
+    """Stop or terminate the run named on the command line; say so, or why not."""
     store = open_store()
     name = run_name(store, args.name)
     try:
-        control.stop(store, name)
+        action(store, name)
     except control.ControlError as exc:
         return _refused(exc)
-    print(f"workflow {name} stopped")
+    print(f"workflow {name} {done}")
     return EXIT_OK
+
+
+@runs_verb
+def cmd_stop(args: argparse.Namespace) -> int:
+    """Argo's stop: running pods are killed, exit handlers still run, the workflow Fails."""
+    return _end_run(args, control.stop, "stopped")
 
 
 @runs_verb
 def cmd_terminate(args: argparse.Namespace) -> int:
     """Argo's terminate: everything is killed, no exit handler runs."""
-    store = open_store()
-    name = run_name(store, args.name)
-    try:
-        control.terminate(store, name)
-    except control.ControlError as exc:
-        return _refused(exc)
-    print(f"workflow {name} terminated")
-    return EXIT_OK
+    return _end_run(args, control.terminate, "terminated")
 
 
 @runs_verb

@@ -74,7 +74,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from plait.runtime import pods as P
 from plait.runtime.backends import limits as L
@@ -142,23 +142,25 @@ def _boot_ticks() -> int:
     return int(time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf("SC_CLK_TCK"))
 
 
-def _orphans(since: int) -> list[int]:
-    """Processes whose parent is this one, started after `since` (boot ticks), that no
-    container's spawn made: orphans of pods that came back to this subreaper."""
-    me = str(os.getpid())
-    found = []
+def _processes() -> Iterator[tuple[int, list[bytes]]]:
+    """(pid, the fields of /proc/<pid>/stat after the command name) of every process now:
+    fields[0] is the state, [1] the parent, [2] the process group, [19] the start time."""
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
                 with open(f"/proc/{entry.name}/stat", "rb") as f:
                     stat = f.read()
             except OSError:
-                continue
-            fields = stat[stat.rfind(b")") + 2:].split()
-            if fields[1].decode() == me and int(entry.name) not in _STARTED and \
-                    int(fields[19]) >= since:
-                found.append(int(entry.name))
-    return found
+                continue            # it ended while we looked
+            yield int(entry.name), stat[stat.rfind(b")") + 2:].split()
+
+
+def _orphans(since: int) -> list[int]:
+    """Processes whose parent is this one, started after `since` (boot ticks), that no
+    container's spawn made: orphans of pods that came back to this subreaper."""
+    me = str(os.getpid()).encode()
+    return [pid for pid, fields in _processes()
+            if fields[1] == me and pid not in _STARTED and int(fields[19]) >= since]
 
 
 def use_pidfd_child_watcher() -> Any:
@@ -1394,18 +1396,7 @@ class LocalPod:
 def _group_has_live(pgid: int) -> bool:
     """True while some member of the group is not a zombie (zombies wait for their reaper)."""
     try:
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry.name}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(b")") + 2:].split()
-            if int(fields[2]) == pgid and fields[0] != b"Z":
-                return True
-        return False
+        return any(int(fields[2]) == pgid and fields[0] != b"Z" for _, fields in _processes())
     except OSError:
         return True
 
