@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from .check import UsageError, check_paths, no_gc
@@ -10,6 +10,9 @@ from .context import Context
 from .diagnostics import Diagnostic, Severity
 from .model import Workflow
 from .plan import MAX_DEPTH, Plan
+
+# the finding of a reference to a template no file defines: an error when a run needs it
+UNRESOLVED_REF_CODES = frozenset({"PL353"})
 
 
 def select_workflow(workflows: list[Workflow], wanted: str | None, path: str) -> Workflow:
@@ -56,16 +59,21 @@ def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
                      parameter_file: str | None = None, entrypoint: str | None = None,
                      name: str | None = None, workflow: str | None = None,
                      templates: Iterable[str] = (), max_depth: int = MAX_DEPTH,
-                     ) -> Compiled:
-    """`compile_file`, also returning the chosen Workflow and its file's documents."""
+                     refs_must_resolve: bool = False) -> Compiled:
+    """`compile_file`, also returning the chosen Workflow and its file's documents.
+
+    `refs_must_resolve` (a run): a `templateRef`/`workflowTemplateRef` to a template none of
+    the files defines (PL353, a warning for `check`: it may live in the cluster) is an error,
+    as Argo rejects the submit when the cluster does not have it either."""
     with no_gc():
         return _compile_workflow(path, parameters, parameter_file, entrypoint, name, workflow,
-                                 templates, max_depth)
+                                 templates, max_depth, refs_must_resolve)
 
 
 def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_file: str | None,
                       entrypoint: str | None, name: str | None, workflow: str | None,
-                      templates: Iterable[str], max_depth: int) -> Compiled:
+                      templates: Iterable[str], max_depth: int,
+                      refs_must_resolve: bool) -> Compiled:
     from .params import ParameterUsageError, gather_parameters
     from .planner import PlanError, build_plan
 
@@ -79,6 +87,9 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
                          parameter_sources=sources)
     diags = sorted(report.diagnostics + [Diagnostic.of(m) for m in messages],
                    key=Diagnostic.sort_key)
+    if refs_must_resolve:
+        diags = [replace(d, severity=Severity.ERROR) if d.code in UNRESOLVED_REF_CODES else d
+                 for d in diags]
     if any(d.severity is Severity.ERROR for d in diags):
         return Compiled(None, diags)
     workflows = [wf for fr in report.files for wf in fr.workflows]

@@ -78,6 +78,20 @@ class Plan:
         name = name or generate_name(str(self.workflow.get("generateName") or DEFAULT_PREFIX))
         return dataclasses.replace(self, workflow={**self.workflow, "name": name})
 
+    def unresolved_refs(self) -> list[str]:
+        """Each step or task whose template did not resolve when the plan was compiled (a
+        `templateRef` to a WorkflowTemplate no file defined), as `TEMPLATE.STEP: REF`: a
+        run refuses such a plan rather than start and fail."""
+        found = []
+        for key, tmpl in sorted(self.templates.items()):
+            children = [c for group in tmpl.get("steps") or [] for c in group] \
+                + list(tmpl.get("tasks") or [])
+            for child in children:
+                if isinstance(child, dict) and child.get("template") is None:
+                    found.append(f"{key}.{child.get('name')}: "
+                                 f"{unresolved_text(child.get('unresolved'))}")
+        return found
+
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready data (camelCase keys)."""
         return {self._JSON_NAMES.get(k, k): v for k, v in asdict(self).items()}
@@ -110,6 +124,16 @@ class Plan:
         return cls.from_dict(data)
 
 
+def unresolved_text(unresolved: Any) -> str:
+    """What a step that did not resolve names, in Argo's words (`template reference
+    NAME.TEMPLATE not found`); never a Python `None`."""
+    ref = unresolved.get("templateRef") if isinstance(unresolved, dict) else None
+    if isinstance(ref, dict):
+        return f"template reference {ref.get('name') or '?'}.{ref.get('template') or '?'} not found"
+    name = unresolved.get("template") if isinstance(unresolved, dict) else None
+    return f"template {name!r} not found" if name else "the step names no template"
+
+
 def validate_plan(data: Any) -> None:
     """Raise `PlanError` naming the first field of `data` that `plan.schema.json` refuses."""
     import jsonschema
@@ -135,4 +159,5 @@ def is_plan_text(text: str) -> bool:
 
 
 __all__ = ["DEFAULT_PREFIX", "MAX_DEPTH", "NAME_CHARS", "PLAN_VERSION", "Plan", "PlanError",
+           "unresolved_text",
            "generate_name", "is_plan_text", "validate_plan"]

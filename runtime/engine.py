@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from plait.compiler.plan import unresolved_text
 from plait.grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
 from plait.grammar.limits import cap
 
@@ -488,7 +489,7 @@ class Engine:
         """Run template `key` as node `name` with arguments (parameters, artifacts)."""
         tmpl = self.plan.templates.get(key) if key else None
         if tmpl is None or key is None:
-            return self.error_node(name, key, parent, ctx, f"template {key!r} not found")
+            return self.error_node(name, key, parent, ctx, unresolved_text({"template": key}))
         if ctx.depth >= self.plan.max_depth:
             return self.error_node(name, tmpl["name"], parent, ctx, RECURSION_MESSAGE)
         if tmpl.get("retry") is not None:
@@ -597,9 +598,14 @@ class Engine:
             return Phase.FAILED, DEADLINE_MESSAGE
         if self.workflow_error is not None:
             return Phase.FAILED, self.workflow_error
-        if entry.phase is Phase.ERROR:
-            return Phase.ERROR, entry.message
+        if entry.phase is Phase.ERROR:   # `get` and `list` always say why a run errored
+            return Phase.ERROR, entry.message or self._first_error() or "the workflow errored"
         return Phase.FAILED, entry.message
+
+    def _first_error(self) -> str:
+        """The message of the first node that ended in Error with one."""
+        done = [n for n in self.nodes.values() if n.phase is Phase.ERROR and n.message]
+        return min(done, key=lambda n: n.finished_at or 0).message if done else ""
 
     def failures(self) -> str:
         """`workflow.failures`: JSON of the Failed/Error nodes, quoted once more (spec §13.3)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plait.compiler.loops import expand_sequence
+from plait.compiler.plan import unresolved_text
 from plait.compiler.values import int_value
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.evaluate import evaluate_when
@@ -173,6 +174,8 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
     iscope = layer(item_values(item), scope) if looped else scope
     key = child.get("template")
     tname = (engine.plan.templates.get(key) or {}).get("name", key) if key else None
+    if key is None:       # a plan compiled without the WorkflowTemplate a templateRef names
+        return engine.error_node(name, None, parent, ctx, unresolved_text(child.get("unresolved")))
     when = child.get("when")
     if when is not None:
         try:

@@ -133,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a workflow here, pods as sandboxed processes; exit 1 unless it Succeeded."""
     python_paths(args, prepare=_prepare)
     sandbox_mode, pass_env = _check_run_options(args)
-    plan = load_plan(args)
+    plan = load_plan(args, run=True)
     if plan is None:
         return EXIT_FINDINGS
     plan = plan.named()             # a plan may keep generateName: the run picks the name
@@ -192,6 +192,7 @@ def _from_template(args: argparse.Namespace, folder: str) -> str:
     doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
            "metadata": {"generateName": f"{name}-"}, "spec": {"workflowTemplateRef": ref}}
     path = os.path.join(folder, f"{name}.from.yaml")
+    args.shown_path = f"--from {args.from_ref}"
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(doc, indent=2) + "\n")
     return path
@@ -207,7 +208,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
         if args.from_ref:
             args.path = _from_template(args, folder)
-        plan = load_plan(args)
+        plan = load_plan(args, run=True)
     if plan is None:
         return EXIT_FINDINGS
     plan = plan.named()             # a plan may keep generateName: the run picks the name

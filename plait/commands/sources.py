@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from typing import Any, Callable
 
 from plait.compiler import report as fmt
@@ -82,16 +83,21 @@ def print_diagnostics(diagnostics: list[Any]) -> None:
     print(f"{errors} error(s), {warnings} warning(s) in 1 file(s)", file=sys.stderr)
 
 
-def compile_args(args: argparse.Namespace) -> Any:
+def compile_args(args: argparse.Namespace, run: bool = False) -> Any:
     """Compile `args.path` with the workflow options of the verb; its diagnostics printed,
-    the compile's result returned (`.plan` None after errors)."""
+    the compile's result returned (`.plan` None after errors). `run`: the plan is to be run,
+    so a template reference that does not resolve is an error (never a run that fails)."""
     try:
         parameters = parse_cli_parameters(args.parameters) if args.parameters else None
         done = compile_workflow(args.path, parameters=parameters, parameter_file=args.parameter_file,
                                 entrypoint=args.entrypoint, name=args.name, workflow=args.workflow,
-                                templates=args.templates)
+                                templates=args.templates, refs_must_resolve=run)
     except USAGE_ERRORS as exc:
         raise UsageError(str(exc)) from None
+    shown = getattr(args, "shown_path", None)    # a file plait wrote: name what the user gave
+    if shown:
+        done.diagnostics = [replace(d, file=shown) if d.file == args.path else d
+                            for d in done.diagnostics]
     if done.diagnostics:
         print_diagnostics(done.diagnostics)
     return done
@@ -102,9 +108,9 @@ def failed(done: Any) -> bool:
     return done.plan is None or any(d.severity is Severity.ERROR for d in done.diagnostics)
 
 
-def load_plan(args: argparse.Namespace) -> Plan | None:
-    """The plan to draw or run: read from a plan JSON, or compiled from a workflow (None
-    after errors)."""
+def load_plan(args: argparse.Namespace, run: bool = False) -> Plan | None:
+    """The plan to draw or run (`run`, see `compile_args`): read from a plan JSON, or
+    compiled from a workflow (None after errors)."""
     if not os.path.isfile(args.path):
         raise UsageError(f"{args.path}: no such file")
     try:
@@ -120,8 +126,13 @@ def load_plan(args: argparse.Namespace) -> Plan | None:
             raise UsageError(f"{', '.join(given)} apply to a workflow file, not to a plan "
                              "(compile the plan with them)")
         try:
-            return Plan.from_json(text)
+            plan = Plan.from_json(text)
         except (ValueError, TypeError, RecursionError) as exc:
             raise UsageError(f"{args.path}: not a readable plan: {exc}") from None
-    done = compile_args(args)
+        missing = plan.unresolved_refs() if run else []
+        for where in missing:        # never a run that fails on a template it cannot find
+            print(f"{args.path}: error: {where} (compile it with the file that defines "
+                  "it, or --templates DIR)", file=sys.stderr)
+        return None if missing else plan
+    done = compile_args(args, run=run)
     return None if failed(done) else done.plan
