@@ -59,21 +59,24 @@ def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
                      parameter_file: str | None = None, entrypoint: str | None = None,
                      name: str | None = None, workflow: str | None = None,
                      templates: Iterable[str] = (), max_depth: int = MAX_DEPTH,
-                     refs_must_resolve: bool = False) -> Compiled:
+                     refs_must_resolve: bool = False,
+                     submit_metadata: dict[str, set[str]] | None = None) -> Compiled:
     """`compile_file`, also returning the chosen Workflow and its file's documents.
 
     `refs_must_resolve` (a run): a `templateRef`/`workflowTemplateRef` to a template none of
     the files defines (PL353, a warning for `check`: it may live in the cluster) is an error,
-    as Argo rejects the submit when the cluster does not have it either."""
+    as Argo rejects the submit when the cluster does not have it either. `submit_metadata`:
+    the label/annotation keys the run adds (`check_paths`)."""
     with no_gc():
         return _compile_workflow(path, parameters, parameter_file, entrypoint, name, workflow,
-                                 templates, max_depth, refs_must_resolve)
+                                 templates, max_depth, refs_must_resolve, submit_metadata or {})
 
 
 def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_file: str | None,
                       entrypoint: str | None, name: str | None, workflow: str | None,
                       templates: Iterable[str], max_depth: int,
-                      refs_must_resolve: bool) -> Compiled:
+                      refs_must_resolve: bool,
+                      submit_metadata: dict[str, set[str]]) -> Compiled:
     from .params import ParameterUsageError, gather_parameters
     from .planner import PlanError, build_plan
 
@@ -84,7 +87,7 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
     # compiling is submitting: arguments left without a value are errors, as with `-p`
     parameters = dict(parameters or {})
     report = check_paths([path], templates=templates, parameters=parameters,
-                         parameter_sources=sources)
+                         parameter_sources=sources, submit_metadata=submit_metadata)
     diags = sorted(report.diagnostics + [Diagnostic.of(m) for m in messages],
                    key=Diagnostic.sort_key)
     if refs_must_resolve:

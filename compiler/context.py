@@ -43,3 +43,5 @@ class Context:
     parameter_sources: dict[str, str] = field(default_factory=dict)
     # the Argo release checked for (`--argo-version`): 3.x accepts fields 4.0 removed
     argo_version: Version = DEFAULT
+    # label/annotation keys a run adds at submit (`-l`, `--annotations`): {"labels": {...}}
+    submit_metadata: dict[str, set[str]] = field(default_factory=dict)

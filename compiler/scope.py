@@ -85,8 +85,8 @@ class _Resolver:
         self.exit_templates = _exit_handler_templates(wf)
         self.declared_args = {p.name for p in wf.arguments.parameters}
         self.global_names, self.any_global = _global_names(wf)
-        self.labels = _metadata_keys(wf, "labels")
-        self.annotations = _metadata_keys(wf, "annotations")
+        self.labels = _metadata_keys(wf, ctx, "labels")
+        self.annotations = _metadata_keys(wf, ctx, "annotations")
         self.workflow_retry = ("retryStrategy" in wf.spec
                                or "retryStrategy" in wf.template_defaults)
         self._ancestors: dict[int, dict] = {}
@@ -438,9 +438,10 @@ def _global_names(wf: Workflow) -> tuple[dict[str, set[str]], bool]:
     return names, tagged
 
 
-def _metadata_keys(wf: Workflow, field: str) -> set[str] | None:
-    """Declared label/annotation keys; None when they may come from elsewhere."""
-    keys = set(as_map(wf.metadata.get(field)).keys())
+def _metadata_keys(wf: Workflow, ctx: Context, field: str) -> set[str] | None:
+    """Declared label/annotation keys (with those a run adds at submit); None when they may
+    come from elsewhere."""
+    keys = set(as_map(wf.metadata.get(field)).keys()) | ctx.submit_metadata.get(field, set())
     wm = as_map(wf.spec.get("workflowMetadata"))
     keys |= set(as_map(wm.get(field)).keys())
     if f"{field}From" in wm or wf.is_library or wf.workflow_template_ref is not None:

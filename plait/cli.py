@@ -48,7 +48,7 @@ def _verb(sub: Any, name: str, help_text: str, target: str,
     """A verb's parser; `target` is `module:function` in `plait.commands`."""
     p: argparse.ArgumentParser = sub.add_parser(name, help=help_text,
                                                 description=description or help_text)
-    p.set_defaults(verb=target)
+    p.set_defaults(verb=target, verb_parser=p)
     return p
 
 
@@ -100,6 +100,54 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-pods", action="store_true",
                    help="debugging: keep each pod's folder under $PLAIT_HOME/pods after it ended "
                         "(scratch files, raw output files: they may hold secrets)")
+    _cluster_options(p)
+
+
+# `argo` client flags that name a cluster connection or a client setting: (flags, takes a value)
+IGNORED_FLAGS: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("--kubeconfig",), True), (("--context",), True), (("--cluster",), True),
+    (("--user",), True), (("--token",), True), (("--server",), True),
+    (("-s", "--argo-server"), True), (("--argo-base-href",), True), (("-H", "--header"), True),
+    (("--as",), True), (("--as-group",), True), (("--as-uid",), True),
+    (("--certificate-authority",), True), (("--client-certificate",), True),
+    (("--client-key",), True), (("--tls-server-name",), True), (("--proxy-url",), True),
+    (("--request-timeout",), True), (("--username",), True), (("--password",), True),
+    (("--loglevel",), True), (("--gloglevel",), True), (("--log-format",), True),
+    (("--scheduled-time",), True), (("--pod-priority-class",), True),
+    (("-e", "--argo-http1"), False), (("--secure",), False),
+    (("-k", "--insecure-skip-verify"), False), (("--insecure-skip-tls-verify",), False),
+    (("--disable-compression",), False), (("-v", "--verbose"), False),
+)
+
+
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    """The cluster flags of `argo submit`, and the client flags plait accepts and ignores."""
+    g = p.add_argument_group("as argo submit (recorded on the run)")
+    g.add_argument("-n", "--namespace", metavar="NS",
+                   help="the run's namespace ({{workflow.namespace}}; default: the "
+                        "workflow's, or default)")
+    g.add_argument("--serviceaccount", metavar="NAME",
+                   help="the pods' serviceAccountName ({{workflow.serviceAccountName}})")
+    g.add_argument("-l", "--labels", action="append", default=[], metavar="K=V[,K=V]",
+                   help="labels added to the workflow ({{workflow.labels.K}}; repeatable)")
+    g.add_argument("--annotations", action="append", default=[], metavar="K=V[,K=V]",
+                   help="annotations added to the workflow ({{workflow.annotations.K}}; "
+                        "repeatable)")
+    g.add_argument("--generate-name", metavar="PREFIX",
+                   help="the workflow's metadata.generateName (a set name still wins)")
+    g.add_argument("--priority", type=int, metavar="N",
+                   help="the workflow's spec.priority ({{workflow.priority}})")
+    g.add_argument("--instanceid", metavar="ID",
+                   help="recorded as the workflows.argoproj.io/controller-instanceid label")
+    ignored = p.add_argument_group(
+        "argo client flags", "accepted with a note, no meaning on this machine: "
+        + ", ".join(flags[-1] for flags, _ in IGNORED_FLAGS))
+    for flags, value in IGNORED_FLAGS:
+        dest = "ignored_" + flags[-1].lstrip("-").replace("-", "_")
+        if value:
+            ignored.add_argument(*flags, dest=dest, metavar="X", help=argparse.SUPPRESS)
+        else:
+            ignored.add_argument(*flags, dest=dest, action="store_true", help=argparse.SUPPRESS)
 
 
 def _follow_options(p: argparse.ArgumentParser) -> None:
@@ -235,7 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:       # the verb's usage, not the top-level one
+            getattr(args, "verb_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     if not getattr(args, "verb", None):

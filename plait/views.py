@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import json
 import re
 import sys
 import threading
@@ -237,10 +238,17 @@ class WorkflowInfo:
     notes: Mapping[str, str] = field(default_factory=dict)   # isolation_notes of the run
 
     @classmethod
-    def of(cls, name: str, source: Any, parameters: Any = None) -> "WorkflowInfo":
-        """From a store row (dict) or a RunResult (attributes)."""
+    def of(cls, name: str, source: Any, parameters: Any = None,
+           plan: Mapping[str, Any] | None = None) -> "WorkflowInfo":
+        """From a store row (dict) or a RunResult (attributes); the namespace and the service
+        account from the run's plan (`plan`, or the row's `plan_json`)."""
         def get(key: str) -> Any:
             return source.get(key) if isinstance(source, Mapping) else getattr(source, key, None)
+
+        if plan is None and isinstance(get("plan_json"), str):
+            plan = json.loads(get("plan_json"))
+        meta = (plan or {}).get("workflow") or {}
+        settings = (plan or {}).get("settings") or {}
 
         phase = get("phase")
         phase = phase.value if isinstance(phase, Phase) else str(phase or "")
@@ -260,7 +268,9 @@ class WorkflowInfo:
         return cls(name=name, phase=phase, message=str(get("message") or ""),
                    created_at=get("created_at") or started, started_at=started,
                    finished_at=get("finished_at"), parameters=tuple(pairs),
-                   notes=isolation_notes(get("options")))
+                   notes=isolation_notes(get("options")),
+                   namespace=str(meta.get("namespace") or "default"),
+                   service_account=str(settings.get("serviceAccountName") or ""))
 
 
 def _param_text(value: Any) -> str:

@@ -27,6 +27,7 @@ from plait.runtime.types import Phase
 from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
 from . import base
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
+from .cluster import apply_cluster_options, note_ignored
 from .runs import after_start, open_store
 from .sources import load_plan, python_paths
 
@@ -49,6 +50,7 @@ def _check_run_options(args: argparse.Namespace) -> tuple[str, list[str]]:
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
+    note_ignored(args)
     return _sandbox_options(args)
 
 
@@ -136,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = load_plan(args, run=True)
     if plan is None:
         return EXIT_FINDINGS
-    plan = plan.named()             # a plan may keep generateName: the run picks the name
+    plan = apply_cluster_options(plan, args).named()             # a plan may keep generateName: the run picks the name
     store = _new_run_store(plan)
     try:
         secrets = SecretStore.load(args.secrets, args.configmaps)
@@ -171,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if as_json:
         sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes), indent=2) + "\n")
     else:
-        info = WorkflowInfo.of(result.name, result, plan_parameters(plan))
+        info = WorkflowInfo.of(result.name, result, plan_parameters(plan), plan.to_dict())
         sys.stdout.write(render_get(info, result.nodes))
     return EXIT_OK if result.phase == Phase.SUCCEEDED and not interrupts else EXIT_FINDINGS
 
@@ -211,7 +213,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         plan = load_plan(args, run=True)
     if plan is None:
         return EXIT_FINDINGS
-    plan = plan.named()             # a plan may keep generateName: the run picks the name
+    plan = apply_cluster_options(plan, args).named()             # a plan may keep generateName: the run picks the name
     try:   # read them now so a bad file is a usage error here, not a failed run later
         SecretStore.load(args.secrets, args.configmaps)
         ImageTable.load(args.images)

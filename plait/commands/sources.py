@@ -23,6 +23,7 @@ from plait.compiler.plan import Plan, is_plan_text
 from plait.compiler.pysource import is_python_ref
 
 from .base import UsageError
+from .cluster import submit_keys
 
 # the compiler's exceptions for bad command-line input (exit 2)
 USAGE_ERRORS = (CheckUsage, ConfigError, ParameterUsageError)
@@ -91,7 +92,8 @@ def compile_args(args: argparse.Namespace, run: bool = False) -> Any:
         parameters = parse_cli_parameters(args.parameters) if args.parameters else None
         done = compile_workflow(args.path, parameters=parameters, parameter_file=args.parameter_file,
                                 entrypoint=args.entrypoint, name=args.name, workflow=args.workflow,
-                                templates=args.templates, refs_must_resolve=run)
+                                templates=args.templates, refs_must_resolve=run,
+                                submit_metadata=submit_keys(args) if run else None)
     except USAGE_ERRORS as exc:
         raise UsageError(str(exc)) from None
     shown = getattr(args, "shown_path", None)    # a file plait wrote: name what the user gave

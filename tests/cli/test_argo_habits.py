@@ -130,3 +130,97 @@ spec:
     result = run_plan(plan, backend, store=MemoryStore(tmp_path / "logs"), home=tmp_path)
     assert result.phase is Phase.ERROR
     assert result.message
+
+
+# -- item 1: the cluster flags of `argo submit` ---------------------------------------------
+
+ECHO_WORLD = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: lab-
+  labels: {own: mine}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container:
+      image: busybox
+      command: [echo, "ns={{workflow.namespace}} team={{workflow.labels.team}} \\
+own={{workflow.labels.own}} note={{workflow.annotations.note}} \\
+sa={{workflow.serviceAccountName}} prio={{workflow.priority}} \\
+id={{workflow.labels.workflows.argoproj.io/controller-instanceid}}"]
+"""
+
+FLAGS = ["-n", "argo", "--serviceaccount", "robot", "-l", "team=data,x=1", "--annotations",
+         "note=hi", "--priority", "3", "--instanceid", "i1", "--generate-name", "gen-"]
+SEEN = "ns=argo team=data own=mine note=hi sa=robot prio=3 id=i1"
+
+
+def _header(out: str) -> list[str]:
+    return out.splitlines()[:3]
+
+
+def test_run_applies_the_cluster_flags(capsys, tmp_path):
+    path = write(tmp_path, "wf.yaml", ECHO_WORLD)
+    code, out, err = cli(capsys, "run", "--sandbox", "none", *FLAGS, path)
+    assert code == 0, err
+    name = out.splitlines()[0].split()[1]
+    assert name.startswith("gen-")
+    assert _header(out)[1:] == ["Namespace:           argo", "ServiceAccount:      robot"]
+    code, out, _ = cli(capsys, "logs", name)
+    assert out == f"{name}: {SEEN}\n"
+    code, out, _ = cli(capsys, "get", name)
+    assert _header(out)[1:] == ["Namespace:           argo", "ServiceAccount:      robot"]
+
+
+def test_submit_applies_the_cluster_flags(capsys, tmp_path):
+    path = write(tmp_path, "wf.yaml", ECHO_WORLD)
+    code, out, err = cli(capsys, "submit", "--sandbox", "none", *FLAGS, "--wait", path)
+    assert code == 0, err
+    name = out.splitlines()[0]
+    assert name.startswith("gen-")
+    code, out, _ = cli(capsys, "logs", name)
+    assert out == f"{name}: {SEEN}\n"
+
+
+def test_labels_the_workflow_relies_on_are_an_error_without_the_flag(capsys, tmp_path):
+    path = write(tmp_path, "wf.yaml", ECHO_WORLD)
+    code, _, err = cli(capsys, "run", "--sandbox", "none", path)
+    assert code == 1
+    assert "unknown variable 'workflow.labels.team': no label 'team' in the metadata [PL315]" in err
+
+
+def test_client_flags_without_a_local_meaning_are_accepted_with_a_note(capsys, tmp_path):
+    path = write(tmp_path, "wf.yaml", ECHO_WORLD.replace("team={{workflow.labels.team}}", "")
+                 .replace("note={{workflow.annotations.note}}", "")
+                 .replace("id={{workflow.labels.workflows.argoproj.io/controller-instanceid}}", ""))
+    code, out, err = cli(capsys, "run", "--sandbox", "none", "--kubeconfig", "/nowhere",
+                         "--context", "prod", "-k", "--server-dry-run-ignored", path)
+    assert code == 2          # an unknown flag stays a usage error, printed with run's usage
+    assert err.startswith("usage: plait run ")
+    assert "plait run: error: unrecognized arguments: --server-dry-run-ignored" in err
+    code, out, err = cli(capsys, "run", "--sandbox", "none", "--kubeconfig", "/nowhere",
+                         "--context", "prod", "-k", path)
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if line.startswith("plait: note:")]
+    assert notes == ["plait: note: --kubeconfig, --context, --insecure-skip-verify: no meaning on "
+                     "this machine (accepted, ignored)"]
+
+
+def test_a_bad_label_and_a_namespace_clash_are_refused(capsys, tmp_path):
+    path = write(tmp_path, "wf.yaml", ECHO_WORLD.replace("  labels: {own: mine}",
+                                                         "  namespace: team\n  labels: {own: mine}"))
+    code, _, err = cli(capsys, "run", "--sandbox", "none", "-l", "team", path)
+    assert code == 2 and "plait: error: -l/--labels 'team': expected KEY=VALUE" in err
+    code, _, err = cli(capsys, "submit", "--sandbox", "none", *FLAGS, path)
+    assert code == 2
+    assert "plait: error: -n argo: the workflow's metadata.namespace is 'team'" in err
+    _no_runs(capsys)
+
+
+def test_a_usage_error_prints_the_verbs_usage(capsys):
+    code, out, err = cli(capsys, "submit", "--bogus", "x.yaml")
+    assert code == 2 and out == ""
+    assert err.startswith("usage: plait submit ")
+    assert err.rstrip().endswith("plait submit: error: unrecognized arguments: --bogus")
