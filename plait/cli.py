@@ -210,6 +210,8 @@ def _add_run_verbs(sub: Any) -> None:
                    help="start from a stored template: workflowtemplate/NAME (with --templates)")
     _workflow_options(p)
     _run_options(p)
+    p.add_argument("-o", "--output", choices=("name",),
+                   help="name: print only the run's name (what submit prints today)")
     _follow_options(p)
 
 
@@ -232,7 +234,13 @@ def _add_runs_verbs(sub: Any) -> None:
     p.add_argument("name", metavar="NAME", help=RUN_HELP)
     p.add_argument("-o", "--output", choices=("tree", "json"), default="tree")
     p = _verb(sub, "watch", "follow a run: the live tree until it ends", "runs:cmd_watch")
-    p.add_argument("name", metavar="NAME", help=RUN_HELP)
+    p.add_argument("name", nargs="?", default="@latest", metavar="NAME",
+                   help=f"{RUN_HELP} (default: @latest)")
+    p = _verb(sub, "wait", "block until runs end; exit 1 when one Failed or Errored (argo wait)",
+              "runs:cmd_wait")
+    p.add_argument("names", nargs="+", metavar="NAME", help="runs' names, or @latest")
+    p.add_argument("--ignore-not-found", action="store_true",
+                   help="a name that names no run is not an error")
 
 
 def _add_control_verbs(sub: Any) -> None:

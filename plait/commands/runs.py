@@ -10,6 +10,7 @@ import json
 import sys
 import time
 
+from plait.compiler.names import suggest
 from plait.runtime.home import ensure_home
 from plait.runtime.runs import age, duration, is_active, parse_age, runner_lost, status_text
 from plait.runtime.status import workflow_json
@@ -45,8 +46,16 @@ def run_name(store: Store, name: str) -> str:
     """A stored run's name (`@latest` resolved); `NoRun` when there is none."""
     found = resolve_run(store, name)
     if found is None:
-        raise NoRun(f"no run named {name!r}" if name != "@latest" else "no runs yet")
+        raise NoRun(no_run_text(store, name))
     return found
+
+
+def no_run_text(store: Store, name: str) -> str:
+    """Why NAME names no run, with the stored name closest to a misspelt one."""
+    if name == "@latest":
+        return "no runs yet"
+    close = suggest(name, [row.name for row in store.list_workflows()])
+    return f"no run named {name!r}" + (f"; did you mean {close!r}?" if close else "")
 
 
 def get_text(store: Store, name: str, row: WorkflowRow, now: float) -> str:
@@ -189,9 +198,48 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return watch(store, run_name(store, args.name))
 
 
-def _no_run(args: argparse.Namespace) -> int:
-    print(f"plait: error: no run named {args.name!r}" if args.name != "@latest"
-          else "plait: error: no runs yet", file=sys.stderr)
+def _finished_text(row: WorkflowRow) -> str:
+    """`NAME PHASE at TIME` as `argo wait` prints it (Go's time format, UTC)."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S +0000 UTC", time.gmtime(row.finished_at or base.now()))
+    return f"{row.name} {row.phase.value} at {when}"
+
+
+@runs_verb
+def cmd_wait(args: argparse.Namespace) -> int:
+    """`argo wait NAME...`: block until every run ends, printing each as it ends; exit 1 when
+    one Failed or Errored (or is unknown, unless --ignore-not-found)."""
+    store = open_store()
+    names: list[str] = []
+    for given in args.names:
+        found = resolve_run(store, given)
+        if found is None and not args.ignore_not_found:
+            raise NoRun(no_run_text(store, given))
+        if found is not None and found not in names:
+            names.append(found)
+    ok = True
+    while names:
+        for name in list(names):
+            row = store.workflow(name)
+            if row is not None and is_active(row) and not runner_lost(row):
+                continue
+            names.remove(name)
+            if row is None:          # deleted while waited for
+                ok = ok and args.ignore_not_found
+                print(f"plait: error: run {name} was deleted", file=sys.stderr)
+            elif is_active(row):
+                ok = False
+                print(f"plait: the runner of {name} was lost; `plait resume {name}` continues it",
+                      file=sys.stderr)
+            else:
+                ok = ok and row.phase is Phase.SUCCEEDED
+                print(_finished_text(row), flush=True)
+        if names:
+            time.sleep(base.WAIT_POLL)
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def _no_run(store: Store, args: argparse.Namespace) -> int:
+    print(f"plait: error: {no_run_text(store, args.name)}", file=sys.stderr)
     return EXIT_FINDINGS
 
 
@@ -202,7 +250,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     store = open_store()
     name = resolve_run(store, args.name)
     if name is None:
-        return _no_run(args)
+        return _no_run(store, args)
     nodes = [n for n in store.nodes(name).values() if n.pod_name]
     if args.node:
         nodes = [n for n in nodes if args.node in (n.display_name, n.name, n.pod_name, n.id)]
@@ -236,7 +284,7 @@ def _logs_follow(args: argparse.Namespace) -> int:
     store = open_store()
     name = resolve_run(store, args.name)
     if name is None:
-        return _no_run(args)
+        return _no_run(store, args)
     offsets: dict[str, int] = {}
     partial: dict[str, str] = {}
     while True:

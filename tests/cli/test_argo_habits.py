@@ -4,6 +4,7 @@ start a run, and no message shows a Python `None`."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -224,3 +225,69 @@ def test_a_usage_error_prints_the_verbs_usage(capsys):
     assert code == 2 and out == ""
     assert err.startswith("usage: plait submit ")
     assert err.rstrip().endswith("plait submit: error: unrecognized arguments: --bogus")
+
+
+# -- item 2 (part): wait, watch @latest, did-you-mean, submit -o name -----------------------
+
+QUICK = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: GEN-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: busybox, command: [sh, -c, "exit CODE"]}
+"""
+
+
+def _submit(capsys, tmp_path, prefix: str, code: int) -> str:
+    path = write(tmp_path, f"{prefix}.yaml", QUICK.replace("GEN", prefix).replace("CODE", str(code)))
+    rc, out, err = cli(capsys, "submit", "--sandbox", "none", "-o", "name", path)
+    assert rc == 0, err
+    assert re.fullmatch(rf"{prefix}-[a-z0-9]{{5}}\n", out)     # -o name: the name alone
+    return out.strip()
+
+
+def test_wait_exits_from_the_phases_as_argo_wait(capsys, tmp_path):
+    good = _submit(capsys, tmp_path, "good", 0)
+    bad = _submit(capsys, tmp_path, "bad", 3)
+    code, out, err = cli(capsys, "wait", good)
+    assert code == 0, err
+    assert re.fullmatch(rf"{good} Succeeded at \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC\n", out)
+    code, out, err = cli(capsys, "wait", good, bad)
+    assert code == 1, err
+    assert sorted(line.split(" at ")[0] for line in out.splitlines()) == \
+        [f"bad-{bad[4:]} Failed", f"{good} Succeeded"]
+
+
+def test_wait_for_an_unknown_run(capsys, tmp_path):
+    good = _submit(capsys, tmp_path, "good", 0)
+    code, out, err = cli(capsys, "wait", good + "x")
+    assert code == 1 and out == ""
+    assert err == f"plait: error: no run named '{good}x'; did you mean '{good}'?\n"
+    code, out, err = cli(capsys, "wait", "--ignore-not-found", "nothing-like-it", good)
+    assert code == 0, err
+    assert out.startswith(f"{good} Succeeded at ")
+
+
+@pytest.mark.parametrize("verb", ["get", "logs", "watch", "stop"])
+def test_an_unknown_run_name_gets_a_did_you_mean(capsys, tmp_path, verb):
+    good = _submit(capsys, tmp_path, "good", 0)
+    cli(capsys, "wait", good)
+    code, out, err = cli(capsys, verb, good[:-1])
+    assert code == 1 and out == ""
+    assert err == f"plait: error: no run named '{good[:-1]}'; did you mean '{good}'?\n"
+    code, _, err = cli(capsys, verb, "zzzzzzzz")
+    assert code == 1 and err == "plait: error: no run named 'zzzzzzzz'\n"
+
+
+def test_watch_without_a_name_follows_the_latest_run(capsys, tmp_path):
+    code, _, err = cli(capsys, "watch")
+    assert code == 1 and err == "plait: error: no runs yet\n"
+    _submit(capsys, tmp_path, "first", 0)
+    latest = _submit(capsys, tmp_path, "second", 3)
+    code, out, _ = cli(capsys, "watch")
+    assert code == 1
+    assert out.splitlines()[0] == f"Name:                {latest}"
+    assert "Status:              Failed" in out
