@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import json
 from typing import Any, Mapping
 
 from .types import Node
@@ -93,9 +94,11 @@ def isolation_notes(options: Any) -> dict[str, str]:
     return notes
 
 
-def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = None) -> dict[str, Any]:
+def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = None,
+                  plan: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The whole Workflow object of a run (contract 8). `workflow` is a store row or a RunResult;
-    `nodes` defaults to `workflow.nodes` when it has them."""
+    `nodes` defaults to `workflow.nodes` when it has them; the namespace, labels and
+    annotations come from the run's plan (`plan`, or the row's `plan_json`)."""
     if nodes is None:
         nodes = _field(workflow, "nodes", default={}) or {}
     phase = _field(workflow, "phase", default="")
@@ -115,9 +118,15 @@ def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = N
         status["outputs"] = outputs
     ordered = sorted(nodes.values(), key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
     status["nodes"] = {n.id: node_json(n) for n in ordered}
-    metadata: dict[str, Any] = {"name": name,
-                                "namespace": str(_field(workflow, "namespace", default="default"))}
-    notes = isolation_notes(_field(workflow, "options"))
+    if plan is None and isinstance(_field(workflow, "plan_json"), str):
+        plan = json.loads(_field(workflow, "plan_json"))
+    meta = (plan or {}).get("workflow") or {}
+    metadata: dict[str, Any] = {"name": name, "namespace": str(
+        meta.get("namespace") or _field(workflow, "namespace", default="default"))}
+    if meta.get("labels"):
+        metadata["labels"] = {str(k): str(v) for k, v in meta["labels"].items()}
+    notes = {**{str(k): str(v) for k, v in (meta.get("annotations") or {}).items()},
+             **isolation_notes(_field(workflow, "options"))}
     if notes:
         metadata["annotations"] = notes
     return {

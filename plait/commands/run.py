@@ -171,7 +171,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
-        sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes), indent=2) + "\n")
+        sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes, plan.to_dict()), indent=2) + "\n")
     else:
         info = WorkflowInfo.of(result.name, result, plan_parameters(plan), plan.to_dict())
         sys.stdout.write(render_get(info, result.nodes))

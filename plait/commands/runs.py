@@ -158,7 +158,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif args.completed:
         rows = [r for r in rows if not is_active(r)]
     if args.output == "json":
-        docs = [workflow_json(r.name, r, store.nodes(r.name)) for r in rows]
+        # the full row: its plan says the namespace, labels and annotations
+        docs = [workflow_json(r.name, store.workflow(r.name) or r, store.nodes(r.name))
+                for r in rows]
         sys.stdout.write(json.dumps(docs, indent=2) + "\n")
         return EXIT_OK
     if args.output == "name":

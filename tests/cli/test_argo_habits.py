@@ -173,6 +173,14 @@ def test_run_applies_the_cluster_flags(capsys, tmp_path):
     assert out == f"{name}: {SEEN}\n"
     code, out, _ = cli(capsys, "get", name)
     assert _header(out)[1:] == ["Namespace:           argo", "ServiceAccount:      robot"]
+    for argv in (["get", name, "-o", "json"], ["list", "-o", "json"]):
+        code, out, _ = cli(capsys, *argv)
+        doc = json.loads(out)
+        meta = (doc[0] if isinstance(doc, list) else doc)["metadata"]
+        assert meta["namespace"] == "argo"
+        assert meta["labels"] == {"own": "mine", "team": "data", "x": "1",
+                                  "workflows.argoproj.io/controller-instanceid": "i1"}
+        assert meta["annotations"]["note"] == "hi"
 
 
 def test_submit_applies_the_cluster_flags(capsys, tmp_path):
