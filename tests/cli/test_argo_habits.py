@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from argparse import Namespace
 
 import pytest
 
+from plait.commands.cluster import apply_cluster_options
 from plait.compiler.compile import compile_file
 from plait.runtime import MemoryStore
 from plait.runtime import run as run_plan
@@ -299,3 +301,18 @@ def test_watch_without_a_name_follows_the_latest_run(capsys, tmp_path):
     assert code == 1
     assert out.splitlines()[0] == f"Name:                {latest}"
     assert "Status:              Failed" in out
+
+
+def test_the_service_account_reaches_the_pod(tmp_path):
+    """What `run --serviceaccount` applies (`apply_cluster_options`) is the pod's
+    serviceAccountName, as Argo's controller writes it."""
+    plan, _ = compile_file(write(tmp_path, "wf.yaml", QUICK.replace("GEN", "sa").replace("CODE", "0")))
+    assert plan is not None
+    args = Namespace(labels=["team=data"], annotations=[], instanceid=None, namespace="argo",
+                     generate_name=None, serviceaccount="robot", priority=None)
+    backend = FakeBackend(rules={"*": echo})
+    result = run_plan(apply_cluster_options(plan, args), backend,
+                      store=MemoryStore(tmp_path / "logs"), home=tmp_path)
+    assert result.phase is Phase.SUCCEEDED
+    pod = backend.pods[0].manifest
+    assert pod["spec"]["serviceAccountName"] == "robot"
