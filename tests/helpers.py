@@ -29,6 +29,47 @@ spec:
 """                  # a workflow named wf: a test appends the spec's body
 
 
+# Workflows that several run-control tests (CLI and library) start, stop and resume.
+
+STOPPABLE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: stoppable
+spec:
+  entrypoint: main
+  onExit: bye
+  templates:
+  - name: main
+    steps:
+    - - name: long
+        template: sleep
+  - name: sleep
+    container: {image: busybox, command: [sh, -c, "echo started; sleep 60"]}
+  - name: bye
+    container: {image: busybox, command: [sh, -c, "echo exit handler saw {{workflow.status}}"]}
+"""
+
+SUSPENDED = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: waits
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: approve
+        template: approve
+    - - name: after
+        template: after
+  - name: approve
+    suspend: {}
+  - name: after
+    container: {image: busybox, command: [echo, approved]}
+"""
+
 def cli(capsys, *argv: Any) -> tuple[int, str, str]:
     """`plait ARGV` in this process: exit code, stdout and stderr."""
     code = main([str(a) for a in argv])

@@ -10,8 +10,8 @@ import pytest
 
 from plait.cli import main
 
+from ..helpers import STOPPABLE, plait_popen, plait_process, write
 from ..helpers import cli as run
-from ..helpers import plait_popen, plait_process, write
 
 HELLO = "samples/hello.yaml"
 pytestmark = pytest.mark.usefixtures("plait_home")
@@ -127,24 +127,6 @@ def test_run_and_submit_name_a_plan_that_keeps_generate_name(capsys, tmp_path):
     assert second.startswith("hello-") and second != first
 
 
-STOPPABLE = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata:
-  name: stoppable
-spec:
-  entrypoint: main
-  onExit: bye
-  templates:
-  - name: main
-    steps:
-    - - name: long
-        template: sleep
-  - name: sleep
-    container: {image: busybox, command: [sh, -c, "echo started; sleep 60"]}
-  - name: bye
-    container: {image: busybox, command: [sh, -c, "echo exit handler saw {{workflow.status}}"]}
-"""
 
 
 def test_ctrl_c_stops_like_argo_stop_and_exit_handlers_still_run(tmp_path, plait_home):

@@ -20,7 +20,7 @@ from plait.runtime.store import Store
 from plait.runtime.types import Node, NodeType, Outputs, Phase
 
 from ..conftest import golden
-from ..helpers import ROOT, WAIT, finished, plait_popen, plait_process, wait_for, write
+from ..helpers import ROOT, SUSPENDED, WAIT, finished, plait_popen, plait_process, wait_for, write
 from ..helpers import cli as plait
 
 GOLDEN = ROOT / "tests" / "golden" / "runs"
@@ -440,25 +440,6 @@ def test_stop_and_terminate_a_live_runner(capsys, home, tmp_path, verb, handler_
     assert "Failed (Terminated)" in plait(capsys, "list")[1]
 
 
-SUSPENDED = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata:
-  name: waits
-spec:
-  entrypoint: main
-  templates:
-  - name: main
-    steps:
-    - - name: approve
-        template: approve
-    - - name: after
-        template: after
-  - name: approve
-    suspend: {}
-  - name: after
-    container: {image: busybox, command: [echo, approved]}
-"""
 
 
 def test_resume_a_suspended_run(capsys, home, tmp_path):

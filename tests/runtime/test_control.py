@@ -15,26 +15,10 @@ from plait.runtime.runs import pid_alive
 from plait.runtime.store import Store
 from plait.runtime.types import NodeType, Phase
 
+from ..helpers import STOPPABLE, SUSPENDED
+
 WAIT = 60.0
 
-STOPPABLE = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata:
-  name: stoppable
-spec:
-  entrypoint: main
-  onExit: bye
-  templates:
-  - name: main
-    steps:
-    - - name: long
-        template: sleep
-  - name: sleep
-    container: {image: busybox, command: [sh, -c, "sleep 60"]}
-  - name: bye
-    container: {image: busybox, command: [sh, -c, "echo exit handler saw {{workflow.status}}"]}
-"""
 
 FLAKY = """\
 apiVersion: argoproj.io/v1alpha1
@@ -63,25 +47,6 @@ spec:
       volumeMounts: [{name: m, mountPath: /m}]
 """
 
-SUSPENDED = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata:
-  name: waits
-spec:
-  entrypoint: main
-  templates:
-  - name: main
-    steps:
-    - - name: approve
-        template: approve
-    - - name: after
-        template: after
-  - name: approve
-    suspend: {}
-  - name: after
-    container: {image: busybox, command: [echo, approved]}
-"""
 
 
 @pytest.fixture
