@@ -31,6 +31,15 @@ def now() -> float:
 Verb = Callable[[argparse.Namespace], int]
 
 
+def write_output(text: str, path: str | None) -> None:
+    """`-o FILE` if given, else standard output: where compile and dot put what they made."""
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def runs_verb(func: Verb) -> Verb:
     """A run-management verb: `NoRun` is a finding (exit 1), not a usage error."""
     def wrapped(args: argparse.Namespace) -> int:

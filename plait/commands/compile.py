@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from plait.compiler.export import export_argo
 
-from .base import EXIT_FINDINGS, EXIT_OK
+from .base import EXIT_FINDINGS, EXIT_OK, write_output
 from .sources import compile_args, failed, python_paths
 
 
@@ -22,9 +21,5 @@ def cmd_compile(args: argparse.Namespace) -> int:
                            done.supplied, entrypoint_fixed=args.entrypoint is not None)
     else:
         text = done.plan.to_json()
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.output)
     return EXIT_OK

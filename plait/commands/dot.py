@@ -13,7 +13,7 @@ from plait.runtime.home import DB_NAME, plait_home
 
 from ..rundot import run_to_dot
 from . import base
-from .base import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError
+from .base import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError, write_output
 from .runs import open_store, resolve_run
 from .sources import load_plan, python_paths
 
@@ -45,11 +45,8 @@ def cmd_dot(args: argparse.Namespace) -> int:
             print(f"plait: error: Graphviz dot failed (exit {proc.returncode}):\n"
                   + proc.stderr.decode("utf-8", "replace"), file=sys.stderr)
             return EXIT_INTERNAL
-    elif args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
     else:
-        sys.stdout.write(text)
+        write_output(text, args.output)
     return EXIT_OK
 
 
