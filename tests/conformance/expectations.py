@@ -133,6 +133,15 @@ def retry_consistent(rel: str, limit: int | None) -> Callable[[dict, Nodes], Non
     return check
 
 
+def both(*checks: Callable[[dict, Nodes], None]) -> Callable[[dict, Nodes], None]:
+    """One check that runs each of `checks` in turn."""
+
+    def check(doc: dict, nodes: Nodes) -> None:
+        for each in checks:
+            each(doc, nodes)
+    return check
+
+
 def check_retry_with_steps(doc: dict, nodes: Nodes) -> None:
     phases = []
     for rel in ("[0].hello1", "[1].hello2a", "[1].hello2b"):

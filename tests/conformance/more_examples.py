@@ -17,6 +17,7 @@ from .expectations import (
     SUCCEEDED,
     VAR,
     Case,
+    both,
     retry_consistent,
 )
 
@@ -80,8 +81,9 @@ MORE_CASES: tuple[Case, ...] = (
          nodes={"[0].stepA.onExit": SUCCEEDED, "[1].stepB.onExit": SUCCEEDED}),
     Case("status-reference", EX + "status-reference.yaml", SUCCEEDED,
          nodes={"[0].flakey-container": FAILED, "[1].failed": SUCCEEDED, "[1].succeeded": SKIPPED}),
-    Case("template-defaults", EX + "template-defaults.yaml", SUCCEEDED,
-         check=retry_consistent("(0)[0].retry-backoff", None)),
+    # random exit codes with retries at both levels: Failed in about 1 run in 40
+    Case("template-defaults", EX + "template-defaults.yaml", "*",
+         check=both(retry_consistent("", 2), retry_consistent("(0)[0].retry-backoff", 2))),
     Case("pod-gc-strategy", EX + "pod-gc-strategy.yaml", FAILED,
          nodes={"[0].fail": FAILED, "[0].succeed": SUCCEEDED}),
     Case("pod-gc-strategy-with-label-selector", EX + "pod-gc-strategy-with-label-selector.yaml",
