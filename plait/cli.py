@@ -210,8 +210,13 @@ def _add_run_verbs(sub: Any) -> None:
                    help="start from a stored template: workflowtemplate/NAME (with --templates)")
     _workflow_options(p)
     _run_options(p)
-    p.add_argument("-o", "--output", choices=("name",),
-                   help="name: print only the run's name (what submit prints today)")
+    p.add_argument("-o", "--output", choices=("name", "json", "yaml", "wide"),
+                   help="name: the run's name (the default); json/yaml: the submitted Workflow "
+                        "object; wide: the `get -o wide` view")
+    p.add_argument("--log", action="store_true",
+                   help="then print the run's logs as they come (`logs -f`) until it ends; "
+                        "exit 1 unless it Succeeded")
+    p.set_defaults(logs_parser=sub.choices["logs"])
     _follow_options(p)
 
 
@@ -225,14 +230,26 @@ def _add_logs(sub: Any) -> None:
 
 
 def _add_runs_verbs(sub: Any) -> None:
-    p = _verb(sub, "list", "list runs, newest first", "runs:cmd_list")
+    p = _verb(sub, "list", "list runs, newest first (every filter given must hold)",
+              "runs:cmd_list")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--running", action="store_true", help="only Pending/Running runs")
     which.add_argument("--completed", action="store_true", help="only finished runs")
-    p.add_argument("-o", "--output", choices=("table", "json", "name"), default="table")
+    p.add_argument("--status", action="append", default=[], metavar="PHASE[,PHASE]",
+                   help="only runs in these phases (e.g. Failed,Error; repeatable)")
+    p.add_argument("--since", metavar="DURATION", help="only runs created in the last DURATION")
+    p.add_argument("-l", "--selector", metavar="SELECTOR",
+                   help="label selector: k=v, k!=v, k, !k, k in (a,b), comma = and")
+    p.add_argument("--prefix", default="", metavar="PREFIX", help="only runs named PREFIX...")
+    p.add_argument("--no-headers", action="store_true", help="the table without its header")
+    p.add_argument("-o", "--output", choices=("table", "wide", "name", "json", "yaml"),
+                   default="table", help="wide adds PRIORITY, P/R/C (pods pending/running/"
+                   "completed) and PARAMETERS")
     p = _verb(sub, "get", "show a run: Argo's header and tree", "runs:cmd_get")
     p.add_argument("name", metavar="NAME", help=RUN_HELP)
-    p.add_argument("-o", "--output", choices=("tree", "json"), default="tree")
+    p.add_argument("-o", "--output", choices=("tree", "wide", "short", "name", "json", "yaml"),
+                   default="tree", help="wide: the tree with ARTIFACTS and NODENAME; short: "
+                   "the tree alone (as argo); json/yaml: the Workflow object")
     p = _verb(sub, "watch", "follow a run: the live tree until it ends", "runs:cmd_watch")
     p.add_argument("name", nargs="?", default="@latest", metavar="NAME",
                    help=f"{RUN_HELP} (default: @latest)")

@@ -155,7 +155,7 @@ def _filtered(node: Node) -> tuple[bool, bool]:
     return False, False
 
 
-def _cells(node: Node, now: float) -> list[str]:
+def _cells(node: Node, now: float, style: str = "", host: str = "") -> list[str]:
     glyph = GLYPHS.get(node.phase, "?")
     if node.type is NodeType.SUSPEND and node.phase is Phase.RUNNING:
         glyph = SUSPENDED_GLYPH
@@ -163,14 +163,37 @@ def _cells(node: Node, now: float) -> list[str]:
     duration = ""
     if pod and node.started_at is not None:
         duration = format_duration((node.finished_at or now) - node.started_at)
-    return [f"{glyph} {node.display_name}", node.template_name or "",
-            (node.pod_name or "") if pod else "", duration, node.message or ""]
+    cells = [f"{glyph} {node.display_name}", node.template_name or "",
+             (node.pod_name or "") if pod else "", duration, node.message or ""]
+    return _styled(cells, node, style, host if pod and node.started_at is not None else "")
 
 
-def _walk(rn: _RenderNode, prefix: str, child_prefix: str, now: float, rows: list[list[str]]) -> None:
+# `argo get -o wide|short`: the tree's columns; `wide` adds ARTIFACTS before MESSAGE, and
+# RESOURCESDURATION (plait measures none: always empty) and NODENAME after it
+TREE_COLUMNS = {
+    "": ["STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE"],
+    "short": ["STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE", "NODENAME"],
+    "wide": ["STEP", "TEMPLATE", "PODNAME", "DURATION", "ARTIFACTS", "MESSAGE",
+             "RESOURCESDURATION", "NODENAME"],
+}
+
+
+def _styled(cells: list[str], node: Node, style: str, host: str) -> list[str]:
+    """The default cells laid out for `style`: NODENAME is the machine a pod ran on."""
+    if style == "short":
+        return [*cells, host]
+    if style == "wide":
+        artifacts = ",".join(str(a.get("name", "")) for a in
+                             (node.outputs.artifacts if node.outputs is not None else []))
+        return [*cells[:4], artifacts, cells[4], "", host]
+    return cells
+
+
+def _walk(rn: _RenderNode, prefix: str, child_prefix: str, now: float, rows: list[list[str]],
+          style: str = "", host: str = "") -> None:
     hidden, indent = _filtered(rn.node)
     if not hidden:
-        cells = _cells(rn.node, now)
+        cells = _cells(rn.node, now, style, host)
         rows.append([prefix + cells[0]] + cells[1:])
     last = len(rn.children) - 1
     for i, child in enumerate(rn.children):
@@ -186,7 +209,7 @@ def _walk(rn: _RenderNode, prefix: str, child_prefix: str, now: float, rows: lis
         else:
             node_prefix = (prefix if i == 0 else child_prefix) + part
             next_prefix = child_prefix + sub
-        _walk(child, node_prefix, next_prefix, now, rows)
+        _walk(child, node_prefix, next_prefix, now, rows, style, host)
 
 
 def _tabulate(rows: Sequence[Sequence[str]]) -> list[str]:
@@ -204,19 +227,21 @@ def _tabulate(rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def render_tree(name: str, nodes: Mapping[str, Node], now: float | None = None) -> str:
+def render_tree(name: str, nodes: Mapping[str, Node], now: float | None = None,
+                style: str = "", host: str = "") -> str:
     """The `STEP TEMPLATE PODNAME DURATION MESSAGE` tree of a run (its `<wf>.onExit` tree after
-    an empty row), one line per shown node, ending with a newline."""
+    an empty row), one line per shown node, ending with a newline. `style` `wide`/`short`
+    lays it out as `argo get -o wide|short` (TREE_COLUMNS; `host` is the NODENAME of pods)."""
     now = time.time() if now is None else now
     roots = _render_trees(nodes)
-    rows: list[list[str]] = [["STEP", "TEMPLATE", "PODNAME", "DURATION", "MESSAGE"]]
+    rows: list[list[str]] = [list(TREE_COLUMNS[style])]
     main = roots.get(name) or next((rn for rn in roots.values() if rn.node.name == name), None)
     if main is not None:
-        _walk(main, " ", " ", now, rows)
+        _walk(main, " ", " ", now, rows, style, host)
     exit_root = next((rn for rn in roots.values() if rn.node.name == f"{name}.onExit"), None)
     if exit_root is not None:
-        rows.append(["", "", "", "", ""])
-        _walk(exit_root, " ", " ", now, rows)
+        rows.append([""] * len(rows[0]))
+        _walk(exit_root, " ", " ", now, rows, style, host)
     return "\n".join(_tabulate(rows)) + "\n"
 
 
@@ -323,12 +348,16 @@ def render_header(info: WorkflowInfo, nodes: Mapping[str, Node], now: float | No
     return "\n".join(lines) + "\n"
 
 
-def render_get(info: WorkflowInfo, nodes: Mapping[str, Node], now: float | None = None) -> str:
-    """The whole `argo get` view: header, an empty line, the tree."""
+def render_get(info: WorkflowInfo, nodes: Mapping[str, Node], now: float | None = None,
+               style: str = "", host: str = "") -> str:
+    """The whole `argo get` view: header, an empty line, the tree. `style` `wide` widens the
+    tree; `short` is the tree alone, as `argo get -o short` (see `render_tree`)."""
     now = time.time() if now is None else now
+    if style == "short":
+        return render_tree(info.name, nodes, now, style, host) if nodes else ""
     text = render_header(info, nodes, now)
     if nodes:
-        text += "\n" + render_tree(info.name, nodes, now)
+        text += "\n" + render_tree(info.name, nodes, now, style, host)
     return text
 
 

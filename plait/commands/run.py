@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import tempfile
 from typing import Any
 
 from plait import runtime
+from plait.compiler.export import workflow_document
 from plait.compiler.plan import Plan
 from plait.runtime import control, pyscripts
 from plait.runtime.backends import sandbox
@@ -24,11 +26,12 @@ from plait.runtime.status import workflow_json
 from plait.runtime.store import Store
 from plait.runtime.types import Phase
 
+from ..formats import document_text, submitted_workflow
 from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
 from . import base
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 from .cluster import apply_cluster_options, note_ignored
-from .runs import after_start, open_store
+from .runs import after_start, exit_of, get_text, open_store, wait
 from .sources import load_plan, python_paths
 
 
@@ -230,5 +233,41 @@ def cmd_submit(args: argparse.Namespace) -> int:
     # started now, as Argo's startedAt is set when the controller picks the workflow up
     control.submit(store, plan, arguments={"parameters": params}, options=options,
                    started_at=base.now())
-    print(plan.name, flush=True)
+    print_submitted(store, plan, args)
+    if args.log:       # `argo submit --log`: the logs to the end, then the run's exit code
+        logs = args.logs_parser.parse_args([plan.name, "--follow"])
+        module, func = logs.verb.split(":")
+        getattr(importlib.import_module(f"plait.commands.{module}"), func)(logs)
+        if not (args.watch or args.wait):
+            return exit_of(wait(store, plan.name))
     return after_start(store, plan.name, args.watch, args.wait)
+
+
+def submitted_spec(plan: Plan, args: argparse.Namespace) -> dict[str, Any]:
+    """The spec a run was submitted with, in Argo's words: the workflow's own (its arguments,
+    name and entrypoint resolved, the cluster flags applied); a plan JSON keeps only its
+    entrypoint and arguments."""
+    done = getattr(args, "compiled", None)
+    if done is None or done.workflow is None:
+        spec: dict[str, Any] = {"entrypoint": plan.entrypoint, "arguments": plan.arguments}
+    else:
+        spec = workflow_document(done.workflow, plan, True, done.supplied,
+                                 entrypoint_fixed=args.entrypoint is not None).get("spec", {})
+    for key in ("serviceAccountName", "priority"):
+        if plan.settings.get(key) is not None:
+            spec[key] = plan.settings[key]
+    return spec
+
+
+def print_submitted(store: Store, plan: Plan, args: argparse.Namespace) -> None:
+    """What `submit -o FORMAT` prints of the run it started: its name (the default), the
+    Workflow object (`json`, `yaml`) or the `get -o wide` view."""
+    row = store.workflow(plan.name)
+    if args.output in ("json", "yaml") and row is not None:
+        doc = submitted_workflow(row, plan.to_dict(), submitted_spec(plan, args))
+        sys.stdout.write(document_text(doc, args.output))
+    elif args.output == "wide" and row is not None:
+        sys.stdout.write(get_text(store, plan.name, row, base.now(), "wide"))
+    else:
+        print(plan.name)
+    sys.stdout.flush()

@@ -6,18 +6,19 @@ The runner itself is `runtime/runner.py`, the run helpers `runtime/runs.py`."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
 from plait.compiler.names import suggest
 from plait.runtime.home import ensure_home
-from plait.runtime.runs import age, duration, is_active, parse_age, runner_lost, status_text
+from plait.runtime.runs import is_active, parse_age, runner_lost, status_text
 from plait.runtime.status import workflow_json
 from plait.runtime.store import Store
 from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Phase
 
+from ..formats import ListEntry, document_text, host_name, list_table, run_labels
+from ..selector import matches, parse_selector
 from ..views import ProgressLines, WorkflowInfo, progress, render_get
 from . import base
 from .base import EXIT_FINDINGS, EXIT_OK, NoRun, UsageError, runs_verb
@@ -58,12 +59,14 @@ def no_run_text(store: Store, name: str) -> str:
     return f"no run named {name!r}" + (f"; did you mean {close!r}?" if close else "")
 
 
-def get_text(store: Store, name: str, row: WorkflowRow, now: float) -> str:
-    """The `plait get` view of a run: Argo's header and tree."""
+def get_text(store: Store, name: str, row: WorkflowRow, now: float, output: str = "tree") -> str:
+    """The `plait get` view of a run: Argo's header and tree (`output` `wide` or `short`: as
+    `argo get -o wide|short`)."""
     nodes = store.nodes(name)
     info = WorkflowInfo.of(name, row)
     info.phase = status_text(row, nodes, now)
-    return render_get(info, nodes, now)
+    style = output if output in ("wide", "short") else ""
+    return render_get(info, nodes, now, style, host_name() if style else "")
 
 
 def exit_of(row: WorkflowRow | None) -> int:
@@ -141,27 +144,57 @@ def watch(store: Store, name: str) -> int:
     return exit_of(row)
 
 
-def _columns(rows: list[list[str]]) -> str:
-    """Cells padded to their column's widest plus two spaces (Go's tabwriter), no trailing blanks."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "".join("".join(c.ljust(widths[i] + 2) for i, c in enumerate(r)).rstrip() + "\n"
-                   for r in rows)
+WORKFLOW_PHASES = (Phase.PENDING, Phase.RUNNING, Phase.SUCCEEDED, Phase.FAILED, Phase.ERROR)
+
+
+def _phases(given: list[str]) -> set[Phase]:
+    """`--status a,b` (repeatable): the phases named, any case; a usage error names the others."""
+    known = {p.value.lower(): p for p in WORKFLOW_PHASES}
+    found = set()
+    for item in (part.strip() for value in given for part in value.split(",")):
+        if item.lower() not in known:
+            raise UsageError(f"--status {item!r}: expected one of "
+                             + ", ".join(p.value for p in WORKFLOW_PHASES))
+        found.add(known[item.lower()])
+    return found
+
+
+def list_rows(store: Store, args: argparse.Namespace, now: float) -> list[WorkflowRow]:
+    """The runs `plait list` shows, newest first: every filter given must hold (AND), as
+    argo list's: --running/--completed, --status, --since (created since), --prefix, -l."""
+    try:
+        selector = parse_selector(args.selector or "")
+    except ValueError as exc:
+        raise UsageError(f"-l/--selector: {exc}") from None
+    try:
+        since = now - parse_age(args.since) if args.since else None
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    phases = _phases(args.status)
+    rows = []
+    for r in store.list_workflows():
+        if (args.running and not is_active(r)) or (args.completed and is_active(r)) \
+                or (phases and r.phase not in phases) or not r.name.startswith(args.prefix) \
+                or (since is not None and float(r.created_at or 0) < since):
+            continue
+        if selector:
+            full = store.workflow(r.name)     # its plan holds its labels
+            if full is None or not matches(selector, run_labels(full)):
+                continue
+        rows.append(r)
+    return rows
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """List runs, newest first."""
+    """List runs, newest first (filters: `list_rows`)."""
     store = open_store()
     now = base.now()
-    rows = store.list_workflows()
-    if args.running:
-        rows = [r for r in rows if is_active(r)]
-    elif args.completed:
-        rows = [r for r in rows if not is_active(r)]
-    if args.output == "json":
+    rows = list_rows(store, args, now)
+    if args.output in ("json", "yaml"):
         # the full row: its plan says the namespace, labels and annotations
         docs = [workflow_json(r.name, store.workflow(r.name) or r, store.nodes(r.name))
                 for r in rows]
-        sys.stdout.write(json.dumps(docs, indent=2) + "\n")
+        sys.stdout.write(document_text(docs, args.output))
         return EXIT_OK
     if args.output == "name":
         sys.stdout.write("".join(f"{r.name}\n" for r in rows))
@@ -169,12 +202,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("No workflows found")
         return EXIT_OK
-    table = [["NAME", "STATUS", "AGE", "DURATION", "MESSAGE"]]
-    for r in rows:
-        nodes = store.nodes(r.name) if is_active(r) else None
-        table.append([r.name, status_text(r, nodes, now), age(r, now), duration(r, now),
-                      r.message])
-    sys.stdout.write(_columns(table))
+    wide = args.output == "wide"
+    entries = [ListEntry(store.workflow(r.name) or r if wide else r,
+                         store.nodes(r.name) if wide or is_active(r) else {}) for r in rows]
+    sys.stdout.write(list_table(entries, now, wide=wide, headers=not args.no_headers))
     return EXIT_OK
 
 
@@ -185,11 +216,12 @@ def cmd_get(args: argparse.Namespace) -> int:
     name = run_name(store, args.name)
     row = store.workflow(name)
     assert row is not None
-    if args.output == "json":
-        doc = workflow_json(name, row, store.nodes(name))
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    if args.output in ("json", "yaml"):
+        sys.stdout.write(document_text(workflow_json(name, row, store.nodes(name)), args.output))
+    elif args.output == "name":
+        print(name)
     else:
-        sys.stdout.write(get_text(store, name, row, base.now()))
+        sys.stdout.write(get_text(store, name, row, base.now(), args.output))
     return EXIT_OK
 
 

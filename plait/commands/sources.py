@@ -137,4 +137,5 @@ def load_plan(args: argparse.Namespace, run: bool = False) -> Plan | None:
                   "it, or --templates DIR)", file=sys.stderr)
         return None if missing else plan
     done = compile_args(args, run=run)
+    args.compiled = done            # `submit -o json|yaml` prints the Workflow it came from
     return None if failed(done) else done.plan
