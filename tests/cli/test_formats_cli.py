@@ -273,3 +273,17 @@ def test_submit_log_streams_to_the_end_and_exits_with_the_run(capsys, plait_home
     assert Store.at(plait_home).workflow("logged")["phase"] is Phase.FAILED   # ended, not lost
     ok = write(tmp_path, "ok.yaml", FAILS.replace("exit 3", "exit 0").replace("logged", "fine"))
     assert cli(capsys, "submit", ok, "--log", "-o", "name")[0] == 0
+
+
+# -- the README's command table ---------------------------------------------------------------
+
+def test_the_readme_table_lists_every_verb_with_its_argo_counterpart():
+    from plait.cli import build_parser
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("### plait and argo, verb by verb", 1)[1].split("\n\n")[2]
+    rows = [re.split(r"(?<!\\)\|", line)[1:4] for line in table.splitlines()[2:]]
+    assert rows and all(len(r) == 3 and r[1].strip() and r[2].strip() for r in rows)
+    listed = {word for plait, _, _ in rows for word in re.findall(r"`([a-z]+)", plait)}
+    sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    assert set(sub.choices) - listed == set()
