@@ -240,6 +240,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
         getattr(importlib.import_module(f"plait.commands.{module}"), func)(logs)
         if not (args.watch or args.wait):
             return exit_of(wait(store, plan.name))
+    if args.wait and args.output:
+        # as argo's: `-o name|json|yaml --wait` waits quietly (stdout stays what -o printed);
+        # `-o wide --wait` ends with the wide view
+        row = wait(store, plan.name)
+        if args.output == "wide" and row is not None:
+            sys.stdout.write(get_text(store, plan.name, row, base.now(), "wide"))
+        return exit_of(row)
     return after_start(store, plan.name, args.watch, args.wait)
 
 

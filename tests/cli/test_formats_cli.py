@@ -239,6 +239,20 @@ def test_submit_name_and_wide(capsys, plait_home, tmp_path):
     assert out.startswith("Name:                shapes-wide\n")
     assert "Parameters:\n  who:               world\n" in out
     assert finished(plait_home, "shapes-wide")["phase"] is Phase.SUCCEEDED
+    out = cli(capsys, "submit", path, "--name", "shapes-wait", "-o", "wide", "--wait")[1]
+    assert out.count("Name:                shapes-wait\n") == 2      # as submitted, as ended
+    assert "NODENAME" in out.split("\n\n")[-1]                      # the final view is wide
+
+
+@pytest.mark.parametrize("exit_code, expected", [(0, 0), (3, 1)])
+def test_submit_json_wait_keeps_stdout_one_document(capsys, plait_home, tmp_path, exit_code,
+                                                    expected):
+    """As argo's: `-o json --wait` waits quietly; the exit code says how the run ended."""
+    text = SUBMITTED.replace('"echo hello {{inputs.parameters.who}}"', f'"exit {exit_code}"')
+    code, out, err = cli(capsys, "submit", write(tmp_path, "wf.yaml", text), "-o", "json",
+                         "--wait")
+    assert code == expected, err
+    assert json.loads(out)["metadata"]["generateName"] == "shapes-"
 
 
 FAILS = """\
