@@ -351,10 +351,11 @@ def render_header(info: WorkflowInfo, nodes: Mapping[str, Node], now: float | No
 def render_get(info: WorkflowInfo, nodes: Mapping[str, Node], now: float | None = None,
                style: str = "", host: str = "") -> str:
     """The whole `argo get` view: header, an empty line, the tree. `style` `wide` widens the
-    tree; `short` is the tree alone, as `argo get -o short` (see `render_tree`)."""
+    tree; `short` is the tree alone, as `argo get -o short` (the header while there is no
+    tree, as argo's; see `render_tree`)."""
     now = time.time() if now is None else now
-    if style == "short":
-        return render_tree(info.name, nodes, now, style, host) if nodes else ""
+    if style == "short" and nodes:
+        return render_tree(info.name, nodes, now, style, host)
     text = render_header(info, nodes, now)
     if nodes:
         text += "\n" + render_tree(info.name, nodes, now, style, host)

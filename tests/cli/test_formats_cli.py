@@ -115,6 +115,8 @@ def test_get_wide_keeps_the_header_and_short_is_the_tree_alone(capsys, fixed):
     assert wide.startswith(head + "\n\nSTEP ")
     assert short.startswith("STEP ") and "Name:" not in short
     assert "rows,report" in wide and "node-1" in short     # artifacts; the pods' host
+    # a run without nodes yet: short shows the header, as argo's
+    assert cli(capsys, "get", "web-build", "-o", "short")[1].startswith("Name:                web-build\n")
 
 
 def test_get_yaml_is_the_json_object(capsys, fixed):
