@@ -29,8 +29,9 @@ def times_path(log: Path) -> Path:
 
 
 def to_ns(seconds: float) -> int:
-    """Unix seconds (the engine's clock) as Unix nanoseconds."""
-    return round(seconds * 1_000_000_000)
+    """Unix seconds (the engine's clock) as Unix nanoseconds, to the microsecond: what a float
+    clock holds (finer digits would be rounding noise: 1.25 s must not print as 1.249999872)."""
+    return round(seconds * 1_000_000) * 1000
 
 
 @dataclass(frozen=True)
