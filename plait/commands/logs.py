@@ -125,15 +125,11 @@ def select_pods(nodes: dict[str, Node], key: str | None) -> list[tuple[str, Node
 
 
 def _with_descendants(nodes: dict[str, Node], roots: Iterable[Node]) -> list[Node]:
-    seen: dict[str, Node] = {}
-    todo = list(roots)
-    while todo:
-        n = todo.pop()
-        if n.id in seen:
-            continue
-        seen[n.id] = n
-        todo.extend(nodes[c] for c in n.children if c in nodes)
-    return list(seen.values())
+    """`roots` and the nodes below them. Below by name (`wf[0].a` holds `wf[0].a(1)`,
+    `wf[0].a[0].b`, `wf.t.u`), not by `children`, which in Argo also point at the next step."""
+    prefixes = tuple(r.name + sep for r in roots for sep in ".[(")
+    names = {r.name for r in roots}
+    return [n for n in nodes.values() if n.name in names or n.name.startswith(prefixes)]
 
 
 def since_ns(opts: LogOptions) -> int | None:

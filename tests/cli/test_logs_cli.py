@@ -67,11 +67,12 @@ def recorded(home: Path, monkeypatch) -> Store:
         _node(RUN, RUN, NodeType.STEPS, 0, 30, ["recorded-g"]),
         _node("recorded-g", "[0]", NodeType.STEP_GROUP, 0, 30,
               ["recorded-prep", "recorded-flaky", "recorded-old"]),
-        _node("recorded-prep", "prep", NodeType.POD, 1, 6, pod="recorded-prep-1"),
+        # as in Argo, a step's children also name the next step: not the pods below it
+        _node("recorded-prep", "prep", NodeType.POD, 1, 6, ["recorded-old"], pod="recorded-prep-1"),
         _node("recorded-flaky", "flaky", NodeType.RETRY, 2, 9, ["recorded-f0", "recorded-f1"]),
         _node("recorded-f0", "flaky(0)", NodeType.POD, 2, 5, pod="recorded-flaky-2",
               phase=Phase.FAILED),
-        _node("recorded-f1", "flaky(1)", NodeType.POD, 7, 9, pod="recorded-flaky-3"),
+        _node("recorded-f1", "flaky(1)", NodeType.POD, 7, 9, ["recorded-old"], pod="recorded-flaky-3"),
         _node("recorded-old", "old", NodeType.POD, 20, 21, pod="recorded-old-4"),
     ]
     for n in nodes:
@@ -101,6 +102,7 @@ GOLDEN_ARGS = [
     ["--grep", r"attempt \d+$"],
     ["--timestamps", "--grep", "T22:13:2[0-3]"],             # the time is part of the line
     ["flaky"],                                               # a retried node: every attempt
+    ["prep"],
     ["flaky(1)"],
     ["recorded-flaky-2"],                                    # a pod name
     ["recorded-f1", "--timestamps"],                         # a node id
