@@ -90,12 +90,13 @@ def show_logs(store: RunStore, name: str, opts: LogOptions) -> int:
                 reader = readers[pod] = LogReader(store.log_path(name, pod, opts.container), start)
             lines = [line for line in reader.read(final)
                      if cutoff is None or line.at is None or line.at >= cutoff]
-            if first and opts.tail is not None and opts.tail >= 0:
-                lines = lines[-opts.tail:] if opts.tail else []
+            if first and opts.tail is not None and opts.tail >= 0:   # Argo's tail: on the
+                lines = lines[-opts.tail:] if opts.tail else []        # lines there at the start
             batches.append([(pod, line) for line in lines])
         for pod, line in heapq.merge(*batches, key=_when):
-            text = f"{rfc3339_nano(line.at)} {line.text}" if opts.timestamps and line.at is not None \
-                else line.text
+            text = line.text
+            if opts.timestamps and line.at is not None:
+                text = f"{rfc3339_nano(line.at)} {text}"
             if pattern.search(text):
                 sys.stdout.write(_paint(f"{pod}: {text}", pod) if colour else f"{pod}: {text}")
                 sys.stdout.write("\n")
@@ -138,9 +139,10 @@ def since_ns(opts: LogOptions) -> int | None:
         raise UsageError("only one of --since and --since-time may be used")
     if opts.since:
         try:
-            return to_ns(base.now() - parse_age(opts.since))
+            age = parse_age(opts.since)
         except ValueError as exc:
             raise UsageError(f"--since: {exc}") from None
+        return to_ns(base.now() - age) if age > 0 else None     # Argo: 0 is every line
     if opts.since_time:
         return parse_rfc3339(opts.since_time)
     return None

@@ -129,6 +129,7 @@ def test_tail_counts_lines_per_pod_before_grep_filters_them(capsys, recorded):
     # prep's last line does not say "prep": nothing, though earlier lines do
     assert plait(capsys, "logs", RUN, "prep", "--tail", "1", "--grep", "prep") == (0, "", "")
     assert plait(capsys, "logs", RUN, "--since", "1h")[1] == everything
+    assert plait(capsys, "logs", RUN, "--since", "0s")[1] == everything      # Argo: 0 is unset
     assert plait(capsys, "logs", RUN, "--since", "1h", "-f")[1] == everything   # ended: drains
 
 
