@@ -223,10 +223,15 @@ def _add_run_verbs(sub: Any) -> None:
 def _add_logs(sub: Any) -> None:
     p = _verb(sub, "logs", "print a run's logs, each line prefixed with its pod name", "runs:cmd_logs")
     p.add_argument("name", metavar="NAME", help=RUN_HELP)
-    p.add_argument("node", nargs="?", metavar="NODE", help="only this node: display name, node name or pod name")
+    p.add_argument("node", nargs="?", metavar="POD|NODE", help="only this pod, or this node's pods: pod name, node id, name or display name")
     p.add_argument("-c", "--container", default="main", help="the container's logs (default: main)")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until the run ends")
-    p.add_argument("--since", metavar="DURATION", help="only pods that ran in the last DURATION (e.g. 5m)")
+    p.add_argument("--since", metavar="DURATION", help="only lines of the last DURATION (e.g. 5m)")
+    p.add_argument("--since-time", metavar="TIME", help="only lines from TIME on (RFC3339)")
+    p.add_argument("--tail", type=int, metavar="N", help="only the last N lines of each pod")
+    p.add_argument("--grep", metavar="REGEX", help="only the lines this regular expression finds")
+    p.add_argument("--timestamps", action="store_true", help="each line's time before its text")
+    p.add_argument("--no-color", action="store_true", help="no colours, also on a terminal")
 
 
 def _add_runs_verbs(sub: Any) -> None:

@@ -23,6 +23,7 @@ from plait.grammar.limits import nul_field
 from . import reserve
 from .engine import Ctx, Engine, TemplateError
 from .inputs import REMOTE_ARTIFACTS, _text
+from .logfiles import LogWriter, append_line
 from .naming import pod_name
 from .outputs import OutputError, OutputLimits, read_parameter
 from .paths import inside
@@ -35,11 +36,12 @@ RAW_OUTPUT_UNSET = "raw output parameter '{}' has not been set and does not have
 
 
 class _Logs:
-    """Masked log lines of one pod, written to the store's log files as they come."""
+    """Masked log lines of one pod, written to the store's log files as they come, each with
+    the engine clock's time (`runtime/logfiles.py`)."""
 
     def __init__(self, engine: Engine, pod: str) -> None:
         self.engine, self.pod = engine, pod
-        self.files: dict[str, Any] = {}
+        self.files: dict[str, LogWriter] = {}
         self.error: str | None = None      # why the log could not be written (a full disk)
 
     def __call__(self, container: str, line: str) -> None:
@@ -49,10 +51,8 @@ class _Logs:
             f = self.files.get(container)
             if f is None:
                 path = Path(self.engine.store.log_path(self.engine.name, self.pod, container))
-                path.parent.mkdir(parents=True, exist_ok=True)
-                f = self.files[container] = open(path, "a", encoding="utf-8")
-            f.write(self.engine.mask(line) + "\n")
-            f.flush()
+                f = self.files[container] = LogWriter(path)
+            f.write(self.engine.mask(line), self.engine.clock())
         except OSError as exc:
             self._failed(exc)
 
@@ -307,9 +307,7 @@ def _mark_logs(engine: Engine, pod: str, manifest: dict[str, Any], mark: str) ->
         path = Path(engine.store.log_path(engine.name, pod, name))
         # main's log always gets the mark (a pod lost before its first line has no file yet)
         if (path.is_file() and path.stat().st_size) or name == "main":
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(mark + "\n")
+            append_line(path, mark, engine.clock())
 
 
 def pod_done(engine: Engine, node: Node, rendered: dict[str, Any], result: PodResult, ctx: Ctx) -> None:

@@ -21,7 +21,8 @@ from ..formats import ListEntry, document_text, host_name, list_table, run_label
 from ..selector import matches, parse_selector
 from ..views import ProgressLines, WorkflowInfo, progress, render_get
 from . import base
-from .base import EXIT_FINDINGS, EXIT_OK, NoRun, UsageError, runs_verb
+from .base import EXIT_FINDINGS, EXIT_OK, NoRun, runs_verb
+from .logs import LogOptions, show_logs
 
 
 def open_store() -> Store:
@@ -272,85 +273,8 @@ def cmd_wait(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_FINDINGS
 
 
-def _no_run(store: Store, args: argparse.Namespace) -> int:
-    print(f"plait: error: {no_run_text(store, args.name)}", file=sys.stderr)
-    return EXIT_FINDINGS
-
-
+@runs_verb
 def cmd_logs(args: argparse.Namespace) -> int:
-    """Print a run's logs, each line prefixed with its pod name."""
-    if args.follow or args.since:
-        return _logs_follow(args)
+    """Print a run's logs, each line prefixed with its pod name (`commands/logs.py`)."""
     store = open_store()
-    name = resolve_run(store, args.name)
-    if name is None:
-        return _no_run(store, args)
-    nodes = [n for n in store.nodes(name).values() if n.pod_name]
-    if args.node:
-        nodes = [n for n in nodes if args.node in (n.display_name, n.name, n.pod_name, n.id)]
-        if not nodes:
-            print(f"plait: error: run {name} has no pod node {args.node!r}", file=sys.stderr)
-            return EXIT_FINDINGS
-    nodes.sort(key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
-    seen = set()
-    for node in nodes:
-        pod = node.pod_name
-        if pod is None or pod in seen:
-            continue
-        seen.add(pod)
-        path = store.log_path(name, pod, args.container)
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                for line in fh:
-                    sys.stdout.write(f"{pod}: {line.rstrip(chr(10))}\n")
-        except FileNotFoundError:
-            continue
-    return EXIT_OK
-
-
-def _logs_follow(args: argparse.Namespace) -> int:
-    """`plait logs -f/--since`: follow new lines until the run ends; `--since D` keeps pods that
-    were still running D ago (log lines carry no times, so the cut is per pod)."""
-    try:
-        cutoff = base.now() - parse_age(args.since) if args.since else None
-    except ValueError as exc:
-        raise UsageError(f"--since: {exc}") from None
-    store = open_store()
-    name = resolve_run(store, args.name)
-    if name is None:
-        return _no_run(store, args)
-    offsets: dict[str, int] = {}
-    partial: dict[str, str] = {}
-    while True:
-        row = store.workflow(name)
-        ended = row is None or not is_active(row) or runner_lost(row)
-        nodes = [n for n in store.nodes(name).values() if n.pod_name]
-        if args.node:
-            nodes = [n for n in nodes if args.node in (n.display_name, n.name, n.pod_name, n.id)]
-            if not nodes and ended:
-                print(f"plait: error: run {name} has no pod node {args.node!r}", file=sys.stderr)
-                return EXIT_FINDINGS
-        if cutoff is not None:
-            nodes = [n for n in nodes if n.finished_at is None or n.finished_at >= cutoff]
-        nodes.sort(key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
-        for pod in dict.fromkeys(n.pod_name for n in nodes if n.pod_name):
-            path = store.log_path(name, pod, args.container)
-            try:
-                with open(path, "rb") as fh:
-                    fh.seek(offsets.get(pod, 0))
-                    data = fh.read()
-                    offsets[pod] = fh.tell()
-            except FileNotFoundError:
-                continue
-            text = partial.pop(pod, "") + data.decode("utf-8", "replace")
-            *done, rest = text.split("\n")
-            if rest:
-                partial[pod] = rest
-            for line in done:
-                sys.stdout.write(f"{pod}: {line}\n")
-        sys.stdout.flush()
-        if ended or not args.follow:
-            for pod, rest in partial.items():
-                sys.stdout.write(f"{pod}: {rest}\n")
-            return EXIT_OK
-        time.sleep(base.WAIT_POLL)
+    return show_logs(store, run_name(store, args.name), LogOptions.from_args(args))
