@@ -21,7 +21,7 @@ from ..formats import ListEntry, document_text, host_name, list_table, run_label
 from ..selector import matches, parse_selector
 from ..views import ProgressLines, WorkflowInfo, progress, render_get
 from . import base
-from .base import EXIT_FINDINGS, EXIT_OK, NoRun, runs_verb
+from .base import EXIT_FINDINGS, EXIT_OK, NoRun, UsageError, runs_verb
 from .logs import LogOptions, show_logs
 
 
