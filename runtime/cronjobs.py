@@ -66,8 +66,8 @@ class CronSpec:
     @classmethod
     def of(cls, doc: dict[str, Any]) -> "CronSpec":
         """The spec of a CronWorkflow document (plain data); CronSpecError when unusable."""
-        meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-        spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+        meta = _map(doc.get("metadata"))
+        spec = _map(doc.get("spec"))
         name = str(meta.get("name") or "")
         if not name:
             raise CronSpecError("a CronWorkflow needs metadata.name")
@@ -83,7 +83,7 @@ class CronSpec:
             raise CronSpecError(f"{name}: concurrencyPolicy {policy!r} is not one of "
                                 f"{', '.join(POLICIES)}")
         deadline = spec.get("startingDeadlineSeconds")
-        stop = spec.get("stopStrategy") if isinstance(spec.get("stopStrategy"), dict) else {}
+        stop = _map(spec.get("stopStrategy"))
         return cls(name, schedules, str(meta.get("namespace") or "default"), policy,
                    float(deadline) if isinstance(deadline, (int, float)) else None,
                    _limit(spec.get("successfulJobsHistoryLimit"), SUCCEEDED_HISTORY),
@@ -91,6 +91,10 @@ class CronSpec:
                    spec.get("suspend") is True, str(spec.get("when") or ""),
                    str(stop.get("expression") or ""), _strings(meta.get("labels")),
                    _strings(meta.get("annotations")), tz)
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _limit(value: Any, default: int) -> int:
@@ -243,14 +247,14 @@ class Scheduler:
                                 f"runs: {_stamp(scheduled, spec)} skipped")
             return
         if state.active and spec.concurrency == "Replace":
-            for name in state.active:
-                self.runs.terminate(name)
-                self.log(spec.name, f"concurrencyPolicy Replace: terminated {name}")
-        name = self.runs.submit(spec, scheduled)
+            for running in state.active:
+                self.runs.terminate(running)
+                self.log(spec.name, f"concurrencyPolicy Replace: terminated {running}")
+        child = self.runs.submit(spec, scheduled)
         state.last_scheduled = scheduled
-        if name is not None:
-            state.active.append(name)
-            self.log(spec.name, f"started {name}")
+        if child is not None:
+            state.active.append(child)
+            self.log(spec.name, f"started {child}")
 
     def _env(self, spec: CronSpec, state: CronState) -> dict[str, Any]:
         """Argo's `cronworkflow.*` variables of `when` and `stopStrategy`."""
@@ -280,7 +284,7 @@ def scheduled_text(t: float, timezone: str = "") -> str:
 def child_plan(plan: Plan, spec: CronSpec, scheduled: float) -> Plan:
     """The plan of the child a schedule fires: named `<cron>-<scheduled Unix seconds>`, with
     the scheduled-time annotation (`{{workflow.scheduledTime}}`)."""
-    meta = dict(plan.workflow)
+    meta: dict[str, Any] = dict(plan.workflow)
     meta["name"] = f"{spec.name}-{int(scheduled)}"
     meta["annotations"] = {**(meta.get("annotations") or {}),
                            SCHEDULED_ANNOTATION: scheduled_text(scheduled, spec.timezone)}

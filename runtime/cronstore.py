@@ -59,8 +59,8 @@ class CronRow:
 
     @property
     def spec_suspend(self) -> bool:
-        spec = self.doc.get("spec") if isinstance(self.doc.get("spec"), dict) else {}
-        return spec.get("suspend") is True
+        spec = self.doc.get("spec")
+        return isinstance(spec, dict) and spec.get("suspend") is True
 
 
 class CronStore:

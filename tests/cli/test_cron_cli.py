@@ -16,8 +16,8 @@ from plait.runtime.cronrunner import scheduler_pid
 from plait.runtime.cronstore import CronStore
 from plait.runtime.store import Store
 
-from ..helpers import finished, wait_for, write
 from ..helpers import cli as plait
+from ..helpers import finished, wait_for, write
 
 CRON = """\
 apiVersion: argoproj.io/v1alpha1
