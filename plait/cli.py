@@ -207,7 +207,8 @@ def _add_run_verbs(sub: Any) -> None:
               "run:cmd_submit")
     p.add_argument("path", nargs="?", metavar="FILE|PLAN", help="a workflow file or a plan JSON")
     p.add_argument("--from", dest="from_ref", metavar="KIND/NAME",
-                   help="start from a stored template: workflowtemplate/NAME (with --templates)")
+                   help="start from a stored template: workflowtemplate/NAME (with --templates), "
+                        "or cronwf/NAME (the CronWorkflow of FILE, once now)")
     _workflow_options(p)
     _run_options(p)
     p.add_argument("-o", "--output", choices=("name",),

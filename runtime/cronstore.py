@@ -80,15 +80,19 @@ class CronStore:
 
     def put(self, name: str, doc: dict[str, Any], plan_json: str, options: dict[str, Any],
             source: str, state: CronState, suspended: bool) -> bool:
-        """Store a CronWorkflow; one of the same name is updated (its state, counts and runs
-        kept, `stop` undone). True when it is new."""
+        """Store a CronWorkflow; one of the same name is updated (its counts and runs kept,
+        `stop` undone, and its schedules counted from `state.checked`, so nothing missed
+        while it was stopped runs, as Argo runs nothing missed after a schedule update).
+        True when it is new."""
         with self._db() as db:
-            old = db.execute("SELECT 1 FROM crons WHERE name = ?", (name,)).fetchone()
+            old = db.execute("SELECT state_json FROM crons WHERE name = ?", (name,)).fetchone()
             if old:
+                kept = CronState.from_dict(json.loads(old["state_json"] or "{}"))
+                kept.checked = kept.since = state.checked
                 db.execute("UPDATE crons SET doc_json = ?, plan_json = ?, options_json = ?, "
-                           "source = ?, suspended = ?, stopped = 0 WHERE name = ?",
+                           "source = ?, suspended = ?, stopped = 0, state_json = ? WHERE name = ?",
                            (json.dumps(doc), plan_json, json.dumps(options), source,
-                            int(suspended), name))
+                            int(suspended), json.dumps(kept.to_dict()), name))
             else:
                 db.execute("INSERT INTO crons (name, doc_json, plan_json, options_json, source, "
                            "created_at, suspended, state_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
