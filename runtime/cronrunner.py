@@ -34,6 +34,7 @@ TICK = 1.0                       # seconds between two looks at the schedules
 MODULE = "plait.runtime.cronrunner"
 LOCK_NAME = "cron-scheduler.lock"
 LOG_NAME = "cron-scheduler.log"
+START_WAIT = 15.0                # seconds `ensure_scheduler` waits (at most) for it to hold its lock
 
 
 class StoreRuns:
@@ -153,7 +154,7 @@ def ensure_scheduler(home: Path) -> int:
         proc = subprocess.Popen([sys.executable, "-m", MODULE], stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=out, env=env, cwd=str(home),
                                 start_new_session=True, close_fds=True)
-    deadline = time.monotonic() + 5.0
+    deadline = time.monotonic() + START_WAIT
     while scheduler_pid(home) is None and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)                 # until it holds the lock: `cron list` then sees it
     return proc.pid

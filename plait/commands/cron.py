@@ -33,7 +33,7 @@ from .run import detached_options
 from .runs import open_store
 from .sources import compile_args, failed
 
-STOP_WAIT = 5.0          # seconds `cron stop` waits for an idle scheduler to exit
+STOP_WAIT = 15.0         # seconds `cron stop` waits (at most) for an idle scheduler to exit
 
 
 def _crons() -> CronStore:
