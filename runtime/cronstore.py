@@ -80,7 +80,7 @@ class CronStore:
 
     def put(self, name: str, doc: dict[str, Any], plan_json: str, options: dict[str, Any],
             source: str, state: CronState, suspended: bool) -> bool:
-        """Store a CronWorkflow; one of the same name is updated (its counts and runs kept,
+        """Store a CronWorkflow (created at `state.checked`, when it was scheduled); one of the same name is updated (its counts and runs kept,
         `stop` undone, and its schedules counted from `state.checked`, so nothing missed
         while it was stopped runs, as Argo runs nothing missed after a schedule update).
         True when it is new."""
@@ -97,7 +97,7 @@ class CronStore:
                 db.execute("INSERT INTO crons (name, doc_json, plan_json, options_json, source, "
                            "created_at, suspended, state_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            (name, json.dumps(doc), plan_json, json.dumps(options), source,
-                            time.time(), int(suspended), json.dumps(state.to_dict())))
+                            state.checked, int(suspended), json.dumps(state.to_dict())))
         return not old
 
     def get(self, name: str) -> CronRow | None:

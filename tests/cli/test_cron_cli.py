@@ -12,12 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from plait.commands import base as cli_base
+from plait.runtime.cronjobs import CronState
 from plait.runtime.cronrunner import scheduler_pid
 from plait.runtime.cronstore import CronStore
 from plait.runtime.store import Store
 
+from ..conftest import golden
+from ..helpers import ROOT, finished, wait_for, write
 from ..helpers import cli as plait
-from ..helpers import finished, wait_for, write
+
+GOLDEN = ROOT / "tests" / "golden" / "runs"
 
 CRON = """\
 apiVersion: argoproj.io/v1alpha1
@@ -264,3 +269,27 @@ def _alive(pid: int | None) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def test_cron_list_and_get_golden(capsys, home, monkeypatch, update_golden):
+    """The table and the `get` view, at a fixed time, from stored crons (no scheduler runs:
+    the note on stderr says so)."""
+    t0 = 1_777_885_200.0                             # 2026-05-04T09:00:00Z
+    crons = CronStore(home)
+    doc = {"metadata": {"name": "nightly"},
+           "spec": {"schedules": ["0 2 * * *", "@every 1h"], "timezone": "Europe/Paris",
+                    "concurrencyPolicy": "Forbid", "startingDeadlineSeconds": 60,
+                    "stopStrategy": {"expression": "cronworkflow.failed >= 3"}}}
+    crons.put("nightly", doc, "{}", {}, "cron.yaml",
+              CronState(checked=t0, last_scheduled=t0 + 3600, succeeded=2, failed=1,
+                        active=["nightly-1777888800"]), False)
+    crons.log("nightly", "scheduled", at=t0)
+    crons.log("nightly", "started nightly-1777888800", at=t0 + 3600)
+    other = {"metadata": {"name": "weekly"}, "spec": {"schedules": ["@weekly"], "suspend": True}}
+    crons.put("weekly", other, "{}", {}, "weekly.yaml", CronState(checked=t0 - 86400), True)
+    monkeypatch.setattr(cli_base, "now", lambda: t0 + 4000)
+    code, out, err = plait(capsys, "cron", "list")
+    assert code == 0
+    code, get, _ = plait(capsys, "cron", "get", "nightly")
+    assert code == 0
+    golden(GOLDEN / "cron-list.out", out + "--- stderr\n" + err + "--- get\n" + get, update_golden)
