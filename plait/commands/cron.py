@@ -11,7 +11,9 @@ a CronWorkflow's Workflows with it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import sys
 import time
@@ -63,11 +65,13 @@ def cmd_start(args: argparse.Namespace) -> int:
         if not docs:
             raise UsageError(f"{path}: holds no CronWorkflow (hint: `plait submit` runs a "
                              "Workflow once)")
-        for doc in docs:
+        for i, doc in enumerate(docs):
             name = str((doc.get("metadata") or {}).get("name") or "")
             one = argparse.Namespace(**{**vars(args), "path": path, "workflow": name,
                                         "entrypoint": None, "name": None})
-            done = compile_args(one, run=True)
+            # the checks are the file's: their findings are printed once, with its first cron
+            with contextlib.redirect_stderr(io.StringIO()) if i else contextlib.nullcontext():
+                done = compile_args(one, run=True)
             if failed(done):
                 return EXIT_FINDINGS
             try:
