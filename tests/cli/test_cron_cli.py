@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -293,3 +295,56 @@ def test_cron_list_and_get_golden(capsys, home, monkeypatch, update_golden):
     code, get, _ = plait(capsys, "cron", "get", "nightly")
     assert code == 0
     golden(GOLDEN / "cron-list.out", out + "--- stderr\n" + err + "--- get\n" + get, update_golden)
+
+
+
+SLEPT_SCHEDULER = """\
+import sys
+from pathlib import Path
+from plait.runtime.cronrunner import serve
+from plait.runtime.cronstore import CronStore
+home, woke = Path(sys.argv[1]), float(sys.argv[2])
+def sleep(seconds):                  # after the first tick: the cron is stopped, serve ends
+    CronStore(home).set_flag("nightly", "stopped", True)
+sys.exit(serve(home, clock=lambda: woke, sleep=sleep))
+"""
+
+
+@pytest.mark.parametrize("late,runs", [(540, True), (660, False)])
+def test_the_scheduler_runs_the_latest_missed_schedule_after_a_sleep(capsys, home, tmp_path,
+                                                                     late, runs):
+    """The real scheduler loop (`serve`, its clock injected) wakes 3 h after the cron was
+    scheduled: of the missed hourly instants only the latest runs (a real detached run), when
+    startingDeadlineSeconds (600) has not passed since it; the others are logged."""
+    path = cron_file(tmp_path, "0 * * * *", **{"startingDeadlineSeconds: 60":
+                                                 "startingDeadlineSeconds: 600"})
+    code, plan_json, err = plait(capsys, "compile", path)
+    assert code == 0, err
+    t0 = 1_777_885_500.0                             # scheduled at 2026-05-04T09:05:00Z
+    latest = t0 + 3 * 3600 - 300                     # 12:00, missed while asleep
+    crons = CronStore(home)
+    crons.put("nightly", _cron_doc(path), plan_json, {}, path, CronState(checked=t0), False)
+    done = subprocess.run([sys.executable, "-c", SLEPT_SCHEDULER, str(home), str(latest + late)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    messages = [m for _, m in crons.events("nightly")]
+    name = f"nightly-{int(latest)}"
+    if runs:
+        assert finished(home, name)["phase"].value == "Succeeded"
+        assert f"started {name}" in messages
+        assert any(m.endswith("within startingDeadlineSeconds 600): running it now")
+                   for m in messages), messages
+        assert plait(capsys, "logs", name)[1] == \
+            f"{name}: scheduled 2026-05-04T14:00:00+02:00 by nightly\n"
+    else:
+        assert Store.at(home).workflow(name) is None
+        assert f"missed the run of 2026-05-04T14:00:00+02:00 ({late}s ago, " \
+               "startingDeadlineSeconds 600 passed): skipped" in messages
+    assert "skipped 2 earlier missed run(s) (from 2026-05-04T12:00:00+02:00)" in messages
+    assert crons.get("nightly").state.checked == latest + late
+
+
+def _cron_doc(path: str) -> dict:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(Path(path).read_text())
