@@ -17,6 +17,7 @@ imported only when a schedule is evaluated, so `plait check` never loads it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,9 @@ class Schedule:
         return Schedule(self.text, self.fields, self.every, zone)
 
     def next_after(self, t: float, anchor: float | None = None) -> float:
-        """The first instant (Unix seconds) strictly after `t` at which this schedule fires.
+        """The first instant (Unix seconds) strictly after `t` at which this schedule fires
+        (`math.inf` for one that never does, such as 30 February). KeyError for an unknown
+        zone.
         An `@every` counts its delays from `anchor` (when the cron was scheduled) as robfig's
         does from its start, so looking often does not push its instants away."""
         if self.every:
@@ -70,17 +73,20 @@ class Schedule:
                 return float(int(t) + step)
             start = int(anchor)
             return float(start + step * (max(0, int((t - start) // step)) + 1))
-        from croniter import croniter
+        from croniter import CroniterBadDateError, croniter
 
         zone = _tzinfo(self.zone)
         start_at = dt.datetime.fromtimestamp(t, zone)
         it = croniter(self.fields, start_at)
         wanted = croniter.expand(self.fields)[0]
-        for _ in range(10_000):         # a gap skips one instant a day; never more than a few
-            when = it.get_next(dt.datetime)
-            if _on_the_clock(when, wanted):
-                return when.timestamp()
-        raise ValueError(f"schedule {self.text!r} never fires")
+        try:
+            for _ in range(10_000):     # a gap skips one instant a day; never more than a few
+                when = it.get_next(dt.datetime)
+                if _on_the_clock(when, wanted):
+                    return when.timestamp()
+        except CroniterBadDateError:    # `0 0 30 2 *`: valid for robfig, and never due
+            pass
+        return math.inf
 
     def fire_times(self, after: float, until: float, anchor: float | None = None,
                    most: int = 100_000) -> list[float]:

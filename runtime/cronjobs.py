@@ -27,6 +27,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
+from zoneinfo import ZoneInfo
 
 from plait.compiler.cron import Schedule, read_schedule, schedules_of
 from plait.compiler.plan import Plan
@@ -78,6 +79,11 @@ class CronSpec:
             raise CronSpecError(f"{name}: invalid schedule: {exc}") from None
         if not schedules:
             raise CronSpecError(f"{name}: no schedule")
+        for zone in {s.zone for s in schedules} - {"", "Local", "UTC"}:
+            try:
+                ZoneInfo(zone)
+            except (ValueError, KeyError):
+                raise CronSpecError(f"{name}: unknown time zone {zone!r}") from None
         policy = str(spec.get("concurrencyPolicy") or "Allow")
         if policy not in POLICIES:
             raise CronSpecError(f"{name}: concurrencyPolicy {policy!r} is not one of "
@@ -274,8 +280,6 @@ def scheduled_text(t: float, timezone: str = "") -> str:
     `workflows.argoproj.io/scheduled-time`."""
     zone: dt.tzinfo = dt.timezone.utc
     if timezone and timezone not in ("Local", "UTC"):
-        from zoneinfo import ZoneInfo
-
         zone = ZoneInfo(timezone)
     text = dt.datetime.fromtimestamp(int(t), zone).isoformat()
     return text.replace("+00:00", "Z")

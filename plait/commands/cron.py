@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import math
 import sys
 import time
 from typing import Any
@@ -99,11 +100,13 @@ def _next_run(spec: CronSpec, now: float, suspended: bool, anchor: float) -> str
     if suspended:
         return "N/A (suspended)"
     t = min(s.next_after(now, anchor) for s in spec.schedules)
+    if t == math.inf:
+        return "never (no date matches)"
     return f"{_time(t)} (in {short_duration(t - now)})"
 
 
 def _time(t: float | None) -> str:
-    if t is None:
+    if t is None or t == math.inf:
         return "N/A"
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -140,7 +143,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         nxt = _next_at(row, spec, now)
         table.append((row.name, short_duration(now - row.created_at),
                       short_duration(now - last) if last is not None else "N/A",
-                      short_duration(nxt - now) if nxt is not None else "N/A",
+                      short_duration(nxt - now) if nxt not in (None, math.inf) else "N/A",
                       ",".join(s.text for s in spec.schedules) if spec else "?",
                       (spec.timezone if spec else "") or "Local",
                       str(row.suspended or row.spec_suspend).lower(), _status(row)))
@@ -172,7 +175,7 @@ def _json(row: CronRow, now: float) -> dict[str, Any]:
             "schedules": [s.text for s in spec.schedules] if spec else [],
             "timezone": spec.timezone if spec else "",
             "lastScheduledTime": _time(row.state.last_scheduled) if row.state.last_scheduled
-            else None, "nextScheduledTime": _time(nxt) if nxt else None,
+            else None, "nextScheduledTime": _time(nxt) if nxt not in (None, math.inf) else None,
             "active": row.state.active, "succeeded": row.state.succeeded,
             "failed": row.state.failed}
 

@@ -84,3 +84,9 @@ def test_schedules_of_reads_both_fields():
     assert cron.schedules_of({"schedules": ["@hourly"], "schedule": "0 1 * * *"}) == \
         ["@hourly", "0 1 * * *"]
     assert cron.schedules_of({"schedules": "@hourly"}) == []
+
+
+def test_a_schedule_that_never_fires_is_valid_and_never_due():
+    schedule = cron.read_schedule("0 0 30 2 *")         # robfig accepts it; it never fires
+    assert schedule.next_after(0) == float("inf")
+    assert schedule.fire_times(0, 10 ** 10) == []

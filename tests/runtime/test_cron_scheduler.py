@@ -283,3 +283,9 @@ def test_state_round_trips_through_json():
     state = CronState(checked=5.0, since=1.0, last_scheduled=3.0, succeeded=2, active=["a"],
                       finished=[["b", "Failed", 4.0]])
     assert CronState.from_dict(state.to_dict()) == state
+
+
+def test_an_unknown_zone_is_refused_before_it_is_scheduled():
+    with pytest.raises(ValueError, match="x: unknown time zone 'Mars/Base'"):
+        CronSpec.of({"metadata": {"name": "x"},
+                     "spec": {"schedules": ["@hourly"], "timezone": "Mars/Base"}})
