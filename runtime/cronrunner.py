@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import IO, Any, Callable, Sequence
 
@@ -84,8 +85,15 @@ def tick_all(scheduler: Scheduler, crons: CronStore, rows: list[CronRow]) -> boo
         except CronSpecError as exc:         # `cron start` refuses these; a hand-edited row
             crons.log(row.name, str(exc))
             continue
-        state = scheduler.tick(spec, row.state,
-                               suspended=row.suspended or row.stopped or spec.suspend)
+        try:
+            state = scheduler.tick(spec, row.state,
+                                   suspended=row.suspended or row.stopped or spec.suspend)
+        except Exception as exc:     # a bug or a full disk must not end the other crons' schedules
+            traceback.print_exc()
+            crons.log(row.name, f"scheduler error (this is a bug in plait, or the disk is "
+                                f"full): {exc}")
+            busy = True
+            continue
         crons.save_state(row.name, state)
         busy = busy or not (row.stopped or state.phase == STOPPED)
     return busy
