@@ -10,27 +10,36 @@ from .context import Context
 from .diagnostics import Diagnostic, Severity
 from .model import Workflow
 from .plan import MAX_DEPTH, Plan
+from .planner import plain
+from .submitted import submitted_metadata
 
 # the finding of a reference to a template no file defines: an error when a run needs it
 UNRESOLVED_REF_CODES = frozenset({"PL353"})
 
 
 def select_workflow(workflows: list[Workflow], wanted: str | None, path: str) -> Workflow:
-    """The one Workflow of a file, or the one named `wanted` (metadata.name or generateName)."""
-    candidates = [wf for wf in workflows if wf.kind == "Workflow"]
+    """The document to compile: the one named `wanted` (metadata.name or generateName, any
+    kind); else the file's one Workflow (its WorkflowTemplates resolve its references); else
+    its one CronWorkflow (the `workflowSpec`); else its one WorkflowTemplate (the entrypoint,
+    or `--entrypoint`)."""
     if wanted is not None:
-        named = [wf for wf in candidates
+        named = [wf for wf in workflows
                  if wanted in (str(wf.metadata.get("name") or ""), str(wf.metadata.get("generateName") or ""))]
         if len(named) != 1:
-            names = ", ".join(wf.name for wf in candidates) or "none"
+            names = ", ".join(f"{wf.kind} {wf.name}" for wf in workflows) or "none"
             what = "no" if not named else "more than one"
-            raise UsageError(f"{path}: {what} Workflow named {wanted!r} (Workflows: {names})")
+            raise UsageError(f"{path}: {what} document named {wanted!r} ({names})")
         return named[0]
-    if len(candidates) != 1:
-        names = ", ".join(wf.name for wf in candidates)
-        raise UsageError(f"{path}: holds {len(candidates)} Workflows"
-                         + (f" ({names}); choose one with --workflow" if candidates else ""))
-    return candidates[0]
+    for kinds in (("Workflow",), ("CronWorkflow",), ("WorkflowTemplate", "ClusterWorkflowTemplate")):
+        candidates = [wf for wf in workflows if wf.kind in kinds]
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            names = ", ".join(wf.name for wf in candidates)
+            raise UsageError(f"{path}: holds {len(candidates)} {kinds[0]}s ({names}); "
+                             "choose one with --workflow NAME")
+    raise UsageError(f"{path}: holds no Workflow, CronWorkflow or WorkflowTemplate "
+                     "(hint: plait compiles and runs those kinds; `plait check` reads the file)")
 
 
 def compile_file(path: str, parameters: dict[str, Any] | None = None,
@@ -98,11 +107,18 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
     workflows = [wf for fr in report.files for wf in fr.workflows]
     wf = select_workflow(workflows, workflow, path)
     ctx = Context(library=report.library, parameters=parameters)
+    if wf.is_library and not (entrypoint or wf.entrypoint):
+        names = ", ".join(t.name for t in wf.templates)
+        raise UsageError(f"{path}: {wf.kind} {wf.name!r} has no entrypoint: choose a template "
+                         f"with --entrypoint ({names})")
     try:
         plan = build_plan(wf, ctx, parameters=parameters, entrypoint=entrypoint, name=name,
                           max_depth=max_depth)
     except PlanError as exc:
         raise UsageError(f"{path}: {exc}") from None
+    if wf.kind != "Workflow":       # what Argo submits for it (compiler/submitted.py)
+        plan = replace(plan, workflow=submitted_metadata(wf.kind, plan.workflow,
+                                                         plain(wf.doc.data.get("spec")), name))
     return Compiled(plan, diags, wf, workflows, tuple(sources))
 
 

@@ -79,6 +79,12 @@ def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
     `entrypoint_fixed` (`--entrypoint`): the export stays equal to the input."""
     supplied = set(supplied)
     doc = to_argo(plain(wf.doc.data))
+    if wf.kind != "Workflow":      # the Workflow Argo submits for it (compiler/submitted.py)
+        spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+        doc = {"apiVersion": doc.get("apiVersion") or "argoproj.io/v1alpha1", "kind": "Workflow",
+               "metadata": {k: v for k, v in plan.workflow.items()
+                            if k in ("name", "generateName", "namespace", "labels", "annotations")},
+               "spec": spec.get("workflowSpec") or {} if wf.kind == "CronWorkflow" else spec}
     meta = doc.setdefault("metadata", {})
     if name_fixed:
         meta.pop("generateName", None)

@@ -19,6 +19,7 @@ from .calls import intended_template
 from .context import Context
 from .graphs import dependencies_broken
 from .model import POD_KINDS, Step, Template, Workflow, as_map, as_seq
+from .submitted import CRON_LABEL, SCHEDULED_ANNOTATION
 from .tags import Use, uses
 
 # Problem kinds (one check module each)
@@ -444,6 +445,10 @@ def _metadata_keys(wf: Workflow, ctx: Context, field: str) -> set[str] | None:
     keys = set(as_map(wf.metadata.get(field)).keys()) | ctx.submit_metadata.get(field, set())
     wm = as_map(wf.spec.get("workflowMetadata"))
     keys |= set(as_map(wm.get(field)).keys())
+    if wf.kind == "CronWorkflow":       # what its children get (compiler/submitted.py)
+        cron_wm = as_map(as_map(wf.doc.data.get("spec")).get("workflowMetadata"))
+        keys |= set(as_map(cron_wm.get(field)).keys())
+        keys.add(CRON_LABEL if field == "labels" else SCHEDULED_ANNOTATION)
     if f"{field}From" in wm or wf.is_library or wf.workflow_template_ref is not None:
         return None
     return keys

@@ -207,7 +207,8 @@ def _add_run_verbs(sub: Any) -> None:
               "run:cmd_submit")
     p.add_argument("path", nargs="?", metavar="FILE|PLAN", help="a workflow file or a plan JSON")
     p.add_argument("--from", dest="from_ref", metavar="KIND/NAME",
-                   help="start from a stored template: workflowtemplate/NAME (with --templates)")
+                   help="start from a stored template: workflowtemplate/NAME (with --templates), "
+                        "or cronwf/NAME (the CronWorkflow of FILE, once now)")
     _workflow_options(p)
     _run_options(p)
     p.add_argument("-o", "--output", choices=("name", "json", "yaml", "wide"),
@@ -292,6 +293,33 @@ def _add_control_verbs(sub: Any) -> None:
     _follow_options(p)
 
 
+def _add_cron_verbs(sub: Any) -> None:
+    """`plait cron VERB` (plait/commands/cron.py), as `argo cron VERB`."""
+    p = sub.add_parser("cron", help="schedule CronWorkflows on this machine (argo cron)",
+                       description="schedule CronWorkflows on this machine (argo cron)")
+    verbs = p.add_subparsers(dest="cron_verb", metavar="VERB")
+    p.set_defaults(verb="cron:cmd_usage", verb_parser=p)
+    v = _verb(verbs, "start", "check CronWorkflows and keep them scheduled by a detached "
+              "scheduler", "cron:cmd_start")
+    v.add_argument("paths", nargs="+", metavar="FILE", help="files holding CronWorkflows")
+    _parameter_options(v)
+    _templates_option(v)
+    _run_options(v)
+    v = _verb(verbs, "list", "list the scheduled CronWorkflows", "cron:cmd_list")
+    v.add_argument("-o", "--output", choices=("table", "name", "json"), default="table")
+    v = _verb(verbs, "get", "show a CronWorkflow: settings, status, what the scheduler logged",
+              "cron:cmd_get")
+    v.add_argument("name", metavar="NAME")
+    v.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    for name, help_text in (("suspend", "stop scheduling until resume"),
+                            ("resume", "schedule again"),
+                            ("stop", "no more runs on this machine (kept, with its runs)"),
+                            ("delete", "remove CronWorkflows and the runs they started")):
+        v = _verb(verbs, name, help_text, f"cron:cmd_{name}")
+        v.add_argument("names", nargs="*", metavar="NAME")
+        v.add_argument("--all", action="store_true", help="every stored CronWorkflow")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plait", description="Check, compile and run Argo Workflows locally.")
@@ -307,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_verbs(sub)
     _add_runs_verbs(sub)
     _add_control_verbs(sub)
+    _add_cron_verbs(sub)
     return parser
 
 

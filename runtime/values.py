@@ -14,6 +14,7 @@ import json
 from collections import ChainMap
 from typing import Any, Mapping, MutableMapping
 
+from plait.compiler.submitted import SCHEDULED_ANNOTATION
 from plait.grammar import EvaluationError, GrammarError, nest, parse_template, render_template
 from plait.grammar.limits import load_json
 
@@ -72,6 +73,9 @@ def global_scope(plan: Any, name: str, created: float,
                 {str(k): str(v) for k, v in m.items()}, separators=(",", ":"))
     if plan.settings.get("priority") is not None:
         g["workflow.priority"] = str(plan.settings["priority"])
+    scheduled = (wf.get("annotations") or {}).get(SCHEDULED_ANNOTATION)
+    if scheduled:                      # cron-created runs only (runtime/cronjobs.py)
+        g["workflow.scheduledTime"] = str(scheduled)
     t = dt.datetime.fromtimestamp(int(created), dt.timezone.utc)
     g["workflow.creationTimestamp"] = g["workflow.creationTimestamp.RFC3339"] = rfc3339(created)
     g["workflow.creationTimestamp.s"] = str(int(created))

@@ -19,6 +19,7 @@ from plait.compiler.export import workflow_document
 from plait.compiler.plan import Plan
 from plait.runtime import control, pyscripts
 from plait.runtime.backends import sandbox
+from plait.runtime.cronjobs import scheduled_now
 from plait.runtime.images import ImageTable, ImageTableError
 from plait.runtime.outputs import OutputLimits
 from plait.runtime.secrets import SecretsError, SecretStore
@@ -141,7 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = load_plan(args, run=True)
     if plan is None:
         return EXIT_FINDINGS
-    plan = apply_cluster_options(plan, args).named()             # a plan may keep generateName: the run picks the name
+    plan = scheduled_now(apply_cluster_options(plan, args), base.now()).named()
     store = _new_run_store(plan)
     try:
         secrets = SecretStore.load(args.secrets, args.configmaps)
@@ -184,11 +185,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _from_template(args: argparse.Namespace, folder: str) -> str:
     """`--from workflowtemplate/NAME`: a Workflow file that only references the template."""
     kind, _, name = (args.from_ref or "").partition("/")
+    if kind.lower() in CRON_KINDS and name:
+        return _from_cron(args, name)
     kinds = {"workflowtemplate": False, "wftmpl": False, "clusterworkflowtemplate": True,
              "cwftmpl": True}
     if kind.lower() not in kinds or not name:
-        raise UsageError(f"--from {args.from_ref!r}: expected workflowtemplate/NAME "
-                         "or clusterworkflowtemplate/NAME")
+        raise UsageError(f"--from {args.from_ref!r}: expected workflowtemplate/NAME, "
+                         "clusterworkflowtemplate/NAME or cronwf/NAME")
     if args.path:
         args.templates = [*args.templates, args.path]
     ref: dict[str, Any] = {"name": name}
@@ -201,6 +204,43 @@ def _from_template(args: argparse.Namespace, folder: str) -> str:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(doc, indent=2) + "\n")
     return path
+
+
+CRON_KINDS = ("cronwf", "cronworkflow", "cwf")
+
+
+def _from_cron(args: argparse.Namespace, name: str) -> str:
+    """`--from cronwf/NAME`: the CronWorkflow NAME of FILE (or of the one --templates file),
+    run once now as `argo submit --from cronwf/NAME` does."""
+    path = args.path or (args.templates[0] if len(args.templates) == 1 else None)
+    if path is None:
+        raise UsageError(f"--from {args.from_ref}: give the file that defines the "
+                         "CronWorkflow (FILE)")
+    args.workflow = name
+    return str(path)
+
+
+def _runner_options(args: argparse.Namespace, sandbox_mode: str, pass_env: list[str]
+                    ) -> dict[str, Any]:
+    """What a detached runner is given (`runtime/runner.py`): file paths and settings."""
+    images = args.images or os.environ.get("PLAIT_IMAGES")
+    return {"secrets": [os.path.abspath(p) for p in args.secrets],
+            "configmaps": [os.path.abspath(p) for p in args.configmaps],
+            "images": os.path.abspath(images) if images else None,
+            "parallelism": args.parallelism, "keep_pods": args.keep_pods,
+            "sandbox": sandbox_mode, "pass_env": pass_env}   # names only: the runner has the values
+
+
+def detached_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The run options of a verb that starts detached runners (`submit`, `cron start`),
+    checked as `submit` checks them (usage errors raised), and its files read once."""
+    sandbox_mode, pass_env = _check_run_options(args)
+    try:
+        SecretStore.load(args.secrets, args.configmaps)
+        ImageTable.load(args.images)
+    except (SecretsError, ImageTableError) as exc:
+        raise UsageError(str(exc)) from None
+    return _runner_options(args, sandbox_mode, pass_env)
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -216,19 +256,14 @@ def cmd_submit(args: argparse.Namespace) -> int:
         plan = load_plan(args, run=True)
     if plan is None:
         return EXIT_FINDINGS
-    plan = apply_cluster_options(plan, args).named()             # a plan may keep generateName: the run picks the name
+    plan = scheduled_now(apply_cluster_options(plan, args), base.now()).named()
     try:   # read them now so a bad file is a usage error here, not a failed run later
         SecretStore.load(args.secrets, args.configmaps)
         ImageTable.load(args.images)
     except (SecretsError, ImageTableError) as exc:
         raise UsageError(str(exc)) from None
     store = _new_run_store(plan)
-    images = args.images or os.environ.get("PLAIT_IMAGES")
-    options = {"secrets": [os.path.abspath(p) for p in args.secrets],
-               "configmaps": [os.path.abspath(p) for p in args.configmaps],
-               "images": os.path.abspath(images) if images else None,
-               "parallelism": args.parallelism, "keep_pods": args.keep_pods,
-               "sandbox": sandbox_mode, "pass_env": pass_env}   # names only: the runner has the values
+    options = _runner_options(args, sandbox_mode, pass_env)
     params = [{"name": k, "value": v} for k, v in plan_parameters(plan)]
     # started now, as Argo's startedAt is set when the controller picks the workflow up
     control.submit(store, plan, arguments={"parameters": params}, options=options,

@@ -53,6 +53,9 @@ def test_export_is_valid_argo_and_checks_clean(path: Path | None, tmp_path):
         pytest.skip("not a single compilable Workflow (e.g. only WorkflowTemplates)")
     if done.plan is None:
         pytest.skip("does not compile")
+    if done.workflow.is_library:
+        pytest.skip("a WorkflowTemplate alone: checked as a library (its parameters may come "
+                    "from an event binding), so its export may not check clean as a Workflow")
     text = export_argo(done.workflow, done.plan, True, done.documents)
     docs = list(YAML(typ="safe").load_all(text))
     assert docs[-1]["kind"] == "Workflow" and docs[-1]["metadata"]["name"] == "exported"

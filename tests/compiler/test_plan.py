@@ -320,6 +320,9 @@ def test_cli_usage_errors(capsys, tmp_path):
     assert run(capsys, "compile", "samples/hello.yaml", "--entrypoint", "nope")[0] == 2
     assert run(capsys, "compile", "samples/hello.yaml", "--workflow", "other")[0] == 2
     assert run(capsys, "compile", "samples/nope.yaml")[0] == 2
-    empty = tmp_path / "wft.yaml"
-    empty.write_text(WFT_REF.split("---")[0])
-    assert run(capsys, "compile", str(empty))[0] == 2
+    lib = tmp_path / "wft.yaml"          # a WorkflowTemplate alone compiles from its entrypoint
+    lib.write_text(WFT_REF.split("---")[0])
+    assert run(capsys, "compile", str(lib))[0] == 0
+    lib.write_text(WFT_REF.split("---")[0].replace("  entrypoint: hello\n", ""))
+    code, _, err = run(capsys, "compile", str(lib))
+    assert code == 2 and "has no entrypoint: choose a template with --entrypoint (hello)" in err
