@@ -257,12 +257,14 @@ def _add_control_verbs(sub: Any) -> None:
     p = _verb(sub, "retry", "re-run a Failed/Error run in place, keeping its succeeded nodes",
               "control:cmd_retry")
     p.add_argument("name", metavar="NAME", help=RUN_HELP)
+    _parameter_options(p, "override a workflow parameter (as argo retry -p)")
     _follow_options(p)
     p = _verb(sub, "resubmit", "start a new run from a run's plan and arguments",
               "control:cmd_resubmit")
     p.add_argument("name", metavar="NAME", help=RUN_HELP)
     p.add_argument("--name", dest="new_name", metavar="NEW", type=_workflow_name, help="the new run's name "
                    "(default: the workflow's generateName, or NAME-, plus 5 random characters)")
+    _parameter_options(p, "override a workflow parameter (as argo resubmit -p)")
     _follow_options(p)
     p = _verb(sub, "resume", "continue a run whose runner was lost, or resume its suspended nodes",
               "control:cmd_resume")

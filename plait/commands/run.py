@@ -29,7 +29,7 @@ from . import base
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 from .cluster import apply_cluster_options, note_ignored
 from .runs import after_start, open_store
-from .sources import load_plan, python_paths
+from .sources import load_plan, python_paths, show_as
 
 
 def _prepare(documents: list[Any]) -> tuple[list[Any], list[str]]:
@@ -194,7 +194,8 @@ def _from_template(args: argparse.Namespace, folder: str) -> str:
     doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
            "metadata": {"generateName": f"{name}-"}, "spec": {"workflowTemplateRef": ref}}
     path = os.path.join(folder, f"{name}.from.yaml")
-    args.shown_path = f"--from {args.from_ref}"
+    show_as(args, path, f"--from {args.from_ref}")
+    args.from_template = (name, kinds[kind.lower()])
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(doc, indent=2) + "\n")
     return path
@@ -206,6 +207,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise UsageError("--parallelism must be at least 1")
     if not args.path and not args.from_ref:
         raise UsageError("submit needs FILE or --from workflowtemplate/NAME")
+    if not args.from_ref:
+        python_paths(args, prepare=_prepare)     # FILE.py[:NAME]: a Hera workflow
     sandbox_mode, pass_env = _check_run_options(args)
     with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
         if args.from_ref:
@@ -225,7 +228,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
                "configmaps": [os.path.abspath(p) for p in args.configmaps],
                "images": os.path.abspath(images) if images else None,
                "parallelism": args.parallelism, "keep_pods": args.keep_pods,
-               "sandbox": sandbox_mode, "pass_env": pass_env}   # names only: the runner has the values
+               "sandbox": sandbox_mode, "pass_env": pass_env,   # names only: the runner has the values
+               "ro_binds": list(getattr(args, "ro_binds", ()))}  # a Hera workflow's Python
     params = [{"name": k, "value": v} for k, v in plan_parameters(plan)]
     # started now, as Argo's startedAt is set when the controller picks the workflow up
     control.submit(store, plan, arguments={"parameters": params}, options=options,
