@@ -100,6 +100,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-pods", action="store_true",
                    help="debugging: keep each pod's folder under $PLAIT_HOME/pods after it ended "
                         "(scratch files, raw output files: they may hold secrets)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check and compile, print the Workflow as Argo YAML (as argo submit "
+                        "--dry-run -o yaml); run nothing")
+    p.add_argument("--server-dry-run", action="store_true",
+                   help="as --dry-run, named from generateName and placed in a namespace, as "
+                        "the API server answers a dry run")
     _cluster_options(p)
 
 

@@ -25,7 +25,7 @@ from plait.runtime.store import Store
 from plait.runtime.types import Phase
 
 from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
-from . import base
+from . import base, dryrun
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 from .cluster import apply_cluster_options, note_ignored
 from .runs import after_start, open_store
@@ -133,6 +133,9 @@ def plan_parameters(plan: Plan) -> list[tuple[str, str]]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a workflow here, pods as sandboxed processes; exit 1 unless it Succeeded."""
+    if dryrun.requested(args):
+        python_paths(args)
+        return dryrun.dry_run(args)
     python_paths(args, prepare=_prepare)
     sandbox_mode, pass_env = _check_run_options(args)
     plan = load_plan(args, run=True)
@@ -207,12 +210,15 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise UsageError("--parallelism must be at least 1")
     if not args.path and not args.from_ref:
         raise UsageError("submit needs FILE or --from workflowtemplate/NAME")
-    if not args.from_ref:
-        python_paths(args, prepare=_prepare)     # FILE.py[:NAME]: a Hera workflow
-    sandbox_mode, pass_env = _check_run_options(args)
+    dry = dryrun.requested(args)
+    if not args.from_ref:                       # FILE.py[:NAME]: a Hera workflow
+        python_paths(args, prepare=None if dry else _prepare)
+    sandbox_mode, pass_env = ("", []) if dry else _check_run_options(args)
     with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
         if args.from_ref:
             args.path = _from_template(args, folder)
+        if dry:
+            return dryrun.dry_run(args)
         plan = load_plan(args, run=True)
     if plan is None:
         return EXIT_FINDINGS

@@ -169,6 +169,11 @@ def failed(done: Any) -> bool:
 def load_plan(args: argparse.Namespace, run: bool = False) -> Plan | None:
     """The plan to draw or run (`run`, see `compile_args`): read from a plan JSON, or
     compiled from a workflow (None after errors)."""
+    return load_compiled(args, run)[0]
+
+
+def load_compiled(args: argparse.Namespace, run: bool = False) -> tuple[Plan | None, Any]:
+    """`load_plan`, with the compile's result (None for a plan JSON)."""
     if not os.path.isfile(args.path):
         raise UsageError(f"{args.path}: no such file")
     try:
@@ -191,6 +196,6 @@ def load_plan(args: argparse.Namespace, run: bool = False) -> Plan | None:
         for where in missing:        # never a run that fails on a template it cannot find
             print(f"{args.path}: error: {where} (compile it with the file that defines "
                   "it, or --templates DIR)", file=sys.stderr)
-        return None if missing else plan
+        return (None if missing else plan), None
     done = compile_args(args, run=run)
-    return None if failed(done) else done.plan
+    return (None if failed(done) else done.plan), done
