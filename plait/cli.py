@@ -230,6 +230,20 @@ def _add_logs(sub: Any) -> None:
     p.add_argument("--since", metavar="DURATION", help="only pods that ran in the last DURATION (e.g. 5m)")
 
 
+def _add_cp(sub: Any) -> None:
+    p = _verb(sub, "cp", "copy a run's output artifacts into a folder, unpacked (argo cp)",
+              "cp:cmd_cp")
+    p.add_argument("name", metavar="NAME", help=RUN_HELP)
+    p.add_argument("dest", metavar="DEST", help="the folder to copy into (created)")
+    p.add_argument("--node", "--node-id", dest="node", metavar="NODE",
+                   help="only this node: display name, node name, node ID or pod name")
+    p.add_argument("--template-name", metavar="TEMPLATE", help="only nodes of this template")
+    p.add_argument("--artifact-name", metavar="NAME", help="only the artifacts of this name")
+    p.add_argument("--path", default="{namespace}/{workflowName}/{nodeId}/outputs/{artifactName}",
+                   help="the folder under DEST for each artifact; variables {namespace} "
+                        "{workflowName} {nodeId} {templateName} {artifactName} (default: %(default)s)")
+
+
 def _add_runs_verbs(sub: Any) -> None:
     p = _verb(sub, "list", "list runs, newest first", "runs:cmd_list")
     which = p.add_mutually_exclusive_group()
@@ -292,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compile_verbs(sub)
     _add_run_verbs(sub)
     _add_runs_verbs(sub)
+    _add_cp(sub)
     _add_control_verbs(sub)
     return parser
 
