@@ -196,7 +196,8 @@ def _add_compile_verbs(sub: Any) -> None:
     _workflow_options(p, "draw from this template instead of spec.entrypoint")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
     p.add_argument("--render", choices=("svg", "png"),
-                   help="run Graphviz `dot` and write an image to OUT (needs -o)")
+                   help="run Graphviz `dot` and write an image to OUT (without -o: NAME.svg "
+                        "or .png next to the input, or here for a run)")
 
 
 def _add_run_verbs(sub: Any) -> None:

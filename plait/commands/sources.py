@@ -42,7 +42,7 @@ def python_paths(args: argparse.Namespace, prepare: Prepare | None = None) -> No
         if any(is_python_ref(p) for p in args.paths):
             args.paths = [_python_path(args, p) if is_python_ref(p) else p for p in args.paths]
     elif isinstance(getattr(args, "path", None), str) and is_python_ref(args.path):
-        ref = args.path
+        ref = args.source_ref = args.path               # what the user gave
         args.path, extra, args.ro_binds = python_file(ref, one=True, prepare=prepare)
         show_as(args, args.path, python_label(ref))
         args.templates = [*args.templates, *extra]
