@@ -58,7 +58,7 @@ def _parameter_options(p: argparse.ArgumentParser,
                        help_text: str = "a workflow argument (overrides spec.arguments)") -> None:
     p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
                    metavar="NAME=VALUE", help=help_text)
-    p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
+    p.add_argument("-f", "--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
 
 
 def _templates_option(p: argparse.ArgumentParser) -> None:

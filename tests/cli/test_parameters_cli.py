@@ -87,7 +87,7 @@ def test_run_adds_an_undeclared_parameter_with_a_warning_check_reports_it(capsys
 def test_a_parameter_file_name_is_added_the_same_way(capsys, tmp_path):
     path = write(tmp_path, "wf.yaml", GREETING)
     values = write(tmp_path, "values.yaml", "message: from-file\nextra: 1\n")
-    code, out, err = cli(capsys, "run", "--sandbox", "none", "--parameter-file", values, path)
+    code, out, err = cli(capsys, "run", "--sandbox", "none", "-f", values, path)   # argo's -f
     assert code == 0, err
     assert f"parameter 'extra' (--parameter-file {values}) is not declared" in err
     assert "  extra:             1\n" in out
