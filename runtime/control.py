@@ -131,17 +131,20 @@ def _override(plan: Plan, arguments: dict[str, Any], given: Mapping[str, str] | 
               ) -> dict[str, Any]:
     """Argo's `retry -p`/`resubmit -p` (its `overrideParameters`): each value replaces the
     value of the workflow parameter of that name, in `plan` (in place) and in the run's
-    recorded `arguments` (returned); a name the workflow does not have is ignored."""
+    recorded `arguments` (returned); a name the workflow does not have is added, as
+    `argo submit -p` adds it."""
     if not given:
         return arguments
-    for p in plan.arguments.get("parameters") or []:
-        if isinstance(p, dict) and p.get("name") in given:
-            p.pop("valueFrom", None)
-            p["value"] = given[str(p["name"])]
+    planned = plan.arguments.setdefault("parameters", [])
     recorded = [dict(p) for p in arguments.get("parameters") or [] if isinstance(p, dict)]
-    for p in recorded:
-        if p.get("name") in given:
-            p["value"] = given[str(p["name"])]
+    for params in (planned, recorded):
+        have = set()
+        for p in params:
+            if isinstance(p, dict) and p.get("name") in given:
+                p.pop("valueFrom", None)
+                p["value"] = given[str(p["name"])]
+                have.add(p["name"])
+        params.extend({"name": k, "value": v} for k, v in given.items() if k not in have)
     return {**arguments, "parameters": recorded}
 
 

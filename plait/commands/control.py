@@ -78,7 +78,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def overrides(args: argparse.Namespace, store: Any, name: str) -> dict[str, str] | None:
     """`-p`/`--parameter-file` of `retry` and `resubmit`: Argo sets the run's workflow
-    parameters of those names and ignores other names (plait warns, with a did-you-mean);
+    parameters of those names and adds other names (plait warns, with a did-you-mean);
     None when the parameter file has findings (printed)."""
     try:
         cli = parse_cli_parameters(args.parameters) if args.parameters else None
@@ -92,8 +92,8 @@ def overrides(args: argparse.Namespace, store: Any, name: str) -> dict[str, str]
     for key in given or {}:
         if key not in declared:
             close = suggest(key, declared)
-            print(f"plait: warning: {name} has no workflow parameter {key!r}: ignored, as "
-                  f"argo {args.command} does" + (f"; did you mean {close!r}?" if close else ""),
+            print(f"plait: warning: {name} has no workflow parameter {key!r}: added, as "
+                  f"argo {args.command} adds it" + (f"; did you mean {close!r}?" if close else ""),
                   file=sys.stderr)
     return given or {}
 

@@ -154,8 +154,14 @@ def compile_args(args: argparse.Namespace, run: bool = False) -> Any:
                                 submit_metadata=submit_keys(args) if run else None,
                                 undeclared_ok=run)
     except USAGE_ERRORS as exc:
-        raise UsageError(str(exc)) from None
+        message = str(exc)
+        for path, label in (getattr(args, "shown_files", None) or {}).items():
+            message = message.replace(path, label)     # never a file plait wrote
+        raise UsageError(message) from None
     done.diagnostics = shown_diagnostics(args, done.diagnostics, done.library)
+    label = (getattr(args, "shown_files", None) or {}).get(args.path)
+    if done.plan is not None and label:      # the plan's source: what the user gave
+        done.plan.workflow["source"] = label
     if done.diagnostics:
         print_diagnostics(done.diagnostics, file_texts(args))
     return done

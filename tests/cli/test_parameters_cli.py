@@ -130,6 +130,10 @@ def test_from_positions_name_the_stored_template_never_a_temporary_file(capsys, 
         "    5 | spec:\n"
         "      | ^~~~\n")
     assert "plait-submit-" not in err and ".from.yaml" not in err
+    code, out, err = cli(capsys, "submit", "--sandbox", "none", "--from", "workflowtemplate/common",
+                         "--templates", common, "--entrypoint", "nope")
+    assert code == 2 and err == ("plait: error: --from workflowtemplate/common: entrypoint 'nope' "
+                                 "is not a template of the workflow\n")
     code, out, err = cli(capsys, "submit", "--sandbox", "none", "--from", "workflowtemplate/nope")
     assert code == 1 and out == ""
     assert err == ("--from workflowtemplate/nope: error: WorkflowTemplate 'nope' is not among the "
@@ -144,9 +148,9 @@ def test_retry_and_resubmit_override_parameters_as_argo_does(capsys, tmp_path):
     assert code == 1
     code, out, err = cli(capsys, "retry", "flaky", "-p", "mdoe=x", "-p", "mode=ok", "--wait")
     assert code == 0, err
-    assert err == ("plait: warning: flaky has no workflow parameter 'mdoe': ignored, as argo "
-                   "retry does; did you mean 'mode'?\n")
-    assert "  mode:              ok\n" in out
+    assert err == ("plait: warning: flaky has no workflow parameter 'mdoe': added, as argo "
+                   "retry adds it; did you mean 'mode'?\n")
+    assert "  mode:              ok\n  mdoe:              x\n" in out
     assert _logs(capsys, "flaky") == ("flaky: mode=bad\n"
                                       "flaky: --- plait: retried; this node runs again ---\n"
                                       "flaky: mode=ok\n")
@@ -191,6 +195,9 @@ def test_python_workflows_are_named_as_given_and_submit_runs_them(capsys, tmp_pa
         assert len(lines) == 1 and lines[0].startswith(f"{module} (as YAML):"), out + err
         assert "  arguments:" in out + err                  # the YAML line is shown
         assert "plait-py-" not in out + err
+    code, out, err = cli(capsys, "run", "--sandbox", "none", "--workflow", "x", module)
+    assert code == 2 and err == (f"plait: error: {module} (as YAML): no Workflow named 'x' "
+                                 "(Workflows: hera-)\n")
     code, out, err = cli(capsys, "submit", "--sandbox", "none", "--wait", "-p", "message=yo", module)
     assert code == 0, err
     name = out.splitlines()[0]
