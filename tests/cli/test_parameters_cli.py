@@ -203,3 +203,45 @@ def test_python_workflows_are_named_as_given_and_submit_runs_them(capsys, tmp_pa
     name = out.splitlines()[0]
     assert name.startswith("hera-") and "Status:              Succeeded" in out
     assert _logs(capsys, name) == f"{name}: yo\n"
+
+
+ENTRY_INPUT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: ent-
+spec:
+  entrypoint: greet
+  templates:
+  - name: greet
+    inputs:
+      parameters: [{name: who}]
+    container: {image: busybox, command: [echo, "hello {{inputs.parameters.who}}"]}
+"""
+
+
+def test_a_p_name_reaches_the_entrypoints_inputs_as_argo_adds_it(capsys, tmp_path):
+    path = write(tmp_path, "wf.yaml", ENTRY_INPUT)
+    code, _, err = cli(capsys, "run", "--sandbox", "none", path)
+    assert code == 1 and "[PL356]" in err                  # not supplied: refused before a run
+    code, out, err = cli(capsys, "run", "--sandbox", "none", "-p", "who=x", path)
+    assert code == 0, err
+    assert "[PL356]" not in err and "warning: parameter 'who' (-p) is not declared" in err
+    name = out.splitlines()[0].split()[1]
+    assert _logs(capsys, name) == f"{name}: hello x\n"
+
+
+def test_an_entrypoint_input_left_without_a_value_is_refused_before_a_run(capsys, tmp_path):
+    path = write(tmp_path, "wf.yaml", GREETING)
+    code, out, err = cli(capsys, "run", "--sandbox", "none", "--entrypoint", "greet", path)
+    assert code == 1 and out == ""
+    assert err.startswith(f"{path}:12:11: error: inputs.parameters.who was not supplied: the "
+                          "entrypoint calls 'greet' without it [PL356]\n")
+    common = write(tmp_path, "common.yaml", COMMON)
+    code, out, err = cli(capsys, "submit", "--sandbox", "none", "--from", "workflowtemplate/common",
+                         "--templates", common, "--entrypoint", "greet")
+    assert code == 1 and out == ""
+    assert err.startswith(f"{common}:10:11: error: inputs.parameters.who was not supplied: the "
+                          "entrypoint calls 'common/greet' without it [PL356]\n")
+    code, out, _ = cli(capsys, "list", "-o", "name")
+    assert out == ""
