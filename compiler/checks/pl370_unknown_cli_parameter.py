@@ -20,7 +20,10 @@ class UnknownCliParameter(Message):
 
     Why: `argo submit` silently adds it as a new workflow parameter, which no template
     reads: usually a misspelt name, so the intended parameter keeps its default.
-    plait reports it. Fix: correct the name (the hint suggests the nearest), or declare it.
+    `plait check` reports it; `plait run`/`submit` add it as Argo does, with this as a
+    warning. An input of the `--entrypoint` template is declared (Argo passes the workflow's
+    arguments to it by name). Fix: correct the name (the hint suggests the nearest), or
+    declare it.
 
         spec:
           arguments:
