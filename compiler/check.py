@@ -112,21 +112,24 @@ def check_paths(paths: Iterable[str], *, templates: Iterable[str] = (),
                 parameters: dict[str, Any] | None = None,
                 parameter_sources: dict[str, str] | None = None,
                 config: Config | None = None,
-                submit_metadata: dict[str, set[str]] | None = None) -> Report:
+                submit_metadata: dict[str, set[str]] | None = None,
+                entrypoint: str | None = None) -> Report:
     """Check files and directories; returns every finding, sorted, after configuration.
 
     `parameters` are `-p`/`--parameter-file` values (None: none given); `parameter_sources`
     says where each came from, for the messages. `submit_metadata`: the label and
     annotation keys a run adds at submit (`plait run -l`), known to `{{workflow.labels.X}}`.
+    `entrypoint`: the `--entrypoint` template, whose inputs take the parameters.
     """
     with no_gc():
         return _check_paths(paths, templates, parameters, parameter_sources or {}, config,
-                            submit_metadata or {})
+                            submit_metadata or {}, entrypoint)
 
 
 def _check_paths(paths: Iterable[str], templates: Iterable[str],
                  parameters: dict[str, Any] | None, parameter_sources: dict[str, str],
-                 config: Config | None, submit_metadata: dict[str, set[str]]) -> Report:
+                 config: Config | None, submit_metadata: dict[str, set[str]],
+                 entrypoint: str | None = None) -> Report:
     from . import schema
     from .checks import CHECKS
 
@@ -152,7 +155,8 @@ def _check_paths(paths: Iterable[str], templates: Iterable[str],
             library.add(wf)
     load_library(templates, library)
     ctx = Context(library=library, parameters=parameters, parameter_sources=parameter_sources,
-                  argo_version=config.argo_version, submit_metadata=submit_metadata)
+                  argo_version=config.argo_version, submit_metadata=submit_metadata,
+                  entrypoint=entrypoint)
     report = Report(files, notes=notes, library=library)
     for fr in files:
         for wf in fr.workflows:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from .check import UsageError, check_paths, no_gc
-from .context import Context
+from .context import Context, Library
 from .diagnostics import Diagnostic, Severity
 from .model import Workflow
 from .plan import MAX_DEPTH, Plan
@@ -15,6 +15,8 @@ from .submitted import submitted_metadata
 
 # the finding of a reference to a template no file defines: an error when a run needs it
 UNRESOLVED_REF_CODES = frozenset({"PL353"})
+# the finding of a `-p` name the workflow does not declare: Argo adds it, so a run warns
+UNDECLARED_PARAMETER_CODES = frozenset({"PL370"})
 
 
 def select_workflow(workflows: list[Workflow], wanted: str | None, path: str) -> Workflow:
@@ -62,6 +64,7 @@ class Compiled:
     workflow: Workflow | None = None
     documents: list[Workflow] = field(default_factory=list)   # every document of the file
     supplied: tuple[str, ...] = ()      # parameters given by -p or a parameter file (data)
+    library: Library | None = None      # the WorkflowTemplates references resolved against
 
 
 def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
@@ -69,23 +72,27 @@ def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
                      name: str | None = None, workflow: str | None = None,
                      templates: Iterable[str] = (), max_depth: int = MAX_DEPTH,
                      refs_must_resolve: bool = False,
-                     submit_metadata: dict[str, set[str]] | None = None) -> Compiled:
+                     submit_metadata: dict[str, set[str]] | None = None,
+                     undeclared_ok: bool = False) -> Compiled:
     """`compile_file`, also returning the chosen Workflow and its file's documents.
 
     `refs_must_resolve` (a run): a `templateRef`/`workflowTemplateRef` to a template none of
     the files defines (PL353, a warning for `check`: it may live in the cluster) is an error,
     as Argo rejects the submit when the cluster does not have it either. `submit_metadata`:
-    the label/annotation keys the run adds (`check_paths`)."""
+    the label/annotation keys the run adds (`check_paths`). `undeclared_ok` (a run, as
+    `argo submit`): a parameter the workflow does not declare (PL370) is added with a warning."""
     with no_gc():
         return _compile_workflow(path, parameters, parameter_file, entrypoint, name, workflow,
-                                 templates, max_depth, refs_must_resolve, submit_metadata or {})
+                                 templates, max_depth, refs_must_resolve, submit_metadata or {},
+                                 undeclared_ok)
 
 
 def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_file: str | None,
                       entrypoint: str | None, name: str | None, workflow: str | None,
                       templates: Iterable[str], max_depth: int,
                       refs_must_resolve: bool,
-                      submit_metadata: dict[str, set[str]]) -> Compiled:
+                      submit_metadata: dict[str, set[str]],
+                      undeclared_ok: bool = False) -> Compiled:
     from .params import ParameterUsageError, gather_parameters
     from .planner import PlanError, build_plan
 
@@ -96,14 +103,18 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
     # compiling is submitting: arguments left without a value are errors, as with `-p`
     parameters = dict(parameters or {})
     report = check_paths([path], templates=templates, parameters=parameters,
-                         parameter_sources=sources, submit_metadata=submit_metadata)
+                         parameter_sources=sources, submit_metadata=submit_metadata,
+                         entrypoint=entrypoint)
     diags = sorted(report.diagnostics + [Diagnostic.of(m) for m in messages],
                    key=Diagnostic.sort_key)
     if refs_must_resolve:
         diags = [replace(d, severity=Severity.ERROR) if d.code in UNRESOLVED_REF_CODES else d
                  for d in diags]
+    if undeclared_ok:
+        diags = [replace(d, severity=Severity.WARNING) if d.code in UNDECLARED_PARAMETER_CODES
+                 else d for d in diags]
     if any(d.severity is Severity.ERROR for d in diags):
-        return Compiled(None, diags)
+        return Compiled(None, diags, library=report.library)
     workflows = [wf for fr in report.files for wf in fr.workflows]
     wf = select_workflow(workflows, workflow, path)
     ctx = Context(library=report.library, parameters=parameters)
@@ -119,7 +130,7 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
     if wf.kind != "Workflow":       # what Argo submits for it (compiler/submitted.py)
         plan = replace(plan, workflow=submitted_metadata(wf.kind, plan.workflow,
                                                          plain(wf.doc.data.get("spec")), name))
-    return Compiled(plan, diags, wf, workflows, tuple(sources))
+    return Compiled(plan, diags, wf, workflows, tuple(sources), report.library)
 
 
 __all__ = ["Compiled", "compile_file", "compile_workflow", "select_workflow"]

@@ -45,3 +45,5 @@ class Context:
     argo_version: Version = DEFAULT
     # label/annotation keys a run adds at submit (`-l`, `--annotations`): {"labels": {...}}
     submit_metadata: dict[str, set[str]] = field(default_factory=dict)
+    # `--entrypoint T`: the workflow's arguments go to T's inputs (`argo submit --entrypoint`)
+    entrypoint: str | None = None

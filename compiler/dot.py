@@ -32,6 +32,7 @@ from .plan import Plan
 MAX_NODES = 2000        # nested calls are not expanded past this many nodes
 MAX_LABEL = 90          # longer conditions are cut in the label (the tooltip keeps them whole)
 WRAP = 40               # label line width
+NODE_MARGIN = "0.2,0.08"   # inches around a node's label (x, y)
 
 _POD = {"style": "filled", "fillcolor": "#dbeafe"}
 _OTHER = {"shape": "note", "style": "filled", "fillcolor": "#fef3c7"}
@@ -47,13 +48,13 @@ KIND_STYLE: dict[str | None, dict[str, str]] = {
 }
 # legend rows, in this order; a row appears only when the graph uses it
 LEGEND_KINDS: tuple[tuple[str | None, str], ...] = (
-    ("container", "container / script (a pod)"),
-    ("containerSet", "containerSet (one pod)"),
-    ("resource", "resource / http / data / plugin"),
-    ("suspend", "suspend (waits)"),
-    ("steps", "steps template (groups run in order)"),
-    ("dag", "DAG template (tasks follow depends)"),
-    (None, "template not resolved"),
+    ("container", "pod: container\nor script"),
+    ("containerSet", "containerSet\n(one pod)"),
+    ("resource", "resource, http,\ndata or plugin"),
+    ("suspend", "suspend"),
+    ("steps", "steps: groups\nrun in order"),
+    ("dag", "DAG: tasks\nfollow depends"),
+    (None, "template not\nresolved"),
 )
 _LEGEND_GROUP = {"script": "container", "http": "resource", "data": "resource", "plugin": "resource"}
 WHEN_COLOR = "#2563eb"
@@ -69,6 +70,11 @@ class _Drawn:
     cluster: str | None                     # the cluster its end node belongs in
     sinks: tuple["_Drawn", ...] = ()        # empty: the entry node itself is the end
     end: str | None = None
+
+
+def wrap_label(text: str) -> str:
+    """Text for a label: wrapped to lines of WRAP characters, cut past MAX_LABEL."""
+    return _short(text)
 
 
 def _short(text: str) -> str:
@@ -168,6 +174,9 @@ class _Drawer:
                                        or "unknown template"))
         elif not name or (tmpl_name != name and key != name):
             lines.append(key if key else tmpl_name)
+        if tmpl is not None and isinstance(tmpl.get("retry"), dict):
+            lines.append(retry_mark(tmpl["retry"]))
+            self.features.add("retry")
         loop = child.get("loop")
         if loop:
             lines.append(self.loop_label(loop))
@@ -326,6 +335,9 @@ class _Drawer:
         return f"{key} ({tmpl.get('kind')})" if tmpl else key
 
     def legend(self) -> None:
+        """The legend: one row under the drawing (after each node that has no successor), so
+        it takes a little height instead of a column of the width."""
+        last = [n for n in self.g.nodes if self.g.out_degree(n) == 0]
         cid = self.cluster("cluster_legend", None, label="legend", style="dashed",
                            color="#9ca3af", fontsize="10")
         rows: list[str] = []
@@ -333,7 +345,8 @@ class _Drawer:
             if kind in self.kinds:
                 rows.append(self.node(f"legend_{kind or 'unresolved'}", cid,
                                       **KIND_STYLE[kind], label=text, fontsize="9"))
-        notes = [("loop", "double border: a loop (× items)"),
+        notes = [("retry", "↻ retries: N: the template has a retryStrategy (limit N)"),
+                 ("loop", "double border: a loop (× items)"),
                  ("when", "dashed blue edge: when condition"),
                  ("recursion", "dashed red edge: recursion"),
                  ("hook", "dotted edge: exit handler / hook")]
@@ -343,8 +356,18 @@ class _Drawer:
         if lines:
             rows.append(self.node("legend_edges", cid, shape="plaintext", fontsize="9",
                                   label=DotEscaped("\\l".join(lines) + "\\l")))
-        for a, b in zip(rows, rows[1:]):          # stack the rows
+        if rows:
+            self.rank(cid, rows)                  # side by side, in this order
+            for n in last:                        # below them, without pulling them sideways
+                self.edge(n, rows[0], style="invis", weight="0")
+        for a, b in zip(rows, rows[1:]):
             self.edge(a, b, style="invis")
+
+
+def retry_mark(retry: dict[str, Any]) -> str:
+    """The label line of a template with a retryStrategy: `↻ retries: LIMIT`."""
+    limit = retry.get("limit")
+    return "↻ retries" + (f": {_short(str(limit))}" if limit is not None else "")
 
 
 def depends_edges(text: Any) -> list[tuple[str, str | None]]:
@@ -417,7 +440,12 @@ def to_pydot(g: nx.DiGraph) -> pydot.Dot:
     """`plan_graph`'s DiGraph as pydot objects, clusters and rank groups included."""
     dot = pydot.Dot(_quote(str(g.graph.get("name", "workflow"))), graph_type="digraph", strict=False,
                     rankdir="TB", newrank="true", fontname="Helvetica", fontsize="11")
-    dot.set_node_defaults(fontname="Helvetica", fontsize="10")
+    # a margin wider than Graphviz's 0.11in: a viewer whose font is wider than the one the
+    # layout measured still draws each label inside its box
+    dot.set_node_defaults(fontname="Helvetica", fontsize="10", margin=_quote(NODE_MARGIN))
+    if g.graph.get("label"):
+        dot.set("label", _quote(str(g.graph["label"])))
+        dot.set("labelloc", "t")
     dot.set_edge_defaults(fontname="Helvetica", fontsize="9")
     holders: dict[str | None, Any] = {None: dot}
     for cid, info in g.graph["clusters"].items():
@@ -441,4 +469,5 @@ def plan_to_dot(plan: Plan) -> str:
     return to_pydot(plan_graph(plan)).to_string()
 
 
-__all__ = ["DotEscaped", "plan_graph", "plan_to_dot", "to_pydot", "depends_edges"]
+__all__ = ["DotEscaped", "MAX_LABEL", "WRAP", "depends_edges", "plan_graph", "plan_to_dot",
+           "retry_mark", "to_pydot", "wrap_label"]

@@ -102,6 +102,25 @@ def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
                     p.pop("valueFrom", None)
                     p["value"] = (literal_text(value) if p["name"] in supplied
                                   else argo_text(value))
+    # a supplied name the spec does not declare is added, as `argo submit -p` adds it
+    # (for the `--entrypoint` template's inputs, or a referenced template's parameters)
+    have = {p.get("name") for p in params if isinstance(p, dict)} if isinstance(params, list) \
+        else set()
+    added = [{"name": name, "value": literal_text(str(resolved[name].get("value")))}
+             for name in sorted(supplied) if name not in have and name in resolved
+             and isinstance(resolved[name].get("value"), str)]
+    if added:
+        arguments = spec.get("arguments")
+        if not isinstance(arguments, dict):
+            arguments = {}
+            keys = list(spec)               # written before the templates, as people write it
+            at = keys.index("templates") if "templates" in keys else len(keys)
+            items = list(spec.items())
+            spec.clear()
+            spec.update([*items[:at], ("arguments", arguments), *items[at:]])
+        if not isinstance(arguments.get("parameters"), list):
+            arguments["parameters"] = []
+        arguments["parameters"].extend(added)
     return doc
 
 

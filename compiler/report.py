@@ -14,7 +14,7 @@ from .diagnostics import Diagnostic, Severity, message_classes
 
 def line_of(diag: Diagnostic, sources: dict[str, str]) -> str:
     text = sources.get(diag.file)
-    if text is None:
+    if text is None or diag.line < 1:
         return ""
     lines = text.split("\n", diag.line)
     return lines[diag.line - 1] if len(lines) >= diag.line else ""
@@ -27,7 +27,8 @@ def format_text(diags: Iterable[Diagnostic], sources: dict[str, str] | None = No
     out = []
     for d in diags:
         sev = paint(d.severity.value, {"error": "1;31", "warning": "1;33", "info": "1;36"}[d.severity.value])
-        out.append(f"{paint(f'{d.file}:{d.line}:{d.column}:', '1')} {sev}: {d.message} [{d.code}]")
+        where = f"{d.file}:{d.line}:{d.column}:" if d.line else f"{d.file}:"   # line 0: no position
+        out.append(f"{paint(where, '1')} {sev}: {d.message} [{d.code}]")
         src = line_of(d, sources or {}) if snippets else ""
         if src.strip():
             width = (d.end_column - d.column) if d.end_line == d.line else len(src) - d.column + 1

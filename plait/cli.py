@@ -58,7 +58,7 @@ def _parameter_options(p: argparse.ArgumentParser,
                        help_text: str = "a workflow argument (overrides spec.arguments)") -> None:
     p.add_argument("-p", "--parameter", dest="parameters", action="append", default=[],
                    metavar="NAME=VALUE", help=help_text)
-    p.add_argument("--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
+    p.add_argument("-f", "--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
 
 
 def _templates_option(p: argparse.ArgumentParser) -> None:
@@ -100,6 +100,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-pods", action="store_true",
                    help="debugging: keep each pod's folder under $PLAIT_HOME/pods after it ended "
                         "(scratch files, raw output files: they may hold secrets)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check and compile, print the Workflow as Argo YAML (as argo submit "
+                        "--dry-run -o yaml); run nothing")
+    p.add_argument("--server-dry-run", action="store_true",
+                   help="as --dry-run, named from generateName and placed in a namespace, as "
+                        "the API server answers a dry run")
     _cluster_options(p)
 
 
@@ -190,7 +196,8 @@ def _add_compile_verbs(sub: Any) -> None:
     _workflow_options(p, "draw from this template instead of spec.entrypoint")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
     p.add_argument("--render", choices=("svg", "png"),
-                   help="run Graphviz `dot` and write an image to OUT (needs -o)")
+                   help="run Graphviz `dot` and write an image to OUT (without -o: NAME.svg "
+                        "or .png next to the input, or here for a run)")
 
 
 def _add_run_verbs(sub: Any) -> None:
@@ -233,6 +240,20 @@ def _add_logs(sub: Any) -> None:
     p.add_argument("--grep", metavar="REGEX", help="only the lines this regular expression finds")
     p.add_argument("--timestamps", action="store_true", help="each line's time before its text")
     p.add_argument("--no-color", action="store_true", help="no colours, also on a terminal")
+
+
+def _add_cp(sub: Any) -> None:
+    p = _verb(sub, "cp", "copy a run's output artifacts into a folder, unpacked (argo cp)",
+              "cp:cmd_cp")
+    p.add_argument("name", metavar="NAME", help=RUN_HELP)
+    p.add_argument("dest", metavar="DEST", help="the folder to copy into (created)")
+    p.add_argument("--node", "--node-id", dest="node", metavar="NODE",
+                   help="only this node: display name, node name, node ID or pod name")
+    p.add_argument("--template-name", metavar="TEMPLATE", help="only nodes of this template")
+    p.add_argument("--artifact-name", metavar="NAME", help="only the artifacts of this name")
+    p.add_argument("--path", default="{namespace}/{workflowName}/{nodeId}/outputs/{artifactName}",
+                   help="the folder under DEST for each artifact; variables {namespace} "
+                        "{workflowName} {nodeId} {templateName} {artifactName} (default: %(default)s)")
 
 
 def _add_runs_verbs(sub: Any) -> None:
@@ -280,12 +301,14 @@ def _add_control_verbs(sub: Any) -> None:
     p = _verb(sub, "retry", "re-run a Failed/Error run in place, keeping its succeeded nodes",
               "control:cmd_retry")
     p.add_argument("name", metavar="NAME", help=RUN_HELP)
+    _parameter_options(p, "override a workflow parameter (as argo retry -p)")
     _follow_options(p)
     p = _verb(sub, "resubmit", "start a new run from a run's plan and arguments",
               "control:cmd_resubmit")
     p.add_argument("name", metavar="NAME", help=RUN_HELP)
     p.add_argument("--name", dest="new_name", metavar="NEW", type=_workflow_name, help="the new run's name "
                    "(default: the workflow's generateName, or NAME-, plus 5 random characters)")
+    _parameter_options(p, "override a workflow parameter (as argo resubmit -p)")
     _follow_options(p)
     p = _verb(sub, "resume", "continue a run whose runner was lost, or resume its suspended nodes",
               "control:cmd_resume")
@@ -334,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compile_verbs(sub)
     _add_run_verbs(sub)
     _add_runs_verbs(sub)
+    _add_cp(sub)
     _add_control_verbs(sub)
     _add_cron_verbs(sub)
     return parser

@@ -5,15 +5,19 @@ pydot through `compiler.dot.to_pydot`).
 Edges are Argo's node `children` (a steps node to its first group, a group to its steps, a
 step to the next group; a DAG task to the tasks that wait for it), so the drawing reads as the
 run went. StepGroups and TaskGroups are drawn as small dots; Retry nodes as boxes around their
-attempts' edges.
+attempts' edges, marked `↻ retries: N`. Each node shows its message (why it failed or was
+skipped) under its phase, and the exit handler hangs off the nodes the run ended with by a
+dotted edge, as in the plan's drawing. The run's name and phase title the graph.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 import networkx as nx
 
+from plait.compiler.dot import HOOK_COLOR, retry_mark, wrap_label
+from plait.compiler.plan import Plan
 from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Phase
 
@@ -31,23 +35,66 @@ _SHAPES = {NodeType.POD: "box", NodeType.STEPS: "box3d", NodeType.DAG: "box3d",
 _POINTS = (NodeType.STEP_GROUP, NodeType.TASK_GROUP)
 
 
-def node_label(node: Node, now: float) -> str:
-    """`display name`, then `phase duration` (the duration only once it started)."""
-    label = node.display_name
+def node_label(node: Node, now: float, retry: dict[str, Any] | None = None) -> str:
+    """`display name`, `(template)`, `phase duration` (the duration only once it started),
+    `↻ retries: N` for a Retry node, then the node's message (why it failed or was skipped),
+    each line wrapped so the label stays narrow."""
+    lines = [wrap_label(node.display_name)]
     if node.template_name:
-        label += f"\n({node.template_name})"
+        lines.append(wrap_label(f"({node.template_name})"))
     line = node.phase.value
     if node.started_at is not None:
         line += " " + format_duration((node.finished_at or now) - node.started_at)
-    return f"{label}\n{line}"
+    lines.append(line)
+    if node.type is NodeType.RETRY:
+        lines.append(retry_mark(retry or {}))
+    if node.message:
+        lines.append(wrap_label(node.message))
+    return "\n".join(lines)
+
+
+def _retries(row: WorkflowRow | None) -> dict[str, dict[str, Any]]:
+    """Each template's retryStrategy (as planned) by template name, from the run's plan."""
+    try:
+        plan = Plan.from_json(row.plan_json or "") if row is not None else None
+    except (ValueError, TypeError):
+        return {}
+    return {str(t.get("name")): t["retry"] for t in (plan.templates if plan else {}).values()
+            if isinstance(t, dict) and isinstance(t.get("retry"), dict)}
+
+
+def _exit_edges(g: nx.DiGraph, name: str, nodes: Mapping[str, Node]) -> None:
+    """The exit handler joined to where the run ended: a dotted edge from each last node of
+    the main tree (a Retry's last attempt only) to `<wf>.onExit`."""
+    handler = next((n for n in nodes.values() if n.name == f"{name}.onExit"), None)
+    root = nodes.get(name) or next((n for n in nodes.values() if n.name == name), None)
+    if handler is None or root is None:
+        return
+    retry_of = {c: n for n in nodes.values() if n.type is NodeType.RETRY for c in n.children}
+    seen, todo, ends = {root.id}, [root.id], []
+    while todo:
+        nid = todo.pop()
+        children = [c for c in nodes[nid].children if c in nodes and c != handler.id]
+        if not children:
+            retry = retry_of.get(nid)
+            if retry is None or retry.children[-1] == nid:
+                ends.append(nid)
+        for c in children:
+            if c not in seen:
+                seen.add(c)
+                todo.append(c)
+    for i, nid in enumerate(sorted(ends)):
+        g.add_edge(nid, handler.id, style="dotted", color=HOOK_COLOR, fontcolor=HOOK_COLOR,
+                   **({"label": "on exit"} if i == 0 else {}))
 
 
 def run_graph(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
               now: float) -> nx.DiGraph:
-    """The run as a DiGraph in `compiler.dot.to_pydot`'s shape (no clusters or rank groups)."""
+    """The run as a DiGraph in `compiler.dot.to_pydot`'s shape (no clusters or rank groups),
+    titled with the run's name and phase."""
     phase = row.phase.value if row is not None else ""
-    g: nx.DiGraph[str] = nx.DiGraph(name=name, clusters={}, ranks={})
-    g.add_node("legend", shape="plaintext", label=f"{name}: {phase}", fontsize="12")
+    retries = _retries(row)
+    g: nx.DiGraph[str] = nx.DiGraph(name=name, clusters={}, ranks={}, label=f"{name}: {phase}")
     for node in nodes.values():
         colour = PHASE_COLOURS.get(node.phase, "#ffffff")
         if node.type in _POINTS:
@@ -55,7 +102,8 @@ def run_graph(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
                        tooltip=f"{node.display_name} {node.phase.value}")
             continue
         style = "filled,dashed" if node.phase in (Phase.SKIPPED, Phase.OMITTED) else "filled"
-        attrs = {"label": node_label(node, now), "shape": _SHAPES.get(node.type, "box"),
+        attrs = {"label": node_label(node, now, retries.get(node.template_name or "")),
+                 "shape": _SHAPES.get(node.type, "box"),
                  "style": style, "fillcolor": colour}
         if node.message:
             attrs["tooltip"] = node.message
@@ -64,6 +112,7 @@ def run_graph(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
         for child in node.children:
             if child in nodes:
                 g.add_edge(node.id, child)
+    _exit_edges(g, name, nodes)
     return g
 
 

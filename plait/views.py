@@ -189,14 +189,22 @@ def _styled(cells: list[str], node: Node, style: str, host: str) -> list[str]:
     return cells
 
 
+def _shows(rn: _RenderNode) -> bool:
+    """Whether the node, or one under it, has a row in the tree."""
+    return not _filtered(rn.node)[0] or any(_shows(child) for child in rn.children)
+
+
 def _walk(rn: _RenderNode, prefix: str, child_prefix: str, now: float, rows: list[list[str]],
           style: str = "", host: str = "") -> None:
     hidden, indent = _filtered(rn.node)
     if not hidden:
         cells = _cells(rn.node, now, style, host)
         rows.append([prefix + cells[0]] + cells[1:])
-    last = len(rn.children) - 1
-    for i, child in enumerate(rn.children):
+    # a hidden child that shows nothing (an Omitted node) is left out, so the last child that
+    # shows gets `└─` even when such nodes follow it
+    shown = [child for child in rn.children if _shows(child)]
+    last = len(shown) - 1
+    for i, child in enumerate(shown):
         if hidden and indent:
             part, sub = (("──", "  ") if last == 0 else ("┬─", "│ ") if i == 0
                          else ("└─", "  ") if i == last else ("├─", "│ "))

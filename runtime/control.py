@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from plait.compiler.plan import Plan
 from plait.compiler.planner import generate_name
@@ -120,21 +120,56 @@ def _unless_runner_died(store: RunStore, name: str, pid: int, message: str, grac
         time.sleep(POLL)
 
 
-def retry(store: RunStore, name: str) -> int:
+def workflow_parameters(store: RunStore, name: str) -> list[str]:
+    """The names of a run's workflow parameters (what `retry -p`/`resubmit -p` can set)."""
+    plan = Plan.from_json(_row(store, name).plan_json or "")
+    return [str(p.get("name")) for p in plan.arguments.get("parameters") or []
+            if isinstance(p, dict)]
+
+
+def _override(plan: Plan, arguments: dict[str, Any], given: Mapping[str, str] | None
+              ) -> dict[str, Any]:
+    """Argo's `retry -p`/`resubmit -p` (its `overrideParameters`): each value replaces the
+    value of the workflow parameter of that name, in `plan` (in place) and in the run's
+    recorded `arguments` (returned); a name the workflow does not have is added, as
+    `argo submit -p` adds it."""
+    if not given:
+        return arguments
+    planned = plan.arguments.setdefault("parameters", [])
+    recorded = [dict(p) for p in arguments.get("parameters") or [] if isinstance(p, dict)]
+    for params in (planned, recorded):
+        have = set()
+        for p in params:
+            if isinstance(p, dict) and p.get("name") in given:
+                p.pop("valueFrom", None)
+                p["value"] = given[str(p["name"])]
+                have.add(p["name"])
+        params.extend({"name": k, "value": v} for k, v in given.items() if k not in have)
+    return {**arguments, "parameters": recorded}
+
+
+def retry(store: RunStore, name: str, parameters: Mapping[str, str] | None = None) -> int:
     """Argo's retry: re-run a Failed/Error run in place, keeping its succeeded nodes (a new
-    detached runner, mode `retry`); returns the runner's pid."""
+    detached runner, mode `retry`); returns the runner's pid. `parameters` override the
+    workflow's parameters of those names (Argo's `retry -p`)."""
     row = _row(store, name)
     if row.phase not in (Phase.FAILED, Phase.ERROR) or runner_alive(row):
         raise ControlError(f"Cannot retry a workflow in phase {_phase_text(row)}")
+    if parameters:
+        plan = Plan.from_json(row.plan_json or "")
+        arguments = _override(plan, dict(row.arguments), parameters)
+        store.set_plan(name, plan.to_json(), arguments)
     store.set_workflow(name, Phase.RUNNING, row.message)
     return start_runner(store, name, "retry")
 
 
 def resubmit(store: RunStore, name: str, new_name: str | None = None,
-             now: Callable[[], float] = time.time) -> str:
+             now: Callable[[], float] = time.time,
+             parameters: Mapping[str, str] | None = None) -> str:
     """Argo's resubmit: a new run from the run's plan and arguments, started in a detached
     runner; returns the new run's name (`new_name`, or the workflow's generateName (else
-    `NAME-`) plus 5 random characters). ValueError when that name is unusable or taken."""
+    `NAME-`) plus 5 random characters). ValueError when that name is unusable or taken.
+    `parameters` override the workflow's parameters of those names (`resubmit -p`)."""
     row = _row(store, name)
     plan = Plan.from_json(row.plan_json or "")
     new = new_name or generate_name(str(plan.workflow.get("generateName") or f"{name}-"))
@@ -142,7 +177,8 @@ def resubmit(store: RunStore, name: str, new_name: str | None = None,
     if store.workflow(new) is not None:
         raise ValueError(f"workflow {new!r} already exists: choose another --name")
     plan.workflow["name"] = new
-    store.create_workflow(new, plan.to_json(), row.arguments, now(),
+    arguments = _override(plan, dict(row.arguments), parameters)
+    store.create_workflow(new, plan.to_json(), arguments, now(),
                           phase=Phase.PENDING)
     store.set_options(new, dict(row.options, resubmitted_from=name))
     start_runner(store, new, "new")
@@ -178,4 +214,4 @@ def delete(store: RunStore, name: str) -> None:
 
 __all__ = ["ControlError", "NoSuchRun", "RESUME_SIGNAL", "RUNNER_SIGNALS", "STOP_SIGNAL",
            "TERMINATE_SIGNAL", "delete", "resubmit", "resume", "retry", "stop", "submit",
-           "terminate"]
+           "terminate", "workflow_parameters"]

@@ -219,7 +219,9 @@ class Engine:
         self._stored = {n.name: n for n in self.store.nodes(self.name).values()}
         for n in self._stored.values():
             if n.type is NodeType.POD and self.reusable(n.name) is None and n.pod_name:
-                self._rerun[n.name] = (RETRY_MARK if n.phase in FAILED_PHASES else LOST_MARK)
+                # a retry also runs its succeeded exit handler again: retried, not lost
+                retried = self.mode == "retry" or n.phase in FAILED_PHASES
+                self._rerun[n.name] = RETRY_MARK if retried else LOST_MARK
         self.store.set_workflow(self.name, Phase.RUNNING, "")
 
     def reusable(self, name: str) -> Node | None:

@@ -70,6 +70,12 @@ class MemoryStore:
         if row is not None:
             row.options = copy.deepcopy(dict(options or {}))
 
+    def set_plan(self, wf: str, plan_json: str, arguments: dict[str, Any]) -> None:
+        row = self._row(wf)
+        if row is not None:
+            self._plans[wf] = plan_json
+            row.arguments = copy.deepcopy(dict(arguments or {}))
+
     def workflow(self, wf: str) -> WorkflowRow | None:
         row = self._row(wf)
         if row is None:

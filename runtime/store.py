@@ -337,6 +337,12 @@ class Store:
             conn.execute("UPDATE workflows SET options_json = ? WHERE name = ?",
                          (_dumps(options or {}), wf))
 
+    def set_plan(self, wf: str, plan_json: str, arguments: dict[str, Any]) -> None:
+        """Replace a run's plan and arguments (`retry -p` overrides parameters)."""
+        with self._write() as conn:
+            conn.execute("UPDATE workflows SET plan_json = ?, arguments_json = ? WHERE name = ?",
+                         (plan_json, _dumps(arguments or {}), wf))
+
     def workflow(self, wf: str) -> WorkflowRow | None:
         """The run's row (`arguments` and `options` decoded), or None."""
         conn = self._connection()

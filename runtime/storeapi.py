@@ -82,6 +82,9 @@ class RunStore(Protocol):
     def set_options(self, wf: str, options: dict[str, Any]) -> None:
         """Record how a detached runner must run `wf` (never secret values)."""
 
+    def set_plan(self, wf: str, plan_json: str, arguments: dict[str, Any]) -> None:
+        """Replace a run's plan and arguments (`retry -p` overrides parameters)."""
+
     def workflow(self, wf: str) -> WorkflowRow | None:
         """The run's row, or None."""
 

@@ -20,7 +20,10 @@ class UnknownCliParameter(Message):
 
     Why: `argo submit` silently adds it as a new workflow parameter, which no template
     reads: usually a misspelt name, so the intended parameter keeps its default.
-    plait reports it. Fix: correct the name (the hint suggests the nearest), or declare it.
+    `plait check` reports it; `plait run`/`submit` add it as Argo does, with this as a
+    warning. An input of the `--entrypoint` template is declared (Argo passes the workflow's
+    arguments to it by name). Fix: correct the name (the hint suggests the nearest), or
+    declare it.
 
         spec:
           arguments:
@@ -44,16 +47,21 @@ class UnknownCliParameter(Message):
 
 
 def declared_parameters(wf: Workflow, ctx: Context) -> dict[str, Parameter] | None:
-    """The workflow's parameters by name (with those of a referenced WorkflowTemplate);
+    """The workflow's parameters by name (with those of a referenced WorkflowTemplate, and
+    the inputs of the `--entrypoint` template, which Argo passes them to by name);
     None when they cannot be known (an unresolved workflowTemplateRef)."""
     params = {p.name: p for p in wf.arguments.parameters}
+    owner: Workflow | None = wf
     ref = wf.workflow_template_ref
     if ref is not None:
-        resolvable, library = find_library(ctx, ref)
-        if not resolvable or library is None:
+        resolvable, owner = find_library(ctx, ref)
+        if not resolvable or owner is None:
             return None
-        for p in library.arguments.parameters:
+        for p in owner.arguments.parameters:
             params.setdefault(p.name, p)
+    entry = owner.template(ctx.entrypoint) if owner is not None else None
+    for p in entry.inputs.parameters if entry is not None else ():
+        params.setdefault(p.name, p)
     return params
 
 

@@ -60,6 +60,9 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
             roots.append(id(call.callee.raw))
         else:
             callees.setdefault(id(call.caller.raw), []).append(id(call.callee.raw))
+    given = wf.template(ctx.entrypoint)     # `--entrypoint T` runs T as well
+    if given is not None:
+        roots.append(id(given.raw))
     reached = set(roots)
     todo = list(roots)
     while todo:

@@ -18,7 +18,7 @@ from plait.compiler.params import gather_parameters, parse_cli_parameters
 from plait.compiler.schema import plait_schema
 
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
-from .sources import USAGE_ERRORS, python_paths
+from .sources import USAGE_ERRORS, python_paths, shown_diagnostics
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -34,8 +34,11 @@ def cmd_check(args: argparse.Namespace) -> int:
                                      parameter_sources=sources, config=config)
     except USAGE_ERRORS as exc:
         raise UsageError(str(exc)) from None
-    diags = sorted(report.diagnostics + [Diagnostic.of(m) for m in extra], key=Diagnostic.sort_key)
-    texts = {fr.loaded.source.name: fr.loaded.source.text for fr in report.files}
+    diags = sorted(shown_diagnostics(args, report.diagnostics)
+                   + [Diagnostic.of(m) for m in extra], key=Diagnostic.sort_key)
+    shown = getattr(args, "shown_files", {})      # Python workflows: by the name the user gave
+    texts = {shown.get(fr.loaded.source.name, fr.loaded.source.name): fr.loaded.source.text
+             for fr in report.files}
     _print_report(args, diags, texts)
     for note in report.notes:
         print(f"plait: note: {note}", file=sys.stderr)

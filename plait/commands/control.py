@@ -10,12 +10,16 @@ import argparse
 import sys
 from typing import Any, Callable
 
+from plait.compiler.diagnostics import Diagnostic
+from plait.compiler.names import suggest
+from plait.compiler.params import ParameterUsageError, gather_parameters, parse_cli_parameters
 from plait.runtime import control
 from plait.runtime.runs import is_active, parse_age
 
 from . import base
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError, runs_verb
 from .runs import after_start, open_store, run_name
+from .sources import print_diagnostics
 
 
 def _refused(exc: control.ControlError) -> int:
@@ -72,13 +76,38 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def overrides(args: argparse.Namespace, store: Any, name: str) -> dict[str, str] | None:
+    """`-p`/`--parameter-file` of `retry` and `resubmit`: Argo sets the run's workflow
+    parameters of those names and adds other names (plait warns, with a did-you-mean);
+    None when the parameter file has findings (printed)."""
+    try:
+        cli = parse_cli_parameters(args.parameters) if args.parameters else None
+        given, _, findings = gather_parameters(cli, args.parameter_file)
+    except ParameterUsageError as exc:
+        raise UsageError(str(exc)) from None
+    if findings:
+        print_diagnostics([Diagnostic.of(m) for m in findings])
+        return None
+    declared = control.workflow_parameters(store, name)
+    for key in given or {}:
+        if key not in declared:
+            close = suggest(key, declared)
+            print(f"plait: warning: {name} has no workflow parameter {key!r}: added, as "
+                  f"argo {args.command} adds it" + (f"; did you mean {close!r}?" if close else ""),
+                  file=sys.stderr)
+    return given or {}
+
+
 @runs_verb
 def cmd_retry(args: argparse.Namespace) -> int:
     """Argo's retry: re-run a Failed/Error run in place, keeping its succeeded nodes."""
     store = open_store()
     name = run_name(store, args.name)
+    parameters = overrides(args, store, name)
+    if parameters is None:
+        return EXIT_FINDINGS
     try:
-        control.retry(store, name)
+        control.retry(store, name, parameters)
     except control.ControlError as exc:
         return _refused(exc)
     print(name, flush=True)
@@ -90,8 +119,11 @@ def cmd_resubmit(args: argparse.Namespace) -> int:
     """Argo's resubmit: a new run from a run's plan and arguments."""
     store = open_store()
     name = run_name(store, args.name)
+    parameters = overrides(args, store, name)
+    if parameters is None:
+        return EXIT_FINDINGS
     try:
-        new = control.resubmit(store, name, args.new_name, now=base.now)
+        new = control.resubmit(store, name, args.new_name, now=base.now, parameters=parameters)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     print(new, flush=True)

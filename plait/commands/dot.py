@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from plait.compiler.dot import plan_to_dot
+from plait.compiler.pysource import is_python_ref
 from plait.runtime.home import DB_NAME, plait_home
 
 from ..rundot import run_to_dot
@@ -27,8 +28,6 @@ def cmd_dot(args: argparse.Namespace) -> int:
     python_paths(args)
     dot_exe = None
     if args.render:
-        if not args.output:
-            raise UsageError("--render needs -o OUT (the image file to write)")
         dot_exe = shutil.which("dot")
         if dot_exe is None:
             raise UsageError(GRAPHVIZ_HINT)
@@ -39,15 +38,34 @@ def cmd_dot(args: argparse.Namespace) -> int:
             return EXIT_FINDINGS
         text = plan_to_dot(plan)
     if dot_exe is not None:
+        if not args.output:
+            args.output = image_path(args, args.render)
         proc = subprocess.run([dot_exe, f"-T{args.render}", "-o", args.output],
                               input=text.encode("utf-8"), capture_output=True)
         if proc.returncode != 0:
             print(f"plait: error: Graphviz dot failed (exit {proc.returncode}):\n"
                   + proc.stderr.decode("utf-8", "replace"), file=sys.stderr)
             return EXIT_INTERNAL
+        print(f"plait: wrote {args.output}", file=sys.stderr)
     else:
         write_output(text, args.output)
     return EXIT_OK
+
+
+def image_path(args: argparse.Namespace, ext: str) -> str:
+    """`--render` without `-o`: NAME.svg (or .png) next to the input file, or in the current
+    folder for a run's name."""
+    if getattr(args, "run_name", None):
+        return f"{args.run_name}.{ext}"
+    given = getattr(args, "source_ref", args.path)      # FILE.py[:NAME], not its YAML
+    if is_python_ref(given) and ".py:" in given:
+        given = given.rsplit(":", 1)[0]
+    if os.path.isfile(given):
+        stem = os.path.splitext(given)[0]
+        if stem.endswith(".plan"):                  # wf.plan.json -> wf.svg
+            stem = stem[:-len(".plan")]
+        return f"{stem}.{ext}"
+    return f"{os.path.basename(given.split(':')[0]) or 'workflow'}.{ext}"
 
 
 def _run_dot_text(args: argparse.Namespace) -> str | None:
@@ -59,4 +77,5 @@ def _run_dot_text(args: argparse.Namespace) -> str | None:
     name = resolve_run(store, args.path)
     if name is None:
         return None
+    args.run_name = name                      # `--render` without -o: NAME.svg
     return run_to_dot(name, store.workflow(name), store.nodes(name), base.now())

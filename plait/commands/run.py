@@ -29,11 +29,11 @@ from plait.runtime.types import Phase
 
 from ..formats import document_text, submitted_workflow
 from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
-from . import base
+from . import base, dryrun
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 from .cluster import apply_cluster_options, note_ignored
 from .runs import after_start, exit_of, get_text, open_store, wait
-from .sources import load_plan, python_paths
+from .sources import load_plan, python_paths, show_as
 
 
 def _prepare(documents: list[Any]) -> tuple[list[Any], list[str]]:
@@ -137,6 +137,9 @@ def plan_parameters(plan: Plan) -> list[tuple[str, str]]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a workflow here, pods as sandboxed processes; exit 1 unless it Succeeded."""
+    if dryrun.requested(args):
+        python_paths(args)
+        return dryrun.dry_run(args)
     python_paths(args, prepare=_prepare)
     sandbox_mode, pass_env = _check_run_options(args)
     plan = load_plan(args, run=True)
@@ -200,7 +203,8 @@ def _from_template(args: argparse.Namespace, folder: str) -> str:
     doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
            "metadata": {"generateName": f"{name}-"}, "spec": {"workflowTemplateRef": ref}}
     path = os.path.join(folder, f"{name}.from.yaml")
-    args.shown_path = f"--from {args.from_ref}"
+    show_as(args, path, f"--from {args.from_ref}")
+    args.from_template = (name, kinds[kind.lower()])
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(doc, indent=2) + "\n")
     return path
@@ -228,7 +232,8 @@ def _runner_options(args: argparse.Namespace, sandbox_mode: str, pass_env: list[
             "configmaps": [os.path.abspath(p) for p in args.configmaps],
             "images": os.path.abspath(images) if images else None,
             "parallelism": args.parallelism, "keep_pods": args.keep_pods,
-            "sandbox": sandbox_mode, "pass_env": pass_env}   # names only: the runner has the values
+            "sandbox": sandbox_mode, "pass_env": pass_env,   # names only: the runner has the values
+            "ro_binds": list(getattr(args, "ro_binds", ()))}  # a Hera workflow's Python
 
 
 def detached_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -249,10 +254,15 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise UsageError("--parallelism must be at least 1")
     if not args.path and not args.from_ref:
         raise UsageError("submit needs FILE or --from workflowtemplate/NAME")
-    sandbox_mode, pass_env = _check_run_options(args)
+    dry = dryrun.requested(args)
+    if not args.from_ref:                       # FILE.py[:NAME]: a Hera workflow
+        python_paths(args, prepare=None if dry else _prepare)
+    sandbox_mode, pass_env = ("", []) if dry else _check_run_options(args)
     with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
         if args.from_ref:
             args.path = _from_template(args, folder)
+        if dry:
+            return dryrun.dry_run(args)
         plan = load_plan(args, run=True)
     if plan is None:
         return EXIT_FINDINGS

@@ -15,9 +15,11 @@ from typing import Any, Callable
 from plait.compiler import report as fmt
 from plait.compiler.api import PlaitError, as_submittable, materialized, resolve
 from plait.compiler.check import UsageError as CheckUsage
+from plait.compiler.checks.pl370_unknown_cli_parameter import arguments_span
 from plait.compiler.compile import compile_workflow
 from plait.compiler.config import ConfigError
-from plait.compiler.diagnostics import Severity
+from plait.compiler.context import Library
+from plait.compiler.diagnostics import Diagnostic, Severity
 from plait.compiler.params import ParameterUsageError, parse_cli_parameters
 from plait.compiler.plan import Plan, is_plan_text
 from plait.compiler.pysource import is_python_ref
@@ -38,11 +40,67 @@ def python_paths(args: argparse.Namespace, prepare: Prepare | None = None) -> No
     scripts for a local run and names the folders they need (`args.ro_binds`)."""
     if isinstance(getattr(args, "paths", None), list):
         if any(is_python_ref(p) for p in args.paths):
-            args.paths = [python_file(p, one=False)[0] if is_python_ref(p) else p
-                          for p in args.paths]
+            args.paths = [_python_path(args, p) if is_python_ref(p) else p for p in args.paths]
     elif isinstance(getattr(args, "path", None), str) and is_python_ref(args.path):
-        args.path, extra, args.ro_binds = python_file(args.path, one=True, prepare=prepare)
+        ref = args.source_ref = args.path               # what the user gave
+        args.path, extra, args.ro_binds = python_file(ref, one=True, prepare=prepare)
+        show_as(args, args.path, python_label(ref))
         args.templates = [*args.templates, *extra]
+
+
+def _python_path(args: argparse.Namespace, ref: str) -> str:
+    path = python_file(ref, one=False)[0]
+    show_as(args, path, python_label(ref))
+    return path
+
+
+def python_label(ref: str) -> str:
+    """How findings name the YAML of a Python workflow: positions are in that YAML (its
+    lines are shown), not in the module."""
+    return f"{ref} (as YAML)"
+
+
+def show_as(args: argparse.Namespace, path: str, label: str) -> None:
+    """Findings in `path`, a file plait wrote, name `label` (what the user gave) instead."""
+    shown = getattr(args, "shown_files", None)
+    if shown is None:
+        shown = args.shown_files = {}
+    shown[path] = label
+
+
+def file_texts(args: argparse.Namespace) -> dict[str, str]:
+    """The text of each file plait wrote, under the label its findings name (snippets)."""
+    texts = {}
+    for path, label in (getattr(args, "shown_files", None) or {}).items():
+        try:
+            with open(path, encoding="utf-8") as fh:
+                texts[label] = fh.read()
+        except OSError:
+            pass
+    return texts
+
+
+def shown_diagnostics(args: argparse.Namespace, diagnostics: list[Diagnostic],
+                      library: Library | None = None) -> list[Diagnostic]:
+    """`diagnostics` naming what the user gave, never a file plait wrote: the label of a
+    Python workflow's YAML; for `--from KIND/NAME` the template itself (its arguments, where
+    parameters are declared), or the flag without a position when no file defines it."""
+    shown = getattr(args, "shown_files", None) or {}
+    ref = getattr(args, "from_template", None)
+    template = library.find(*ref) if ref is not None and library is not None else None
+    out = []
+    for d in diagnostics:
+        if d.file in shown and ref is not None:
+            if template is not None:
+                at = arguments_span(template)
+                d = replace(d, file=at.file, line=at.line, column=at.col,
+                            end_line=at.end_line, end_column=at.end_col)
+            else:
+                d = replace(d, file=shown[d.file], line=0, column=0, end_line=0, end_column=0)
+        elif d.file in shown:
+            d = replace(d, file=shown[d.file])
+        out.append(d)
+    return out
 
 
 def python_file(ref: str, one: bool, prepare: Prepare | None = None
@@ -69,10 +127,10 @@ def python_file(ref: str, one: bool, prepare: Prepare | None = None
     return kept[0], kept[1:], binds
 
 
-def print_diagnostics(diagnostics: list[Any]) -> None:
-    """Diagnostics of one compiled file, as text on stderr."""
-    sources = {}
-    for path in {d.file for d in diagnostics}:
+def print_diagnostics(diagnostics: list[Any], texts: dict[str, str] | None = None) -> None:
+    """Diagnostics of one compiled file, as text on stderr (`texts`: files not on disk)."""
+    sources = dict(texts or {})
+    for path in {d.file for d in diagnostics} - set(sources):
         try:
             with open(path, encoding="utf-8") as fh:
                 sources[path] = fh.read()
@@ -93,15 +151,19 @@ def compile_args(args: argparse.Namespace, run: bool = False) -> Any:
         done = compile_workflow(args.path, parameters=parameters, parameter_file=args.parameter_file,
                                 entrypoint=args.entrypoint, name=args.name, workflow=args.workflow,
                                 templates=args.templates, refs_must_resolve=run,
-                                submit_metadata=submit_keys(args) if run else None)
+                                submit_metadata=submit_keys(args) if run else None,
+                                undeclared_ok=run)
     except USAGE_ERRORS as exc:
-        raise UsageError(str(exc)) from None
-    shown = getattr(args, "shown_path", None)    # a file plait wrote: name what the user gave
-    if shown:
-        done.diagnostics = [replace(d, file=shown) if d.file == args.path else d
-                            for d in done.diagnostics]
+        message = str(exc)
+        for path, label in (getattr(args, "shown_files", None) or {}).items():
+            message = message.replace(path, label)     # never a file plait wrote
+        raise UsageError(message) from None
+    done.diagnostics = shown_diagnostics(args, done.diagnostics, done.library)
+    label = (getattr(args, "shown_files", None) or {}).get(args.path)
+    if done.plan is not None and label:      # the plan's source: what the user gave
+        done.plan.workflow["source"] = label
     if done.diagnostics:
-        print_diagnostics(done.diagnostics)
+        print_diagnostics(done.diagnostics, file_texts(args))
     return done
 
 
@@ -113,6 +175,11 @@ def failed(done: Any) -> bool:
 def load_plan(args: argparse.Namespace, run: bool = False) -> Plan | None:
     """The plan to draw or run (`run`, see `compile_args`): read from a plan JSON, or
     compiled from a workflow (None after errors)."""
+    return load_compiled(args, run)[0]
+
+
+def load_compiled(args: argparse.Namespace, run: bool = False) -> tuple[Plan | None, Any]:
+    """`load_plan`, with the compile's result (None for a plan JSON)."""
     if not os.path.isfile(args.path):
         raise UsageError(f"{args.path}: no such file")
     try:
@@ -135,7 +202,7 @@ def load_plan(args: argparse.Namespace, run: bool = False) -> Plan | None:
         for where in missing:        # never a run that fails on a template it cannot find
             print(f"{args.path}: error: {where} (compile it with the file that defines "
                   "it, or --templates DIR)", file=sys.stderr)
-        return None if missing else plan
+        return (None if missing else plan), None
     done = compile_args(args, run=run)
     args.compiled = done            # `submit -o json|yaml` prints the Workflow it came from
-    return None if failed(done) else done.plan
+    return (None if failed(done) else done.plan), done

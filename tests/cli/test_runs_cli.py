@@ -553,7 +553,7 @@ def test_dot_of_a_run(capsys, home, tmp_path):
     code, out, err = plait(capsys, "dot", "dotted")
     assert code == 0, err
     assert out.startswith("digraph dotted {")
-    assert re.search(r'label="boom\\n\(boom\)\\nFailed \d+s".*fillcolor="#f7b0b0"', out)
+    assert re.search(r'label="boom\\n\(boom\)\\nFailed \d+s\\n[^"]+".*fillcolor="#f7b0b0"', out)
     assert re.search(r'label="ok\\n\(echo\)\\nSucceeded \d+s".*fillcolor="#b8e6b0"', out)
     assert plait(capsys, "dot", "@latest")[1] == out
     assert plait(capsys, "dot", "no-such-run")[0] == 2

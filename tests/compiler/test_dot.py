@@ -139,9 +139,15 @@ def test_render_without_graphviz(monkeypatch, capsys, tmp_path):
     assert not (tmp_path / "g.png").exists()
 
 
-def test_render_needs_output(capsys):
-    assert main(["dot", "samples/steps.yaml", "--render", "svg"]) == 2
-    assert "-o" in capsys.readouterr().err
+def test_render_without_output_writes_next_to_the_input(capsys, tmp_path):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz 'dot' not installed; apt-get install graphviz")
+    wf = tmp_path / "steps.yaml"
+    shutil.copy(ROOT / "samples" / "steps.yaml", wf)
+    assert main(["dot", str(wf), "--render", "svg"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"plait: wrote {tmp_path / 'steps.svg'}\n"
+    assert (tmp_path / "steps.svg").read_text(encoding="utf-8").startswith("<?xml")
 
 
 def test_missing_file(capsys):
