@@ -196,8 +196,8 @@ def test_python_workflows_are_named_as_given_and_submit_runs_them(capsys, tmp_pa
         assert "  arguments:" in out + err                  # the YAML line is shown
         assert "plait-py-" not in out + err
     code, out, err = cli(capsys, "run", "--sandbox", "none", "--workflow", "x", module)
-    assert code == 2 and err == (f"plait: error: {module} (as YAML): no Workflow named 'x' "
-                                 "(Workflows: hera-)\n")
+    assert code == 2 and err == (f"plait: error: {module} (as YAML): no document named 'x' "
+                                 "(Workflow hera-)\n")
     code, out, err = cli(capsys, "submit", "--sandbox", "none", "--wait", "-p", "message=yo", module)
     assert code == 0, err
     name = out.splitlines()[0]
