@@ -17,7 +17,8 @@ from typing import Any
 from plait.grammar import EvaluationError, GrammarError, evaluate_depends, parse_depends
 from plait.grammar import ast as A
 
-from .engine import FAILED_PHASES, Ctx, Engine, TemplateError
+from .inputs import TemplateError
+from .kernel import FAILED_PHASES, Ctx, Kernel
 from .steps import (
     EMPTY_LOOP,
     FAIL_FAST_MESSAGE,
@@ -33,7 +34,7 @@ from .steps import (
     skipped_defaults,
 )
 from .types import Node, NodeType, Phase
-from .values import render_text
+from .values import layer, render_text
 
 _RESULT = {Phase.SUCCEEDED: "Succeeded", Phase.FAILED: "Failed", Phase.ERROR: "Errored",
            Phase.SKIPPED: "Skipped", Phase.OMITTED: "Omitted"}
@@ -75,7 +76,7 @@ class _Shape:
                             for n, t in self.tasks.items()}
 
 
-async def run_task(engine: Engine, dag: Node, child: dict[str, Any], scope: Any,
+async def run_task(engine: Kernel, dag: Node, child: dict[str, Any], scope: Any,
                    parents: list[Node], ctx: Ctx, gate: Gate) -> tuple[Node | None, list[Node]]:
     """One task: its node (a TaskGroup for loops) and its iterations."""
     base = f"{dag.name}.{child['name']}"
@@ -103,11 +104,9 @@ async def run_task(engine: Engine, dag: Node, child: dict[str, Any], scope: Any,
     return group, nodes
 
 
-async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], scope: Any,
+async def run_dag(engine: Kernel, node: Node, key: str, tmpl: dict[str, Any], scope: Any,
                   ctx: Ctx) -> None:
     """A DAG template: schedule tasks as their dependencies are fulfilled."""
-    from .values import layer
-
     node.phase = Phase.RUNNING
     engine.save(node)
     shape = engine.dag_cache.get(key)
@@ -226,7 +225,7 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
         engine.finish(node, phase)
 
 
-def _tname(engine: Engine, key: str | None) -> str | None:
+def _tname(engine: Kernel, key: str | None) -> str | None:
     return (engine.plan.templates.get(key) or {}).get("name", key) if key else None
 
 
@@ -254,7 +253,7 @@ def _needed(shape: _Shape, targets: list[str]) -> set[str]:
     return out
 
 
-def _assess(engine: Engine, shape: _Shape, targets: list[str], nodes: dict[str, Node],
+def _assess(engine: Kernel, shape: _Shape, targets: list[str], nodes: dict[str, Node],
             fail_fast: bool, failed: Phase | None) -> Phase:
     memo: dict[str, Phase | None] = {}
 

@@ -1,12 +1,14 @@
 """The engine: walks a `Plan` with Argo's semantics and hands every pod to a `Backend`.
 
 One `Engine` runs one workflow (spec §2–§17). Templates are invoked recursively as they are
-reached (`_invoke`): a `retryStrategy` wraps the invocation in a Retry node (`_retry`), steps
-and DAG templates run their children (`runtime/steps.py`, `runtime/dag.py`), leaves become
-pods, suspend timers, HTTP requests or a clear error for kinds the local runtime cannot run.
+reached (`invoke`): a `retryStrategy` wraps the invocation in a Retry node (`runtime/retry.py`),
+steps and DAG templates run their children (`runtime/steps.py`, `runtime/dag.py`), leaves
+become pods, suspend timers, HTTP requests or a clear error for kinds the local runtime cannot
+run.
 
 Every node change is saved (`store.save_node`) before the engine acts on it, then reported to
-`on_change`. `stop()` kills the running pods and still runs the exit handler; `terminate()`
+`on_change`. Each template kind runs in its handler (`runtime/handlers.py`), which sees the
+engine only through the `runtime.kernel.Kernel` protocol. `stop()` kills the running pods and still runs the exit handler; `terminate()`
 kills everything and runs nothing more. Per step the work is constant: scopes are layered
 (`ChainMap`), nothing scans all nodes except `workflow.failures` for the exit handler.
 """
@@ -14,7 +16,6 @@ kills everything and runs nothing more. Per step the work is constant: scopes ar
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -22,12 +23,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from plait.compiler.plan import unresolved_text
-from plait.grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
+from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.limits import cap
 
 from . import inputs as _inputs
+from .artifacts import ArtifactRepo
+from .handlers import HANDLERS, Call, HandlerTable
 from .heartbeat import Heartbeat
 from .inputs import TemplateError
+from .kernel import FAILED_PHASES, Args, Ctx, Daemon, Parent, evaluate
+from .leaves import end_daemons
 from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
 from .reserve import DiskFull
@@ -42,31 +47,10 @@ STOP_MESSAGE = "Stopped with strategy 'Stop'"
 TERMINATE_MESSAGE = "Stopped with strategy 'Terminate'"
 NODE_CAP_MESSAGE = ("workflow has more than {} nodes, the limit (PLAIT_MAX_NODES); "
                     "stopped as by terminate")
-FAILED_PHASES = (Phase.FAILED, Phase.ERROR)
-POD_KINDS = ("container", "script", "containerSet")
-KUBE_KINDS = ("resource", "data", "plugin")
-LEAF_KINDS = POD_KINDS + KUBE_KINDS + ("suspend", "http")
 MODES = ("new", "resume", "retry")
 HEARTBEAT_SECONDS = 2.0
 LOST_MARK = "--- plait: the runner was lost; this node runs again ---"
 RETRY_MARK = "--- plait: retried; this node runs again ---"
-_TYPES: dict[str | None, NodeType] = {"steps": NodeType.STEPS, "dag": NodeType.DAG,
-                                      "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
-# Argo's default transient errors (util/errors): matched against the node message
-_TRANSIENT = re.compile(r"connection reset by peer|i/o timeout|connection refused|"
-                        r"exceeded quota|etcdserver: leader changed|TLS handshake timeout|"
-                        r"too many requests|the object has been modified|EOF", re.I)
-
-
-@dataclass
-class Ctx:
-    """Where an invocation happens: nesting depth, its steps/dag boundary, the daemons of
-    that boundary, and whether it belongs to an exit handler (spared by `stop`)."""
-
-    depth: int
-    boundary: Node | None
-    daemons: list = field(default_factory=list)
-    exit: bool = False
 
 
 @dataclass
@@ -83,7 +67,12 @@ class RunResult:
 
 
 class Engine:
-    """Runs one plan to completion (`await run()`); `stop()` and `terminate()` end it early."""
+    """Runs one plan to completion (`await run()`); `stop()` and `terminate()` end it early.
+
+    Implements `runtime.kernel.Kernel` for the handlers of `handlers` (the table of
+    `runtime/handlers.py` unless a subclass or caller sets another)."""
+
+    handlers: HandlerTable = HANDLERS
 
     def __init__(self, plan: Any, backend: Backend, *, store: Any = None,
                  home: Path | None = None, secrets: Any = None, artifacts: Any = None,
@@ -106,6 +95,7 @@ class Engine:
         self.outbound: dict[str, list[str]] = {}      # id -> outbound node ids (tree edges)
         self.ips: dict[str, str] = {}
         self.daemoned: set[str] = set()
+        self.scope_ended: set[str] = set()
         self.wf_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
         self.dag_cache: dict[str, Any] = {}
         self._artifacts = artifacts
@@ -181,7 +171,7 @@ class Engine:
         self._check_wf_hooks(hooks_ctx)
         args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
                 self._workflow_artifacts())
-        entry = await self._invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
+        entry = await self.invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
         await self._end_daemons(root_ctx)
         phase, message = self._workflow_phase(entry)
         self.globals["workflow.status"] = phase.value
@@ -290,7 +280,7 @@ class Engine:
             except TemplateError as exc:
                 self.error_node(name, hook.get("template"), parent, ctx, str(exc))
                 return
-            await self._invoke(name, hook.get("template"), args, parent, ctx)
+            await self.invoke(name, hook.get("template"), args, parent, ctx)
         return asyncio.ensure_future(go())
 
     @staticmethod
@@ -484,8 +474,8 @@ class Engine:
 
     # --- invocation ------------------------------------------------------------------------
 
-    async def _invoke(self, name: str, key: str | None, args: tuple[dict, dict],
-                      parent: Node | list[Node] | None, ctx: Ctx) -> Node:
+    async def invoke(self, name: str, key: str | None, args: Args, parent: Parent,
+                     ctx: Ctx) -> Node:
         """Run template `key` as node `name` with arguments (parameters, artifacts)."""
         tmpl = self.plan.templates.get(key) if key else None
         if tmpl is None or key is None:
@@ -493,19 +483,18 @@ class Engine:
         if ctx.depth >= self.plan.max_depth:
             return self.error_node(name, tmpl["name"], parent, ctx, RECURSION_MESSAGE)
         if tmpl.get("retry") is not None:
-            from .retry import run_retry
-            return await run_retry(self, name, key, tmpl, args, parent, ctx)
+            return await self.handlers.retry(self, name, key, tmpl, args, parent, ctx)
         return await self.instance(name, key, tmpl, args, parent, ctx, None)
 
-    async def instance(self, name: str, key: str, tmpl: dict[str, Any], args: tuple[dict, dict],
-                       parent: Node | list[Node] | None, ctx: Ctx, retries: int | None) -> Node:
-        """One execution of a template (one retry attempt)."""
-        kind = tmpl.get("kind")
-        if self._stored and kind in LEAF_KINDS:
+    async def instance(self, name: str, key: str, tmpl: dict[str, Any], args: Args,
+                       parent: Parent, ctx: Ctx, retries: int | None) -> Node:
+        """One execution of a template (one retry attempt), by its kind's handler."""
+        handler = self.handlers.kinds.get(str(tmpl.get("kind")))
+        if self._stored and handler is not None and handler.leaf:
             old = self.reusable(name)
             if old is not None:
                 return self._restore(old, tmpl, parent)
-        type_ = _TYPES.get(kind, NodeType.POD)
+        type_ = handler.node_type if handler is not None else NodeType.POD
         node = self.new_node(name, type_, tmpl["name"], parent, ctx.boundary, save=False)
         node.retries = retries
         try:
@@ -527,26 +516,10 @@ class Engine:
             node.display_name = render_text(str(shown), scope)
         if self.halted(ctx):
             return self.finish(node, Phase.FAILED, self.halt_message())
-        if kind == "steps":
-            from .steps import run_steps
-            await run_steps(self, node, key, tmpl, scope, ctx)
-        elif kind == "dag":
-            from .dag import run_dag
-            await run_dag(self, node, key, tmpl, scope, ctx)
-        elif kind in POD_KINDS:
-            from .leaves import run_pod
-            await run_pod(self, node, tmpl, scope, artifacts, ctx)
-        elif kind == "suspend":
-            from .leaves import run_suspend
-            await run_suspend(self, node, tmpl, scope, ctx)
-        elif kind == "http":
-            from .leaves import run_http
-            await run_http(self, node, tmpl, scope, ctx)
-        elif kind in KUBE_KINDS:
-            self.finish(node, Phase.ERROR, f"{kind} templates need the kubernetes backend "
-                        f"(not supported by the local backend)")
-        else:
+        if handler is None:
             self.finish(node, Phase.ERROR, f"template {tmpl['name']!r} has no body plait can run")
+        else:
+            await handler.run(self, Call(node, key, tmpl, scope, artifacts, ctx))
         return node
 
     # --- inputs and arguments (runtime/inputs.py) ------------------------------------------
@@ -562,18 +535,38 @@ class Engine:
     def repo(self) -> Any:
         """The artifact repository (None when `runtime.artifacts` is not available)."""
         if self._artifacts is None:
-            try:
-                from .artifacts import ArtifactRepo
-            except ImportError:          # pragma: no cover - R1's module missing
-                return None
             root = (self.home or Path(tempfile.mkdtemp(prefix="plait-home-"))) / "artifacts"
             self._artifacts = ArtifactRepo(root)
         return self._artifacts
 
-    async def end_daemons(self, daemons: list) -> None:
+    async def end_daemons(self, daemons: list[Daemon]) -> None:
         """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
-        from .leaves import end_daemons
         await end_daemons(self, daemons)
+
+    @property
+    def pod_slots(self) -> asyncio.Semaphore | None:
+        """The workflow's `parallelism` as a semaphore pods acquire (None: no limit)."""
+        return self._pods
+
+    def track_pod(self, pod: str, handle: PodHandle, exit_handler: bool) -> None:
+        """A started pod: `stop` kills it unless it belongs to an exit handler; `terminate`
+        kills it anyway."""
+        self._running[pod] = (handle, exit_handler)
+
+    def untrack_pod(self, pod: str) -> None:
+        self._running.pop(pod, None)
+
+    def rerun_mark(self, node_name: str) -> str | None:
+        """The mark to write into the earlier log of a pod node that runs again (once)."""
+        return self._rerun.pop(node_name, None)
+
+    def suspend_signal(self, node_id: str) -> asyncio.Event:
+        """The event that `resume_suspended` sets for the suspended node `node_id`."""
+        ev = self._suspended[node_id] = asyncio.Event()
+        return ev
+
+    def drop_suspend_signal(self, node_id: str) -> None:
+        self._suspended.pop(node_id, None)
 
     async def _end_daemons(self, ctx: Ctx) -> None:
         await self.end_daemons(ctx.daemons)
@@ -634,7 +627,7 @@ class Engine:
         else:
             args = ({p["name"]: p["value"] for p in self._workflow_parameters()
                      if p.get("value") is not None}, {})
-        node = await self._invoke(f"{self.name}.onExit", self.plan.on_exit, args, None, ctx)
+        node = await self.invoke(f"{self.name}.onExit", self.plan.on_exit, args, None, ctx)
         await self._end_daemons(ctx)
         if phase is Phase.SUCCEEDED and node.phase in FAILED_PHASES:
             return node.phase, node.message
@@ -647,9 +640,5 @@ def _elapsed_text(v: float) -> str:
     return repr(float(v))
 
 
-def evaluate(expr: str, scope: Any) -> Any:
-    """An expr-lang expression (no braces) over a scope."""
-    return evaluate_expression(parse_expression(expr), nest(scope))
-
-
-__all__ = ["Ctx", "Engine", "MemoryStore", "RunResult", "TemplateError", "evaluate"]
+__all__ = ["Ctx", "Engine", "FAILED_PHASES", "MemoryStore", "RunResult", "TemplateError",
+           "evaluate"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .naming import item_text
 from .values import params_json, render_text
 
 REMOTE_ARTIFACTS = ("s3", "gcs", "azure", "hdfs", "oss", "artifactory", "git", "http", "plugin")
@@ -173,7 +174,7 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
     for a in raw.get("artifacts") or []:
         n = a.get("name")
         if "from" in a:
-            ref = _tag_body(str(a["from"]))
+            ref = tag_body(str(a["from"]))
             obj = scope.get(ref) if ref else None
             if isinstance(obj, dict):
                 arts[n] = with_sub_path(obj, a, scope) if a.get("subPath") else obj
@@ -215,11 +216,10 @@ def with_sub_path(obj: dict[str, Any], arg: dict[str, Any], scope: Any) -> dict[
 
 def _text(v: Any) -> str:
     """A parameter value as Argo's string (numbers and bools as YAML wrote them)."""
-    from .naming import item_text
     return item_text(v)
 
 
-def _tag_body(text: str) -> str | None:
+def tag_body(text: str) -> str | None:
     s = text.strip()
     for o, c in (("{{", "}}"), ("<<", ">>")):
         if s.startswith(o) and s.endswith(c):
@@ -237,10 +237,10 @@ def absent_output(ref: str, scope: Any) -> bool:
 
 
 def _whole_output_ref(text: str) -> bool:
-    body = _tag_body(text)
+    body = tag_body(text)
     return body is not None and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
 
 
 __all__ = ["ABSENT", "ABSENT_MESSAGE", "MissingConfig", "REMOTE_ARTIFACTS", "TemplateError",
-           "absent_output", "arguments", "inputs", "value_from", "with_sub_path",
+           "absent_output", "arguments", "tag_body", "inputs", "value_from", "with_sub_path",
            "workflow_artifacts", "workflow_parameters"]

@@ -21,11 +21,13 @@ from plait.grammar.durations import parse_duration
 from plait.grammar.limits import nul_field
 
 from . import reserve
-from .engine import Ctx, Engine, TemplateError
-from .inputs import REMOTE_ARTIFACTS, _text
-from .naming import pod_name
+from .http import run_http as http_request
+from .inputs import REMOTE_ARTIFACTS, TemplateError
+from .kernel import Ctx, Daemon, Kernel
+from .naming import item_text, pod_name
 from .outputs import OutputError, OutputLimits, read_parameter
 from .paths import inside
+from .pods import build_pod, pod_outputs, workflow_volumes
 from .store import folder_name
 from .types import Node, Phase, PodHandle, PodResult
 from .values import render_text, render_value
@@ -37,7 +39,7 @@ RAW_OUTPUT_UNSET = "raw output parameter '{}' has not been set and does not have
 class _Logs:
     """Masked log lines of one pod, written to the store's log files as they come."""
 
-    def __init__(self, engine: Engine, pod: str) -> None:
+    def __init__(self, engine: Kernel, pod: str) -> None:
         self.engine, self.pod = engine, pod
         self.files: dict[str, Any] = {}
         self.error: str | None = None      # why the log could not be written (a full disk)
@@ -74,13 +76,13 @@ class _Logs:
         self.files.clear()
 
 
-def staging(engine: Engine, pod: str) -> Path:
+def staging(engine: Kernel, pod: str) -> Path:
     """`<home>/staging/<wf>/<pod>`: input artifacts loaded for one pod (removed after it)."""
     base = engine.home if engine.home is not None else Path(tempfile.gettempdir()) / "plait"
     return inside(base / "staging", engine.name, folder_name(pod))
 
 
-def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[str, Any]]:
+def stage_inputs(engine: Kernel, pod: str, artifacts: list[dict]) -> list[dict[str, Any]]:
     out = []
     for a in artifacts:
         path = a.get("path")
@@ -112,7 +114,7 @@ def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[s
     return out
 
 
-def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any,
+def pod_deadline(engine: Kernel, tmpl: dict[str, Any], scope: Any,
                  exit_handler: bool = False) -> int | None:
     """The pod's activeDeadlineSeconds: the template's own limits and what is left of the
     workflow's, except for exit-handler pods, which the workflow deadline spares (spec §12)."""
@@ -136,7 +138,7 @@ def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any,
     return max(1, math.ceil(min(values))) if values else None
 
 
-async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
+async def run_pod(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any,
                   artifacts: list[dict], ctx: Ctx) -> None:
     """Build the pod, wait for a slot, run it, collect its outputs; then drop the input
     artifacts staged for it (the pod got its own copies when it started)."""
@@ -150,7 +152,7 @@ async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
                 pass
 
 
-async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
+async def _run_pod(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any,
                    artifacts: list[dict], ctx: Ctx) -> None:
     pod = node.name if node.name == engine.name else pod_name(engine.name, tmpl["name"], node.name)
     node.pod_name = pod
@@ -183,7 +185,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
                     raise TemplateError(f"{loc} artifacts are not supported by the local "
                                         f"backend (output artifact {a.get('name')!r})")
         inputs = stage_inputs(engine, pod, artifacts)
-        out_paths = _output_paths(rendered)
+        out_paths = pod_outputs(rendered)
         manifest = _build_pod(workflow=engine.name, node_name=node.name, pod_name=pod,
                               template=rendered, settings=engine.plan.settings,
                               inputs=inputs, outputs=out_paths,
@@ -193,7 +195,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
         return
     created = engine.clock()
     pending = pending_timeout(tmpl, scope)
-    slot = engine._pods
+    slot = engine.pod_slots
     if slot is not None:
         engine.save(node)                                   # Pending: waits for a slot
         ok, got = await engine.until(_within(slot.acquire(), pending), ctx)
@@ -205,7 +207,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
     released = False
-    mark = engine._rerun.pop(node.name, None)
+    mark = engine.rerun_mark(node.name)
     if mark is not None:
         _mark_logs(engine, pod, manifest, mark)
     logs: _Logs | None
@@ -227,7 +229,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             assert pending is not None      # only a pendingTimeout makes it late
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
-        engine._running[pod] = (handle, ctx.exit)
+        engine.track_pod(pod, handle, ctx.exit)
         if engine.halted(ctx):
             await handle.kill(engine.halt_message())
         if daemon:
@@ -243,7 +245,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
     finally:
         if logs is not None:
             logs.close()
-            engine._running.pop(pod, None)
+            engine.untrack_pod(pod)
         if slot is not None and not released:
             slot.release()
     if logs is not None and logs.error:
@@ -299,7 +301,7 @@ def _timeout_text(v: float) -> str:
     return f"{int(v)}s" if v == int(v) else f"{v}s"
 
 
-def _mark_logs(engine: Engine, pod: str, manifest: dict[str, Any], mark: str) -> None:
+def _mark_logs(engine: Kernel, pod: str, manifest: dict[str, Any], mark: str) -> None:
     """A node run again: its earlier log files are kept, with `mark` before the new lines."""
     spec = manifest.get("spec") or {}
     for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
@@ -312,7 +314,7 @@ def _mark_logs(engine: Engine, pod: str, manifest: dict[str, Any], mark: str) ->
                 f.write(mark + "\n")
 
 
-def pod_done(engine: Engine, node: Node, rendered: dict[str, Any], result: PodResult, ctx: Ctx) -> None:
+def pod_done(engine: Kernel, node: Node, rendered: dict[str, Any], result: PodResult, ctx: Ctx) -> None:
     """A pod ended: outputs, phase and message as Argo sets them."""
     phase, message = result.phase, result.message
     if phase is not Phase.SUCCEEDED and engine.halted(ctx):
@@ -330,7 +332,7 @@ def pod_done(engine: Engine, node: Node, rendered: dict[str, Any], result: PodRe
     engine.finish(node, phase, message)
 
 
-def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result: PodResult,
+def collect_outputs(engine: Kernel, node: Node, rendered: dict[str, Any], result: PodResult,
                     strict: bool) -> None:
     outs = rendered.get("outputs") or {}
     problem = None
@@ -338,7 +340,7 @@ def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result
         vf = p.get("valueFrom") or {}
         value = None
         if p.get("value") is not None:
-            value = _text(p["value"])
+            value = item_text(p["value"])
         elif vf.get("path"):
             local = result.files.get(vf["path"])
             if local is not None and os.path.isfile(local):
@@ -350,12 +352,12 @@ def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result
                 if value.endswith("\n"):
                     value = value[:-1]
             elif vf.get("default") is not None:
-                value = _text(vf["default"])
+                value = item_text(vf["default"])
             else:
                 problem = problem or f"open {vf['path']}: no such file or directory"
                 continue
         elif vf.get("default") is not None:
-            value = _text(vf["default"])
+            value = item_text(vf["default"])
         if value is None:
             continue
         value = engine.mask(value)
@@ -391,7 +393,7 @@ def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result
         raise TemplateError(problem)
 
 
-async def wait_daemon(engine: Engine, node: Node, handle: PodHandle, ctx: Ctx,
+async def wait_daemon(engine: Kernel, node: Node, handle: PodHandle, ctx: Ctx,
                   logs: _Logs) -> PodResult | None:
     """Wait until the daemon is ready (None: it then runs until its scope ends), or
     return how it ended before it was ready."""
@@ -414,36 +416,36 @@ async def wait_daemon(engine: Engine, node: Node, handle: PodHandle, ctx: Ctx,
             result = await waiter
         finally:
             logs.close()
-            engine._running.pop(node.pod_name or "", None)
+            engine.untrack_pod(node.pod_name or "")
             handle.cleanup()
         engine.daemoned.discard(node.id)
         if not node.phase.done:
-            if getattr(node, "_scope_ended", False):
+            if node.id in engine.scope_ended:
                 engine.finish(node, Phase.SUCCEEDED)
             else:
                 engine.finish(node, Phase.FAILED, result.message or "daemon exited")
     task = asyncio.ensure_future(watch())
-    ctx.daemons.append((node, handle, task))
+    ctx.daemons.append(Daemon(node, handle, task))
     return None
 
 
-async def end_daemons(engine: Engine, daemons: list) -> None:
+async def end_daemons(engine: Kernel, daemons: list[Daemon]) -> None:
     """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
-    for node, handle, _task in daemons:
-        if not node.phase.done:
-            node._scope_ended = True
-            await handle.kill("daemon scope ended")
-    for node, _handle, task in daemons:
+    for d in daemons:
+        if not d.node.phase.done:
+            engine.scope_ended.add(d.node.id)
+            await d.handle.kill("daemon scope ended")
+    for d in daemons:
         try:
-            await task
+            await d.watcher
         except Exception:
             pass
-        if not node.phase.done:
-            engine.finish(node, Phase.SUCCEEDED)
+        if not d.node.phase.done:
+            engine.finish(d.node, Phase.SUCCEEDED)
     daemons.clear()
 
 
-async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
+async def run_suspend(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
     body = tmpl.get("body") or {}
     duration = body.get("duration")
     if isinstance(duration, str):
@@ -454,7 +456,7 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
             return
     node.phase = Phase.RUNNING
     engine.save(node)
-    resumed = engine._suspended[node.id] = asyncio.Event()
+    resumed = engine.suspend_signal(node.id)
     try:
         if duration is None:
             ok, _ = await engine.until(resumed.wait(), ctx)     # until resumed, stop, deadline
@@ -463,16 +465,16 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
             left = (node.started_at or engine.clock()) + float(duration) - engine.clock()
             ok, _ = await engine.until(_within(resumed.wait(), max(0.0, left)), ctx)
     finally:
-        engine._suspended.pop(node.id, None)
+        engine.drop_suspend_signal(node.id)
     if not ok:
         engine.finish(node, Phase.FAILED, engine.halt_message())
         return
     for p in (tmpl.get("outputs") or {}).get("parameters") or []:
         vf = p.get("valueFrom") or {}
         if p.get("value") is not None:
-            value = render_text(_text(p["value"]), scope)
+            value = render_text(item_text(p["value"]), scope)
         elif vf.get("default") is not None:
-            value = render_text(_text(vf["default"]), scope)
+            value = render_text(item_text(vf["default"]), scope)
         elif scope.get(f"inputs.parameters.{p['name']}") is not None:
             value = scope[f"inputs.parameters.{p['name']}"]
         elif "supplied" in vf and not resumed.is_set():
@@ -489,19 +491,12 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
     engine.finish(node, Phase.SUCCEEDED)
 
 
-async def run_http(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
-    try:
-        from .http import run_http
-    except ImportError:
-        engine.finish(node, Phase.ERROR, "http templates are not available (runtime.http)")
-        return
+async def run_http(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
     body = render_value(tmpl.get("body") or {}, scope)
     node.phase = Phase.RUNNING
     engine.save(node)
     try:
-        ok, result = await engine.until(run_http(body, secrets=engine.secrets), ctx)
-    except TypeError:
-        ok, result = await engine.until(run_http(body), ctx)
+        ok, result = await engine.until(http_request(body, secrets=engine.secrets), ctx)
     except Exception as exc:
         engine.finish(node, Phase.ERROR, str(exc))
         return
@@ -513,15 +508,15 @@ async def run_http(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
     engine.finish(node, result.phase, result.message)
 
 
-def _output_paths(rendered: dict[str, Any]) -> list[str]:
-    from .pods import pod_outputs
-    return pod_outputs(rendered)
+def run_unsupported(engine: Kernel, node: Node, tmpl: dict[str, Any]) -> None:
+    """resource, data and plugin templates: the local backend cannot run them."""
+    engine.finish(node, Phase.ERROR, f"{tmpl.get('kind')} templates need the kubernetes backend "
+                  f"(not supported by the local backend)")
 
 
 def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
                settings: dict[str, Any], inputs: list, outputs: list,
                deadline: int | None) -> dict[str, Any]:
-    from .pods import build_pod, workflow_volumes
     return build_pod(workflow=workflow, node_name=node_name, pod_name=pod_name,
                      template=template, spec_volumes=workflow_volumes(settings), inputs=inputs,
                      outputs=outputs, deadline=deadline,
@@ -530,4 +525,4 @@ def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[s
 
 
 __all__ = ["PENDING_TIMEOUT", "collect_outputs", "end_daemons", "pod_deadline",
-           "run_http", "run_pod", "run_suspend", "stage_inputs", "staging"]
+           "run_http", "run_pod", "run_suspend", "run_unsupported", "stage_inputs", "staging"]

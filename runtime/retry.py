@@ -14,7 +14,7 @@ from typing import Any
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.regex import RegexError, compile_regex
 
-from .engine import _TRANSIENT, Ctx, Engine, evaluate
+from .kernel import TRANSIENT, Args, Ctx, Kernel, Parent, evaluate
 from .types import Node, NodeType, Phase
 from .values import layer, render_text
 
@@ -46,7 +46,7 @@ def transient(message: str) -> bool:
                 return True
         except RegexError:
             pass
-    return bool(_TRANSIENT.search(message or ""))
+    return bool(TRANSIENT.search(message or ""))
 
 
 def policy_allows(policy: str, node: Node) -> bool:
@@ -71,8 +71,8 @@ def _limit(value: Any, scope: Any) -> int | None:
     return int(value)
 
 
-async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
-                    args: tuple[dict, dict], parent: Node | list[Node] | None, ctx: Ctx) -> Node:
+async def run_retry(engine: Kernel, name: str, key: str, tmpl: dict[str, Any],
+                    args: Args, parent: Parent, ctx: Ctx) -> Node:
     """Run attempts until one succeeds or the strategy says stop."""
     rs = tmpl.get("retry") or {}
     node = engine.new_node(name, NodeType.RETRY, tmpl["name"], parent, ctx.boundary,
@@ -149,7 +149,7 @@ async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
     return node
 
 
-def _end(engine: Engine, node: Node, last: Node, message: str | None) -> None:
+def _end(engine: Kernel, node: Node, last: Node, message: str | None) -> None:
     """The Retry node ends as its last attempt did."""
     engine.outbound[node.id] = engine.outbound_of(last)
     if last.phase is Phase.SUCCEEDED:
@@ -158,7 +158,7 @@ def _end(engine: Engine, node: Node, last: Node, message: str | None) -> None:
         engine.finish(node, last.phase, message if message is not None else last.message)
 
 
-def _follow_daemon(engine: Engine, node: Node, last: Node, attempt: int, limit: int | None,
+def _follow_daemon(engine: Kernel, node: Node, last: Node, attempt: int, limit: int | None,
                    policy: str, start: Any) -> None:
     """A daemoned attempt is ready and keeps running after the Retry node returns. If it
     exits by itself with a failure the policy retries, the next attempt `<name>(n+1)` starts
@@ -175,7 +175,7 @@ def _follow_daemon(engine: Engine, node: Node, last: Node, attempt: int, limit: 
         engine.unwatch(n.name)
         if n.phase in (Phase.FAILED, Phase.ERROR) and policy_allows(policy, n) \
                 and (limit is None or attempt < limit) \
-                and not getattr(n, "_scope_ended", False) and not engine.halted_any():
+                and n.id not in engine.scope_ended and not engine.halted_any():
             asyncio.ensure_future(_next(n))
             return
         engine.daemoned.discard(node.id)

@@ -22,11 +22,11 @@ from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.evaluate import evaluate_when
 from plait.grammar.limits import LimitError, check_loop_size, load_json
 
-from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
-from .inputs import ABSENT_MESSAGE, absent_output
+from .inputs import ABSENT_MESSAGE, TemplateError, absent_output, tag_body
+from .kernel import FAILED_PHASES, Ctx, Kernel, evaluate
 from .naming import item_values, loop_name
 from .types import Node, NodeType, Phase
-from .values import aggregate, layer, render_text, rfc3339, whole_tag_key
+from .values import aggregate, layer, render_strict, render_text, rfc3339, whole_tag_key
 
 EMPTY_LOOP = "Skipped, empty params"
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
@@ -59,7 +59,7 @@ def continues(child: dict[str, Any], phase: Phase) -> bool:
     return (phase is Phase.FAILED and "Failed" in cont) or (phase is Phase.ERROR and "Errored" in cont)
 
 
-def node_scope(engine: Engine, prefix: str, node: Node) -> dict[str, Any]:
+def node_scope(engine: Kernel, prefix: str, node: Node) -> dict[str, Any]:
     """`<prefix>.id/status/startedAt/finishedAt/ip/exitCode/outputs.*` of a finished node."""
     d: dict[str, Any] = {f"{prefix}.id": node.id, f"{prefix}.status": node.phase.value,
                          f"{prefix}.startedAt": rfc3339(node.started_at) or "",
@@ -79,7 +79,7 @@ def node_scope(engine: Engine, prefix: str, node: Node) -> dict[str, Any]:
     return d
 
 
-def skipped_defaults(engine: Engine, prefix: str, child: dict[str, Any]) -> dict[str, Any]:
+def skipped_defaults(engine: Kernel, prefix: str, child: dict[str, Any]) -> dict[str, Any]:
     """Outputs of a producer that never ran resolve to their `valueFrom.default` (§4.5)."""
     tmpl = engine.plan.templates.get(child.get("template") or "") or {}
     d = {}
@@ -97,7 +97,7 @@ def loop_phase(nodes: list[Node]) -> Phase:
     return next((n.phase for n in nodes if n.phase in FAILED_PHASES), Phase.SUCCEEDED)
 
 
-def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> dict[str, Any]:
+def loop_scope(engine: Kernel, prefix: str, nodes: list[Node], phase: Phase) -> dict[str, Any]:
     """The aggregated values of a looped step/task (Succeeded iterations, index order)."""
     ok = [n.outputs for n in nodes if n.phase is Phase.SUCCEEDED]
     d = aggregate(prefix, ok)
@@ -105,7 +105,7 @@ def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> 
     return d
 
 
-def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list | None:
+def expand(engine: Kernel, child: dict[str, Any], base: str, scope: Any) -> list | None:
     """The iterations of a looped child as (name, item, folded when), None without a loop."""
     loop = child.get("loop")
     if not loop:
@@ -166,7 +166,7 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
     raise TemplateError(f"unknown loop kind {kind!r}")
 
 
-async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, folded: Any,
+async def run_one(engine: Kernel, child: dict[str, Any], name: str, item: Any, folded: Any,
                   scope: Any, parent: Node | list[Node], ctx: Ctx, gate: Gate, prefix: str,
                   looped: bool) -> Node | None:
     """One step/task (or one iteration): when, arguments, the invocation, its exit hook.
@@ -203,7 +203,7 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
     try:
         if gate.failed and gate.fail_fast:
             return None
-        node = await engine._invoke(name, key, args, parent, ctx)
+        node = await engine.invoke(name, key, args, parent, ctx)
     finally:
         if sem is not None:
             sem.release()
@@ -221,7 +221,7 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
         except TemplateError as exc:
             engine.error_node(f"{name}.onExit", hook.get("template"), node, ctx, str(exc))
         else:
-            await engine._invoke(f"{name}.onExit", hook.get("template"), hargs, node, ctx)
+            await engine.invoke(f"{name}.onExit", hook.get("template"), hargs, node, ctx)
     return node
 
 
@@ -230,7 +230,7 @@ class Hooks:
     the hooked node changes phase; a true one runs its template once, in parallel, as node
     `<node>.hooks.<name>`. The step waits for its hooks before it counts as done."""
 
-    def __init__(self, engine: Engine, hooks: dict[str, Any], name: str, prefix: str,
+    def __init__(self, engine: Kernel, hooks: dict[str, Any], name: str, prefix: str,
                  scope: Any, ctx: Ctx) -> None:
         self.engine, self.hooks, self.name, self.prefix = engine, hooks, name, prefix
         self.scope, self.ctx = scope, ctx
@@ -239,7 +239,7 @@ class Hooks:
         self.phase: Phase | None = None
 
     @classmethod
-    def of(cls, engine: Engine, child: dict[str, Any], name: str, prefix: str, scope: Any,
+    def of(cls, engine: Kernel, child: dict[str, Any], name: str, prefix: str, scope: Any,
            ctx: Ctx) -> "Hooks | None":
         hooks = {k: h for k, h in (child.get("hooks") or {}).items()
                  if k != "exit" and isinstance(h, dict) and h.get("expression")}
@@ -267,7 +267,7 @@ class Hooks:
                                                          scope, node, self.ctx))
 
 
-async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: Any,
+async def run_step(engine: Kernel, group: Node, child: dict[str, Any], scope: Any,
                    results: dict[str, Any], ctx: Ctx, gate: Gate) -> list[Node]:
     """One step of a group: its node(s) under the group, its values into `results`."""
     base = f"{group.name}.{child['name']}"
@@ -290,7 +290,7 @@ async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: An
     if not items:
         key = child.get("template")
         node = engine.new_node(base, NodeType.SKIPPED,
-                               (engine.plan.templates.get(key) or {}).get("name", key), group,
+                               (engine.plan.templates.get(key or "") or {}).get("name", key), group,
                                ctx.boundary, Phase.SKIPPED, EMPTY_LOOP)
         results.update(node_scope(engine, prefix, node))
         return [node]
@@ -302,7 +302,7 @@ async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: An
     return nodes
 
 
-async def run_steps(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], scope: Any,
+async def run_steps(engine: Kernel, node: Node, key: str, tmpl: dict[str, Any], scope: Any,
                     ctx: Ctx) -> None:
     """A steps template: groups in sequence, each group's steps in parallel."""
     node.phase = Phase.RUNNING
@@ -360,7 +360,7 @@ async def run_steps(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], 
     engine.finish(node, Phase.SUCCEEDED)
 
 
-def outputs(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any) -> None:
+def outputs(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any) -> None:
     """Output parameters of a steps/dag node: `valueFrom.parameter` / `expression`."""
     for p in (tmpl.get("outputs") or {}).get("parameters") or []:
         vf = p.get("valueFrom") or {}
@@ -369,7 +369,7 @@ def outputs(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any) -> Non
             if p.get("value") is not None:
                 value = render_text(str(p["value"]), scope)
             elif vf.get("parameter"):
-                value = render_template_strict(str(vf["parameter"]), scope)
+                value = render_strict(str(vf["parameter"]), scope)
             elif vf.get("expression"):
                 v = evaluate(str(vf["expression"]), scope)
                 value = v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
@@ -386,18 +386,12 @@ def outputs(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any) -> Non
     for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
         src = a.get("from")
         if src:
-            from .inputs import _tag_body
-            obj = scope.get(_tag_body(str(src)) or "")
+            obj = scope.get(tag_body(str(src)) or "")
             if isinstance(obj, dict):
                 entry = dict(obj, name=a["name"])
                 node.outputs.artifacts.append(entry)
             elif not a.get("optional"):
                 raise TemplateError(f"Unable to resolve: {src}")
-
-
-def render_template_strict(text: str, scope: Any) -> str:
-    from .values import render_strict
-    return render_strict(text, scope)
 
 
 __all__ = ["EMPTY_LOOP", "FAIL_FAST_MESSAGE", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
