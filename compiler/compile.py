@@ -9,7 +9,9 @@ from .check import UsageError, check_paths, no_gc
 from .context import Context
 from .diagnostics import Diagnostic, Severity
 from .model import Workflow
+from .params import ParameterUsageError, gather_parameters
 from .plan import MAX_DEPTH, Plan
+from .planner import PlanError, build_plan
 
 # the finding of a reference to a template no file defines: an error when a run needs it
 UNRESOLVED_REF_CODES = frozenset({"PL353"})
@@ -77,9 +79,6 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
                       templates: Iterable[str], max_depth: int,
                       refs_must_resolve: bool,
                       submit_metadata: dict[str, set[str]]) -> Compiled:
-    from .params import ParameterUsageError, gather_parameters
-    from .planner import PlanError, build_plan
-
     try:
         parameters, sources, messages = gather_parameters(parameters, parameter_file)
     except ParameterUsageError as exc:

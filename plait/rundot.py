@@ -14,6 +14,7 @@ from typing import Mapping
 
 import networkx as nx
 
+from plait.compiler.dot import to_pydot
 from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Phase
 
@@ -70,8 +71,6 @@ def run_graph(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
 def run_to_dot(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
                now: float) -> str:
     """The run's DOT text."""
-    from plait.compiler.dot import to_pydot
-
     return to_pydot(run_graph(name, row, nodes, now)).to_string()
 
 
