@@ -66,7 +66,7 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
         row = store.workflow(plan.name)
         if row is None:
             return
-        options = dict(row.get("options") or {})
+        options = dict(row.options or {})
         options["sandbox"] = getattr(backend, "sandbox", None)
         options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
         store.set_options(plan.name, options)

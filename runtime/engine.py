@@ -204,8 +204,8 @@ class Engine:
         row = self.store.workflow(self.name)
         if row is None:
             raise ValueError(f"workflow {self.name!r} is not in the store: nothing to {self.mode}")
-        if self.mode == "resume" and row.get("started_at"):
-            self.started_at = float(row["started_at"])   # deadlines count from the first start
+        if self.mode == "resume" and row.started_at:
+            self.started_at = float(row.started_at)   # deadlines count from the first start
         self._stored = {n.name: n for n in self.store.nodes(self.name).values()}
         for n in self._stored.values():
             if n.type is NodeType.POD and self.reusable(n.name) is None and n.pod_name:

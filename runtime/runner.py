@@ -62,7 +62,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
     if row is None:
         print(f"plait runner: no workflow named {wf!r}", file=sys.stderr)
         return 2
-    options = row.get("options") or {}
+    options = row.options
     if mode == "new":
         # `plait submit` recorded the row (Pending, no nodes): the engine continues that row,
         # which with nothing stored is a fresh run.
@@ -72,7 +72,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
             return 2
         mode = "resume"
     try:
-        plan = Plan.from_json(row["plan_json"])
+        plan = Plan.from_json(row.plan_json or "")
         secrets = SecretStore.load(options.get("secrets") or [], options.get("configmaps") or [])
         images = ImageTable.load(options.get("images"))
     except (SecretsError, ImageTableError, ValueError, TypeError, OSError) as exc:
