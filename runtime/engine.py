@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from plait.compiler.plan import unresolved_text
+from plait.compiler.plancodec import Hook, Template, decode_hooks, template_records
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.limits import cap
 
@@ -98,6 +99,9 @@ class Engine:
         self.scope_ended: set[str] = set()
         self.wf_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
         self.dag_cache: dict[str, Any] = {}
+        # the plan's templates and hooks as typed records (compiler/plancodec.py)
+        self.templates: dict[str, Template] = template_records(plan.templates)
+        self.hooks: dict[str, Hook] = decode_hooks(plan.hooks)
         self._artifacts = artifacts
         self._dirty: dict[str, Node] = {}
         self._running: dict[str, tuple[PodHandle, bool]] = {}
@@ -226,18 +230,17 @@ class Engine:
             return old
         return None
 
-    def _restore(self, old: Node, tmpl: dict[str, Any], parent: Any) -> Node:
+    def _restore(self, old: Node, tmpl: Template, parent: Any) -> Node:
         """Put a stored leaf back into the run: tree edges, global outputs, watchers."""
         self.nodes[old.id] = old
         for p in (parent if isinstance(parent, list) else (parent,) if parent else ()):
             self.attach(p, old)
-        outs = tmpl.get("outputs") or {}
         values = {p["name"]: p.get("value") for p in old.outputs.parameters}
-        for p in outs.get("parameters") or []:
+        for p in tmpl.outputs.parameters:
             if p.get("globalName") and (value := values.get(p["name"])) is not None:
                 self.publish(p, value)
         stored_arts = {a["name"]: a for a in old.outputs.artifacts}
-        for a in outs.get("artifacts") or []:
+        for a in tmpl.outputs.artifacts:
             entry = stored_arts.get(a.get("name"))
             if a.get("globalName") and entry is not None:
                 g = str(a["globalName"])
@@ -257,13 +260,13 @@ class Engine:
 
     def _check_wf_hooks(self, ctx: Ctx) -> None:
         """Workflow-level `hooks.<name>.expression` over the globals: a true one runs once."""
-        for hname, hook in sorted((self.plan.hooks or {}).items()):
-            if hname == "exit" or hname in self._wf_hooks or not hook.get("expression"):
+        for hname, hook in sorted(self.hooks.items()):
+            if hname == "exit" or hname in self._wf_hooks or not hook.expression:
                 continue
             if self._term.is_set():
                 return
             try:
-                fire = evaluate(str(hook["expression"]), self.globals) is True
+                fire = evaluate(str(hook.expression), self.globals) is True
             except (EvaluationError, GrammarError, RecursionError):
                 fire = False
             if fire:
@@ -271,16 +274,16 @@ class Engine:
                 self._hook_tasks.append(self.start_hook(f"{self.name}.hooks.{hname}", hook,
                                                         self.globals, None, ctx))
 
-    def start_hook(self, name: str, hook: dict[str, Any], scope: Any, parent: Node | None,
+    def start_hook(self, name: str, hook: Hook, scope: Any, parent: Node | None,
                    ctx: Ctx) -> asyncio.Future:
         """Run a hook's template as node `name`, in parallel with what it watches."""
         async def go() -> None:
             try:
-                args = self.arguments(hook.get("arguments"), scope)
+                args = self.arguments(hook.arguments, scope)
             except TemplateError as exc:
-                self.error_node(name, hook.get("template"), parent, ctx, str(exc))
+                self.error_node(name, hook.template, parent, ctx, str(exc))
                 return
-            await self.invoke(name, hook.get("template"), args, parent, ctx)
+            await self.invoke(name, hook.template, args, parent, ctx)
         return asyncio.ensure_future(go())
 
     @staticmethod
@@ -477,25 +480,25 @@ class Engine:
     async def invoke(self, name: str, key: str | None, args: Args, parent: Parent,
                      ctx: Ctx) -> Node:
         """Run template `key` as node `name` with arguments (parameters, artifacts)."""
-        tmpl = self.plan.templates.get(key) if key else None
+        tmpl = self.templates.get(key) if key else None
         if tmpl is None or key is None:
             return self.error_node(name, key, parent, ctx, unresolved_text({"template": key}))
         if ctx.depth >= self.plan.max_depth:
-            return self.error_node(name, tmpl["name"], parent, ctx, RECURSION_MESSAGE)
-        if tmpl.get("retry") is not None:
+            return self.error_node(name, tmpl.name, parent, ctx, RECURSION_MESSAGE)
+        if tmpl.retry is not None:
             return await self.handlers.retry(self, name, key, tmpl, args, parent, ctx)
         return await self.instance(name, key, tmpl, args, parent, ctx, None)
 
-    async def instance(self, name: str, key: str, tmpl: dict[str, Any], args: Args,
+    async def instance(self, name: str, key: str, tmpl: Template, args: Args,
                        parent: Parent, ctx: Ctx, retries: int | None) -> Node:
         """One execution of a template (one retry attempt), by its kind's handler."""
-        handler = self.handlers.kinds.get(str(tmpl.get("kind")))
+        handler = self.handlers.kinds.get(str(tmpl.kind))
         if self._stored and handler is not None and handler.leaf:
             old = self.reusable(name)
             if old is not None:
                 return self._restore(old, tmpl, parent)
         type_ = handler.node_type if handler is not None else NodeType.POD
-        node = self.new_node(name, type_, tmpl["name"], parent, ctx.boundary, save=False)
+        node = self.new_node(name, type_, tmpl.name, parent, ctx.boundary, save=False)
         node.retries = retries
         try:
             local, artifacts = self.inputs(tmpl, args)
@@ -508,7 +511,7 @@ class Engine:
         if retries is not None:
             local["retries"] = str(retries)
         scope = layer(local, self.globals)
-        settings = tmpl.get("settings") or {}
+        settings = tmpl.settings or {}
         shown = ((settings.get("annotations") or {}).get("workflows.argoproj.io/display-name")
                  or ((settings.get("metadata") or {}).get("annotations") or {}).get(
                      "workflows.argoproj.io/display-name"))
@@ -517,7 +520,7 @@ class Engine:
         if self.halted(ctx):
             return self.finish(node, Phase.FAILED, self.halt_message())
         if handler is None:
-            self.finish(node, Phase.ERROR, f"template {tmpl['name']!r} has no body plait can run")
+            self.finish(node, Phase.ERROR, f"template {tmpl.name!r} has no body plait can run")
         else:
             await handler.run(self, Call(node, key, tmpl, scope, artifacts, ctx))
         return node
@@ -615,11 +618,11 @@ class Engine:
         self.globals["workflow.status"] = phase.value
         self.globals["workflow.failures"] = self.failures()
         self.globals["workflow.duration"] = _elapsed_text(self.clock() - self.started_at)
-        hook = (self.plan.hooks or {}).get("exit") or {}
+        hook = self.hooks.get("exit")
         ctx = Ctx(depth=0, boundary=None, exit=True)
-        if isinstance(hook.get("arguments"), dict):
+        if hook is not None and isinstance(hook.arguments, dict):
             try:
-                args = self.arguments(hook["arguments"], self.globals)
+                args = self.arguments(hook.arguments, self.globals)
             except TemplateError as exc:
                 node = self.error_node(f"{self.name}.onExit", self.plan.on_exit, None, ctx,
                                        str(exc))

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
+from plait.compiler.plancodec import Template
+
 from .dag import run_dag
 from .kernel import Args, Ctx, Kernel, Parent
 from .leaves import run_http, run_pod, run_suspend, run_unsupported
@@ -37,7 +39,7 @@ class Call:
 
     node: Node
     key: str
-    template: dict[str, Any]
+    template: Template
     scope: Any
     artifacts: list[dict[str, Any]]
     ctx: Ctx
@@ -53,7 +55,7 @@ class Handler:
     leaf: bool = True
 
 
-RetryWrapper = Callable[[Kernel, str, str, dict[str, Any], Args, Parent, Ctx], Awaitable[Node]]
+RetryWrapper = Callable[[Kernel, str, str, Template, Args, Parent, Ctx], Awaitable[Node]]
 
 
 @dataclass(frozen=True)

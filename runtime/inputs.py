@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from plait.compiler.plancodec import IO, Template
+
 from .naming import item_text
 from .values import params_json, render_text
 
@@ -89,13 +91,12 @@ def value_from(engine: Any, vf: dict[str, Any], name: str) -> str | None:
     return None
 
 
-def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[dict, list]:
+def inputs(engine: Any, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, list]:
     """The template's own scope (`inputs.*`) from the caller's arguments and defaults."""
     given, given_art = args
     local: dict[str, Any] = {}
     params = []
-    ins = tmpl.get("inputs") or {}
-    for p in ins.get("parameters") or []:
+    for p in tmpl.inputs.parameters:
         n = p["name"]
         if n in given and given[n] is not ABSENT:
             v = given[n]
@@ -115,7 +116,7 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
     if params:
         local["inputs.parameters"] = params_json(params)
     artifacts = []
-    for a in ins.get("artifacts") or []:
+    for a in tmpl.inputs.artifacts:
         n = a.get("name")
         src = given_art.get(n)
         if src is None and any(k in a for k in ("raw",) + REMOTE_ARTIFACTS):
@@ -141,7 +142,7 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
     return local, artifacts
 
 
-def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
+def arguments(engine: Any, raw: IO | dict[str, Any] | None, scope: Any,
               unresolved_as_text: bool = False) -> tuple[dict, dict]:
     """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5).
 
@@ -150,9 +151,11 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
     hook still runs."""
     params: dict[str, str | _AbsentType] = {}
     arts: dict[str, dict | _AbsentType] = {}
-    raw = raw or {}
-    for p in raw.get("parameters") or []:
-        n = p.get("name")
+    # a step's arguments are a record; a hook's are Argo's `arguments` object as written
+    io = raw if isinstance(raw, IO) else IO(tuple((raw or {}).get("parameters") or ()),
+                                            tuple((raw or {}).get("artifacts") or ()))
+    for p in io.parameters:
+        n: Any = p.get("name")
         if "value" in p and p["value"] is not None:
             v = p["value"]
             if isinstance(v, str):
@@ -171,7 +174,7 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
             v2 = value_from(engine, p["valueFrom"], n)
             if v2 is not None:
                 params[n] = v2
-    for a in raw.get("artifacts") or []:
+    for a in io.artifacts:
         n = a.get("name")
         if "from" in a:
             ref = tag_body(str(a["from"]))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from plait.compiler.plan import Plan
+from plait.compiler.plancodec import IO, Hook, Template
 from plait.grammar import evaluate_expression, nest, parse_expression
 
 from .types import Backend, Node, NodeType, Phase, PodHandle
@@ -75,6 +76,7 @@ class Kernel(Protocol):
 
     name: str                                  # the workflow name
     plan: Plan
+    templates: dict[str, Template]             # the plan's templates as records, by key
     backend: Backend
     store: Any                                 # runtime.storeapi.Store
     home: Path | None
@@ -106,15 +108,15 @@ class Kernel(Protocol):
     # --- running templates
     async def invoke(self, name: str, key: str | None, args: Args, parent: Parent,
                      ctx: Ctx) -> Node: ...
-    async def instance(self, name: str, key: str, tmpl: dict[str, Any], args: Args,
+    async def instance(self, name: str, key: str, tmpl: Template, args: Args,
                        parent: Parent, ctx: Ctx, retries: int | None) -> Node: ...
     def reusable(self, name: str) -> Node | None: ...
-    def inputs(self, tmpl: dict[str, Any], args: Args) -> tuple[dict, list]: ...
-    def arguments(self, raw: dict[str, Any] | None, scope: Any,
+    def inputs(self, tmpl: Template, args: Args) -> tuple[dict, list]: ...
+    def arguments(self, raw: IO | dict[str, Any] | None, scope: Any,
                   unresolved_as_text: bool = ...) -> Args: ...
     def watch(self, name: str, callback: Callable[[Node], None]) -> None: ...
     def unwatch(self, name: str) -> None: ...
-    def start_hook(self, name: str, hook: dict[str, Any], scope: Any, parent: Node | None,
+    def start_hook(self, name: str, hook: Hook, scope: Any, parent: Node | None,
                    ctx: Ctx) -> asyncio.Future: ...
     async def hooks_done(self, tasks: list[asyncio.Future]) -> None: ...
 

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from plait.compiler.plancodec import Template, encode_template
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import nul_field
 
@@ -114,13 +115,13 @@ def stage_inputs(engine: Kernel, pod: str, artifacts: list[dict]) -> list[dict[s
     return out
 
 
-def pod_deadline(engine: Kernel, tmpl: dict[str, Any], scope: Any,
+def pod_deadline(engine: Kernel, tmpl: Template, scope: Any,
                  exit_handler: bool = False) -> int | None:
     """The pod's activeDeadlineSeconds: the template's own limits and what is left of the
     workflow's, except for exit-handler pods, which the workflow deadline spares (spec §12)."""
     values = []
-    for k in ("activeDeadlineSeconds", "timeout"):
-        v: Any = tmpl.get(k)     # plan JSON: a number, a duration text or nothing
+    given: tuple[Any, ...] = (tmpl.active_deadline_seconds, tmpl.timeout)
+    for v in given:                  # each a number, a duration text or None
         if isinstance(v, str):
             v = render_text(v, scope)
             try:
@@ -138,7 +139,7 @@ def pod_deadline(engine: Kernel, tmpl: dict[str, Any], scope: Any,
     return max(1, math.ceil(min(values))) if values else None
 
 
-async def run_pod(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any,
+async def run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
                   artifacts: list[dict], ctx: Ctx) -> None:
     """Build the pod, wait for a slot, run it, collect its outputs; then drop the input
     artifacts staged for it (the pod got its own copies when it started)."""
@@ -152,23 +153,26 @@ async def run_pod(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any,
                 pass
 
 
-async def _run_pod(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any,
+async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
                    artifacts: list[dict], ctx: Ctx) -> None:
-    pod = node.name if node.name == engine.name else pod_name(engine.name, tmpl["name"], node.name)
+    pod = node.name if node.name == engine.name else pod_name(engine.name, tmpl.name, node.name)
     node.pod_name = pod
     scope.maps[0]["pod.name"] = pod
-    for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
+    for a in tmpl.outputs.artifacts:
         if a.get("path"):
             scope.maps[0][f"outputs.artifacts.{a['name']}.path"] = a["path"]
-    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+    for p in tmpl.outputs.parameters:
         path = (p.get("valueFrom") or {}).get("path")
         if path:
             scope.maps[0][f"outputs.parameters.{p['name']}.path"] = path
-    rendered = dict(tmpl)
+    # the pod is built from the template's JSON form (Argo's and Kubernetes' own format:
+    # runtime/pods.py turns it into a Pod manifest), rendered in the node's scope
+    raw = encode_template(tmpl)
+    rendered = dict(raw)
     try:
         for k in ("body", "settings", "outputs"):
-            if k in tmpl:
-                rendered[k] = render_value(tmpl[k], scope, checked=True)
+            if k in raw:
+                rendered[k] = render_value(raw[k], scope, checked=True)
     except ValueError as exc:          # an expression tag failed: the pod never starts
         engine.finish(node, Phase.ERROR, str(exc))
         return
@@ -283,9 +287,9 @@ async def _within(aw: Any, seconds: float | None) -> Any:
     return _LATE
 
 
-def pending_timeout(tmpl: dict[str, Any], scope: Any) -> float | None:
+def pending_timeout(tmpl: Template, scope: Any) -> float | None:
     """The template's `pendingTimeout` in seconds (None without one)."""
-    v = tmpl.get("pendingTimeout")
+    v: Any = tmpl.pending_timeout
     if isinstance(v, str):
         try:
             v = parse_duration(render_text(v, scope).strip(), False)
@@ -445,8 +449,8 @@ async def end_daemons(engine: Kernel, daemons: list[Daemon]) -> None:
     daemons.clear()
 
 
-async def run_suspend(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
-    body = tmpl.get("body") or {}
+async def run_suspend(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx) -> None:
+    body = tmpl.spec or {}
     duration = body.get("duration")
     if isinstance(duration, str):
         try:
@@ -469,7 +473,7 @@ async def run_suspend(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: A
     if not ok:
         engine.finish(node, Phase.FAILED, engine.halt_message())
         return
-    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+    for p in tmpl.outputs.parameters:
         vf = p.get("valueFrom") or {}
         if p.get("value") is not None:
             value = render_text(item_text(p["value"]), scope)
@@ -491,8 +495,8 @@ async def run_suspend(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: A
     engine.finish(node, Phase.SUCCEEDED)
 
 
-async def run_http(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
-    body = render_value(tmpl.get("body") or {}, scope)
+async def run_http(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx) -> None:
+    body = render_value(tmpl.spec or {}, scope)
     node.phase = Phase.RUNNING
     engine.save(node)
     try:
@@ -508,9 +512,9 @@ async def run_http(engine: Kernel, node: Node, tmpl: dict[str, Any], scope: Any,
     engine.finish(node, result.phase, result.message)
 
 
-def run_unsupported(engine: Kernel, node: Node, tmpl: dict[str, Any]) -> None:
+def run_unsupported(engine: Kernel, node: Node, tmpl: Template) -> None:
     """resource, data and plugin templates: the local backend cannot run them."""
-    engine.finish(node, Phase.ERROR, f"{tmpl.get('kind')} templates need the kubernetes backend "
+    engine.finish(node, Phase.ERROR, f"{tmpl.kind} templates need the kubernetes backend "
                   f"(not supported by the local backend)")
 
 

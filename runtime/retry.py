@@ -11,6 +11,7 @@ import asyncio
 import os
 from typing import Any
 
+from plait.compiler.plancodec import Backoff, Template
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.regex import RegexError, compile_regex
 
@@ -23,15 +24,14 @@ EXPRESSION_FALSE = "retryStrategy.expression evaluated to false"
 MAX_DURATION = "Max duration limit exceeded"
 
 
-def backoff_delay(backoff: dict[str, Any], attempt: int) -> float:
+def backoff_delay(backoff: Backoff, attempt: int) -> float:
     """Seconds to wait before attempt `attempt` (1-based retries): duration × factor^(n-1)."""
-    duration = backoff.get("duration")
+    duration = backoff.duration
     if not isinstance(duration, (int, float)) or attempt < 1:
         return 0.0
-    factor = backoff.get("factor")
-    factor = float(factor) if isinstance(factor, (int, float)) else 1.0
+    factor = float(backoff.factor) if isinstance(backoff.factor, (int, float)) else 1.0
     delay = float(duration) * factor ** (attempt - 1)
-    cap = backoff.get("cap")
+    cap = backoff.cap
     if isinstance(cap, (int, float)) and cap > 0:
         delay = min(delay, float(cap))
     return delay
@@ -71,20 +71,21 @@ def _limit(value: Any, scope: Any) -> int | None:
     return int(value)
 
 
-async def run_retry(engine: Kernel, name: str, key: str, tmpl: dict[str, Any],
+async def run_retry(engine: Kernel, name: str, key: str, tmpl: Template,
                     args: Args, parent: Parent, ctx: Ctx) -> Node:
     """Run attempts until one succeeds or the strategy says stop."""
-    rs = tmpl.get("retry") or {}
-    node = engine.new_node(name, NodeType.RETRY, tmpl["name"], parent, ctx.boundary,
+    rs = tmpl.retry
+    assert rs is not None                  # the engine wraps only templates with a strategy
+    node = engine.new_node(name, NodeType.RETRY, tmpl.name, parent, ctx.boundary,
                            Phase.RUNNING)
     try:
         local, _ = engine.inputs(tmpl, args)  # `limit` may name the template's inputs
     except Exception:  # the first attempt reports a bad input itself
         local = {}
-    limit = _limit(rs.get("limit"), layer(local, engine.globals))
-    policy = str(rs.get("policy") or "OnFailure")
-    backoff = rs.get("backoff") or {}
-    max_duration = backoff.get("maxDuration")
+    limit = _limit(rs.limit, layer(local, engine.globals))
+    policy = str(rs.policy or "OnFailure")
+    backoff = rs.backoff or Backoff()
+    max_duration = backoff.max_duration
     first = engine.clock()
     attempt = 0
     message: str | None = None
@@ -116,7 +117,7 @@ async def run_retry(engine: Kernel, name: str, key: str, tmpl: dict[str, Any],
                 engine.clock() - first >= float(max_duration):
             message = MAX_DURATION
             break
-        expression = rs.get("expression")
+        expression = rs.expression
         if expression:
             exit_code = last.outputs.exit_code if last.outputs.exit_code is not None else "-1"
             scope = layer({"lastRetry.exitCode": exit_code, "lastRetry.status": last.phase.value,
