@@ -104,9 +104,11 @@ class Plan:
         """Deterministic JSON text: sorted keys, two-space indent, trailing newline."""
         return plan_text(self.to_dict())
 
-    def record(self) -> PlanRecord:
-        """The plan as typed records (decoded and validated by `compiler/plancodec.py`)."""
-        return decode_plan(self.to_dict())
+    def record(self, validate: bool = False) -> PlanRecord:
+        """The plan as typed records (`compiler/plancodec.py`); a plan read from a file was
+        validated when it was read, and the compiler's own are valid."""
+        top = {self._JSON_NAMES.get(f.name, f.name): getattr(self, f.name) for f in fields(self)}
+        return decode_plan(top, validate=validate)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Plan":

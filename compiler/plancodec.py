@@ -172,8 +172,11 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class PlanRecord:
+    """The plan: `workflow` (metadata) and `settings` (the spec's other fields, an open set)
+    stay JSON objects."""
+
     workflow: dict[str, Any]
-    arguments: dict[str, Any]
+    arguments: IO
     entrypoint: str
     templates: dict[str, Template]
     on_exit: str | None
@@ -252,16 +255,18 @@ def decode_template(d: Mapping[str, Any]) -> Template:
         active_deadline_seconds=d.get("activeDeadlineSeconds"), settings=d.get("settings"))
 
 
-def decode_plan(data: Any) -> PlanRecord:
-    """The plan JSON data (a parsed plan file), validated: `PlanError` names what is wrong."""
+def decode_plan(data: Any, validate: bool = True) -> PlanRecord:
+    """The plan JSON data (a parsed plan file), validated: `PlanError` names what is wrong.
+    (`validate=False` only for data already validated, or built by the compiler.)"""
     if not isinstance(data, dict):
         raise PlanError("a plan is a JSON object")
     version = data.get("planVersion")
     if version != PLAN_VERSION:
         raise PlanError(f"unsupported planVersion {version!r} (this plait reads {PLAN_VERSION})")
-    validate_plan(data)
+    if validate:
+        validate_plan(data)
     return PlanRecord(
-        workflow=data["workflow"], arguments=data["arguments"], entrypoint=data["entrypoint"],
+        workflow=data["workflow"], arguments=_io(data["arguments"]), entrypoint=data["entrypoint"],
         templates={k: decode_template(t) for k, t in data["templates"].items()},
         on_exit=data["onExit"], hooks=decode_hooks(data["hooks"]), settings=data["settings"],
         call_graph=data["callGraph"], recursive=data["recursive"], max_depth=data["maxDepth"],
@@ -381,7 +386,8 @@ def encode_template(t: Template) -> dict[str, Any]:
 
 def encode_plan(p: PlanRecord) -> dict[str, Any]:
     """The plan's JSON data (what `decode_plan` read)."""
-    return {"planVersion": p.plan_version, "workflow": p.workflow, "arguments": p.arguments,
+    return {"planVersion": p.plan_version, "workflow": p.workflow,
+            "arguments": _io_json(p.arguments),
             "entrypoint": p.entrypoint,
             "templates": {k: encode_template(t) for k, t in p.templates.items()},
             "onExit": p.on_exit, "hooks": {k: encode_hook(h) for k, h in p.hooks.items()},

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from plait.compiler.plan import unresolved_text
-from plait.compiler.plancodec import Hook, Template, decode_hooks, template_records
+from plait.compiler.plancodec import Hook, PlanRecord, Template
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.limits import cap
 
@@ -99,9 +99,10 @@ class Engine:
         self.scope_ended: set[str] = set()
         self.wf_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
         self.dag_cache: dict[str, Any] = {}
-        # the plan's templates and hooks as typed records (compiler/plancodec.py)
-        self.templates: dict[str, Template] = template_records(plan.templates)
-        self.hooks: dict[str, Hook] = decode_hooks(plan.hooks)
+        # the plan as typed records (compiler/plancodec.py): what the walk reads
+        self.record: PlanRecord = plan.record()
+        self.templates: dict[str, Template] = self.record.templates
+        self.hooks: dict[str, Hook] = self.record.hooks
         self._artifacts = artifacts
         self._dirty: dict[str, Node] = {}
         self._running: dict[str, tuple[PodHandle, bool]] = {}

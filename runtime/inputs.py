@@ -50,7 +50,7 @@ def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
     given fails the whole workflow before any node, as Argo's setGlobalParameters does
     (TemplateError with Argo's message; `Engine.run` ends the run Failed with it)."""
     out = []
-    for p in engine.plan.arguments.get("parameters") or []:
+    for p in engine.record.arguments.parameters:
         value = p.get("value")
         vf = p.get("valueFrom")
         if value is None and isinstance(vf, dict):
@@ -67,7 +67,7 @@ def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
 
 
 def workflow_artifacts(engine: Any) -> dict[str, dict[str, Any]]:
-    return {a["name"]: a for a in engine.plan.arguments.get("artifacts") or []
+    return {a["name"]: a for a in engine.record.arguments.artifacts
             if isinstance(a, dict) and "name" in a}
 
 
