@@ -149,3 +149,25 @@ def test_the_private_name_scan_finds_a_planted_import(tmp_path, monkeypatch):
     monkeypatch.setattr("tests.test_structure.PACKAGE_DIRS", {"plait.runtime": folder})
     monkeypatch.setattr("tests.test_structure.ROOT", tmp_path)
     assert private_imports() == ["runtime/planted.py:1 imports plait.runtime.engine._TRANSIENT"]
+
+
+def test_every_template_kind_of_the_plan_format_has_a_handler():
+    """One table runs every kind a plan can hold (plan.schema.json), retry wraps any of them."""
+    import json
+
+    from plait.runtime.handlers import HANDLERS
+    from plait.runtime.retry import run_retry
+
+    schema = json.loads((ROOT / "compiler" / "plan.schema.json").read_text(encoding="utf-8"))
+    kinds = {k for k in schema["$defs"]["template"]["properties"]["kind"]["enum"] if k}
+    assert set(HANDLERS.kinds) == kinds
+    assert HANDLERS.retry is run_retry
+
+
+def test_a_node_takes_no_ad_hoc_attribute():
+    """What the engine knows about a node besides its fields lives in the engine's maps."""
+    from plait.runtime.types import Node, NodeType
+
+    node = Node("wf", "wf", "wf", NodeType.POD, "main")
+    with pytest.raises(AttributeError):
+        node._scope_ended = True  # type: ignore[attr-defined]
