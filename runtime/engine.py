@@ -48,6 +48,10 @@ STOP_MESSAGE = "Stopped with strategy 'Stop'"
 TERMINATE_MESSAGE = "Stopped with strategy 'Terminate'"
 NODE_CAP_MESSAGE = ("workflow has more than {} nodes, the limit (PLAIT_MAX_NODES); "
                     "stopped as by terminate")
+# template kinds by how they run (kept for callers; runtime/handlers.py's table decides)
+POD_KINDS = ("container", "script", "containerSet")
+KUBE_KINDS = ("resource", "data", "plugin")
+LEAF_KINDS = POD_KINDS + KUBE_KINDS + ("suspend", "http")
 MODES = ("new", "resume", "retry")
 HEARTBEAT_SECONDS = 2.0
 LOST_MARK = "--- plait: the runner was lost; this node runs again ---"

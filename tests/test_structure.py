@@ -162,6 +162,8 @@ def test_every_template_kind_of_the_plan_format_has_a_handler():
     kinds = {k for k in schema["$defs"]["template"]["properties"]["kind"]["enum"] if k}
     assert set(HANDLERS.kinds) == kinds
     assert HANDLERS.retry is run_retry
+    from plait.runtime.engine import LEAF_KINDS   # kept for callers: agrees with the table
+    assert set(LEAF_KINDS) == {k for k, h in HANDLERS.kinds.items() if h.leaf}
 
 
 def test_a_node_takes_no_ad_hoc_attribute():
