@@ -10,9 +10,15 @@ one that saves start-up time belongs behind a package `__getattr__` or a dispatc
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
+
+from plait.runtime.engine import LEAF_KINDS
+from plait.runtime.handlers import HANDLERS
+from plait.runtime.retry import run_retry
+from plait.runtime.types import Node, NodeType
 
 ROOT = Path(__file__).resolve().parent.parent
 # the package's modules at their real paths (plait/grammar, plait/compiler and plait/runtime
@@ -153,23 +159,16 @@ def test_the_private_name_scan_finds_a_planted_import(tmp_path, monkeypatch):
 
 def test_every_template_kind_of_the_plan_format_has_a_handler():
     """One table runs every kind a plan can hold (plan.schema.json), retry wraps any of them."""
-    import json
-
-    from plait.runtime.handlers import HANDLERS
-    from plait.runtime.retry import run_retry
-
     schema = json.loads((ROOT / "compiler" / "plan.schema.json").read_text(encoding="utf-8"))
     kinds = {k for k in schema["$defs"]["template"]["properties"]["kind"]["enum"] if k}
     assert set(HANDLERS.kinds) == kinds
     assert HANDLERS.retry is run_retry
-    from plait.runtime.engine import LEAF_KINDS   # kept for callers: agrees with the table
+    # engine.LEAF_KINDS, kept for callers, agrees with the table
     assert set(LEAF_KINDS) == {k for k, h in HANDLERS.kinds.items() if h.leaf}
 
 
 def test_a_node_takes_no_ad_hoc_attribute():
     """What the engine knows about a node besides its fields lives in the engine's maps."""
-    from plait.runtime.types import Node, NodeType
-
     node = Node("wf", "wf", "wf", NodeType.POD, "main")
     with pytest.raises(AttributeError):
         node._scope_ended = True  # type: ignore[attr-defined]
