@@ -5,22 +5,17 @@ Library entry points: `check_file(path) -> list[Diagnostic]` and `check_paths(pa
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-
-def check_file(path: str, **kwargs: Any):
-    """Check one workflow file; returns its diagnostics sorted by position."""
-    from .check import check_file as _check_file
-    return _check_file(path, **kwargs)
+# name -> the module that defines it: imported on first use (`__getattr__`), so importing one
+# compiler module (say `plait.compiler.plan` in the runtime) does not load the checker.
+_EXPORTS = {"check_file": "check", "check_paths": "check", "compile_file": "compile"}
 
 
-def check_paths(paths, **kwargs: Any):
-    """Check files and directories; returns a `Report`."""
-    from .check import check_paths as _check_paths
-    return _check_paths(paths, **kwargs)
-
-
-def compile_file(path: str, **kwargs: Any):
-    """Check one workflow file and plan its Workflow; returns (Plan | None, diagnostics)."""
-    from .compile import compile_file as _compile_file
-    return _compile_file(path, **kwargs)
+def __getattr__(name: str) -> Any:
+    """`check_file(path)`, `check_paths(paths)` and `compile_file(path)`, re-exported."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

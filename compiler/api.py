@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from .check import UsageError, check_paths
+from .compile import compile_workflow
 from .diagnostics import Diagnostic, Severity
 from .plan import Plan
 from .pysource import (
@@ -232,8 +234,6 @@ def check(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
     (a missing file, an object without `to_dict()`). `parameters` are checked as `-p` values
     against `spec.arguments`; `templates` are paths of more WorkflowTemplates.
     """
-    from .check import UsageError, check_paths
-
     source = resolve(workflow)
     with materialized(source) as (path, extra, labels):
         try:
@@ -265,9 +265,6 @@ def compile_source(workflow: Any, *, parameters: Mapping[str, Any] | None = None
                    select: str | None = None, templates: Iterable[str] = (),
                    ) -> tuple[Plan, list[Diagnostic]]:
     """`compile`, also returning the diagnostics (warnings) of a successful compile."""
-    from .check import UsageError
-    from .compile import compile_workflow
-
     source = as_submittable(resolve(workflow, one=True))
     with materialized(source) as (path, extra, labels):
         try:

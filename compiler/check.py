@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from . import schema
+from .checks import CHECKS
 from .config import Config, suppressions
 from .context import Context, Library
 from .diagnostics import Diagnostic, Message, Severity
@@ -130,9 +132,6 @@ def _check_paths(paths: Iterable[str], templates: Iterable[str],
                  parameters: dict[str, Any] | None, parameter_sources: dict[str, str],
                  config: Config | None, submit_metadata: dict[str, set[str]],
                  entrypoint: str | None = None) -> Report:
-    from . import schema
-    from .checks import CHECKS
-
     config = config or Config()
     files = [FileResult(load_file(p)) for p in expand_paths(paths)]
     library = Library()

@@ -9,8 +9,9 @@ from .check import UsageError, check_paths, no_gc
 from .context import Context, Library
 from .diagnostics import Diagnostic, Severity
 from .model import Workflow
+from .params import ParameterUsageError, gather_parameters
 from .plan import MAX_DEPTH, Plan
-from .planner import plain
+from .planner import PlanError, build_plan, plain
 from .submitted import submitted_metadata
 
 # the finding of a reference to a template no file defines: an error when a run needs it
@@ -93,9 +94,6 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
                       refs_must_resolve: bool,
                       submit_metadata: dict[str, set[str]],
                       undeclared_ok: bool = False) -> Compiled:
-    from .params import ParameterUsageError, gather_parameters
-    from .planner import PlanError, build_plan
-
     try:
         parameters, sources, messages = gather_parameters(parameters, parameter_file)
     except ParameterUsageError as exc:

@@ -11,6 +11,7 @@ import enum
 import importlib
 import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar, Iterator, NamedTuple
 
 
@@ -89,12 +90,10 @@ class Diagnostic:
 
 def _import_all_message_modules() -> None:
     """Import every module that defines messages, so `Message.__subclasses__` sees them."""
-    from plait import compiler
-    from plait.compiler import checks
-
-    for pkg in (compiler, checks):
-        for info in pkgutil.iter_modules(pkg.__path__):
-            importlib.import_module(f"{pkg.__name__}.{info.name}")
+    here = Path(__file__).parent
+    for folder, pkg in ((here, __package__), (here / "checks", f"{__package__}.checks")):
+        for info in pkgutil.iter_modules([str(folder)]):
+            importlib.import_module(f"{pkg}.{info.name}")
 
 
 def _walk(cls: type[Message]) -> Iterator[type[Message]]:

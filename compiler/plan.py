@@ -4,9 +4,11 @@ A `Plan` is the output of `compiler.planner.build_plan` and the input of the run
 versioned (`planVersion`), deterministic (`to_json` sorts keys, so the same inputs and the
 same name give byte-identical text) and round-trips: `Plan.from_json(p.to_json()) == p`.
 
-The top level is typed; the per-template and per-child records are plain JSON values (the
+The top level is typed; the per-template and per-child records are JSON values here (the
 format is described by `compiler/plan.schema.json`), because the plan is a file format first:
-the runtime reads it without the compiler, and another tool may write it.
+the runtime reads it without the compiler, and another tool may write it. `record()` gives the
+plan as typed records (`compiler/plancodec.py`, the one codec between records and JSON, which
+also validates plan files); the runtime reads those.
 
 Template record (`templates[<key>]`):
     name, kind (container|script|resource|suspend|http|data|plugin|containerSet|steps|dag),
@@ -23,22 +25,24 @@ Child record: name, template (a key of `templates`), arguments {parameters: {n: 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import json
 import secrets
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
-PLAN_VERSION = 1
+from .plancodec import (
+    PLAN_VERSION,
+    SCHEMA_PATH,
+    PlanError,
+    PlanRecord,
+    decode_plan,
+    parse_plan_text,
+    plan_text,
+    validate_plan,
+)
+
 MAX_DEPTH = 100          # Argo's recursion limit (spec §14)
-SCHEMA_PATH = Path(__file__).with_name("plan.schema.json")
 NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"   # Kubernetes' random-suffix alphabet
 DEFAULT_PREFIX = "workflow-"
-
-
-class PlanError(ValueError):
-    """A plan that does not follow `plan.schema.json`; the message names the field."""
 
 
 def generate_name(prefix: str) -> str:
@@ -98,27 +102,27 @@ class Plan:
 
     def to_json(self) -> str:
         """Deterministic JSON text: sorted keys, two-space indent, trailing newline."""
-        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return plan_text(self.to_dict())
+
+    def record(self, validate: bool = False) -> PlanRecord:
+        """The plan as typed records (`compiler/plancodec.py`); a plan read from a file was
+        validated when it was read, and the compiler's own are valid."""
+        top = {self._JSON_NAMES.get(f.name, f.name): getattr(self, f.name) for f in fields(self)}
+        return decode_plan(top, validate=validate)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Plan":
+        """Plan JSON data, checked by the codec (version and schema: `PlanError`)."""
+        decode_plan(data)
         back = {v: k for k, v in cls._JSON_NAMES.items()}
         names = {f.name for f in fields(cls)}
-        kwargs = {back.get(k, k): v for k, v in data.items()}
-        unknown = set(kwargs) - names
-        if unknown:
-            raise ValueError(f"unknown plan fields: {', '.join(sorted(unknown))}")
-        version = kwargs.get("plan_version")
-        if version != PLAN_VERSION:
-            raise ValueError(f"unsupported planVersion {version!r} (this plait reads {PLAN_VERSION})")
-        validate_plan(data)
-        return cls(**kwargs)
+        return cls(**{back.get(k, k): v for k, v in data.items() if back.get(k, k) in names})
 
     @classmethod
     def from_json(cls, text: str) -> "Plan":
         """Read a plan written by `to_json` (checked against the plan schema: a plan file may
         have been edited, and its names become host paths when it runs)."""
-        data = json.loads(text)
+        data = parse_plan_text(text)
         if not isinstance(data, dict):
             raise PlanError("a plan is a JSON object")
         return cls.from_dict(data)
@@ -134,24 +138,6 @@ def unresolved_text(unresolved: Any) -> str:
     return f"template {name!r} not found" if name else "the step names no template"
 
 
-def validate_plan(data: Any) -> None:
-    """Raise `PlanError` naming the first field of `data` that `plan.schema.json` refuses."""
-    import jsonschema
-
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
-    if error is not None:
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        raise PlanError(f"{where.lstrip('.') or 'the plan'}: {error.message}")
-
-
-@functools.lru_cache(maxsize=1)
-def _validator() -> Any:
-    import jsonschema  # lazily: `plait check` and `compile` never need it
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.validators.validator_for(schema)(schema)
-
-
 def is_plan_text(text: str) -> bool:
     """True when `text` looks like a plan (so `plait run` can accept a plan or YAML)."""
     head = text.lstrip()[:4096]
@@ -159,5 +145,6 @@ def is_plan_text(text: str) -> bool:
 
 
 __all__ = ["DEFAULT_PREFIX", "MAX_DEPTH", "NAME_CHARS", "PLAN_VERSION", "Plan", "PlanError",
+           "SCHEMA_PATH",
            "unresolved_text",
            "generate_name", "is_plan_text", "validate_plan"]

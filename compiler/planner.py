@@ -26,7 +26,7 @@ from plait.grammar import ast as A
 from plait.grammar.durations import parse_duration
 from plait.grammar.evaluate import evaluate_when
 
-from .calls import call_arguments, find_library, literal, ref_parts
+from .calls import Call, How, Role, Target, call_arguments, find_library, literal, ref_parts
 from .context import Context
 from .loops import expand_sequence, item_description, item_values, loop_node_name
 from .model import BODY_KINDS, LEAF_KINDS, Step, Template, Workflow, as_map
@@ -441,8 +441,6 @@ def _cycles(graph: Mapping[str, Iterable[str]]) -> list[str]:
 def resolve_arguments(wf: Workflow, ctx: Context, parameters: dict[str, Any] | None,
                       library: Workflow | None) -> tuple[list[dict[str, Any]], list[Any]]:
     """spec.arguments (merged over a workflowTemplateRef's) with `-p` values applied."""
-    from .calls import Call, How, Role, Target
-
     call = Call(Role.ENTRYPOINT, wf.spec, wf.arguments, False, wf.entrypoint, None, None, None, None)
     io = call_arguments(wf, ctx, call, Target(How.REF, None, library)) if library is not None \
         else wf.arguments

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from .calls import intended_template
 from .context import Context
-from .graphs import dependencies_broken
+from .graphs import ancestors, dag_edges, dependencies_broken
 from .model import POD_KINDS, Step, Template, Workflow, as_map, as_seq
 from .submitted import CRON_LABEL, SCHEDULED_ANNOTATION
 from .tags import Use, uses
@@ -266,8 +266,6 @@ class _Resolver:
 
     def ancestors(self, tmpl: Template, task: str) -> set[str]:
         """Tasks that `task` waits for, directly or not (computed only for tasks that ask)."""
-        from .graphs import ancestors, dag_edges
-
         per_task = self._ancestors.get(id(tmpl))
         if per_task is None:
             per_task = self._ancestors[id(tmpl)] = {"": dag_edges(tmpl)}

@@ -20,7 +20,13 @@ from typing import Any, Callable, Iterator, Mapping
 from plait.grammar import ast as A
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import load_json
-from plait.grammar.parse import GrammarError, parse_condition, parse_expression, parse_template
+from plait.grammar.parse import (
+    GrammarError,
+    parse_condition,
+    parse_expression,
+    parse_template,
+    unescape_simple,
+)
 from plait.grammar.regex import RegexError, compile_regex
 
 MAX_STEPS = 100_000
@@ -794,8 +800,7 @@ def regex_literals(root: A.Node) -> Iterator[tuple[str, int, int]]:
 
 
 def _go_unescape(s: str) -> str:
-    from plait.grammar.parse import _ESCAPE, _ESCAPES
-    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), s)
+    return unescape_simple(s)
 
 
 # ---------------------------------------------------------------- depends

@@ -405,6 +405,12 @@ _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|[\s\S])")
 
 
+def unescape_simple(s: str) -> str:
+    """Decode Go's one-character escapes (`\\n`, `\\t`, `\\\\`, quotes); other escapes stay
+    as written (the regex arguments that govaluate compares keep `\\d` and friends)."""
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), s)
+
+
 def _unquote(tok: Any, base: int) -> str:
     """Decode a quoted literal with Go's escapes (as expr-lang and govaluate do)."""
     s = str(tok)

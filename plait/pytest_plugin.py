@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import pytest
 
+import plait
+
 DEFAULT_BACKEND = "local"
 DEFAULT_TIMEOUT = 300.0         # seconds a run may take under plait_run before it is terminated
 _RUNS = pytest.StashKey[list]()
@@ -71,8 +73,6 @@ def run_options(item: pytest.Item) -> dict[str, Any]:
 @pytest.fixture
 def plait_run(request: pytest.FixtureRequest, plait_home: Path) -> Callable[..., Any]:
     """`plait_run(workflow, **options) -> plait.Run` (see `plait.run` for the options)."""
-    import plait
-
     defaults = run_options(request.node)
     runs = request.node.stash.setdefault(_RUNS, [])
 

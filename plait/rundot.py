@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from plait.compiler.dot import HOOK_COLOR, retry_mark, wrap_label
+from plait.compiler.dot import HOOK_COLOR, retry_mark, to_pydot, wrap_label
 from plait.compiler.plan import Plan
 from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Phase
@@ -119,8 +119,6 @@ def run_graph(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
 def run_to_dot(name: str, row: WorkflowRow | None, nodes: Mapping[str, Node],
                now: float) -> str:
     """The run's DOT text."""
-    from plait.compiler.dot import to_pydot
-
     return to_pydot(run_graph(name, row, nodes, now)).to_string()
 
 

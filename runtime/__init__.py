@@ -16,7 +16,10 @@ import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .backends import get_backend
 from .engine import Engine, MemoryStore, RunResult
+from .home import ensure_home
+from .store import Store
 from .types import Node, NodeType, Outputs, Phase
 
 
@@ -36,13 +39,10 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
         plan = plan.named()         # a compiled plan may keep generateName: name this run
     if store is None or backend is None:
         if home is None:
-            from .home import ensure_home
             home = ensure_home()
         if store is None:
-            from .store import Store
             store = Store.at(Path(home))
         if backend is None:
-            from .backends import get_backend
             backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
                                   sandbox=sandbox, parallelism=parallelism, pass_env=pass_env,
                                   keep_pods=keep_pods, ro_binds=tuple(ro_binds))
@@ -66,7 +66,7 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
         row = store.workflow(plan.name)
         if row is None:
             return
-        options = dict(row.get("options") or {})
+        options = dict(row.options or {})
         options["sandbox"] = getattr(backend, "sandbox", None)
         options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
         store.set_options(plan.name, options)

@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from plait.compiler.plancodec import Child, DagBody, Template
 from plait.grammar import EvaluationError, GrammarError, evaluate_depends, parse_depends
 from plait.grammar import ast as A
 
-from .engine import FAILED_PHASES, Ctx, Engine, TemplateError
+from .inputs import TemplateError
+from .kernel import FAILED_PHASES, Ctx, Kernel
 from .steps import (
     EMPTY_LOOP,
     FAIL_FAST_MESSAGE,
@@ -31,9 +33,10 @@ from .steps import (
     outputs,
     run_one,
     skipped_defaults,
+    template_name,
 )
 from .types import Node, NodeType, Phase
-from .values import render_text
+from .values import layer, render_text
 
 _RESULT = {Phase.SUCCEEDED: "Succeeded", Phase.FAILED: "Failed", Phase.ERROR: "Errored",
            Phase.SKIPPED: "Skipped", Phase.OMITTED: "Omitted"}
@@ -43,15 +46,16 @@ OMITTED_MESSAGE = "omitted: depends condition not met"
 class _Shape:
     """A DAG template's dependency structure, computed once per template."""
 
-    def __init__(self, tmpl: dict[str, Any]) -> None:
-        self.tasks = {t["name"]: t for t in tmpl.get("tasks") or []}
+    def __init__(self, tmpl: Template) -> None:
+        body = tmpl.body if isinstance(tmpl.body, DagBody) else DagBody(())
+        self.tasks = {t.name: t for t in body.tasks}
         self.order = list(self.tasks)
         self.depends: dict[str, A.Depends | None] = {}
         self.refs: dict[str, list[str]] = {}
         self.errors: dict[str, str] = {}
         self.dependants: dict[str, list[str]] = {n: [] for n in self.order}
         for name, t in self.tasks.items():
-            text = t.get("depends")
+            text = t.depends
             refs: list[str] = []
             if text:
                 try:
@@ -71,16 +75,15 @@ class _Shape:
             for r in refs:
                 self.dependants[r].append(name)
         self.continue_on = {n: {"Failed" if c == "Failed" else "Errored"
-                                for c in (t.get("continueOn") or ())}
+                                for c in (t.continue_on or ())}
                             for n, t in self.tasks.items()}
 
 
-async def run_task(engine: Engine, dag: Node, child: dict[str, Any], scope: Any,
+async def run_task(engine: Kernel, dag: Node, child: Child, scope: Any,
                    parents: list[Node], ctx: Ctx, gate: Gate) -> tuple[Node | None, list[Node]]:
     """One task: its node (a TaskGroup for loops) and its iterations."""
-    base = f"{dag.name}.{child['name']}"
-    key = child.get("template")
-    tname = (engine.plan.templates.get(key) or {}).get("name", key) if key else None
+    base = f"{dag.name}.{child.name}"
+    tname = template_name(engine, child.template)
     try:
         items = expand(engine, child, base, scope)
     except TemplateError as exc:
@@ -103,11 +106,9 @@ async def run_task(engine: Engine, dag: Node, child: dict[str, Any], scope: Any,
     return group, nodes
 
 
-async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], scope: Any,
+async def run_dag(engine: Kernel, node: Node, key: str, tmpl: Template, scope: Any,
                   ctx: Ctx) -> None:
     """A DAG template: schedule tasks as their dependencies are fulfilled."""
-    from .values import layer
-
     node.phase = Phase.RUNNING
     engine.save(node)
     shape = engine.dag_cache.get(key)
@@ -117,7 +118,7 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
     results: dict[str, Any] = {}
     tscope = layer(results, scope)
     gate = gate_of(tmpl, scope)
-    fail_fast = tmpl.get("failFast", True) is not False
+    fail_fast = not isinstance(tmpl.body, DagBody) or tmpl.body.fail_fast is not False
     targets = _targets(tmpl, tscope, shape)
     needed = _needed(shape, targets)
     nodes: dict[str, Node] = {}
@@ -167,9 +168,8 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
         base = f"{node.name}.{name}"
         t = shape.tasks[name]
         if name in shape.errors:
-            key_ = t.get("template")
-            record(name, engine.error_node(base, _tname(engine, key_), parents_of(name), inner,
-                                           shape.errors[name]), [])
+            record(name, engine.error_node(base, template_name(engine, t.template),
+                                           parents_of(name), inner, shape.errors[name]), [])
             return
         dep = shape.depends[name]
         if dep is not None:
@@ -177,12 +177,12 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
                 ok = evaluate_depends(dep, {r: result_sets[r] for r in shape.refs[name]},
                                       shape.continue_on)
             except EvaluationError as exc:
-                record(name, engine.error_node(base, _tname(engine, t.get("template")),
+                record(name, engine.error_node(base, template_name(engine, t.template),
                                                parents_of(name), inner, str(exc)), [])
                 return
             if not ok:
                 record(name, engine.new_node(base, NodeType.SKIPPED,
-                                             _tname(engine, t.get("template")), parents_of(name),
+                                             template_name(engine, t.template), parents_of(name),
                                              node, Phase.OMITTED, OMITTED_MESSAGE), [])
                 return
         ready.append(name)
@@ -226,14 +226,10 @@ async def run_dag(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], sc
         engine.finish(node, phase)
 
 
-def _tname(engine: Engine, key: str | None) -> str | None:
-    return (engine.plan.templates.get(key) or {}).get("name", key) if key else None
-
-
-def _targets(tmpl: dict[str, Any], scope: Any, shape: _Shape) -> list[str]:
+def _targets(tmpl: Template, scope: Any, shape: _Shape) -> list[str]:
     """`dag.target` (space-separated, may be parameterised); empty means the leaf tasks, the
     ones no other task depends on (Argo's `findLeafTaskNames`)."""
-    target = tmpl.get("target")
+    target = tmpl.body.target if isinstance(tmpl.body, DagBody) else None
     if isinstance(target, str):
         names = render_text(target, scope).split()
     else:
@@ -254,7 +250,7 @@ def _needed(shape: _Shape, targets: list[str]) -> set[str]:
     return out
 
 
-def _assess(engine: Engine, shape: _Shape, targets: list[str], nodes: dict[str, Node],
+def _assess(engine: Kernel, shape: _Shape, targets: list[str], nodes: dict[str, Node],
             fail_fast: bool, failed: Phase | None) -> Phase:
     memo: dict[str, Phase | None] = {}
 

@@ -1,12 +1,14 @@
 """The engine: walks a `Plan` with Argo's semantics and hands every pod to a `Backend`.
 
 One `Engine` runs one workflow (spec §2–§17). Templates are invoked recursively as they are
-reached (`_invoke`): a `retryStrategy` wraps the invocation in a Retry node (`_retry`), steps
-and DAG templates run their children (`runtime/steps.py`, `runtime/dag.py`), leaves become
-pods, suspend timers, HTTP requests or a clear error for kinds the local runtime cannot run.
+reached (`invoke`): a `retryStrategy` wraps the invocation in a Retry node (`runtime/retry.py`),
+steps and DAG templates run their children (`runtime/steps.py`, `runtime/dag.py`), leaves
+become pods, suspend timers, HTTP requests or a clear error for kinds the local runtime cannot
+run.
 
 Every node change is saved (`store.save_node`) before the engine acts on it, then reported to
-`on_change`. `stop()` kills the running pods and still runs the exit handler; `terminate()`
+`on_change`. Each template kind runs in its handler (`runtime/handlers.py`), which sees the
+engine only through the `runtime.kernel.Kernel` protocol. `stop()` kills the running pods and still runs the exit handler; `terminate()`
 kills everything and runs nothing more. Per step the work is constant: scopes are layered
 (`ChainMap`), nothing scans all nodes except `workflow.failures` for the exit handler.
 """
@@ -14,7 +16,6 @@ kills everything and runs nothing more. Per step the work is constant: scopes ar
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -22,12 +23,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from plait.compiler.plan import unresolved_text
-from plait.grammar import EvaluationError, GrammarError, evaluate_expression, nest, parse_expression
+from plait.compiler.plancodec import Hook, PlanRecord, Template
+from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.limits import cap
 
 from . import inputs as _inputs
+from .artifacts import ArtifactRepo
+from .handlers import HANDLERS, Call, HandlerTable
 from .heartbeat import Heartbeat
 from .inputs import TemplateError
+from .kernel import FAILED_PHASES, Args, Ctx, Daemon, Parent, evaluate
+from .leaves import end_daemons
 from .memstore import MemoryStore
 from .naming import display_name, node_id, pod_name
 from .reserve import DiskFull
@@ -42,7 +48,7 @@ STOP_MESSAGE = "Stopped with strategy 'Stop'"
 TERMINATE_MESSAGE = "Stopped with strategy 'Terminate'"
 NODE_CAP_MESSAGE = ("workflow has more than {} nodes, the limit (PLAIT_MAX_NODES); "
                     "stopped as by terminate")
-FAILED_PHASES = (Phase.FAILED, Phase.ERROR)
+# template kinds by how they run (kept for callers; runtime/handlers.py's table decides)
 POD_KINDS = ("container", "script", "containerSet")
 KUBE_KINDS = ("resource", "data", "plugin")
 LEAF_KINDS = POD_KINDS + KUBE_KINDS + ("suspend", "http")
@@ -50,23 +56,6 @@ MODES = ("new", "resume", "retry")
 HEARTBEAT_SECONDS = 2.0
 LOST_MARK = "--- plait: the runner was lost; this node runs again ---"
 RETRY_MARK = "--- plait: retried; this node runs again ---"
-_TYPES: dict[str | None, NodeType] = {"steps": NodeType.STEPS, "dag": NodeType.DAG,
-                                      "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
-# Argo's default transient errors (util/errors): matched against the node message
-_TRANSIENT = re.compile(r"connection reset by peer|i/o timeout|connection refused|"
-                        r"exceeded quota|etcdserver: leader changed|TLS handshake timeout|"
-                        r"too many requests|the object has been modified|EOF", re.I)
-
-
-@dataclass
-class Ctx:
-    """Where an invocation happens: nesting depth, its steps/dag boundary, the daemons of
-    that boundary, and whether it belongs to an exit handler (spared by `stop`)."""
-
-    depth: int
-    boundary: Node | None
-    daemons: list = field(default_factory=list)
-    exit: bool = False
 
 
 @dataclass
@@ -83,7 +72,12 @@ class RunResult:
 
 
 class Engine:
-    """Runs one plan to completion (`await run()`); `stop()` and `terminate()` end it early."""
+    """Runs one plan to completion (`await run()`); `stop()` and `terminate()` end it early.
+
+    Implements `runtime.kernel.Kernel` for the handlers of `handlers` (the table of
+    `runtime/handlers.py` unless a subclass or caller sets another)."""
+
+    handlers: HandlerTable = HANDLERS
 
     def __init__(self, plan: Any, backend: Backend, *, store: Any = None,
                  home: Path | None = None, secrets: Any = None, artifacts: Any = None,
@@ -106,8 +100,13 @@ class Engine:
         self.outbound: dict[str, list[str]] = {}      # id -> outbound node ids (tree edges)
         self.ips: dict[str, str] = {}
         self.daemoned: set[str] = set()
+        self.scope_ended: set[str] = set()
         self.wf_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
         self.dag_cache: dict[str, Any] = {}
+        # the plan as typed records (compiler/plancodec.py): what the walk reads
+        self.record: PlanRecord = plan.record()
+        self.templates: dict[str, Template] = self.record.templates
+        self.hooks: dict[str, Hook] = self.record.hooks
         self._artifacts = artifacts
         self._dirty: dict[str, Node] = {}
         self._running: dict[str, tuple[PodHandle, bool]] = {}
@@ -181,7 +180,7 @@ class Engine:
         self._check_wf_hooks(hooks_ctx)
         args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
                 self._workflow_artifacts())
-        entry = await self._invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
+        entry = await self.invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
         await self._end_daemons(root_ctx)
         phase, message = self._workflow_phase(entry)
         self.globals["workflow.status"] = phase.value
@@ -214,8 +213,8 @@ class Engine:
         row = self.store.workflow(self.name)
         if row is None:
             raise ValueError(f"workflow {self.name!r} is not in the store: nothing to {self.mode}")
-        if self.mode == "resume" and row.get("started_at"):
-            self.started_at = float(row["started_at"])   # deadlines count from the first start
+        if self.mode == "resume" and row.started_at:
+            self.started_at = float(row.started_at)   # deadlines count from the first start
         self._stored = {n.name: n for n in self.store.nodes(self.name).values()}
         for n in self._stored.values():
             if n.type is NodeType.POD and self.reusable(n.name) is None and n.pod_name:
@@ -238,18 +237,17 @@ class Engine:
             return old
         return None
 
-    def _restore(self, old: Node, tmpl: dict[str, Any], parent: Any) -> Node:
+    def _restore(self, old: Node, tmpl: Template, parent: Any) -> Node:
         """Put a stored leaf back into the run: tree edges, global outputs, watchers."""
         self.nodes[old.id] = old
         for p in (parent if isinstance(parent, list) else (parent,) if parent else ()):
             self.attach(p, old)
-        outs = tmpl.get("outputs") or {}
         values = {p["name"]: p.get("value") for p in old.outputs.parameters}
-        for p in outs.get("parameters") or []:
+        for p in tmpl.outputs.parameters:
             if p.get("globalName") and (value := values.get(p["name"])) is not None:
                 self.publish(p, value)
         stored_arts = {a["name"]: a for a in old.outputs.artifacts}
-        for a in outs.get("artifacts") or []:
+        for a in tmpl.outputs.artifacts:
             entry = stored_arts.get(a.get("name"))
             if a.get("globalName") and entry is not None:
                 g = str(a["globalName"])
@@ -269,13 +267,13 @@ class Engine:
 
     def _check_wf_hooks(self, ctx: Ctx) -> None:
         """Workflow-level `hooks.<name>.expression` over the globals: a true one runs once."""
-        for hname, hook in sorted((self.plan.hooks or {}).items()):
-            if hname == "exit" or hname in self._wf_hooks or not hook.get("expression"):
+        for hname, hook in sorted(self.hooks.items()):
+            if hname == "exit" or hname in self._wf_hooks or not hook.expression:
                 continue
             if self._term.is_set():
                 return
             try:
-                fire = evaluate(str(hook["expression"]), self.globals) is True
+                fire = evaluate(str(hook.expression), self.globals) is True
             except (EvaluationError, GrammarError, RecursionError):
                 fire = False
             if fire:
@@ -283,16 +281,16 @@ class Engine:
                 self._hook_tasks.append(self.start_hook(f"{self.name}.hooks.{hname}", hook,
                                                         self.globals, None, ctx))
 
-    def start_hook(self, name: str, hook: dict[str, Any], scope: Any, parent: Node | None,
+    def start_hook(self, name: str, hook: Hook, scope: Any, parent: Node | None,
                    ctx: Ctx) -> asyncio.Future:
         """Run a hook's template as node `name`, in parallel with what it watches."""
         async def go() -> None:
             try:
-                args = self.arguments(hook.get("arguments"), scope)
+                args = self.arguments(hook.arguments, scope)
             except TemplateError as exc:
-                self.error_node(name, hook.get("template"), parent, ctx, str(exc))
+                self.error_node(name, hook.template, parent, ctx, str(exc))
                 return
-            await self._invoke(name, hook.get("template"), args, parent, ctx)
+            await self.invoke(name, hook.template, args, parent, ctx)
         return asyncio.ensure_future(go())
 
     @staticmethod
@@ -486,29 +484,28 @@ class Engine:
 
     # --- invocation ------------------------------------------------------------------------
 
-    async def _invoke(self, name: str, key: str | None, args: tuple[dict, dict],
-                      parent: Node | list[Node] | None, ctx: Ctx) -> Node:
+    async def invoke(self, name: str, key: str | None, args: Args, parent: Parent,
+                     ctx: Ctx) -> Node:
         """Run template `key` as node `name` with arguments (parameters, artifacts)."""
-        tmpl = self.plan.templates.get(key) if key else None
+        tmpl = self.templates.get(key) if key else None
         if tmpl is None or key is None:
             return self.error_node(name, key, parent, ctx, unresolved_text({"template": key}))
         if ctx.depth >= self.plan.max_depth:
-            return self.error_node(name, tmpl["name"], parent, ctx, RECURSION_MESSAGE)
-        if tmpl.get("retry") is not None:
-            from .retry import run_retry
-            return await run_retry(self, name, key, tmpl, args, parent, ctx)
+            return self.error_node(name, tmpl.name, parent, ctx, RECURSION_MESSAGE)
+        if tmpl.retry is not None:
+            return await self.handlers.retry(self, name, key, tmpl, args, parent, ctx)
         return await self.instance(name, key, tmpl, args, parent, ctx, None)
 
-    async def instance(self, name: str, key: str, tmpl: dict[str, Any], args: tuple[dict, dict],
-                       parent: Node | list[Node] | None, ctx: Ctx, retries: int | None) -> Node:
-        """One execution of a template (one retry attempt)."""
-        kind = tmpl.get("kind")
-        if self._stored and kind in LEAF_KINDS:
+    async def instance(self, name: str, key: str, tmpl: Template, args: Args,
+                       parent: Parent, ctx: Ctx, retries: int | None) -> Node:
+        """One execution of a template (one retry attempt), by its kind's handler."""
+        handler = self.handlers.kinds.get(str(tmpl.kind))
+        if self._stored and handler is not None and handler.leaf:
             old = self.reusable(name)
             if old is not None:
                 return self._restore(old, tmpl, parent)
-        type_ = _TYPES.get(kind, NodeType.POD)
-        node = self.new_node(name, type_, tmpl["name"], parent, ctx.boundary, save=False)
+        type_ = handler.node_type if handler is not None else NodeType.POD
+        node = self.new_node(name, type_, tmpl.name, parent, ctx.boundary, save=False)
         node.retries = retries
         try:
             local, artifacts = self.inputs(tmpl, args)
@@ -521,7 +518,7 @@ class Engine:
         if retries is not None:
             local["retries"] = str(retries)
         scope = layer(local, self.globals)
-        settings = tmpl.get("settings") or {}
+        settings = tmpl.settings or {}
         shown = ((settings.get("annotations") or {}).get("workflows.argoproj.io/display-name")
                  or ((settings.get("metadata") or {}).get("annotations") or {}).get(
                      "workflows.argoproj.io/display-name"))
@@ -529,26 +526,10 @@ class Engine:
             node.display_name = render_text(str(shown), scope)
         if self.halted(ctx):
             return self.finish(node, Phase.FAILED, self.halt_message())
-        if kind == "steps":
-            from .steps import run_steps
-            await run_steps(self, node, key, tmpl, scope, ctx)
-        elif kind == "dag":
-            from .dag import run_dag
-            await run_dag(self, node, key, tmpl, scope, ctx)
-        elif kind in POD_KINDS:
-            from .leaves import run_pod
-            await run_pod(self, node, tmpl, scope, artifacts, ctx)
-        elif kind == "suspend":
-            from .leaves import run_suspend
-            await run_suspend(self, node, tmpl, scope, ctx)
-        elif kind == "http":
-            from .leaves import run_http
-            await run_http(self, node, tmpl, scope, ctx)
-        elif kind in KUBE_KINDS:
-            self.finish(node, Phase.ERROR, f"{kind} templates need the kubernetes backend "
-                        f"(not supported by the local backend)")
+        if handler is None:
+            self.finish(node, Phase.ERROR, f"template {tmpl.name!r} has no body plait can run")
         else:
-            self.finish(node, Phase.ERROR, f"template {tmpl['name']!r} has no body plait can run")
+            await handler.run(self, Call(node, key, tmpl, scope, artifacts, ctx))
         return node
 
     # --- inputs and arguments (runtime/inputs.py) ------------------------------------------
@@ -564,18 +545,38 @@ class Engine:
     def repo(self) -> Any:
         """The artifact repository (None when `runtime.artifacts` is not available)."""
         if self._artifacts is None:
-            try:
-                from .artifacts import ArtifactRepo
-            except ImportError:          # pragma: no cover - R1's module missing
-                return None
             root = (self.home or Path(tempfile.mkdtemp(prefix="plait-home-"))) / "artifacts"
             self._artifacts = ArtifactRepo(root)
         return self._artifacts
 
-    async def end_daemons(self, daemons: list) -> None:
+    async def end_daemons(self, daemons: list[Daemon]) -> None:
         """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
-        from .leaves import end_daemons
         await end_daemons(self, daemons)
+
+    @property
+    def pod_slots(self) -> asyncio.Semaphore | None:
+        """The workflow's `parallelism` as a semaphore pods acquire (None: no limit)."""
+        return self._pods
+
+    def track_pod(self, pod: str, handle: PodHandle, exit_handler: bool) -> None:
+        """A started pod: `stop` kills it unless it belongs to an exit handler; `terminate`
+        kills it anyway."""
+        self._running[pod] = (handle, exit_handler)
+
+    def untrack_pod(self, pod: str) -> None:
+        self._running.pop(pod, None)
+
+    def rerun_mark(self, node_name: str) -> str | None:
+        """The mark to write into the earlier log of a pod node that runs again (once)."""
+        return self._rerun.pop(node_name, None)
+
+    def suspend_signal(self, node_id: str) -> asyncio.Event:
+        """The event that `resume_suspended` sets for the suspended node `node_id`."""
+        ev = self._suspended[node_id] = asyncio.Event()
+        return ev
+
+    def drop_suspend_signal(self, node_id: str) -> None:
+        self._suspended.pop(node_id, None)
 
     async def _end_daemons(self, ctx: Ctx) -> None:
         await self.end_daemons(ctx.daemons)
@@ -624,11 +625,11 @@ class Engine:
         self.globals["workflow.status"] = phase.value
         self.globals["workflow.failures"] = self.failures()
         self.globals["workflow.duration"] = _elapsed_text(self.clock() - self.started_at)
-        hook = (self.plan.hooks or {}).get("exit") or {}
+        hook = self.hooks.get("exit")
         ctx = Ctx(depth=0, boundary=None, exit=True)
-        if isinstance(hook.get("arguments"), dict):
+        if hook is not None and isinstance(hook.arguments, dict):
             try:
-                args = self.arguments(hook["arguments"], self.globals)
+                args = self.arguments(hook.arguments, self.globals)
             except TemplateError as exc:
                 node = self.error_node(f"{self.name}.onExit", self.plan.on_exit, None, ctx,
                                        str(exc))
@@ -636,7 +637,7 @@ class Engine:
         else:
             args = ({p["name"]: p["value"] for p in self._workflow_parameters()
                      if p.get("value") is not None}, {})
-        node = await self._invoke(f"{self.name}.onExit", self.plan.on_exit, args, None, ctx)
+        node = await self.invoke(f"{self.name}.onExit", self.plan.on_exit, args, None, ctx)
         await self._end_daemons(ctx)
         if phase is Phase.SUCCEEDED and node.phase in FAILED_PHASES:
             return node.phase, node.message
@@ -649,9 +650,5 @@ def _elapsed_text(v: float) -> str:
     return repr(float(v))
 
 
-def evaluate(expr: str, scope: Any) -> Any:
-    """An expr-lang expression (no braces) over a scope."""
-    return evaluate_expression(parse_expression(expr), nest(scope))
-
-
-__all__ = ["Ctx", "Engine", "MemoryStore", "RunResult", "TemplateError", "evaluate"]
+__all__ = ["Ctx", "Engine", "FAILED_PHASES", "MemoryStore", "RunResult", "TemplateError",
+           "evaluate"]

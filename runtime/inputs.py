@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from plait.compiler.plancodec import IO, Template
+
+from .naming import item_text
 from .values import params_json, render_text
 
 REMOTE_ARTIFACTS = ("s3", "gcs", "azure", "hdfs", "oss", "artifactory", "git", "http", "plugin")
@@ -47,7 +50,7 @@ def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
     given fails the whole workflow before any node, as Argo's setGlobalParameters does
     (TemplateError with Argo's message; `Engine.run` ends the run Failed with it)."""
     out = []
-    for p in engine.plan.arguments.get("parameters") or []:
+    for p in engine.record.arguments.parameters:
         value = p.get("value")
         vf = p.get("valueFrom")
         if value is None and isinstance(vf, dict):
@@ -64,7 +67,7 @@ def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
 
 
 def workflow_artifacts(engine: Any) -> dict[str, dict[str, Any]]:
-    return {a["name"]: a for a in engine.plan.arguments.get("artifacts") or []
+    return {a["name"]: a for a in engine.record.arguments.artifacts
             if isinstance(a, dict) and "name" in a}
 
 
@@ -88,13 +91,12 @@ def value_from(engine: Any, vf: dict[str, Any], name: str) -> str | None:
     return None
 
 
-def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[dict, list]:
+def inputs(engine: Any, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, list]:
     """The template's own scope (`inputs.*`) from the caller's arguments and defaults."""
     given, given_art = args
     local: dict[str, Any] = {}
     params = []
-    ins = tmpl.get("inputs") or {}
-    for p in ins.get("parameters") or []:
+    for p in tmpl.inputs.parameters:
         n = p["name"]
         if n in given and given[n] is not ABSENT:
             v = given[n]
@@ -114,7 +116,7 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
     if params:
         local["inputs.parameters"] = params_json(params)
     artifacts = []
-    for a in ins.get("artifacts") or []:
+    for a in tmpl.inputs.artifacts:
         n = a.get("name")
         src = given_art.get(n)
         if src is None and any(k in a for k in ("raw",) + REMOTE_ARTIFACTS):
@@ -140,7 +142,7 @@ def inputs(engine: Any, tmpl: dict[str, Any], args: tuple[dict, dict]) -> tuple[
     return local, artifacts
 
 
-def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
+def arguments(engine: Any, raw: IO | dict[str, Any] | None, scope: Any,
               unresolved_as_text: bool = False) -> tuple[dict, dict]:
     """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5).
 
@@ -149,9 +151,11 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
     hook still runs."""
     params: dict[str, str | _AbsentType] = {}
     arts: dict[str, dict | _AbsentType] = {}
-    raw = raw or {}
-    for p in raw.get("parameters") or []:
-        n = p.get("name")
+    # a step's arguments are a record; a hook's are Argo's `arguments` object as written
+    io = raw if isinstance(raw, IO) else IO(tuple((raw or {}).get("parameters") or ()),
+                                            tuple((raw or {}).get("artifacts") or ()))
+    for p in io.parameters:
+        n: Any = p.get("name")
         if "value" in p and p["value"] is not None:
             v = p["value"]
             if isinstance(v, str):
@@ -170,10 +174,10 @@ def arguments(engine: Any, raw: dict[str, Any] | None, scope: Any,
             v2 = value_from(engine, p["valueFrom"], n)
             if v2 is not None:
                 params[n] = v2
-    for a in raw.get("artifacts") or []:
+    for a in io.artifacts:
         n = a.get("name")
         if "from" in a:
-            ref = _tag_body(str(a["from"]))
+            ref = tag_body(str(a["from"]))
             obj = scope.get(ref) if ref else None
             if isinstance(obj, dict):
                 arts[n] = with_sub_path(obj, a, scope) if a.get("subPath") else obj
@@ -215,11 +219,10 @@ def with_sub_path(obj: dict[str, Any], arg: dict[str, Any], scope: Any) -> dict[
 
 def _text(v: Any) -> str:
     """A parameter value as Argo's string (numbers and bools as YAML wrote them)."""
-    from .naming import item_text
     return item_text(v)
 
 
-def _tag_body(text: str) -> str | None:
+def tag_body(text: str) -> str | None:
     s = text.strip()
     for o, c in (("{{", "}}"), ("<<", ">>")):
         if s.startswith(o) and s.endswith(c):
@@ -237,10 +240,10 @@ def absent_output(ref: str, scope: Any) -> bool:
 
 
 def _whole_output_ref(text: str) -> bool:
-    body = _tag_body(text)
+    body = tag_body(text)
     return body is not None and body.split(".", 1)[0] in ("steps", "tasks") and ".outputs." in body
 
 
 __all__ = ["ABSENT", "ABSENT_MESSAGE", "MissingConfig", "REMOTE_ARTIFACTS", "TemplateError",
-           "absent_output", "arguments", "inputs", "value_from", "with_sub_path",
+           "absent_output", "arguments", "tag_body", "inputs", "value_from", "with_sub_path",
            "workflow_artifacts", "workflow_parameters"]

@@ -17,16 +17,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from plait.compiler.plancodec import Template, encode_template
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import nul_field
 
 from . import reserve
-from .engine import Ctx, Engine, TemplateError
-from .inputs import REMOTE_ARTIFACTS, _text
+from .http import run_http as http_request
+from .inputs import REMOTE_ARTIFACTS, TemplateError
+from .kernel import Ctx, Daemon, Kernel
 from .logfiles import LogWriter, append_line
-from .naming import pod_name
+from .naming import item_text, pod_name
 from .outputs import OutputError, OutputLimits, read_parameter
 from .paths import inside
+from .pods import build_pod, pod_outputs, workflow_volumes
 from .store import folder_name
 from .types import Node, Phase, PodHandle, PodResult
 from .values import render_text, render_value
@@ -39,7 +42,7 @@ class _Logs:
     """Masked log lines of one pod, written to the store's log files as they come, each with
     the engine clock's time (`runtime/logfiles.py`)."""
 
-    def __init__(self, engine: Engine, pod: str) -> None:
+    def __init__(self, engine: Kernel, pod: str) -> None:
         self.engine, self.pod = engine, pod
         self.files: dict[str, LogWriter] = {}
         self.error: str | None = None      # why the log could not be written (a full disk)
@@ -74,13 +77,13 @@ class _Logs:
         self.files.clear()
 
 
-def staging(engine: Engine, pod: str) -> Path:
+def staging(engine: Kernel, pod: str) -> Path:
     """`<home>/staging/<wf>/<pod>`: input artifacts loaded for one pod (removed after it)."""
     base = engine.home if engine.home is not None else Path(tempfile.gettempdir()) / "plait"
     return inside(base / "staging", engine.name, folder_name(pod))
 
 
-def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[str, Any]]:
+def stage_inputs(engine: Kernel, pod: str, artifacts: list[dict]) -> list[dict[str, Any]]:
     out = []
     for a in artifacts:
         path = a.get("path")
@@ -112,13 +115,13 @@ def stage_inputs(engine: Engine, pod: str, artifacts: list[dict]) -> list[dict[s
     return out
 
 
-def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any,
+def pod_deadline(engine: Kernel, tmpl: Template, scope: Any,
                  exit_handler: bool = False) -> int | None:
     """The pod's activeDeadlineSeconds: the template's own limits and what is left of the
     workflow's, except for exit-handler pods, which the workflow deadline spares (spec §12)."""
     values = []
-    for k in ("activeDeadlineSeconds", "timeout"):
-        v: Any = tmpl.get(k)     # plan JSON: a number, a duration text or nothing
+    given: tuple[Any, ...] = (tmpl.active_deadline_seconds, tmpl.timeout)
+    for v in given:                  # each a number, a duration text or None
         if isinstance(v, str):
             v = render_text(v, scope)
             try:
@@ -136,7 +139,7 @@ def pod_deadline(engine: Engine, tmpl: dict[str, Any], scope: Any,
     return max(1, math.ceil(min(values))) if values else None
 
 
-async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
+async def run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
                   artifacts: list[dict], ctx: Ctx) -> None:
     """Build the pod, wait for a slot, run it, collect its outputs; then drop the input
     artifacts staged for it (the pod got its own copies when it started)."""
@@ -150,23 +153,26 @@ async def run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
                 pass
 
 
-async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
+async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
                    artifacts: list[dict], ctx: Ctx) -> None:
-    pod = node.name if node.name == engine.name else pod_name(engine.name, tmpl["name"], node.name)
+    pod = node.name if node.name == engine.name else pod_name(engine.name, tmpl.name, node.name)
     node.pod_name = pod
     scope.maps[0]["pod.name"] = pod
-    for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
+    for a in tmpl.outputs.artifacts:
         if a.get("path"):
             scope.maps[0][f"outputs.artifacts.{a['name']}.path"] = a["path"]
-    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+    for p in tmpl.outputs.parameters:
         path = (p.get("valueFrom") or {}).get("path")
         if path:
             scope.maps[0][f"outputs.parameters.{p['name']}.path"] = path
-    rendered = dict(tmpl)
+    # the pod is built from the template's JSON form (Argo's and Kubernetes' own format:
+    # runtime/pods.py turns it into a Pod manifest), rendered in the node's scope
+    raw = encode_template(tmpl)
+    rendered = dict(raw)
     try:
         for k in ("body", "settings", "outputs"):
-            if k in tmpl:
-                rendered[k] = render_value(tmpl[k], scope, checked=True)
+            if k in raw:
+                rendered[k] = render_value(raw[k], scope, checked=True)
     except ValueError as exc:          # an expression tag failed: the pod never starts
         engine.finish(node, Phase.ERROR, str(exc))
         return
@@ -183,7 +189,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
                     raise TemplateError(f"{loc} artifacts are not supported by the local "
                                         f"backend (output artifact {a.get('name')!r})")
         inputs = stage_inputs(engine, pod, artifacts)
-        out_paths = _output_paths(rendered)
+        out_paths = pod_outputs(rendered)
         manifest = _build_pod(workflow=engine.name, node_name=node.name, pod_name=pod,
                               template=rendered, settings=engine.plan.settings,
                               inputs=inputs, outputs=out_paths,
@@ -193,7 +199,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
         return
     created = engine.clock()
     pending = pending_timeout(tmpl, scope)
-    slot = engine._pods
+    slot = engine.pod_slots
     if slot is not None:
         engine.save(node)                                   # Pending: waits for a slot
         ok, got = await engine.until(_within(slot.acquire(), pending), ctx)
@@ -205,7 +211,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
     released = False
-    mark = engine._rerun.pop(node.name, None)
+    mark = engine.rerun_mark(node.name)
     if mark is not None:
         _mark_logs(engine, pod, manifest, mark)
     logs: _Logs | None
@@ -227,7 +233,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             assert pending is not None      # only a pendingTimeout makes it late
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
-        engine._running[pod] = (handle, ctx.exit)
+        engine.track_pod(pod, handle, ctx.exit)
         if engine.halted(ctx):
             await handle.kill(engine.halt_message())
         if daemon:
@@ -243,7 +249,7 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
     finally:
         if logs is not None:
             logs.close()
-            engine._running.pop(pod, None)
+            engine.untrack_pod(pod)
         if slot is not None and not released:
             slot.release()
     if logs is not None and logs.error:
@@ -281,9 +287,9 @@ async def _within(aw: Any, seconds: float | None) -> Any:
     return _LATE
 
 
-def pending_timeout(tmpl: dict[str, Any], scope: Any) -> float | None:
+def pending_timeout(tmpl: Template, scope: Any) -> float | None:
     """The template's `pendingTimeout` in seconds (None without one)."""
-    v = tmpl.get("pendingTimeout")
+    v: Any = tmpl.pending_timeout
     if isinstance(v, str):
         try:
             v = parse_duration(render_text(v, scope).strip(), False)
@@ -299,7 +305,7 @@ def _timeout_text(v: float) -> str:
     return f"{int(v)}s" if v == int(v) else f"{v}s"
 
 
-def _mark_logs(engine: Engine, pod: str, manifest: dict[str, Any], mark: str) -> None:
+def _mark_logs(engine: Kernel, pod: str, manifest: dict[str, Any], mark: str) -> None:
     """A node run again: its earlier log files are kept, with `mark` before the new lines."""
     spec = manifest.get("spec") or {}
     for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
@@ -310,7 +316,7 @@ def _mark_logs(engine: Engine, pod: str, manifest: dict[str, Any], mark: str) ->
             append_line(path, mark, engine.clock())
 
 
-def pod_done(engine: Engine, node: Node, rendered: dict[str, Any], result: PodResult, ctx: Ctx) -> None:
+def pod_done(engine: Kernel, node: Node, rendered: dict[str, Any], result: PodResult, ctx: Ctx) -> None:
     """A pod ended: outputs, phase and message as Argo sets them."""
     phase, message = result.phase, result.message
     if phase is not Phase.SUCCEEDED and engine.halted(ctx):
@@ -328,7 +334,7 @@ def pod_done(engine: Engine, node: Node, rendered: dict[str, Any], result: PodRe
     engine.finish(node, phase, message)
 
 
-def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result: PodResult,
+def collect_outputs(engine: Kernel, node: Node, rendered: dict[str, Any], result: PodResult,
                     strict: bool) -> None:
     outs = rendered.get("outputs") or {}
     problem = None
@@ -336,7 +342,7 @@ def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result
         vf = p.get("valueFrom") or {}
         value = None
         if p.get("value") is not None:
-            value = _text(p["value"])
+            value = item_text(p["value"])
         elif vf.get("path"):
             local = result.files.get(vf["path"])
             if local is not None and os.path.isfile(local):
@@ -348,12 +354,12 @@ def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result
                 if value.endswith("\n"):
                     value = value[:-1]
             elif vf.get("default") is not None:
-                value = _text(vf["default"])
+                value = item_text(vf["default"])
             else:
                 problem = problem or f"open {vf['path']}: no such file or directory"
                 continue
         elif vf.get("default") is not None:
-            value = _text(vf["default"])
+            value = item_text(vf["default"])
         if value is None:
             continue
         value = engine.mask(value)
@@ -389,7 +395,7 @@ def collect_outputs(engine: Engine, node: Node, rendered: dict[str, Any], result
         raise TemplateError(problem)
 
 
-async def wait_daemon(engine: Engine, node: Node, handle: PodHandle, ctx: Ctx,
+async def wait_daemon(engine: Kernel, node: Node, handle: PodHandle, ctx: Ctx,
                   logs: _Logs) -> PodResult | None:
     """Wait until the daemon is ready (None: it then runs until its scope ends), or
     return how it ended before it was ready."""
@@ -412,37 +418,37 @@ async def wait_daemon(engine: Engine, node: Node, handle: PodHandle, ctx: Ctx,
             result = await waiter
         finally:
             logs.close()
-            engine._running.pop(node.pod_name or "", None)
+            engine.untrack_pod(node.pod_name or "")
             handle.cleanup()
         engine.daemoned.discard(node.id)
         if not node.phase.done:
-            if getattr(node, "_scope_ended", False):
+            if node.id in engine.scope_ended:
                 engine.finish(node, Phase.SUCCEEDED)
             else:
                 engine.finish(node, Phase.FAILED, result.message or "daemon exited")
     task = asyncio.ensure_future(watch())
-    ctx.daemons.append((node, handle, task))
+    ctx.daemons.append(Daemon(node, handle, task))
     return None
 
 
-async def end_daemons(engine: Engine, daemons: list) -> None:
+async def end_daemons(engine: Kernel, daemons: list[Daemon]) -> None:
     """The enclosing steps/dag node is done: kill its daemons, mark them Succeeded."""
-    for node, handle, _task in daemons:
-        if not node.phase.done:
-            node._scope_ended = True
-            await handle.kill("daemon scope ended")
-    for node, _handle, task in daemons:
+    for d in daemons:
+        if not d.node.phase.done:
+            engine.scope_ended.add(d.node.id)
+            await d.handle.kill("daemon scope ended")
+    for d in daemons:
         try:
-            await task
+            await d.watcher
         except Exception:
             pass
-        if not node.phase.done:
-            engine.finish(node, Phase.SUCCEEDED)
+        if not d.node.phase.done:
+            engine.finish(d.node, Phase.SUCCEEDED)
     daemons.clear()
 
 
-async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
-    body = tmpl.get("body") or {}
+async def run_suspend(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx) -> None:
+    body = tmpl.spec or {}
     duration = body.get("duration")
     if isinstance(duration, str):
         try:
@@ -452,7 +458,7 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
             return
     node.phase = Phase.RUNNING
     engine.save(node)
-    resumed = engine._suspended[node.id] = asyncio.Event()
+    resumed = engine.suspend_signal(node.id)
     try:
         if duration is None:
             ok, _ = await engine.until(resumed.wait(), ctx)     # until resumed, stop, deadline
@@ -461,16 +467,16 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
             left = (node.started_at or engine.clock()) + float(duration) - engine.clock()
             ok, _ = await engine.until(_within(resumed.wait(), max(0.0, left)), ctx)
     finally:
-        engine._suspended.pop(node.id, None)
+        engine.drop_suspend_signal(node.id)
     if not ok:
         engine.finish(node, Phase.FAILED, engine.halt_message())
         return
-    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+    for p in tmpl.outputs.parameters:
         vf = p.get("valueFrom") or {}
         if p.get("value") is not None:
-            value = render_text(_text(p["value"]), scope)
+            value = render_text(item_text(p["value"]), scope)
         elif vf.get("default") is not None:
-            value = render_text(_text(vf["default"]), scope)
+            value = render_text(item_text(vf["default"]), scope)
         elif scope.get(f"inputs.parameters.{p['name']}") is not None:
             value = scope[f"inputs.parameters.{p['name']}"]
         elif "supplied" in vf and not resumed.is_set():
@@ -487,19 +493,12 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
     engine.finish(node, Phase.SUCCEEDED)
 
 
-async def run_http(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
-    try:
-        from .http import run_http
-    except ImportError:
-        engine.finish(node, Phase.ERROR, "http templates are not available (runtime.http)")
-        return
-    body = render_value(tmpl.get("body") or {}, scope)
+async def run_http(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx) -> None:
+    body = render_value(tmpl.spec or {}, scope)
     node.phase = Phase.RUNNING
     engine.save(node)
     try:
-        ok, result = await engine.until(run_http(body, secrets=engine.secrets), ctx)
-    except TypeError:
-        ok, result = await engine.until(run_http(body), ctx)
+        ok, result = await engine.until(http_request(body, secrets=engine.secrets), ctx)
     except Exception as exc:
         engine.finish(node, Phase.ERROR, str(exc))
         return
@@ -511,15 +510,15 @@ async def run_http(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
     engine.finish(node, result.phase, result.message)
 
 
-def _output_paths(rendered: dict[str, Any]) -> list[str]:
-    from .pods import pod_outputs
-    return pod_outputs(rendered)
+def run_unsupported(engine: Kernel, node: Node, tmpl: Template) -> None:
+    """resource, data and plugin templates: the local backend cannot run them."""
+    engine.finish(node, Phase.ERROR, f"{tmpl.kind} templates need the kubernetes backend "
+                  f"(not supported by the local backend)")
 
 
 def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
                settings: dict[str, Any], inputs: list, outputs: list,
                deadline: int | None) -> dict[str, Any]:
-    from .pods import build_pod, workflow_volumes
     return build_pod(workflow=workflow, node_name=node_name, pod_name=pod_name,
                      template=template, spec_volumes=workflow_volumes(settings), inputs=inputs,
                      outputs=outputs, deadline=deadline,
@@ -528,4 +527,4 @@ def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[s
 
 
 __all__ = ["PENDING_TIMEOUT", "collect_outputs", "end_daemons", "pod_deadline",
-           "run_http", "run_pod", "run_suspend", "stage_inputs", "staging"]
+           "run_http", "run_pod", "run_suspend", "run_unsupported", "stage_inputs", "staging"]

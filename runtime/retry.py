@@ -11,10 +11,11 @@ import asyncio
 import os
 from typing import Any
 
+from plait.compiler.plancodec import Backoff, Template
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.regex import RegexError, compile_regex
 
-from .engine import _TRANSIENT, Ctx, Engine, evaluate
+from .kernel import TRANSIENT, Args, Ctx, Kernel, Parent, evaluate
 from .types import Node, NodeType, Phase
 from .values import layer, render_text
 
@@ -23,15 +24,14 @@ EXPRESSION_FALSE = "retryStrategy.expression evaluated to false"
 MAX_DURATION = "Max duration limit exceeded"
 
 
-def backoff_delay(backoff: dict[str, Any], attempt: int) -> float:
+def backoff_delay(backoff: Backoff, attempt: int) -> float:
     """Seconds to wait before attempt `attempt` (1-based retries): duration × factor^(n-1)."""
-    duration = backoff.get("duration")
+    duration = backoff.duration
     if not isinstance(duration, (int, float)) or attempt < 1:
         return 0.0
-    factor = backoff.get("factor")
-    factor = float(factor) if isinstance(factor, (int, float)) else 1.0
+    factor = float(backoff.factor) if isinstance(backoff.factor, (int, float)) else 1.0
     delay = float(duration) * factor ** (attempt - 1)
-    cap = backoff.get("cap")
+    cap = backoff.cap
     if isinstance(cap, (int, float)) and cap > 0:
         delay = min(delay, float(cap))
     return delay
@@ -46,7 +46,7 @@ def transient(message: str) -> bool:
                 return True
         except RegexError:
             pass
-    return bool(_TRANSIENT.search(message or ""))
+    return bool(TRANSIENT.search(message or ""))
 
 
 def policy_allows(policy: str, node: Node) -> bool:
@@ -71,20 +71,21 @@ def _limit(value: Any, scope: Any) -> int | None:
     return int(value)
 
 
-async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
-                    args: tuple[dict, dict], parent: Node | list[Node] | None, ctx: Ctx) -> Node:
+async def run_retry(engine: Kernel, name: str, key: str, tmpl: Template,
+                    args: Args, parent: Parent, ctx: Ctx) -> Node:
     """Run attempts until one succeeds or the strategy says stop."""
-    rs = tmpl.get("retry") or {}
-    node = engine.new_node(name, NodeType.RETRY, tmpl["name"], parent, ctx.boundary,
+    rs = tmpl.retry
+    assert rs is not None                  # the engine wraps only templates with a strategy
+    node = engine.new_node(name, NodeType.RETRY, tmpl.name, parent, ctx.boundary,
                            Phase.RUNNING)
     try:
         local, _ = engine.inputs(tmpl, args)  # `limit` may name the template's inputs
     except Exception:  # the first attempt reports a bad input itself
         local = {}
-    limit = _limit(rs.get("limit"), layer(local, engine.globals))
-    policy = str(rs.get("policy") or "OnFailure")
-    backoff = rs.get("backoff") or {}
-    max_duration = backoff.get("maxDuration")
+    limit = _limit(rs.limit, layer(local, engine.globals))
+    policy = str(rs.policy or "OnFailure")
+    backoff = rs.backoff or Backoff()
+    max_duration = backoff.max_duration
     first = engine.clock()
     attempt = 0
     message: str | None = None
@@ -116,7 +117,7 @@ async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
                 engine.clock() - first >= float(max_duration):
             message = MAX_DURATION
             break
-        expression = rs.get("expression")
+        expression = rs.expression
         if expression:
             exit_code = last.outputs.exit_code if last.outputs.exit_code is not None else "-1"
             scope = layer({"lastRetry.exitCode": exit_code, "lastRetry.status": last.phase.value,
@@ -149,7 +150,7 @@ async def run_retry(engine: Engine, name: str, key: str, tmpl: dict[str, Any],
     return node
 
 
-def _end(engine: Engine, node: Node, last: Node, message: str | None) -> None:
+def _end(engine: Kernel, node: Node, last: Node, message: str | None) -> None:
     """The Retry node ends as its last attempt did."""
     engine.outbound[node.id] = engine.outbound_of(last)
     if last.phase is Phase.SUCCEEDED:
@@ -158,7 +159,7 @@ def _end(engine: Engine, node: Node, last: Node, message: str | None) -> None:
         engine.finish(node, last.phase, message if message is not None else last.message)
 
 
-def _follow_daemon(engine: Engine, node: Node, last: Node, attempt: int, limit: int | None,
+def _follow_daemon(engine: Kernel, node: Node, last: Node, attempt: int, limit: int | None,
                    policy: str, start: Any) -> None:
     """A daemoned attempt is ready and keeps running after the Retry node returns. If it
     exits by itself with a failure the policy retries, the next attempt `<name>(n+1)` starts
@@ -175,7 +176,7 @@ def _follow_daemon(engine: Engine, node: Node, last: Node, attempt: int, limit: 
         engine.unwatch(n.name)
         if n.phase in (Phase.FAILED, Phase.ERROR) and policy_allows(policy, n) \
                 and (limit is None or attempt < limit) \
-                and not getattr(n, "_scope_ended", False) and not engine.halted_any():
+                and n.id not in engine.scope_ended and not engine.halted_any():
             asyncio.ensure_future(_next(n))
             return
         engine.daemoned.discard(node.id)

@@ -18,7 +18,16 @@ import sys
 import time
 from typing import Any, Sequence
 
+from plait.compiler.plan import Plan
+
+from . import run as run_plan
 from .control import RESUME_SIGNAL, RUNNER_SIGNALS
+from .home import ensure_home
+from .images import ImageTable, ImageTableError
+from .reserve import DiskFull
+from .secrets import SecretsError, SecretStore
+from .store import Store
+from .types import Phase
 
 _VERBS = RUNNER_SIGNALS      # the signal protocol (runtime/control.py)
 _early: list[int] = []        # signals that came before the engine was there
@@ -45,16 +54,6 @@ def _install_signals(engine: Any) -> None:
 def run_workflow(wf: str, mode: str = "new") -> int:
     """Run the stored workflow `wf` to its end; 0 if it Succeeded, 1 otherwise, 2 if the store
     has no such workflow."""
-    from plait import runtime
-    from plait.compiler.plan import Plan
-
-    from .home import ensure_home
-    from .images import ImageTable, ImageTableError
-    from .reserve import DiskFull
-    from .secrets import SecretsError, SecretStore
-    from .store import Store
-    from .types import Phase
-
     for signum in _VERBS:
         signal.signal(signum, _remember)
     home = ensure_home()
@@ -63,7 +62,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
     if row is None:
         print(f"plait runner: no workflow named {wf!r}", file=sys.stderr)
         return 2
-    options = row.get("options") or {}
+    options = row.options
     if mode == "new":
         # `plait submit` recorded the row (Pending, no nodes): the engine continues that row,
         # which with nothing stored is a fresh run.
@@ -73,7 +72,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
             return 2
         mode = "resume"
     try:
-        plan = Plan.from_json(row["plan_json"])
+        plan = Plan.from_json(row.plan_json or "")
         secrets = SecretStore.load(options.get("secrets") or [], options.get("configmaps") or [])
         images = ImageTable.load(options.get("images"))
     except (SecretsError, ImageTableError, ValueError, TypeError, OSError) as exc:
@@ -81,7 +80,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
         print(f"plait runner: {exc}", file=sys.stderr)
         return 1
     try:      # the engine records the run's heartbeat (runtime/heartbeat.py)
-        result = runtime.run(plan, store=store, home=home, secrets=secrets, images=images,
+        result = run_plan(plan, store=store, home=home, secrets=secrets, images=images,
                              parallelism=options.get("parallelism"),
                              sandbox=options.get("sandbox") or "auto",
                              pass_env=options.get("pass_env") or (),

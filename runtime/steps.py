@@ -17,16 +17,17 @@ from typing import Any
 
 from plait.compiler.loops import expand_sequence
 from plait.compiler.plan import unresolved_text
+from plait.compiler.plancodec import Child, Hook, Loop, StepsBody, Template
 from plait.compiler.values import int_value
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.evaluate import evaluate_when
 from plait.grammar.limits import LimitError, check_loop_size, load_json
 
-from .engine import FAILED_PHASES, Ctx, Engine, TemplateError, evaluate
-from .inputs import ABSENT_MESSAGE, absent_output
+from .inputs import ABSENT_MESSAGE, TemplateError, absent_output, tag_body
+from .kernel import FAILED_PHASES, Ctx, Kernel, evaluate
 from .naming import item_values, loop_name
 from .types import Node, NodeType, Phase
-from .values import aggregate, layer, render_text, rfc3339, whole_tag_key
+from .values import aggregate, layer, render_strict, render_text, rfc3339, whole_tag_key
 
 EMPTY_LOOP = "Skipped, empty params"
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
@@ -42,8 +43,8 @@ class Gate:
     failed: bool = False
 
 
-def gate_of(tmpl: dict[str, Any], scope: Any, fail_fast_default: bool = False) -> Gate:
-    settings = tmpl.get("settings") or {}
+def gate_of(tmpl: Template, scope: Any, fail_fast_default: bool = False) -> Gate:
+    settings = tmpl.settings or {}
     limit = settings.get("parallelism")
     if isinstance(limit, str):
         limit = render_text(limit, scope)
@@ -53,13 +54,13 @@ def gate_of(tmpl: dict[str, Any], scope: Any, fail_fast_default: bool = False) -
     return Gate(sem, fail_fast_default if ff is None else ff in (True, "true"))
 
 
-def continues(child: dict[str, Any], phase: Phase) -> bool:
+def continues(child: Child, phase: Phase) -> bool:
     """Does the child's `continueOn` cover `phase`?"""
-    cont = child.get("continueOn") or ()
+    cont = child.continue_on or ()
     return (phase is Phase.FAILED and "Failed" in cont) or (phase is Phase.ERROR and "Errored" in cont)
 
 
-def node_scope(engine: Engine, prefix: str, node: Node) -> dict[str, Any]:
+def node_scope(engine: Kernel, prefix: str, node: Node) -> dict[str, Any]:
     """`<prefix>.id/status/startedAt/finishedAt/ip/exitCode/outputs.*` of a finished node."""
     d: dict[str, Any] = {f"{prefix}.id": node.id, f"{prefix}.status": node.phase.value,
                          f"{prefix}.startedAt": rfc3339(node.started_at) or "",
@@ -79,11 +80,18 @@ def node_scope(engine: Engine, prefix: str, node: Node) -> dict[str, Any]:
     return d
 
 
-def skipped_defaults(engine: Engine, prefix: str, child: dict[str, Any]) -> dict[str, Any]:
+def template_name(engine: Kernel, key: str | None) -> str | None:
+    """The name of the template `key` (a plan key: `library/name` for a library's), for a
+    node that records which template it ran."""
+    tmpl = engine.templates.get(key) if key else None
+    return tmpl.name if tmpl is not None else key
+
+
+def skipped_defaults(engine: Kernel, prefix: str, child: Child) -> dict[str, Any]:
     """Outputs of a producer that never ran resolve to their `valueFrom.default` (§4.5)."""
-    tmpl = engine.plan.templates.get(child.get("template") or "") or {}
+    tmpl = engine.templates.get(child.template or "")
     d = {}
-    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+    for p in tmpl.outputs.parameters if tmpl is not None else ():
         vf = p.get("valueFrom") or {}
         if vf.get("default") is not None:
             d[f"{prefix}.outputs.parameters.{p['name']}"] = str(vf["default"])
@@ -97,7 +105,7 @@ def loop_phase(nodes: list[Node]) -> Phase:
     return next((n.phase for n in nodes if n.phase in FAILED_PHASES), Phase.SUCCEEDED)
 
 
-def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> dict[str, Any]:
+def loop_scope(engine: Kernel, prefix: str, nodes: list[Node], phase: Phase) -> dict[str, Any]:
     """The aggregated values of a looped step/task (Succeeded iterations, index order)."""
     ok = [n.outputs for n in nodes if n.phase is Phase.SUCCEEDED]
     d = aggregate(prefix, ok)
@@ -105,25 +113,25 @@ def loop_scope(engine: Engine, prefix: str, nodes: list[Node], phase: Phase) -> 
     return d
 
 
-def expand(engine: Engine, child: dict[str, Any], base: str, scope: Any) -> list | None:
+def expand(engine: Kernel, child: Child, base: str, scope: Any) -> list | None:
     """The iterations of a looped child as (name, item, folded when), None without a loop."""
-    loop = child.get("loop")
-    if not loop:
+    loop = child.loop
+    if loop is None:
         return None
-    kind = loop.get("kind")
-    prefix = base[: len(base) - len(child["name"])]
+    kind = loop.kind
+    prefix = base[: len(base) - len(child.name)]
     try:
         return _expand(kind, loop, base, prefix, scope)
     except LimitError as exc:
         raise TemplateError(str(exc)) from None
 
 
-def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any) -> list:
+def _expand(kind: str, loop: Loop, base: str, prefix: str, scope: Any) -> list:
     if kind == "items":
-        check_loop_size(len(loop.get("items") or ()), "withItems")
-        return [(prefix + e["name"], e["item"], e.get("when")) for e in loop.get("items") or []]
+        check_loop_size(len(loop.items), "withItems")
+        return [(prefix + e.name, e.item, e.when) for e in loop.items]
     if kind == "param":
-        text = loop.get("text")
+        text = loop.text
         items: object
         if isinstance(text, list):
             items = text
@@ -146,7 +154,7 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
         check_loop_size(len(items), "withParam")
         return [(loop_name(base, i, it), it, None) for i, it in enumerate(items)]
     if kind == "sequence":
-        seq = loop.get("sequence") or {}
+        seq = loop.sequence or {}
         vals = {}
         for k in ("count", "start", "end"):
             if k in seq:
@@ -166,32 +174,32 @@ def _expand(kind: str, loop: dict[str, Any], base: str, prefix: str, scope: Any)
     raise TemplateError(f"unknown loop kind {kind!r}")
 
 
-async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, folded: Any,
+async def run_one(engine: Kernel, child: Child, name: str, item: Any, folded: Any,
                   scope: Any, parent: Node | list[Node], ctx: Ctx, gate: Gate, prefix: str,
                   looped: bool) -> Node | None:
     """One step/task (or one iteration): when, arguments, the invocation, its exit hook.
     None when failFast kept it from starting."""
     iscope = layer(item_values(item), scope) if looped else scope
-    key = child.get("template")
-    tname = (engine.plan.templates.get(key) or {}).get("name", key) if key else None
+    key = child.template
+    tname = template_name(engine, key)
     if key is None:       # a plan compiled without the WorkflowTemplate a templateRef names
-        return engine.error_node(name, None, parent, ctx, unresolved_text(child.get("unresolved")))
-    when = child.get("when")
+        return engine.error_node(name, None, parent, ctx, unresolved_text(child.unresolved))
+    when = child.when
     if when is not None:
         try:
-            if folded is False or when.get("static") is False:
-                ok, resolved = False, render_text(when["text"], iscope)
-            elif folded is True or when.get("static") is True:
+            if folded is False or when.static is False:
+                ok, resolved = False, render_text(when.text, iscope)
+            elif folded is True or when.static is True:
                 ok, resolved = True, ""
             else:
-                ok, resolved = evaluate_when(when["text"], iscope)
+                ok, resolved = evaluate_when(when.text, iscope)
         except (EvaluationError, GrammarError, RecursionError) as exc:
             return engine.error_node(name, tname, parent, ctx, f"invalid when: {exc}")
         if not ok:
             return engine.new_node(name, NodeType.SKIPPED, tname, parent, ctx.boundary,
                                    Phase.SKIPPED, f"when '{resolved}' evaluated false")
     try:
-        args = engine.arguments(child.get("arguments"), iscope)
+        args = engine.arguments(child.arguments, iscope)
     except TemplateError as exc:
         return engine.error_node(name, tname, parent, ctx, str(exc))
     sem = gate.limit
@@ -199,11 +207,11 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
         ok, _ = await engine.until(sem.acquire(), ctx)
         if not ok:
             return None
-    hooks = Hooks.of(engine, child, name, f"{prefix}.{child['name']}", iscope, ctx)
+    hooks = Hooks.of(engine, child, name, f"{prefix}.{child.name}", iscope, ctx)
     try:
         if gate.failed and gate.fail_fast:
             return None
-        node = await engine._invoke(name, key, args, parent, ctx)
+        node = await engine.invoke(name, key, args, parent, ctx)
     finally:
         if sem is not None:
             sem.release()
@@ -213,15 +221,15 @@ async def run_one(engine: Engine, child: dict[str, Any], name: str, item: Any, f
         await engine.hooks_done(hooks.tasks)
     if node.phase in FAILED_PHASES and not continues(child, node.phase):
         gate.failed = True
-    hook = (child.get("hooks") or {}).get("exit")
+    hook = (child.hooks or {}).get("exit")
     if hook and node.phase in (Phase.SUCCEEDED, Phase.FAILED, Phase.ERROR):
-        hscope = layer(node_scope(engine, f"{prefix}.{child['name']}", node), iscope)
+        hscope = layer(node_scope(engine, f"{prefix}.{child.name}", node), iscope)
         try:
-            hargs = engine.arguments(hook.get("arguments"), hscope, unresolved_as_text=True)
+            hargs = engine.arguments(hook.arguments, hscope, unresolved_as_text=True)
         except TemplateError as exc:
-            engine.error_node(f"{name}.onExit", hook.get("template"), node, ctx, str(exc))
+            engine.error_node(f"{name}.onExit", hook.template, node, ctx, str(exc))
         else:
-            await engine._invoke(f"{name}.onExit", hook.get("template"), hargs, node, ctx)
+            await engine.invoke(f"{name}.onExit", hook.template, hargs, node, ctx)
     return node
 
 
@@ -230,7 +238,7 @@ class Hooks:
     the hooked node changes phase; a true one runs its template once, in parallel, as node
     `<node>.hooks.<name>`. The step waits for its hooks before it counts as done."""
 
-    def __init__(self, engine: Engine, hooks: dict[str, Any], name: str, prefix: str,
+    def __init__(self, engine: Kernel, hooks: dict[str, Hook], name: str, prefix: str,
                  scope: Any, ctx: Ctx) -> None:
         self.engine, self.hooks, self.name, self.prefix = engine, hooks, name, prefix
         self.scope, self.ctx = scope, ctx
@@ -239,10 +247,9 @@ class Hooks:
         self.phase: Phase | None = None
 
     @classmethod
-    def of(cls, engine: Engine, child: dict[str, Any], name: str, prefix: str, scope: Any,
+    def of(cls, engine: Kernel, child: Child, name: str, prefix: str, scope: Any,
            ctx: Ctx) -> "Hooks | None":
-        hooks = {k: h for k, h in (child.get("hooks") or {}).items()
-                 if k != "exit" and isinstance(h, dict) and h.get("expression")}
+        hooks = {k: h for k, h in (child.hooks or {}).items() if k != "exit" and h.expression}
         if not hooks:
             return None
         out = cls(engine, hooks, name, prefix, scope, ctx)
@@ -258,7 +265,7 @@ class Hooks:
             if hname in self.fired or self.engine.halted(self.ctx):
                 continue
             try:
-                fire = evaluate(str(hook["expression"]), scope) is True
+                fire = evaluate(str(hook.expression), scope) is True
             except (EvaluationError, GrammarError, RecursionError):
                 fire = False
             if fire:
@@ -267,16 +274,16 @@ class Hooks:
                                                          scope, node, self.ctx))
 
 
-async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: Any,
+async def run_step(engine: Kernel, group: Node, child: Child, scope: Any,
                    results: dict[str, Any], ctx: Ctx, gate: Gate) -> list[Node]:
     """One step of a group: its node(s) under the group, its values into `results`."""
-    base = f"{group.name}.{child['name']}"
-    prefix = f"steps.{child['name']}"
+    base = f"{group.name}.{child.name}"
+    prefix = f"steps.{child.name}"
     node: Node | None
     try:
         items = expand(engine, child, base, scope)
     except TemplateError as exc:
-        node = engine.error_node(base, child.get("template"), group, ctx, str(exc))
+        node = engine.error_node(base, child.template, group, ctx, str(exc))
         results.update(node_scope(engine, prefix, node))
         return [node]
     if items is None:
@@ -288,10 +295,8 @@ async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: An
                 results.update(skipped_defaults(engine, prefix, child))
         return [node] if node is not None else []
     if not items:
-        key = child.get("template")
-        node = engine.new_node(base, NodeType.SKIPPED,
-                               (engine.plan.templates.get(key) or {}).get("name", key), group,
-                               ctx.boundary, Phase.SKIPPED, EMPTY_LOOP)
+        node = engine.new_node(base, NodeType.SKIPPED, template_name(engine, child.template),
+                               group, ctx.boundary, Phase.SKIPPED, EMPTY_LOOP)
         results.update(node_scope(engine, prefix, node))
         return [node]
     done = await asyncio.gather(*(run_one(engine, child, n, it, w, scope, group, ctx, gate,
@@ -302,7 +307,7 @@ async def run_step(engine: Engine, group: Node, child: dict[str, Any], scope: An
     return nodes
 
 
-async def run_steps(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], scope: Any,
+async def run_steps(engine: Kernel, node: Node, key: str, tmpl: Template, scope: Any,
                     ctx: Ctx) -> None:
     """A steps template: groups in sequence, each group's steps in parallel."""
     node.phase = Phase.RUNNING
@@ -313,11 +318,12 @@ async def run_steps(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], 
     gate = gate_of(tmpl, scope)
     prev: list[Node] = []
     failure: tuple[Phase, str] | None = None
-    for i, group in enumerate(tmpl.get("steps") or []):
+    groups = tmpl.body.groups if isinstance(tmpl.body, StepsBody) else ()
+    for i, group in enumerate(groups):
         if engine.halted(ctx):
             failure = (Phase.FAILED, engine.halt_message())
             break
-        gnode = engine.new_node(f"{node.name}[{i}]", NodeType.STEP_GROUP, tmpl["name"],
+        gnode = engine.new_node(f"{node.name}[{i}]", NodeType.STEP_GROUP, tmpl.name,
                                 node if i == 0 else None, node, Phase.RUNNING, save=False)
         for p in prev:
             for oid in engine.outbound_of(p):
@@ -360,16 +366,16 @@ async def run_steps(engine: Engine, node: Node, key: str, tmpl: dict[str, Any], 
     engine.finish(node, Phase.SUCCEEDED)
 
 
-def outputs(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any) -> None:
+def outputs(engine: Kernel, node: Node, tmpl: Template, scope: Any) -> None:
     """Output parameters of a steps/dag node: `valueFrom.parameter` / `expression`."""
-    for p in (tmpl.get("outputs") or {}).get("parameters") or []:
+    for p in tmpl.outputs.parameters:
         vf = p.get("valueFrom") or {}
         value = None
         try:
             if p.get("value") is not None:
                 value = render_text(str(p["value"]), scope)
             elif vf.get("parameter"):
-                value = render_template_strict(str(vf["parameter"]), scope)
+                value = render_strict(str(vf["parameter"]), scope)
             elif vf.get("expression"):
                 v = evaluate(str(vf["expression"]), scope)
                 value = v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
@@ -383,11 +389,10 @@ def outputs(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any) -> Non
         value = engine.mask(value)
         node.outputs.parameters.append({"name": p["name"], "value": value})
         engine.publish(p, value)
-    for a in (tmpl.get("outputs") or {}).get("artifacts") or []:
+    for a in tmpl.outputs.artifacts:
         src = a.get("from")
         if src:
-            from .inputs import _tag_body
-            obj = scope.get(_tag_body(str(src)) or "")
+            obj = scope.get(tag_body(str(src)) or "")
             if isinstance(obj, dict):
                 entry = dict(obj, name=a["name"])
                 node.outputs.artifacts.append(entry)
@@ -395,10 +400,5 @@ def outputs(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any) -> Non
                 raise TemplateError(f"Unable to resolve: {src}")
 
 
-def render_template_strict(text: str, scope: Any) -> str:
-    from .values import render_strict
-    return render_strict(text, scope)
-
-
 __all__ = ["EMPTY_LOOP", "FAIL_FAST_MESSAGE", "Gate", "Hooks", "WITH_PARAM_ERROR", "continues", "expand", "gate_of",
-           "loop_phase", "node_scope", "run_one", "run_steps"]
+           "loop_phase", "node_scope", "run_one", "run_steps", "template_name"]

@@ -13,7 +13,7 @@ node row: phases and types as enums, outputs decoded).
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -41,23 +41,6 @@ class WorkflowRow:
     options: dict[str, Any] = field(default_factory=dict)
     runner_pid: int | None = None
     heartbeat: float | None = None
-
-    # Read-only mapping access (`row["phase"]`, `row.get("message")`) for callers written
-    # against the dict rows the store returned before; new code reads the attributes.
-    def __getitem__(self, key: str) -> Any:
-        if key not in _FIELDS:
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key) if key in _FIELDS else default
-
-    def __contains__(self, key: object) -> bool:
-        """A column the row carries (`plan_json` is absent from listed rows)."""
-        return key in _FIELDS and getattr(self, str(key)) is not None
-
-
-_FIELDS = frozenset(f.name for f in fields(WorkflowRow))
 
 
 @runtime_checkable

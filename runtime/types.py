@@ -74,9 +74,10 @@ class Outputs:
                    list(data.get("artifacts", [])))
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
-    """One node of a run, as Argo's `status.nodes[<id>]`.
+    """One node of a run, as Argo's `status.nodes[<id>]`. (Slots: a node holds its declared
+    fields only; what the engine knows besides lives in the engine's own maps.)
 
     `id` is `<wf>-<fnv32a(name)>` (the root's id is the workflow name), `name` the full
     node name (`wf[0].step(1:item)`), `display_name` its last segment.

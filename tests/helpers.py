@@ -132,7 +132,7 @@ def finished(home: Path, name: str) -> dict:
 
     def done():
         row = store.workflow(name)
-        return row if row and row["phase"] not in (Phase.PENDING, Phase.RUNNING) else None
+        return row if row and row.phase not in (Phase.PENDING, Phase.RUNNING) else None
     try:
         return wait_for(done, f"{name} to finish")
     except AssertionError:

@@ -80,6 +80,7 @@ from plait.runtime import pods as P
 from plait.runtime.backends import limits as L
 from plait.runtime.backends import sandbox as S
 from plait.runtime.backends.sandbox import bwrap_works
+from plait.runtime.images import ImageTable
 from plait.runtime.outputs import IMAGE_ROOT, Budget, OutputError, OutputLimits, copy_output
 from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.types import LogSink, Phase, PodResult
@@ -249,11 +250,7 @@ class LocalBackend:
     @property
     def images(self) -> Any:
         if self._images is None:
-            try:
-                from plait.runtime.images import ImageTable
-                self._images = ImageTable.load(home=self.home)
-            except ImportError:
-                self._images = False
+            self._images = ImageTable.load(home=self.home)
         return self._images or None
 
     async def start(self, manifest: dict[str, Any], log: LogSink) -> "LocalPod":

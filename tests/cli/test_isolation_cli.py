@@ -91,7 +91,7 @@ def test_pods_get_no_host_env_and_no_plait_modules(capsys, tmp_path, home, mode,
     else:
         code, _, err = plait(capsys, "submit", path, "--sandbox", mode)
         assert code == 0, err
-        assert finished(home, name)["phase"].value == "Succeeded"
+        assert finished(home, name).phase.value == "Succeeded"
     text = _pod_output(capsys, name)
     _check_pod_output(text)
     lines = [l.split(": ", 1)[-1] for l in text.splitlines()]
@@ -109,8 +109,8 @@ def test_pass_env_passes_only_the_named_variables(capsys, tmp_path, home, monkey
     if verb == "submit":
         finished(home, name)
         row = Store.at(home).workflow(name)
-        assert row["options"]["pass_env"] == ["CI_CLOUD_SECRET", "OTHER_TOKEN"]
-        assert SECRET not in json.dumps(row["options"])        # names stored, never values
+        assert row.options["pass_env"] == ["CI_CLOUD_SECRET", "OTHER_TOKEN"]
+        assert SECRET not in json.dumps(row.options)        # names stored, never values
     text = _pod_output(capsys, name)
     assert f"CI_CLOUD_SECRET={SECRET}" in text and "OTHER_TOKEN=other-host-value" in text
 
@@ -141,8 +141,8 @@ def test_unsandboxed_run_says_so_in_get_and_the_store(capsys, tmp_path, home, mo
     if verb == "submit":
         finished(home, name)
     row = Store.at(home).workflow(name)
-    assert row["options"]["sandbox"] == "none"
-    assert "limits.cpu" in row["options"]["limits_not_enforced"]
+    assert row.options["sandbox"] == "none"
+    assert "limits.cpu" in row.options["limits_not_enforced"]
     code, text, _ = plait(capsys, "get", name)
     assert code == 0
     assert "Sandbox:             none: pods ran as plain host processes, unsandboxed" in text

@@ -146,7 +146,7 @@ def test_each_test_has_its_own_home(pytester):
         def test_one(plait_run, plait_home):
             run = plait_run(HELLO)
             assert os.environ["PLAIT_HOME"] == str(plait_home)
-            assert [r["name"] for r in Store.at(plait_home).list_workflows()] == [run.name]
+            assert [r.name for r in Store.at(plait_home).list_workflows()] == [run.name]
             HOMES.append(plait_home)
 
         def test_two(plait_run, plait_home):

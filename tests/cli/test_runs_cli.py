@@ -50,14 +50,14 @@ def test_submit_prints_the_name_at_once_and_runs_detached(capsys, home):
     assert out == "sub-1\n"
     assert time.monotonic() - started < 10
     row = finished(home, "sub-1")
-    assert row["phase"] is Phase.SUCCEEDED, row
+    assert row.phase is Phase.SUCCEEDED, row
     code, out, _ = plait(capsys, "get", "sub-1", "-o", "json")
     doc = json.loads(out)
     assert doc["status"]["phase"] == "Succeeded"
     assert doc["status"]["nodes"]["sub-1"]["outputs"]["exitCode"] == "0"
     assert plait(capsys, "logs", "@latest")[1] == "sub-1: detached\n"
     # the runner recorded itself and is gone now; the secrets-free options are stored
-    assert row["options"]["secrets"] == [] and row["options"]["parallelism"] is None
+    assert row.options["secrets"] == [] and row.options["parallelism"] is None
     code, out, _ = plait(capsys, "list")
     assert out.splitlines()[1].split()[:2] == ["sub-1", "Succeeded"]
 
@@ -93,7 +93,7 @@ def test_submit_wait_prints_get_and_exits_with_the_phase(capsys, home, tmp_path)
     assert "exit code 3" in out
     code, out, _ = plait(capsys, "retry", "@latest")
     assert code == 0 and out == f"{name}\n"          # it fails again, but it was allowed
-    assert finished(home, name)["phase"] is Phase.FAILED
+    assert finished(home, name).phase is Phase.FAILED
     code, _, err = plait(capsys, "retry", "no-such-run")
     assert code == 1 and "no run named" in err
 
@@ -171,8 +171,8 @@ def test_workflows_submitted_at_once_all_finish(home, tmp_path, count):
     store = store_of(home)
     for i in range(count):
         row = finished(home, f"many-{count}-{i}")
-        assert row["phase"] is Phase.SUCCEEDED, (row["message"], Path(home / "runners" / f"many-{count}-{i}.log").read_text())
-        results = {n.display_name: n.outputs.result for n in store.nodes(row["name"]).values()}
+        assert row.phase is Phase.SUCCEEDED, (row.message, Path(home / "runners" / f"many-{count}-{i}.log").read_text())
+        results = {n.display_name: n.outputs.result for n in store.nodes(row.name).values()}
         assert results["use"] == f"got-{i * 7}"
     conn = sqlite3.connect(home / "plait.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -268,7 +268,7 @@ def test_stop_and_terminate_a_run_whose_runner_is_gone(capsys, home, fixed_clock
     code, out, _ = plait(capsys, "stop", "golden-lost")
     assert (code, out) == (0, "workflow golden-lost stopped\n")
     row = store.workflow("golden-lost")
-    assert (row["phase"], row["message"]) == (Phase.FAILED, "Stopped with strategy 'Stop'")
+    assert (row.phase, row.message) == (Phase.FAILED, "Stopped with strategy 'Stop'")
     assert store.nodes("golden-lost")["golden-lost"].phase is Phase.FAILED
     code, _, err = plait(capsys, "terminate", "golden-lost")
     assert code == 1 and "completed workflow" in err
@@ -430,7 +430,7 @@ def test_stop_and_terminate_a_live_runner(capsys, home, tmp_path, verb, handler_
     row = finished(home, name)
     assert time.monotonic() - started < 20
     strategy = "Stop" if verb == "stop" else "Terminate"
-    assert (row["phase"], row["message"]) == (Phase.FAILED, f"Stopped with strategy '{strategy}'")
+    assert (row.phase, row.message) == (Phase.FAILED, f"Stopped with strategy '{strategy}'")
     nodes = {n.name: n for n in store_of(home).nodes(name).values()}
     if handler_runs:
         assert nodes[f"{name}.onExit"].phase is Phase.SUCCEEDED
@@ -514,10 +514,10 @@ def test_resubmit_makes_a_new_run_from_the_same_plan(capsys, home):
     new = out.splitlines()[0]
     assert new != "first" and new.startswith("hello-")
     assert plait(capsys, "logs", new)[1] == f"{new}: again\n"
-    assert store_of(home).workflow(new)["options"]["resubmitted_from"] == "first"
+    assert store_of(home).workflow(new).options["resubmitted_from"] == "first"
     code, out, _ = plait(capsys, "resubmit", "first", "--name", "second")
     assert out == "second\n"
-    assert finished(home, "second")["phase"] is Phase.SUCCEEDED
+    assert finished(home, "second").phase is Phase.SUCCEEDED
 
 
 TEMPLATE = """\
@@ -573,7 +573,7 @@ def test_delete_a_running_workflow_terminates_it_first(capsys, home, tmp_path):
     code, out, _ = plait(capsys, "submit", write(tmp_path, "s.yaml", STOPPABLE))
     name = out.strip()
     _running_pod(home, name, "long")
-    pid = store_of(home).workflow(name)["runner_pid"]
+    pid = store_of(home).workflow(name).runner_pid
     assert plait(capsys, "delete", name)[1] == f"Workflow '{name}' deleted\n"
     from plait.runtime.runs import pid_alive
     assert not pid_alive(pid)
@@ -611,7 +611,7 @@ def test_submit_stores_the_secret_file_path_never_its_values(capsys, home, tmp_p
     code, out, err = plait(capsys, "submit", write(tmp_path, "w.yaml", SHOWS_SECRET),
                            "--secrets", secrets, "--wait")
     assert code == 0, out + err
-    assert store_of(home).workflow("shows-secret")["options"]["secrets"] == [str(secrets)]
+    assert store_of(home).workflow("shows-secret").options["secrets"] == [str(secrets)]
     assert plait(capsys, "logs", "shows-secret")[1] == "shows-secret: token=***\n"
     for path in home.rglob("*"):
         if path.is_file():
@@ -625,7 +625,7 @@ def test_stop_right_after_submit(capsys, home, tmp_path, verb):
     assert plait(capsys, verb, name)[0] == 0
     row = finished(home, name)
     strategy = "Stop" if verb == "stop" else "Terminate"
-    assert (row["phase"], row["message"]) == (Phase.FAILED, f"Stopped with strategy '{strategy}'")
+    assert (row.phase, row.message) == (Phase.FAILED, f"Stopped with strategy '{strategy}'")
 
 
 def test_a_version_1_store_gains_the_options_column(home):
@@ -641,7 +641,7 @@ def test_a_version_1_store_gains_the_options_column(home):
     """)
     conn.close()
     store = store_of(home)
-    assert store.workflow("old")["options"] == {}
+    assert store.workflow("old").options == {}
     store.set_options("old", {"parallelism": 2})
-    assert store.workflow("old")["options"] == {"parallelism": 2}
-    assert [r["name"] for r in store.list_workflows()] == ["old"]
+    assert store.workflow("old").options == {"parallelism": 2}
+    assert [r.name for r in store.list_workflows()] == ["old"]

@@ -68,7 +68,7 @@ def wait_for(predicate, what: str):
 def finished(store: Store, name: str) -> dict:
     def done():
         row = store.workflow(name)
-        return row if row and row["phase"] not in (Phase.PENDING, Phase.RUNNING) else None
+        return row if row and row.phase not in (Phase.PENDING, Phase.RUNNING) else None
     return wait_for(done, f"{name} to finish")
 
 
@@ -82,7 +82,7 @@ def test_stop_kills_the_pod_and_runs_the_exit_handler(store):
                          for n in store.nodes(name).values()), "the long pod to run")
     control.stop(store, name)
     row = finished(store, name)
-    assert (row["phase"], row["message"]) == (Phase.FAILED, "Stopped with strategy 'Stop'")
+    assert (row.phase, row.message) == (Phase.FAILED, "Stopped with strategy 'Stop'")
     nodes = {n.name: n for n in store.nodes(name).values()}
     assert nodes[f"{name}.onExit"].phase is Phase.SUCCEEDED
     with pytest.raises(control.ControlError, match="cannot shutdown a completed workflow"):
@@ -93,10 +93,10 @@ def test_retry_reruns_the_failed_step_only(store, tmp_path):
     markers = tmp_path / "markers"
     markers.mkdir()
     name = submit(store, FLAKY.replace("MARKERS", str(markers)))
-    assert finished(store, name)["phase"] is Phase.FAILED
+    assert finished(store, name).phase is Phase.FAILED
     (markers / "fixed").write_text("")
     assert control.retry(store, name) > 0
-    assert finished(store, name)["phase"] is Phase.SUCCEEDED
+    assert finished(store, name).phase is Phase.SUCCEEDED
     assert (markers / "marker").read_text().split() == ["first", "second"]   # first kept
     with pytest.raises(control.ControlError, match="Cannot retry a workflow in phase Succeeded"):
         control.retry(store, name)
@@ -107,7 +107,7 @@ def test_resume_releases_the_suspended_node(store):
     wait_for(lambda: any(n.type is NodeType.SUSPEND and n.phase is Phase.RUNNING
                          for n in store.nodes(name).values()), "the suspend node")
     assert control.resume(store, name) is True          # the live runner was signalled
-    assert finished(store, name)["phase"] is Phase.SUCCEEDED
+    assert finished(store, name).phase is Phase.SUCCEEDED
     with pytest.raises(control.ControlError, match="cannot resume a workflow in phase Succeeded"):
         control.resume(store, name)
 
@@ -127,7 +127,7 @@ def test_resume_continues_a_run_whose_runner_was_lost(store):
                    and (n.started_at or 0) > t for n in store.nodes(name).values())
 
     wait_for(lambda: suspended_since(0), "the suspend node")
-    pid = store.workflow(name)["runner_pid"]
+    pid = store.workflow(name).runner_pid
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not pid_alive(pid), "the runner to die")
     assert control.resume(store, name) is False         # a new runner continues the run
@@ -144,4 +144,4 @@ def test_resume_continues_a_run_whose_runner_was_lost(store):
         return False
 
     wait_for(resumed, "the resumed run to finish")
-    assert store.workflow(name)["phase"] is Phase.SUCCEEDED and signalled[-1] is True
+    assert store.workflow(name).phase is Phase.SUCCEEDED and signalled[-1] is True

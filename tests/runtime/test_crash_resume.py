@@ -81,9 +81,9 @@ def trial(home: Path, folder: Path, index: int, seed: int, report: dict) -> None
             time.sleep(0.02)
         time.sleep(rng.uniform(0.0, STEPS * 0.2 * 0.5))    # the steps before the gate take ~4-5 s
         row = store.workflow(name)
-        pid = row["runner_pid"]
+        pid = row.runner_pid
         # never signal pid 0 (the whole process group): the runner must be recorded and running
-        assert row["phase"] is Phase.RUNNING and pid and pid > 0 and pid_alive(pid), row
+        assert row.phase is Phase.RUNNING and pid and pid > 0 and pid_alive(pid), row
         os.kill(pid, signal.SIGKILL)
         while pid_alive(pid):
             time.sleep(0.02)
@@ -127,7 +127,7 @@ def test_sigkill_then_resume_never_reruns_succeeded_steps(tmp_path):
         assert lost and "Running (runner lost)" in lost[0], (lost, context)
         assert resumed.returncode == 0, context
         row = store.workflow(name)
-        assert row["phase"] is Phase.SUCCEEDED, context
+        assert row.phase is Phase.SUCCEEDED, context
         lines = (markers / "marker").read_text().split()
         for step in range(STEPS):
             ran = lines.count(f"step-{step}")

@@ -711,7 +711,7 @@ def test_every_change_is_stored_before_the_pod_starts(tmp_path):
     assert r.phase is Phase.SUCCEEDED
     assert all(phase is Phase.RUNNING for _, phase in seen) and len(seen) == 4
     assert ("wf.D", Phase.SUCCEEDED) in changes
-    assert store.workflow("wf")["phase"] == "Succeeded"
+    assert store.workflow("wf").phase == "Succeeded"
     assert {n.name: n.phase for n in store.nodes("wf").values()} == \
         {n.name: n.phase for n in r.nodes.values()}
 

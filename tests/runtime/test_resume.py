@@ -86,7 +86,7 @@ def test_resume_after_a_lost_runner_reruns_only_the_unfinished(tmp_path):
     assert stored["wf[0].a"].phase is Phase.SUCCEEDED
     assert stored["wf[1].c"].phase is Phase.SUCCEEDED
     assert stored["wf[1].b"].phase is Phase.RUNNING
-    assert store.workflow("wf")["phase"] is Phase.RUNNING
+    assert store.workflow("wf").phase is Phase.RUNNING
     # the lost attempt had logged something already
     b_pod = stored["wf[1].b"].pod_name
     store.log_path("wf", b_pod).write_text("partial\n")
@@ -104,7 +104,7 @@ def test_resume_after_a_lost_runner_reruns_only_the_unfinished(tmp_path):
     assert "wf[0].a" in seen                                  # on_change still told
     assert store.log_path("wf", b_pod).read_text() == f"partial\n{LOST_MARK}\ntwo\n"
     row = store.workflow("wf")
-    assert row["phase"] is Phase.SUCCEEDED
+    assert row.phase is Phase.SUCCEEDED
     # the tree is the same shape as an uninterrupted run's
     assert n["wf[0].a"].children == [n["wf[1]"].id]
     assert n["wf[1]"].children == [n["wf[1].b"].id, n["wf[1].c"].id]
@@ -146,7 +146,7 @@ def test_resume_keeps_failed_nodes_and_retry_reruns_only_the_failed_branch(tmp_p
     n = by_name(r)
     assert n["wf[1].b"].phase is Phase.SUCCEEDED and n["wf[2].d"].outputs.result == "one+three"
     assert n["wf.onExit"].outputs.result == "bye Succeeded"
-    assert store.workflow("wf")["phase"] is Phase.SUCCEEDED
+    assert store.workflow("wf").phase is Phase.SUCCEEDED
 
 
 def test_retry_reruns_a_failed_dag_branch_only(tmp_path):

@@ -210,7 +210,7 @@ def test_keep_pods_keeps_them_for_debugging(tmp_path, capsys, _home):
 def test_submit_carries_keep_pods_to_the_runner(tmp_path, capsys, _home):
     code, out, err = run(capsys, "submit", _workflow(tmp_path, "kept-submit"), "--keep-pods", "--wait")
     assert code == 0, err
-    assert Store.at(_home).workflow("kept-submit")["options"]["keep_pods"] is True
+    assert Store.at(_home).workflow("kept-submit").options["keep_pods"] is True
     assert any(p.is_file() for p in (_home / "pods").rglob("*"))
     code, out, err = run(capsys, "submit", _workflow(tmp_path, "gone-submit"), "--wait")
     assert code == 0, err

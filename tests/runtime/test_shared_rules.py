@@ -11,6 +11,7 @@ import pytest
 from plait.compiler import cron, dot, graphs, loops, planner
 from plait.compiler.checks import pl508_invalid_duration, pl528_cron_schedule
 from plait.compiler.compile import compile_file
+from plait.compiler.plancodec import decode_template
 from plait.grammar import ast as A
 from plait.grammar import durations, evaluate
 from plait.grammar.limits import LimitError
@@ -54,8 +55,13 @@ def test_the_depends_scan_is_called_by_checks_planner_dot_and_runtime(monkeypatc
     assert len(calls) == 1
     assert dot.depends_edges("A && B.Failed") == [("A", None), ("B", "B.Failed")]
     assert len(calls) == 3                                   # one call per conjunct
-    shape = dag._Shape({"tasks": [{"name": "A"}, {"name": "B"},
-                                  {"name": "C", "depends": "B.Failed || A"}]})
+    empty = {"parameters": [], "artifacts": []}
+    shape = dag._Shape(decode_template({
+        "name": "d", "kind": "dag", "leaf": False, "inputs": empty, "outputs": empty,
+        "tasks": [{"name": "A", "template": "t", "arguments": empty},
+                  {"name": "B", "template": "t", "arguments": empty},
+                  {"name": "C", "template": "t", "arguments": empty,
+                   "depends": "B.Failed || A"}]}))
     assert shape.refs["C"] == ["A", "B"] and len(calls) == 4
     calls.clear()
     plan_of(tmp_path, DAG)

@@ -99,20 +99,20 @@ def test_workflow_rows(tmp_path):
     with pytest.raises(WorkflowExists):
         store.create_workflow("first", "{}", {}, 300.0)
     row = store.workflow("first")
-    assert row["phase"] is Phase.RUNNING and row["started_at"] == 100.0
-    assert row["arguments"] == {"n": "1"} and '"planVersion"' in row["plan_json"]
-    assert row["runner_pid"] > 0 and row["heartbeat"] > 0
+    assert row.phase is Phase.RUNNING and row.started_at == 100.0
+    assert row.arguments == {"n": "1"} and '"planVersion"' in row.plan_json
+    assert row.runner_pid > 0 and row.heartbeat > 0
     store.set_workflow("first", Phase.FAILED, "child 'x' failed", finished_at=150.0)
     store.set_workflow("first", Phase.FAILED, "child 'x' failed")   # keeps finished_at
     row = store.workflow("first")
-    assert (row["phase"], row["message"], row["finished_at"]) == (Phase.FAILED,
+    assert (row.phase, row.message, row.finished_at) == (Phase.FAILED,
                                                                   "child 'x' failed", 150.0)
     listed = store.list_workflows()
-    assert [w["name"] for w in listed] == ["second", "first"]        # newest first
-    assert "plan_json" not in listed[0]
+    assert [w.name for w in listed] == ["second", "first"]        # newest first
+    assert listed[0].plan_json is None
     assert store.workflow("nope") is None
     store.create_workflow("first", "{}", {}, 400.0, replace=True)
-    assert store.workflow("first")["phase"] is Phase.RUNNING
+    assert store.workflow("first").phase is Phase.RUNNING
 
 
 def test_events_are_numbered_per_workflow(store):
@@ -211,7 +211,7 @@ def test_ten_processes_write_at_once(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert len(store.list_workflows()) == 10
-    assert all(w["phase"] is Phase.SUCCEEDED for w in store.list_workflows())
+    assert all(w.phase is Phase.SUCCEEDED for w in store.list_workflows())
     assert len(store.nodes("shared")) == 10 * count
     assert [e["seq"] for e in store.events("shared")] == list(range(1, 10 * (count // 10) + 1))
     for i in range(10):

@@ -1,0 +1,436 @@
+"""The plan as typed records, and the one codec between them and the versioned plan JSON.
+
+`plait compile` writes a plan file and the runtime reads one (`compiler/plan.py` holds the
+`Plan` the compiler builds; `compiler/plan.schema.json` is the file format). This module is
+the only place that knows the JSON's key names: `decode_plan(data)` validates a plan against
+the schema and its version and returns a `PlanRecord`; `encode_plan(record)` gives the JSON
+data back, equal to what was read (the golden plans round-trip byte for byte:
+tests/compiler/test_plancodec.py). The runtime reads templates, steps, tasks, loops, `when`,
+hooks and retry settings as attributes of these records (`template_records`).
+
+A field that the JSON may leave out is None here when it is absent. Leaf bodies (a container,
+a script, ...), parameter and artifact records, `settings` and workflow metadata stay JSON
+values: they are Kubernetes' and Argo's own formats, which pods and the status copy as they
+are.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+PLAN_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("plan.schema.json")
+JSON = Any
+
+
+class PlanError(ValueError):
+    """A plan that does not follow `plan.schema.json`; the message names the field."""
+
+
+# --- records ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IO:
+    """Inputs, outputs or arguments: parameter and artifact records as Argo writes them."""
+
+    parameters: tuple[dict[str, Any], ...] = ()
+    artifacts: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """retryStrategy.backoff, in seconds (text only where a tag makes it dynamic)."""
+
+    duration: float | str | None = None
+    factor: float | str | None = None
+    cap: float | str | None = None
+    max_duration: float | str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A template's retryStrategy: `limit` None is unlimited."""
+
+    limit: int | str | None
+    policy: str
+    expression: str | None = None
+    backoff: Backoff | None = None
+    affinity: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """A lifecycle hook (`exit`, or one with an `expression`): the template it runs."""
+
+    template: str | None
+    arguments: dict[str, Any] | None = None
+    expression: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """A step's or task's `when`: `static` when the compiler could decide it."""
+
+    text: str
+    static: bool | None = None
+    producers: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoopItem:
+    """One `withItems` iteration: its node name, its item and its folded `when`."""
+
+    name: str
+    item: Any
+    when: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """withItems (`items`), withParam (`text`, a JSON list or its tag text) or withSequence
+    (`sequence`, its fields as written)."""
+
+    kind: str
+    items: tuple[LoopItem, ...] = ()
+    text: Any = None
+    producers: tuple[str, ...] | None = None
+    sequence: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A step or a DAG task."""
+
+    name: str
+    template: str | None                 # a key of the plan's templates; None: unresolved
+    arguments: IO
+    unresolved: dict[str, Any] | None = None
+    when: When | None = None
+    loop: Loop | None = None
+    depends: str | None = None
+    producers: tuple[str, ...] | None = None
+    continue_on: tuple[str, ...] | None = None
+    hooks: dict[str, Hook] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepsBody:
+    groups: tuple[tuple[Child, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DagBody:
+    tasks: tuple[Child, ...]
+    target: tuple[str, ...] | str | None = None    # text when a tag makes it dynamic
+    fail_fast: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeafBody:
+    """The body of a leaf template as written (container, script, suspend, http, ...)."""
+
+    spec: Any
+
+
+Body = StepsBody | DagBody | LeafBody
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    name: str
+    kind: str | None
+    leaf: bool
+    inputs: IO
+    outputs: IO
+    body: Body | None = None
+    library: str | None = None
+    retry: Retry | None = None
+    timeout: float | str | None = None
+    pending_timeout: float | str | None = None
+    active_deadline_seconds: float | str | None = None
+    settings: dict[str, Any] | None = None
+
+    @property
+    def children(self) -> tuple[Child, ...]:
+        """Every step or task of the template (none for a leaf)."""
+        if isinstance(self.body, StepsBody):
+            return tuple(c for g in self.body.groups for c in g)
+        if isinstance(self.body, DagBody):
+            return self.body.tasks
+        return ()
+
+    @property
+    def spec(self) -> Any:
+        """A leaf's body as written (None for steps and dag templates)."""
+        return self.body.spec if isinstance(self.body, LeafBody) else None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRecord:
+    """The plan: `workflow` (metadata) and `settings` (the spec's other fields, an open set)
+    stay JSON objects."""
+
+    workflow: dict[str, Any]
+    arguments: IO
+    entrypoint: str
+    templates: dict[str, Template]
+    on_exit: str | None
+    hooks: dict[str, Hook]
+    settings: dict[str, Any]
+    call_graph: dict[str, list[str]]
+    recursive: list[str]
+    max_depth: int
+    plan_version: int = PLAN_VERSION
+
+
+# --- decoding ---------------------------------------------------------------------------
+
+
+def _io(d: Mapping[str, Any]) -> IO:
+    return IO(tuple(d.get("parameters") or ()), tuple(d.get("artifacts") or ()))
+
+
+def _strings(v: Any) -> tuple[str, ...] | None:
+    return None if v is None else tuple(v)
+
+
+def decode_hook(d: Mapping[str, Any]) -> Hook:
+    return Hook(d.get("template"), d.get("arguments"), d.get("expression"))
+
+
+def decode_hooks(d: Mapping[str, Any] | None) -> dict[str, Hook]:
+    return {k: decode_hook(h) for k, h in (d or {}).items()}
+
+
+def _loop(d: Mapping[str, Any]) -> Loop:
+    kind = d["kind"]
+    if kind == "items":
+        return Loop(kind, items=tuple(LoopItem(i["name"], i["item"], i.get("when"))
+                                      for i in d.get("items") or ()))
+    if kind == "param":
+        return Loop(kind, text=d.get("text"), producers=_strings(d.get("producers")))
+    return Loop(kind, sequence=d.get("sequence"))
+
+
+def decode_child(d: Mapping[str, Any]) -> Child:
+    when = d.get("when")
+    return Child(
+        name=d["name"], template=d.get("template"), arguments=_io(d.get("arguments") or {}),
+        unresolved=d.get("unresolved"),
+        when=None if when is None else When(when["text"], when.get("static"),
+                                            _strings(when.get("producers"))),
+        loop=None if d.get("loop") is None else _loop(d["loop"]),
+        depends=d.get("depends"), producers=_strings(d.get("producers")),
+        continue_on=_strings(d.get("continueOn")),
+        hooks=None if d.get("hooks") is None else decode_hooks(d["hooks"]))
+
+
+def _retry(d: Mapping[str, Any]) -> Retry:
+    b = d.get("backoff")
+    backoff = None if b is None else Backoff(b.get("duration"), b.get("factor"), b.get("cap"),
+                                             b.get("maxDuration"))
+    return Retry(d.get("limit"), d["policy"], d.get("expression"), backoff, d.get("affinity"))
+
+
+def decode_template(d: Mapping[str, Any]) -> Template:
+    body: Body | None = None
+    if "steps" in d:
+        body = StepsBody(tuple(tuple(decode_child(c) for c in g) for g in d["steps"]))
+    elif "tasks" in d:
+        target = d.get("target")
+        body = DagBody(tuple(decode_child(c) for c in d["tasks"]),
+                       tuple(target) if isinstance(target, list) else target, d.get("failFast"))
+    elif "body" in d:
+        body = LeafBody(d["body"])
+    return Template(
+        name=d["name"], kind=d.get("kind"), leaf=d.get("leaf", False),
+        inputs=_io(d.get("inputs") or {}), outputs=_io(d.get("outputs") or {}), body=body,
+        library=d.get("library"), retry=None if d.get("retry") is None else _retry(d["retry"]),
+        timeout=d.get("timeout"), pending_timeout=d.get("pendingTimeout"),
+        active_deadline_seconds=d.get("activeDeadlineSeconds"), settings=d.get("settings"))
+
+
+def decode_plan(data: Any, validate: bool = True) -> PlanRecord:
+    """The plan JSON data (a parsed plan file), validated: `PlanError` names what is wrong.
+    (`validate=False` only for data already validated, or built by the compiler.)"""
+    if not isinstance(data, dict):
+        raise PlanError("a plan is a JSON object")
+    version = data.get("planVersion")
+    if version != PLAN_VERSION:
+        raise PlanError(f"unsupported planVersion {version!r} (this plait reads {PLAN_VERSION})")
+    if validate:
+        validate_plan(data)
+    return PlanRecord(
+        workflow=data["workflow"], arguments=_io(data["arguments"]), entrypoint=data["entrypoint"],
+        templates={k: decode_template(t) for k, t in data["templates"].items()},
+        on_exit=data["onExit"], hooks=decode_hooks(data["hooks"]), settings=data["settings"],
+        call_graph=data["callGraph"], recursive=data["recursive"], max_depth=data["maxDepth"],
+        plan_version=version)
+
+
+def parse_plan_text(text: str) -> Any:
+    """A plan file's JSON data, not yet validated; `PlanError` for text that is not JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise PlanError(f"not JSON: {exc or 'nested too deeply'}") from None
+
+
+def read_plan(text: str) -> PlanRecord:
+    """A plan file's text as records; `PlanError` for text that is not a valid plan."""
+    return decode_plan(parse_plan_text(text))
+
+
+def template_records(templates: Mapping[str, Mapping[str, Any]]) -> dict[str, Template]:
+    """A plan's templates (`Plan.templates`, JSON values) as records, by key."""
+    return {k: decode_template(t) for k, t in templates.items()}
+
+
+# --- encoding ---------------------------------------------------------------------------
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        out[key] = value
+
+
+def _io_json(io: IO) -> dict[str, Any]:
+    return {"parameters": list(io.parameters), "artifacts": list(io.artifacts)}
+
+
+def encode_hook(h: Hook) -> dict[str, Any]:
+    out: dict[str, Any] = {"template": h.template}
+    _put(out, "arguments", h.arguments)
+    _put(out, "expression", h.expression)
+    return out
+
+
+def _loop_json(loop: Loop) -> dict[str, Any]:
+    if loop.kind == "items":
+        items = []
+        for i in loop.items:
+            item: dict[str, Any] = {"name": i.name, "item": i.item}
+            _put(item, "when", i.when)
+            items.append(item)
+        return {"kind": "items", "items": items}
+    if loop.kind == "param":
+        out: dict[str, Any] = {"kind": "param", "text": loop.text}
+        _put(out, "producers", None if loop.producers is None else list(loop.producers))
+        return out
+    return {"kind": loop.kind, "sequence": loop.sequence}
+
+
+def _list(v: tuple[str, ...] | None) -> list[str] | None:
+    return None if v is None else list(v)
+
+
+def encode_child(c: Child) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": c.name, "template": c.template,
+                           "arguments": _io_json(c.arguments)}
+    _put(out, "unresolved", c.unresolved)
+    if c.when is not None:
+        when: dict[str, Any] = {"text": c.when.text}
+        _put(when, "static", c.when.static)
+        _put(when, "producers", _list(c.when.producers))
+        out["when"] = when
+    if c.loop is not None:
+        out["loop"] = _loop_json(c.loop)
+    _put(out, "depends", c.depends)
+    _put(out, "producers", _list(c.producers))
+    _put(out, "continueOn", _list(c.continue_on))
+    if c.hooks is not None:
+        out["hooks"] = {k: encode_hook(h) for k, h in c.hooks.items()}
+    return out
+
+
+def _retry_json(r: Retry) -> dict[str, Any]:
+    out: dict[str, Any] = {"limit": r.limit, "policy": r.policy}
+    _put(out, "expression", r.expression)
+    if r.backoff is not None:
+        b: dict[str, Any] = {}
+        _put(b, "duration", r.backoff.duration)
+        _put(b, "factor", r.backoff.factor)
+        _put(b, "cap", r.backoff.cap)
+        _put(b, "maxDuration", r.backoff.max_duration)
+        out["backoff"] = b
+    _put(out, "affinity", r.affinity)
+    return out
+
+
+def encode_template(t: Template) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": t.name, "kind": t.kind, "leaf": t.leaf,
+                           "inputs": _io_json(t.inputs), "outputs": _io_json(t.outputs)}
+    body = t.body
+    if isinstance(body, StepsBody):
+        out["steps"] = [[encode_child(c) for c in g] for g in body.groups]
+    elif isinstance(body, DagBody):
+        out["tasks"] = [encode_child(c) for c in body.tasks]
+        _put(out, "target", list(body.target) if isinstance(body.target, tuple) else body.target)
+        _put(out, "failFast", body.fail_fast)
+    elif isinstance(body, LeafBody):
+        out["body"] = body.spec
+    _put(out, "library", t.library)
+    if t.retry is not None:
+        out["retry"] = _retry_json(t.retry)
+    _put(out, "timeout", t.timeout)
+    _put(out, "pendingTimeout", t.pending_timeout)
+    _put(out, "activeDeadlineSeconds", t.active_deadline_seconds)
+    _put(out, "settings", t.settings)
+    return out
+
+
+def encode_plan(p: PlanRecord) -> dict[str, Any]:
+    """The plan's JSON data (what `decode_plan` read)."""
+    return {"planVersion": p.plan_version, "workflow": p.workflow,
+            "arguments": _io_json(p.arguments),
+            "entrypoint": p.entrypoint,
+            "templates": {k: encode_template(t) for k, t in p.templates.items()},
+            "onExit": p.on_exit, "hooks": {k: encode_hook(h) for k, h in p.hooks.items()},
+            "settings": p.settings, "callGraph": p.call_graph, "recursive": p.recursive,
+            "maxDepth": p.max_depth}
+
+
+def plan_text(data: Mapping[str, Any]) -> str:
+    """Deterministic plan file text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_plan(p: PlanRecord) -> str:
+    return plan_text(encode_plan(p))
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def validate_plan(data: Any) -> None:
+    """Raise `PlanError` naming the first field of `data` that `plan.schema.json` refuses."""
+    error = _best_error(data)
+    if error is not None:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        raise PlanError(f"{where.lstrip('.') or 'the plan'}: {error.message}")
+
+
+def _best_error(data: Any) -> Any:
+    import jsonschema  # lazily (a heavy library): `plait check` and `compile` never need it
+
+    return jsonschema.exceptions.best_match(_validator().iter_errors(data))
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+__all__ = ["Backoff", "Body", "Child", "DagBody", "Hook", "IO", "LeafBody", "Loop", "LoopItem",
+           "PLAN_VERSION", "PlanError", "PlanRecord", "Retry", "SCHEMA_PATH", "StepsBody",
+           "Template", "When", "decode_child", "decode_hook", "decode_hooks", "decode_plan",
+           "decode_template", "encode_child", "encode_hook", "encode_plan", "encode_template",
+           "parse_plan_text", "plan_text", "read_plan", "template_records", "validate_plan", "write_plan"]
