@@ -117,7 +117,7 @@ def test_submit_from_cronwf(capsys, home, tmp_path):
     assert code == 0, err
     name = out.strip()
     assert name.startswith("nightly-")
-    assert finished(home, name)["phase"].value == "Succeeded"
+    assert finished(home, name).phase.value == "Succeeded"
     assert "scheduled 20" in plait(capsys, "logs", name)[1]
     code, _, err = plait(capsys, "submit", "--from", "cronwf/other", cron_file(tmp_path))
     assert code == 2 and "no document named 'other' (CronWorkflow nightly)" in err
@@ -252,7 +252,7 @@ def test_cron_start_launches_runs_in_real_time(capsys, home, tmp_path):
     scheduled = int(name.split("-")[1])
     assert abs(scheduled - time.time()) < 15
     row = finished(home, name)
-    assert row["phase"].value == "Succeeded", row
+    assert row.phase.value == "Succeeded", row
     assert plait(capsys, "logs", name)[1].startswith(f"{name}: scheduled 20")
     pid = scheduler_pid(home)
     assert plait(capsys, "cron", "stop", "nightly")[0] == 0
@@ -330,7 +330,7 @@ def test_the_scheduler_runs_the_latest_missed_schedule_after_a_sleep(capsys, hom
     messages = [m for _, m in crons.events("nightly")]
     name = f"nightly-{int(latest)}"
     if runs:
-        assert finished(home, name)["phase"].value == "Succeeded"
+        assert finished(home, name).phase.value == "Succeeded"
         assert f"started {name}" in messages
         assert any(m.endswith("within startingDeadlineSeconds 600): running it now")
                    for m in messages), messages

@@ -230,7 +230,7 @@ def test_submit_prints_the_submitted_workflow(capsys, plait_home, tmp_path, upda
                          "-p", "who=plait", "-l", "tier=gold", "--priority", "3")
     assert code == 0, err
     golden(GOLDEN / f"submit.{output}", _TIMES.sub("<time>", out), update_golden)
-    assert finished(plait_home, f"shapes-{output}")["phase"] is Phase.SUCCEEDED
+    assert finished(plait_home, f"shapes-{output}").phase is Phase.SUCCEEDED
 
 
 def test_submit_name_and_wide(capsys, plait_home, tmp_path):
@@ -240,7 +240,7 @@ def test_submit_name_and_wide(capsys, plait_home, tmp_path):
     assert code == 0, err
     assert out.startswith("Name:                shapes-wide\n")
     assert "Parameters:\n  who:               world\n" in out
-    assert finished(plait_home, "shapes-wide")["phase"] is Phase.SUCCEEDED
+    assert finished(plait_home, "shapes-wide").phase is Phase.SUCCEEDED
     out = cli(capsys, "submit", path, "--name", "shapes-wait", "-o", "wide", "--wait")[1]
     assert out.count("Name:                shapes-wait\n") == 2      # as submitted, as ended
     assert "NODENAME" in out.split("\n\n")[-1]                      # the final view is wide
@@ -286,7 +286,7 @@ def test_submit_log_streams_to_the_end_and_exits_with_the_run(capsys, plait_home
     assert lines[0] == "logged"
     assert [ln.split(": ", 1)[1] for ln in lines[1:]] == ["one", "two", "three"]
     assert lines[1].startswith("logged-say-") and lines[3].startswith("logged-boom-")
-    assert Store.at(plait_home).workflow("logged")["phase"] is Phase.FAILED   # ended, not lost
+    assert Store.at(plait_home).workflow("logged").phase is Phase.FAILED   # ended, not lost
     ok = write(tmp_path, "ok.yaml", FAILS.replace("exit 3", "exit 0").replace("logged", "fine"))
     assert cli(capsys, "submit", ok, "--log", "-o", "name")[0] == 0
 

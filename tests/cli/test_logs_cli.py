@@ -257,7 +257,7 @@ def test_follow_picks_up_a_nodes_next_attempts_and_ends_with_the_run(capsys, hom
             follower.kill()
             follower.wait()
     assert follower.returncode == 0, err
-    assert finished(home, "retried")["phase"] is Phase.SUCCEEDED
+    assert finished(home, "retried").phase is Phase.SUCCEEDED
     lines = (first + rest).splitlines()
     assert [line.split(": ", 1)[1] for line in lines] == \
         ["attempt 0", "attempt 0 ends", "attempt 1", "attempt 1 ends", "attempt 2", "attempt 2 ends"]
