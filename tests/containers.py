@@ -11,8 +11,10 @@ names Argo's workflows use:
   made by `mmdebstrap` (about 30-75 s). Built lazily, only when a test asks for it. Its tarball
   is cached in `cache_dir()` under a name holding the day, so a day's test runs build it once
   and the next day's pick up Debian's security updates.
+  It also holds Debian's cowsay, for:
 - `argoproj/argosay:v2`: the python image plus plait's built-in argosay (`runtime/argosay.py`,
-  which mirrors Argo's Go program) as its entrypoint `/argosay`, as the real image has it.
+  which mirrors Argo's Go program) as its entrypoint `/argosay`, as the real image has it; and
+  `argoproj/argosay:v1`: the python image running `cowsay` (from /usr/games), as v1 does.
 
 Every image carries a label with a digest of what it was built from (`plait.test.key`): a
 builder that finds its names already holding an image with its key reuses it instead of
@@ -57,13 +59,14 @@ BUSYBOX = Path("/bin/busybox")              # Debian's busybox-static: needs no 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CONTAINERS_CONF = '[engine]\nruntime = "runc"\n\n[containers]\ndefault_ulimits = []\n'
 KEY_LABEL = "plait.test.key"
-RECIPE = "2"                                # bump to rebuild every image after a recipe change
+RECIPE = "3"                                # bump to rebuild every image after a recipe change
 
 BUSYBOX_TAGS = ("busybox", "busybox:latest", "alpine:3.23", "alpine")
 PYTHON_TAGS = ("python:3.12", "python:3", "python:alpine3.23")
 ARGOSAY_TAGS = ("argoproj/argosay:v2",)
+ARGOSAY_V1_TAGS = ("argoproj/argosay:v1",)
 PYTHON_SUITE = "bookworm"
-PYTHON_PACKAGES = ("python3",)
+PYTHON_PACKAGES = ("python3", "cowsay")
 
 
 def in_ci() -> bool:
@@ -194,20 +197,29 @@ def argosay_image(python: Image) -> Image:
     """argosay:v2 on top of `python` (whose key is part of this one's, so it follows it)."""
     source = ARGOSAY.read_bytes()
     key = _digest(RECIPE, "argosay", python.key, source)
+    files = {"argosay": (source, 0o755)}
+    steps = 'COPY argosay /argosay\nENTRYPOINT ["/argosay"]\n'
+    return _ensure(ARGOSAY_TAGS, key, lambda: _build(python, ARGOSAY_TAGS[0], key, steps, files))
 
-    def build() -> None:
-        with tempfile.TemporaryDirectory(prefix="plait-argosay-") as folder:
-            context = Path(folder)
-            (context / "argosay").write_bytes(source)
-            (context / "argosay").chmod(0o755)
-            base = _local_name(python.name)
-            (context / "Containerfile").write_text(
-                f"FROM {base}\nCOPY argosay /argosay\nENTRYPOINT [\"/argosay\"]\n"
-                f"LABEL {KEY_LABEL}={key}\n")
-            pull = "--pull=never" if engine() == "podman" else "--pull=false"
-            run_engine("build", pull, "-q", "-t", ARGOSAY_TAGS[0], "-f",
-                       str(context / "Containerfile"), str(context))
-    return _ensure(ARGOSAY_TAGS, key, build)
+
+def argosay_v1_image(python: Image) -> Image:
+    """argosay:v1: cowsay (in the python image's /usr/games) as its command, no entrypoint."""
+    key = _digest(RECIPE, "argosay-v1", python.key)
+    steps = f'ENV PATH={SYSTEM_PATH}:/usr/games\nCMD ["cowsay"]\n'
+    return _ensure(ARGOSAY_V1_TAGS, key, lambda: _build(python, ARGOSAY_V1_TAGS[0], key, steps, {}))
+
+
+def _build(base: Image, tag: str, key: str, steps: str, files: dict[str, tuple[bytes, int]]) -> None:
+    """`ENGINE build` of `FROM base` plus `steps`, with `files` (name -> bytes, mode) beside it."""
+    with tempfile.TemporaryDirectory(prefix="plait-image-") as folder:
+        context = Path(folder)
+        for name, (data, mode) in files.items():
+            (context / name).write_bytes(data)
+            (context / name).chmod(mode)
+        (context / "Containerfile").write_text(
+            f"FROM {_local_name(base.name)}\n{steps}LABEL {KEY_LABEL}={key}\n")
+        pull = "--pull=never" if engine() == "podman" else "--pull=false"
+        run_engine("build", pull, "-q", "-t", tag, "-f", str(context / "Containerfile"), str(context))
 
 
 def _ensure(tags: tuple[str, ...], key: str, build: Callable[[], None]) -> Image:
@@ -357,6 +369,11 @@ def argosay_img(python_img) -> Image:
 
 
 @pytest.fixture(scope="session")
-def workflow_images(busybox_img, python_img, argosay_img) -> tuple[Image, ...]:
-    """Every image Argo's examples name, for tests that run whole workflows."""
-    return busybox_img, python_img, argosay_img
+def argosay_v1_img(python_img) -> Image:
+    return argosay_v1_image(python_img)
+
+
+@pytest.fixture(scope="session")
+def workflow_images(busybox_img, python_img, argosay_img, argosay_v1_img) -> tuple[Image, ...]:
+    """Every image the conformance cases name, for tests that run whole workflows."""
+    return busybox_img, python_img, argosay_img, argosay_v1_img

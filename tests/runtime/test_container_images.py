@@ -1,6 +1,6 @@
 """The locally built test images run (tests/containers.py): busybox's applets through their
-relative symlinks, a writable /tmp and a passwd file; python prints its version; argosay's
-entrypoint answers as Argo's Go program does (`echo` writes to stderr)."""
+relative symlinks, a writable /tmp and a passwd file; python prints its version; argosay:v2's
+entrypoint answers as Argo's Go program does (`echo` writes to stderr); argosay:v1 has cowsay."""
 
 from __future__ import annotations
 
@@ -32,3 +32,8 @@ def test_argosay_entrypoint_is_plaits_argosay(argosay_img):
     out = run_engine("run", "--rm", "--pull=never", "--entrypoint", "/bin/sh",
                      "argoproj/argosay:v2", "-c", "/argosay echo hi /tmp/f && cat /tmp/f")
     assert out == "hi"
+
+
+def test_argosay_v1_runs_cowsay(argosay_v1_img):
+    out = run_engine("run", "--rm", "--pull=never", "argoproj/argosay:v1", "cowsay", "hello")
+    assert "< hello >" in out
