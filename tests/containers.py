@@ -28,8 +28,10 @@ with `runtime = "runc"` (crun fails on hybrid cgroups) and no default ulimits (s
 permitted): `containers_conf()` writes one, and the `container_engine` fixture points
 CONTAINERS_CONF at it for the test process and every plait process it starts. That is the test
 environment's configuration only: plait itself leaves a user's engine configured as the user
-has it. Without a working engine these tests skip, saying why; under CI=true (CI installs
-podman) they fail instead.
+has it. The fixture also sets PLAIT_TEST_PULL_POLICY=Never (the container backend's test-only
+switch), so no pod reaches for a registry: a workflow's `busybox` (tag latest: pull Always, as
+in Kubernetes) runs the image built here. Without a working engine these tests skip, saying
+why; under CI=true (CI installs podman) they fail instead.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ BUSYBOX_TAGS = ("busybox", "busybox:latest", "alpine:3.23", "alpine")
 PYTHON_TAGS = ("python:3.12", "python:3", "python:alpine3.23")
 ARGOSAY_TAGS = ("argoproj/argosay:v2",)
 ARGOSAY_V1_TAGS = ("argoproj/argosay:v1",)
+TEST_PULL_POLICY = {"PLAIT_TEST_PULL_POLICY": "Never"}   # the container backend's test switch
 PYTHON_SUITE = "bookworm"
 PYTHON_PACKAGES = ("python3", "cowsay")
 
@@ -344,12 +347,15 @@ def _digest(*parts: str | bytes) -> str:
 
 @pytest.fixture(scope="session")
 def container_engine() -> Iterator[str]:
-    """The working engine's name, with CONTAINERS_CONF set for this process and the plait
-    processes it starts. Skips (fails under CI=true) when no engine answers."""
+    """The working engine's name, with CONTAINERS_CONF (and the test pull policy Never) set for
+    this process and the plait processes it starts. Skips (fails under CI=true) when no engine
+    answers."""
     name = engine()
     need(name is not None, why_no_engine())
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONTAINERS_CONF", str(containers_conf()))
+        for key, value in TEST_PULL_POLICY.items():
+            patch.setenv(key, value)
         yield name or ""
 
 
