@@ -28,9 +28,12 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     pass_env: Sequence[str] = (),
                     engine_ready: Callable[[Engine], None] | None = None,
                     mode: str = "new", keep_pods: bool = False,
-                    ro_binds: tuple[str, ...] = ()) -> RunResult:
+                    ro_binds: tuple[str, ...] = (), backend_name: str = "local",
+                    engine: Any = None) -> RunResult:
     """`run` for callers already inside an event loop. `ro_binds`: host folders the local
-    backend binds read-only into every pod (`runtime.pyscripts`)."""
+    backend binds read-only into every pod (`runtime.pyscripts`). `backend_name="container"`
+    runs the pods as containers through `engine` (podman or docker, a name or an
+    `EngineCLI`; None: the first that answers)."""
     own_backend = backend is None
     if hasattr(plan, "named"):
         plan = plan.named()         # a compiled plan may keep generateName: name this run
@@ -43,9 +46,15 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
             store = Store.at(Path(home))
         if backend is None:
             from .backends import get_backend
-            backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
-                                  sandbox=sandbox, parallelism=parallelism, pass_env=pass_env,
-                                  keep_pods=keep_pods, ro_binds=tuple(ro_binds))
+            if backend_name == "container":
+                backend = get_backend("container", home=Path(home), secrets=secrets,
+                                      engine=engine, parallelism=parallelism, pass_env=pass_env,
+                                      keep_pods=keep_pods)
+            else:
+                backend = get_backend(backend_name, home=Path(home), secrets=secrets,
+                                      images=images, sandbox=sandbox, parallelism=parallelism,
+                                      pass_env=pass_env, keep_pods=keep_pods,
+                                      ro_binds=tuple(ro_binds))
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
                     mode=mode)
@@ -68,6 +77,9 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
             return
         options = dict(row.get("options") or {})
         options["sandbox"] = getattr(backend, "sandbox", None)
+        options["backend"] = getattr(backend, "name", None)
+        if getattr(backend, "engine", None) is not None:
+            options["engine"] = backend.engine.name
         options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
         store.set_options(plan.name, options)
     except Exception as exc:     # a store that fails now must not hide how the run ended

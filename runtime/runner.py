@@ -48,6 +48,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
     from plait import runtime
     from plait.compiler.plan import Plan
 
+    from .backends.engine_cli import EngineError, NoEngine
     from .home import ensure_home
     from .images import ImageTable, ImageTableError
     from .reserve import DiskFull
@@ -86,8 +87,14 @@ def run_workflow(wf: str, mode: str = "new") -> int:
                              sandbox=options.get("sandbox") or "auto",
                              pass_env=options.get("pass_env") or (),
                              engine_ready=_install_signals, mode=mode,
-                             keep_pods=bool(options.get("keep_pods")))
+                             keep_pods=bool(options.get("keep_pods")),
+                             backend_name=options.get("backend") or "local",
+                             engine=options.get("engine"))
     except DiskFull as exc:     # not even the run's end could be recorded
+        print(f"plait runner: {exc}", file=sys.stderr)
+        return 1
+    except (NoEngine, EngineError) as exc:      # the container engine is gone or refuses
+        store.set_workflow(wf, Phase.ERROR, f"the runner cannot start: {exc}", time.time())
         print(f"plait runner: {exc}", file=sys.stderr)
         return 1
     return 0 if result.phase is Phase.SUCCEEDED else 1
