@@ -7,8 +7,9 @@ names Argo's workflows use:
   what alpine's shell tools are): Debian's static `/bin/busybox` with one RELATIVE symlink per
   applet (absolute ones would point at the host's files when the tar is unpacked anywhere but
   `/`), `/etc/passwd`, `/etc/group` and a 1777 `/tmp`. About a second to build.
-- `python:3.12` (also `python:3`, `python:alpine3.23`): a minimal Debian bookworm with python3,
-  made by `mmdebstrap` (about 30-75 s). Built lazily, only when a test asks for it. Its tarball
+- `python:3.12` (also `python:3`, `python:alpine3.23`): a minimal Debian bookworm with python3
+  (and `python`, as the real images have it), made by `mmdebstrap` (about 30-75 s; 3 minutes
+  on a loaded machine). Built lazily, only when a test asks for it. Its tarball
   is cached in `cache_dir()` under a name holding the day, so a day's test runs build it once
   and the next day's pick up Debian's security updates.
   It also holds Debian's cowsay, for:
@@ -69,7 +70,7 @@ ARGOSAY_TAGS = ("argoproj/argosay:v2",)
 ARGOSAY_V1_TAGS = ("argoproj/argosay:v1",)
 TEST_PULL_POLICY = {"PLAIT_TEST_PULL_POLICY": "Never"}   # the container backend's test switch
 PYTHON_SUITE = "bookworm"
-PYTHON_PACKAGES = ("python3", "cowsay")
+PYTHON_PACKAGES = ("python3", "python-is-python3", "cowsay")
 
 
 def in_ci() -> bool:
