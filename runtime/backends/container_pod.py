@@ -44,7 +44,7 @@ from plait.runtime.naming import node_id
 from plait.runtime.paths import UnsafePath
 from plait.runtime.types import LogSink, Phase, PodResult
 
-from .container_files import Mount, PodFolder
+from .container_files import Mount, PodFolder, make_dirs
 from .container_spec import pull_policy, run_args
 from .engine_cli import EngineError
 from .podkit import (
@@ -383,6 +383,9 @@ class ContainerPod:
         client_env = dict(self.backend.client_env, **passed)
         self._made.append(name)
         self._running.add(name)
+        if spec.get("workingDir") and self.engine.is_podman:
+            # Kubernetes creates a missing workingDir; podman refuses to start without it
+            argv = await self._with_workdir(argv, name, str(spec["workingDir"]), client_env)
         try:
             transport, proto = await loop.subprocess_exec(
                 lambda: _Streams(loop, cname, self.sink, keep, self.backend.secrets),
@@ -422,6 +425,26 @@ class ContainerPod:
             self.sink(cname, L.OOM_MESSAGE)
             return 137, None, L.OOM_MESSAGE
         return code, proto.result(), None
+
+    async def _with_workdir(self, argv: list[str], name: str, workdir: str,
+                            client_env: dict[str, str]) -> list[str]:
+        """Create the container, make its working directory in its root file system (never
+        through a link: `podman_workdir`), and return the arguments that start it attached."""
+        proc = await asyncio.create_subprocess_exec(
+            *self.engine.argv("create", *argv[1:]), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=client_env)
+        _, err = await proc.communicate()
+        if proc.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise PodFailure(Phase.ERROR, f"{name}: the container could not be created: "
+                             f"{lines[-1].removeprefix('Error: ') if lines else proc.returncode}")
+        root = await self.backend.mount(name)
+        if root is not None:
+            try:
+                await asyncio.to_thread(make_dirs, root, workdir)
+            finally:
+                await self.backend.unmount(name)
+        return ["start", "--attach", name]
 
     async def _state(self, name: str) -> dict[str, Any]:
         done = await self.engine.call("inspect", "--format", "{{json .State}}", name, check=False)
