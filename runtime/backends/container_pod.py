@@ -66,6 +66,7 @@ logger = logging.getLogger("plait.runtime.container")
 
 GRACE = 2                          # seconds `stop` gives a container before SIGKILL
 POLL = 0.05                        # readiness polling
+STOP_PATIENCE = 60.0               # seconds a stopped container may take to end before plait gives up
 LABEL_WORKFLOW = "plait.dev/workflow"
 LABEL_NODE = "plait.dev/node-id"
 LABEL_POD = "plait.dev/pod"
@@ -259,8 +260,11 @@ class ContainerPod:
             args += ["--hostname", self.name[:63]]
         await self.engine.call(*args)
         self._pod_made = True
-        await self.engine.call("pod", "start", self.name)
-        self.ip = await self._ip_of(f"{self.name}-infra")
+        if self.annotations.get(P.DAEMON) == "true" or "status.podIP" in json.dumps(self.spec):
+            # its IP is needed before its containers run (a daemon's {{steps.X.ip}}, a
+            # fieldRef): start the pod's infra container now; otherwise the first `run` does
+            await self.engine.call("pod", "start", self.name)
+            self.ip = await self._ip_of(f"{self.name}-infra")
 
     async def _ip_of(self, container: str) -> str | None:
         if self.host_network:
@@ -517,6 +521,17 @@ class ContainerPod:
             return
         self._stopped |= names
         await self.engine.call("stop", "-t", str(timeout), *sorted(names), check=False)
+        # a container still being created when it was stopped starts afterwards: kill it
+        # until its run has ended
+        give_up = time.monotonic() + STOP_PATIENCE
+        while time.monotonic() < give_up:
+            still = sorted(n for n in names if n in self._running)
+            if not still:
+                return
+            await asyncio.sleep(0.5)
+            still = sorted(n for n in names if n in self._running)
+            if still:
+                await self.engine.call("kill", *still, check=False)
 
     # -- what a container gets ----------------------------------------------------------------
 
