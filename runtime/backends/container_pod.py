@@ -287,8 +287,11 @@ class ContainerPod:
         main = next(s for s in specs if str(s.get("name")) == self._main_name)
         sidecars = [s for s in specs if s is not main]
         daemon = self.annotations.get(P.DAEMON) == "true"
+        # readiness is watched only where someone waits for it (a daemon's users, a probe,
+        # docker's sidecars joining main's network namespace): each look is an engine call
+        watch = daemon or bool(main.get("readinessProbe")) or (bool(sidecars) and not self.engine.is_podman)
         main_task = asyncio.ensure_future(self._run_container(
-            main, extras.get(self._main_name, []), script, keep=not daemon, watch_ready=True))
+            main, extras.get(self._main_name, []), script, keep=not daemon, watch_ready=watch))
         side_tasks = []
         try:
             if sidecars and not self.engine.is_podman:

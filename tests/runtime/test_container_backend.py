@@ -422,3 +422,37 @@ def test_delete_removes_the_runs_containers_pods_networks_and_volumes(tmp_path):
     proc = plait_process(home, "delete", "kept")
     assert proc.returncode == 0, proc.stderr
     assert _left("kept", home) == {"containers": [], "pods": [], "networks": [], "volumes": []}
+
+
+def test_tool_plait_chooses_the_backend_and_the_container_gets_its_spec(tmp_path):
+    """`[tool.plait] backend = "container"`; runAsUser/runAsGroup, workingDir (made), env with
+    $(VAR) and the pod's own fields, args after the image's entrypoint."""
+    (tmp_path / "pyproject.toml").write_text('[tool.plait]\nbackend = "container"\n')
+    path = tmp_path / "wf.yaml"
+    path.write_text(textwrap.dedent("""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: spec}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            securityContext: {runAsUser: 1000, runAsGroup: 3000}
+            container:
+              image: busybox
+              command: [sh, -c]
+              args: ['echo "$(id -u):$(id -g) $(pwd) $GREETING $POD $NS"; test -n "$IP"']
+              workingDir: /made/here
+              env:
+              - {name: WHO, value: world}
+              - {name: GREETING, value: "hello-$(WHO)"}
+              - {name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+              - {name: NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+              - {name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+        """))
+    proc = subprocess.run([*_python_plait(), "run", "-o", "json", str(path)], capture_output=True,
+                          text=True, env=_home_env(tmp_path), cwd=tmp_path, timeout=240)
+    assert proc.stderr.splitlines()[0].startswith("plait: backend container, engine "), proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["status"]["phase"] == "Succeeded", proc.stderr
+    assert _nodes(doc)["spec"]["outputs"]["result"] == "1000:3000 /made/here hello-world spec default"
