@@ -294,8 +294,9 @@ class ContainerPod:
             main, extras.get(self._main_name, []), script, keep=not daemon, watch_ready=watch))
         side_tasks = []
         try:
-            if sidecars and not self.engine.is_podman:
-                await self._started(self._container_name(main))   # docker: they join main's netns
+            if sidecars and not self.engine.is_podman:         # docker: they join main's netns
+                await self._started(self._container_name(main))
+                self._main_started, self._main_container = True, self._container_name(main)
             side_tasks = [asyncio.ensure_future(self._run_container(s, [], None)) for s in sidecars]
             code, out, message = await main_task
         finally:
@@ -378,7 +379,12 @@ class ContainerPod:
         tail = tail[:1] + [expand(a, env) for a in tail[1:]]
         if "--entrypoint" in opts:
             i = opts.index("--entrypoint") + 1
-            opts[i] = json.dumps([expand(a, env) for a in json.loads(opts[i])])
+            command = [expand(a, env) for a in json.loads(opts[i])]
+            if self.engine.is_podman:
+                opts[i] = json.dumps(command)
+            else:                  # docker takes one executable: the rest goes before args
+                opts[i] = command[0]
+                tail[1:1] = command[1:]
         env_path, passed = self.files.env_file(name, env)
         argv = ["run", "--name", name, *self._labels(), "--pull", "never",
                 "--env-file", str(env_path), *[f"--env={k}" for k in passed],

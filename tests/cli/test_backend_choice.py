@@ -4,6 +4,7 @@ runs, and the first progress line of `plait run` names the backend."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
@@ -58,4 +59,38 @@ def test_an_engine_that_does_not_answer_is_a_usage_error_naming_it(tmp_path):
     proc = _plait(tmp_path, "run", "--backend", "container", "--engine", "docker",
                   tmp_path / "wf.yaml")
     assert proc.returncode == 2
-    assert "docker failed: `docker info" in proc.stderr and "Install podman" in proc.stderr
+    assert "docker failed: `docker info" in proc.stderr and "install podman" in proc.stderr
+
+
+def _fake_podman(tmp_path, script: str) -> dict[str, str]:
+    """A PATH whose `podman` is `script` (a shell script body): an engine that misbehaves."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    fake = folder / "podman"
+    fake.write_text("#!/bin/sh\n" + script)
+    fake.chmod(0o755)
+    return {"PATH": f"{folder}:/usr/bin:/bin"}
+
+
+def test_an_engine_that_is_down_is_a_usage_error_naming_the_command(tmp_path):
+    env = _fake_podman(tmp_path, 'echo "Error: unable to connect to Podman socket: '
+                                 'connection refused" >&2; exit 125\n')
+    proc = _plait(tmp_path, "run", "--backend", "container", "--engine", "podman",
+                  tmp_path / "wf.yaml", env=env)
+    assert proc.returncode == 2
+    assert "podman failed: `podman info --format '{{.Version.Version}}'`: Error: unable to " \
+           "connect to Podman socket: connection refused. Start the engine" in proc.stderr, proc.stderr
+
+
+def test_an_engine_that_refuses_mid_run_errors_the_node_naming_engine_and_command(tmp_path):
+    env = _fake_podman(tmp_path, 'if [ "$1" = info ]; then echo 4.3.1; exit 0; fi\n'
+                                 'echo "Error: mkdir /var/lib/containers/storage: permission '
+                                 'denied" >&2; exit 125\n')
+    proc = _plait(tmp_path, "run", "--backend", "container", "-o", "json",
+                  tmp_path / "wf.yaml", env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines()[0] == "plait: backend container, engine podman 4.3.1"
+    node = next(n for n in json.loads(proc.stdout)["status"]["nodes"].values())
+    assert node["phase"] == "Error"
+    assert node["message"].startswith("podman failed: `podman "), node["message"]
+    assert "/var/lib/containers/storage: permission denied" in node["message"]
