@@ -55,6 +55,8 @@ from .podkit import (
     env_source,
     expand,
     field_value,
+    pod_ended,
+    probe_port,
     read_outputs,
     ref_value,
 )
@@ -344,13 +346,7 @@ class ContainerPod:
         return self._ended(self._main_name, code, out, None)
 
     def _ended(self, name: str, code: int | None, out: str | None, message: str | None) -> PodResult:
-        if self._killed:
-            return PodResult(Phase.FAILED, code, self._killed, out)
-        if message:
-            return PodResult(Phase.FAILED, code, message, out)
-        if code == 0:
-            return PodResult(Phase.SUCCEEDED, 0, "", out)
-        return PodResult(Phase.FAILED, code, f"{name}: Error (exit code {code})", out)
+        return pod_ended(name, code, out, message, self._killed)
 
     # -- one container ----------------------------------------------------------------------------
 
@@ -512,7 +508,7 @@ class ContainerPod:
             except EngineError:
                 return False
             return done.ok
-        port = _port(spec, (probe.get("httpGet") or probe.get("tcpSocket") or {}).get("port"))
+        port = probe_port(spec, (probe.get("httpGet") or probe.get("tcpSocket") or {}).get("port"))
         host = ((probe.get("httpGet") or probe.get("tcpSocket") or {}).get("host")) or self.ip
         if host is None:
             return True
@@ -610,14 +606,6 @@ class ContainerPod:
 
     def _absolute(self, path: str) -> str:
         return posixpath.normpath(posixpath.join(self._main_workdir, path))
-
-
-def _port(spec: dict[str, Any], port: Any) -> int:
-    if isinstance(port, str) and not port.isdigit():
-        for p in spec.get("ports") or []:
-            if p.get("name") == port:
-                return int(p.get("containerPort"))
-    return int(port or 80)
 
 
 __all__ = ["ContainerPod", "LABEL_HOME", "LABEL_NODE", "LABEL_POD", "LABEL_WORKFLOW"]
