@@ -55,6 +55,8 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                                       images=images, sandbox=sandbox, parallelism=parallelism,
                                       pass_env=pass_env, keep_pods=keep_pods,
                                       ro_binds=tuple(ro_binds))
+    if getattr(backend, "name", "local") != "local":
+        on_change = _recording_backend(store, plan, backend, on_change)
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
                     mode=mode)
@@ -66,6 +68,22 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
         if own_backend:
             await backend.close()
         _record_isolation(store, plan, backend)
+
+
+def _recording_backend(store: Any, plan: Any, backend: Any,
+                       on_change: Callable[[Node], None] | None) -> Callable[[Node], None]:
+    """`on_change` that first records the run's backend in its options (at its first node, when
+    the run's row exists), so `plait resume` and `plait delete` of a run whose `plait run` was
+    killed still know where its pods ran."""
+    recorded: list[bool] = []
+
+    def changed(node: Node) -> None:
+        if not recorded:
+            recorded.append(True)
+            _record_isolation(store, plan, backend)
+        if on_change is not None:
+            on_change(node)
+    return changed
 
 
 def _record_isolation(store: Any, plan: Any, backend: Any) -> None:

@@ -14,8 +14,8 @@ import tempfile
 from typing import Any
 
 from plait import runtime
-from plait.compiler.plan import Plan
 from plait.compiler.config import ConfigError, find_config
+from plait.compiler.plan import Plan
 from plait.runtime import control, pyscripts
 from plait.runtime.backends import BACKEND_ENV, BACKENDS, sandbox
 from plait.runtime.backends.engine_cli import ENGINE_ENV, EngineCLI, NoEngine, find_engine

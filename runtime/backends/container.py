@@ -268,7 +268,8 @@ def remove_run(home: Path, workflow: str, engine: str | None = None) -> list[str
             found.call_sync("volume", "rm", "-f", *vols, check=False)
         nets = found.call_sync("network", "ls", "-q", *filters).out.split()
         if nets:
-            found.call_sync("network", "rm", "-f", *nets, check=False)
+            found.call_sync("network", "rm", *(["-f"] if found.is_podman else []), *nets,
+                            check=False)
     except EngineError as exc:
         problems.append(str(exc))
     return problems

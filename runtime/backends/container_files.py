@@ -204,6 +204,28 @@ class PodFolder:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def make_dirs(root: Path, path: str) -> None:
+    """`mkdir -p path` inside a container's root file system `root`, one component at a time
+    without following links (an image's link stops it: the container resolves that itself)."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in relative(path).split("/"):
+            if name in ("", "."):
+                continue
+            try:
+                os.mkdir(name, 0o755, dir_fd=fd)
+            except FileExistsError:
+                pass
+            try:
+                new = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            except OSError:
+                return          # a link or a file there: left to the container
+            os.close(fd)
+            fd = new
+    finally:
+        os.close(fd)
+
+
 def _mount_of(mounts: list[Mount], path: str) -> Mount | None:
     best = None
     for m in mounts:
@@ -214,4 +236,4 @@ def _mount_of(mounts: list[Mount], path: str) -> Mount | None:
 
 Locate = Callable[[str, str], "tuple[Area, str] | None"]
 
-__all__ = ["Locate", "Mount", "PodFolder"]
+__all__ = ["Locate", "Mount", "PodFolder", "make_dirs"]

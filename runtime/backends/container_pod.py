@@ -44,7 +44,7 @@ from plait.runtime.naming import node_id
 from plait.runtime.paths import UnsafePath
 from plait.runtime.types import LogSink, Phase, PodResult
 
-from .container_files import Mount, PodFolder
+from .container_files import Mount, PodFolder, make_dirs
 from .container_spec import pull_policy, run_args
 from .engine_cli import EngineError
 from .podkit import (
@@ -55,6 +55,8 @@ from .podkit import (
     env_source,
     expand,
     field_value,
+    pod_ended,
+    probe_port,
     read_outputs,
     ref_value,
 )
@@ -66,6 +68,7 @@ logger = logging.getLogger("plait.runtime.container")
 
 GRACE = 2                          # seconds `stop` gives a container before SIGKILL
 POLL = 0.05                        # readiness polling
+STOP_PATIENCE = 60.0               # seconds a stopped container may take to end before plait gives up
 LABEL_WORKFLOW = "plait.dev/workflow"
 LABEL_NODE = "plait.dev/node-id"
 LABEL_POD = "plait.dev/pod"
@@ -259,8 +262,11 @@ class ContainerPod:
             args += ["--hostname", self.name[:63]]
         await self.engine.call(*args)
         self._pod_made = True
-        await self.engine.call("pod", "start", self.name)
-        self.ip = await self._ip_of(f"{self.name}-infra")
+        if self.annotations.get(P.DAEMON) == "true" or "status.podIP" in json.dumps(self.spec):
+            # its IP is needed before its containers run (a daemon's {{steps.X.ip}}, a
+            # fieldRef): start the pod's infra container now; otherwise the first `run` does
+            await self.engine.call("pod", "start", self.name)
+            self.ip = await self._ip_of(f"{self.name}-infra")
 
     async def _ip_of(self, container: str) -> str | None:
         if self.host_network:
@@ -283,12 +289,16 @@ class ContainerPod:
         main = next(s for s in specs if str(s.get("name")) == self._main_name)
         sidecars = [s for s in specs if s is not main]
         daemon = self.annotations.get(P.DAEMON) == "true"
+        # readiness is watched only where someone waits for it (a daemon's users, a probe,
+        # docker's sidecars joining main's network namespace): each look is an engine call
+        watch = daemon or bool(main.get("readinessProbe")) or (bool(sidecars) and not self.engine.is_podman)
         main_task = asyncio.ensure_future(self._run_container(
-            main, extras.get(self._main_name, []), script, keep=not daemon, watch_ready=True))
+            main, extras.get(self._main_name, []), script, keep=not daemon, watch_ready=watch))
         side_tasks = []
         try:
-            if sidecars and not self.engine.is_podman:
-                await self._started(self._container_name(main))   # docker: they join main's netns
+            if sidecars and not self.engine.is_podman:         # docker: they join main's netns
+                await self._started(self._container_name(main))
+                self._main_started, self._main_container = True, self._container_name(main)
             side_tasks = [asyncio.ensure_future(self._run_container(s, [], None)) for s in sidecars]
             code, out, message = await main_task
         finally:
@@ -336,13 +346,7 @@ class ContainerPod:
         return self._ended(self._main_name, code, out, None)
 
     def _ended(self, name: str, code: int | None, out: str | None, message: str | None) -> PodResult:
-        if self._killed:
-            return PodResult(Phase.FAILED, code, self._killed, out)
-        if message:
-            return PodResult(Phase.FAILED, code, message, out)
-        if code == 0:
-            return PodResult(Phase.SUCCEEDED, 0, "", out)
-        return PodResult(Phase.FAILED, code, f"{name}: Error (exit code {code})", out)
+        return pod_ended(name, code, out, message, self._killed)
 
     # -- one container ----------------------------------------------------------------------------
 
@@ -371,7 +375,12 @@ class ContainerPod:
         tail = tail[:1] + [expand(a, env) for a in tail[1:]]
         if "--entrypoint" in opts:
             i = opts.index("--entrypoint") + 1
-            opts[i] = json.dumps([expand(a, env) for a in json.loads(opts[i])])
+            command = [expand(a, env) for a in json.loads(opts[i])]
+            if self.engine.is_podman:
+                opts[i] = json.dumps(command)
+            else:                  # docker takes one executable: the rest goes before args
+                opts[i] = command[0]
+                tail[1:1] = command[1:]
         env_path, passed = self.files.env_file(name, env)
         argv = ["run", "--name", name, *self._labels(), "--pull", "never",
                 "--env-file", str(env_path), *[f"--env={k}" for k in passed],
@@ -383,6 +392,9 @@ class ContainerPod:
         client_env = dict(self.backend.client_env, **passed)
         self._made.append(name)
         self._running.add(name)
+        if spec.get("workingDir") and self.engine.is_podman:
+            # Kubernetes creates a missing workingDir; podman refuses to start without it
+            argv = await self._with_workdir(argv, name, str(spec["workingDir"]), client_env)
         try:
             transport, proto = await loop.subprocess_exec(
                 lambda: _Streams(loop, cname, self.sink, keep, self.backend.secrets),
@@ -422,6 +434,26 @@ class ContainerPod:
             self.sink(cname, L.OOM_MESSAGE)
             return 137, None, L.OOM_MESSAGE
         return code, proto.result(), None
+
+    async def _with_workdir(self, argv: list[str], name: str, workdir: str,
+                            client_env: dict[str, str]) -> list[str]:
+        """Create the container, make its working directory in its root file system (never
+        through a link: `podman_workdir`), and return the arguments that start it attached."""
+        proc = await asyncio.create_subprocess_exec(
+            *self.engine.argv("create", *argv[1:]), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=client_env)
+        _, err = await proc.communicate()
+        if proc.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise PodFailure(Phase.ERROR, f"{name}: the container could not be created: "
+                             f"{lines[-1].removeprefix('Error: ') if lines else proc.returncode}")
+        root = await self.backend.mount(name)
+        if root is not None:
+            try:
+                await asyncio.to_thread(make_dirs, root, workdir)
+            finally:
+                await self.backend.unmount(name)
+        return ["start", "--attach", name]
 
     async def _state(self, name: str) -> dict[str, Any]:
         done = await self.engine.call("inspect", "--format", "{{json .State}}", name, check=False)
@@ -476,7 +508,7 @@ class ContainerPod:
             except EngineError:
                 return False
             return done.ok
-        port = _port(spec, (probe.get("httpGet") or probe.get("tcpSocket") or {}).get("port"))
+        port = probe_port(spec, (probe.get("httpGet") or probe.get("tcpSocket") or {}).get("port"))
         host = ((probe.get("httpGet") or probe.get("tcpSocket") or {}).get("host")) or self.ip
         if host is None:
             return True
@@ -494,6 +526,17 @@ class ContainerPod:
             return
         self._stopped |= names
         await self.engine.call("stop", "-t", str(timeout), *sorted(names), check=False)
+        # a container still being created when it was stopped starts afterwards: kill it
+        # until its run has ended
+        give_up = time.monotonic() + STOP_PATIENCE
+        while time.monotonic() < give_up:
+            still = sorted(n for n in names if n in self._running)
+            if not still:
+                return
+            await asyncio.sleep(0.5)
+            still = sorted(n for n in names if n in self._running)
+            if still:
+                await self.engine.call("kill", *still, check=False)
 
     # -- what a container gets ----------------------------------------------------------------
 
@@ -563,14 +606,6 @@ class ContainerPod:
 
     def _absolute(self, path: str) -> str:
         return posixpath.normpath(posixpath.join(self._main_workdir, path))
-
-
-def _port(spec: dict[str, Any], port: Any) -> int:
-    if isinstance(port, str) and not port.isdigit():
-        for p in spec.get("ports") or []:
-            if p.get("name") == port:
-                return int(p.get("containerPort"))
-    return int(port or 80)
 
 
 __all__ = ["ContainerPod", "LABEL_HOME", "LABEL_NODE", "LABEL_POD", "LABEL_WORKFLOW"]

@@ -160,16 +160,19 @@ def find_engine(preferred: str | None = None) -> EngineCLI:
         preferred = os.environ.get(ENGINE_ENV) or None
     if preferred is not None and preferred not in ENGINES:
         raise ValueError(f"unknown container engine {preferred!r} (known: {', '.join(ENGINES)})")
-    reasons = []
+    reasons, installed = [], False
     for name in [preferred] if preferred else list(ENGINES):
         engine, why = probe(name)
         if engine is not None:
             return engine
         reasons.append(why)
+        installed = installed or shutil.which(name) is not None
+    fix = ("Start the engine (or let this user use it), " if installed else "") + \
+        ("install podman (Debian/Ubuntu: `apt-get install podman`; macOS: `brew install podman "
+         "&& podman machine init && podman machine start`) or start the docker daemon, "
+         "or use --backend local")
     raise NoEngine("the container backend needs a working container engine: "
-                   + "; ".join(r.rstrip(".") for r in reasons) + ". Install podman (Debian/Ubuntu: `apt-get install "
-                   "podman`; macOS: `brew install podman && podman machine init && podman "
-                   "machine start`) or start the docker daemon, or use --backend local")
+                   + "; ".join(r.rstrip(".") for r in reasons) + ". " + fix[0].upper() + fix[1:])
 
 
 __all__ = ["Completed", "ENGINES", "ENGINE_ENV", "EngineCLI", "EngineError", "NoEngine",

@@ -86,6 +86,8 @@ from plait.runtime.backends.podkit import (
     copy_input,
     env_source,
     field_value,
+    pod_ended,
+    probe_port,
     read_outputs,
     ref_value,
     write_key_files,
@@ -782,13 +784,7 @@ class LocalPod:
         return self._ended(main_name, code, out, None)
 
     def _ended(self, name: str, code: int | None, out: str | None, message: str | None) -> PodResult:
-        if self._killed:
-            return PodResult(Phase.FAILED, code, self._killed, out)
-        if message:
-            return PodResult(Phase.FAILED, code, message, out)
-        if code == 0:
-            return PodResult(Phase.SUCCEEDED, 0, "", out)
-        return PodResult(Phase.FAILED, code, f"{name}: Error (exit code {code})", out)
+        return pod_ended(name, code, out, message, self._killed)
 
     # -- one container ------------------------------------------------------------------------
 
@@ -987,11 +983,7 @@ class LocalPod:
 
     @staticmethod
     def _port(box: _Box, port: Any) -> int:
-        if isinstance(port, str) and not port.isdigit():
-            for p in box.spec.get("ports") or []:
-                if p.get("name") == port:
-                    return int(p.get("containerPort"))
-        return int(port or 80)
+        return probe_port(box.spec, port)
 
     # -- what a container gets ----------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 from plait.runtime.backends import limits as L
 from plait.runtime.outputs import Area, Budget, OutputError, OutputLimits, copy_output
 from plait.runtime.paths import inside
-from plait.runtime.types import LogSink, Phase
+from plait.runtime.types import LogSink, Phase, PodResult
 
 RESULT_LIMIT = 256 * 1024          # outputs.result keeps the last 256 KiB of main's stdout
 LINE_LIMIT = 1 << 20               # a log "line" longer than this (in characters) is split
@@ -128,6 +128,28 @@ class Streams(asyncio.SubprocessProtocol):
     def process_exited(self) -> None:
         if not self.exited.done():
             self.exited.set_result(None)
+
+
+def pod_ended(name: str, code: int | None, out: str | None, message: str | None,
+              killed: str | None) -> "PodResult":
+    """How a pod ended, from the container that decided it: killed (stop, deadline), failed
+    with a message, exit 0, or `<name>: Error (exit code N)` as Argo words it."""
+    if killed:
+        return PodResult(Phase.FAILED, code, killed, out)
+    if message:
+        return PodResult(Phase.FAILED, code, message, out)
+    if code == 0:
+        return PodResult(Phase.SUCCEEDED, 0, "", out)
+    return PodResult(Phase.FAILED, code, f"{name}: Error (exit code {code})", out)
+
+
+def probe_port(spec: dict[str, Any], port: Any) -> int:
+    """A probe's `port`: a number, or the name of one of the container's `ports`."""
+    if isinstance(port, str) and not port.isdigit():
+        for p in spec.get("ports") or []:
+            if p.get("name") == port:
+                return int(p.get("containerPort"))
+    return int(port or 80)
 
 
 # -- values --------------------------------------------------------------------------------------
@@ -297,5 +319,5 @@ def relative(path: str) -> str:
 
 
 __all__ = ["DEADLINE_MESSAGE", "LINE_LIMIT", "PodFailure", "RESULT_LIMIT", "SCRIPT_PATH",
-           "Streams", "copy_input", "env_source", "expand", "field_value", "key_message",
+           "Streams", "copy_input", "env_source", "expand", "field_value", "key_message", "pod_ended", "probe_port",
            "read_outputs", "ref_value", "relative", "safe_name", "under", "within", "write_key_files"]
