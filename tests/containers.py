@@ -190,8 +190,8 @@ def python_image() -> Image:
         tarball = cache_dir() / f"python-{PYTHON_SUITE}-{today}-{key[:12]}.tar"
         if not tarball.is_file():
             _mmdebstrap(tarball)
-            for old in cache_dir().glob("python-*.tar"):
-                if old != tarball:
+            for old in cache_dir().glob("python-*.tar"):     # earlier days' tarballs
+                if f"-{today}-" not in old.name:
                     old.unlink(missing_ok=True)
         _import(tarball.read_bytes(), PYTHON_TAGS[0], key, cmd='["python3"]')
     return _ensure(PYTHON_TAGS, key, build)
