@@ -456,3 +456,56 @@ def test_tool_plait_chooses_the_backend_and_the_container_gets_its_spec(tmp_path
     doc = json.loads(proc.stdout)
     assert doc["status"]["phase"] == "Succeeded", proc.stderr
     assert _nodes(doc)["spec"]["outputs"]["result"] == "1000:3000 /made/here hello-world spec default"
+
+
+def test_outputs_copied_out_where_the_root_cannot_be_mounted(tmp_path, monkeypatch):
+    """docker and rootless podman cannot mount a container's root: each output path is copied
+    out (`<engine> cp`) and unpacked with the artifact rules; a link that leads out of it is
+    refused as the artifact's extraction refuses it."""
+    from plait import runtime
+    from plait.runtime.backends.container import ContainerBackend
+    from tests.helpers import compile_text
+
+    async def no_mount(self, container):
+        return None
+    monkeypatch.setattr(ContainerBackend, "mount", no_mount)
+    plan = compile_text(tmp_path, """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: copied}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: good, template: good}
+              - {name: bad, template: bad}
+          - name: good
+            container:
+              image: busybox
+              command: [sh, -c, "mkdir -p /tmp/d && echo one > /tmp/d/a && ln -s a /tmp/d/b && echo v > /tmp/p"]
+            outputs:
+              parameters: [{name: p, valueFrom: {path: /tmp/p}}]
+              artifacts: [{name: d, path: /tmp/d, archive: {none: {}}}]
+          - name: bad
+            container:
+              image: busybox
+              command: [sh, -c, "mkdir -p /tmp/e && ln -s /etc/passwd /tmp/e/out"]
+            outputs:
+              artifacts: [{name: e, path: /tmp/e}]
+        """, name="copied")
+    home = tmp_path / "home"
+    backend = ContainerBackend(home)
+    result = runtime.run(plan, backend, home=home)
+    asyncio_close(backend)
+    nodes = {n.display_name: n for n in result.nodes.values()}
+    assert nodes["good"].phase.value == "Succeeded", nodes["good"].message
+    assert nodes["good"].outputs.parameters == [{"name": "p", "value": "v"}]
+    assert nodes["bad"].phase.value == "Error"
+    assert "points outside" in nodes["bad"].message or "absolute" in nodes["bad"].message, \
+        nodes["bad"].message
+
+
+def asyncio_close(backend: Any) -> None:
+    import asyncio
+    asyncio.run(backend.close())
