@@ -7,8 +7,9 @@ names Argo's workflows use:
   what alpine's shell tools are): Debian's static `/bin/busybox` with one RELATIVE symlink per
   applet (absolute ones would point at the host's files when the tar is unpacked anywhere but
   `/`), `/etc/passwd`, `/etc/group` and a 1777 `/tmp`. About a second to build.
-- `python:3.12` (also `python:3`, `python:alpine3.23`): a minimal Debian bookworm with python3,
-  made by `mmdebstrap` (about 30-75 s). Built lazily, only when a test asks for it. Its tarball
+- `python:3.12` (also `python:3`, `python:alpine3.23`): a minimal Debian bookworm with python3
+  (and `python`, as the real images have it), made by `mmdebstrap` (about 30-75 s; 3 minutes
+  on a loaded machine). Built lazily, only when a test asks for it. Its tarball
   is cached in `cache_dir()` under a name holding the day, so a day's test runs build it once
   and the next day's pick up Debian's security updates.
   It also holds Debian's cowsay, for:
@@ -28,8 +29,10 @@ with `runtime = "runc"` (crun fails on hybrid cgroups) and no default ulimits (s
 permitted): `containers_conf()` writes one, and the `container_engine` fixture points
 CONTAINERS_CONF at it for the test process and every plait process it starts. That is the test
 environment's configuration only: plait itself leaves a user's engine configured as the user
-has it. Without a working engine these tests skip, saying why; under CI=true (CI installs
-podman) they fail instead.
+has it. The fixture also sets PLAIT_TEST_PULL_POLICY=Never (the container backend's test-only
+switch), so no pod reaches for a registry: a workflow's `busybox` (tag latest: pull Always, as
+in Kubernetes) runs the image built here. Without a working engine these tests skip, saying
+why; under CI=true (CI installs podman) they fail instead.
 """
 
 from __future__ import annotations
@@ -65,8 +68,9 @@ BUSYBOX_TAGS = ("busybox", "busybox:latest", "alpine:3.23", "alpine")
 PYTHON_TAGS = ("python:3.12", "python:3", "python:alpine3.23")
 ARGOSAY_TAGS = ("argoproj/argosay:v2",)
 ARGOSAY_V1_TAGS = ("argoproj/argosay:v1",)
+TEST_PULL_POLICY = {"PLAIT_TEST_PULL_POLICY": "Never"}   # the container backend's test switch
 PYTHON_SUITE = "bookworm"
-PYTHON_PACKAGES = ("python3", "cowsay")
+PYTHON_PACKAGES = ("python3", "python-is-python3", "cowsay")
 
 
 def in_ci() -> bool:
@@ -186,8 +190,8 @@ def python_image() -> Image:
         tarball = cache_dir() / f"python-{PYTHON_SUITE}-{today}-{key[:12]}.tar"
         if not tarball.is_file():
             _mmdebstrap(tarball)
-            for old in cache_dir().glob("python-*.tar"):
-                if old != tarball:
+            for old in cache_dir().glob("python-*.tar"):     # earlier days' tarballs
+                if f"-{today}-" not in old.name:
                     old.unlink(missing_ok=True)
         _import(tarball.read_bytes(), PYTHON_TAGS[0], key, cmd='["python3"]')
     return _ensure(PYTHON_TAGS, key, build)
@@ -344,12 +348,15 @@ def _digest(*parts: str | bytes) -> str:
 
 @pytest.fixture(scope="session")
 def container_engine() -> Iterator[str]:
-    """The working engine's name, with CONTAINERS_CONF set for this process and the plait
-    processes it starts. Skips (fails under CI=true) when no engine answers."""
+    """The working engine's name, with CONTAINERS_CONF (and the test pull policy Never) set for
+    this process and the plait processes it starts. Skips (fails under CI=true) when no engine
+    answers."""
     name = engine()
     need(name is not None, why_no_engine())
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONTAINERS_CONF", str(containers_conf()))
+        for key, value in TEST_PULL_POLICY.items():
+            patch.setenv(key, value)
         yield name or ""
 
 

@@ -18,8 +18,9 @@ def test_busybox_runs_its_applets(busybox_img):
 
 def test_python_prints_its_version(python_img):
     for tag in python_img.tags:
-        out = run_engine("run", "--rm", "--pull=never", tag, "python3", "--version")
-        assert out.startswith("Python 3."), out
+        for python in ("python3", "python"):
+            out = run_engine("run", "--rm", "--pull=never", tag, python, "--version")
+            assert out.startswith("Python 3."), out
     # No command: the image's own CMD (python3) reads the program from stdin.
     assert run_engine("run", "--rm", "-i", "--pull=never", "python:3.12",
                       stdin=b"print(6 * 7)\n") == "42\n"
