@@ -509,3 +509,42 @@ def test_outputs_copied_out_where_the_root_cannot_be_mounted(tmp_path, monkeypat
 def asyncio_close(backend: Any) -> None:
     import asyncio
     asyncio.run(backend.close())
+
+
+def test_configmap_items_subpath_and_readonly_mounts(tmp_path):
+    maps = tmp_path / "cm.yaml"
+    maps.write_text(textwrap.dedent("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: cm}
+        data: {a: alpha, b: beta}
+        """))
+    proc, doc = _run(tmp_path, """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: mounts}
+        spec:
+          entrypoint: main
+          imagePullSecrets: [{name: registry-login}]
+          templates:
+          - name: main
+            volumes:
+            - {name: cm, configMap: {name: cm, items: [{key: b, path: sub/bee, mode: 384}]}}
+            - {name: work, emptyDir: {}}
+            initContainers:
+            - name: fill
+              image: busybox
+              command: [sh, -c, "mkdir -p /w/inner && echo inside > /w/inner/f"]
+              volumeMounts: [{name: work, mountPath: /w}]
+            container:
+              image: busybox
+              command: [sh, -c, "ls /c; cat /c/sub/bee; echo; stat -Lc %a /c/sub/bee; cat /only/f;
+                                 touch /ro/x 2>/dev/null || echo read-only"]
+              volumeMounts:
+              - {name: cm, mountPath: /c}
+              - {name: work, mountPath: /only, subPath: inner}
+              - {name: work, mountPath: /ro, readOnly: true}
+        """, "--configmaps", maps, name="mounts")
+    assert doc["status"]["phase"] == "Succeeded", proc.stderr
+    assert _nodes(doc)["mounts"]["outputs"]["result"] == "sub\nbeta\n600\ninside\nread-only"
+    assert "imagePullSecrets are not supported by the container backend" in proc.stderr
