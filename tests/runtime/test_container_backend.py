@@ -441,8 +441,10 @@ def test_tool_plait_chooses_the_backend_and_the_container_gets_its_spec(tmp_path
             container:
               image: busybox
               command: [sh, -c]
-              args: ['echo "$(id -u):$(id -g) $(pwd) $GREETING $POD $NS"; test -n "$IP"']
+              args: ['echo "$(id -u):$(id -g) $(pwd) $GREETING $POD $NS"; test -n "$IP";
+                      cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us']
               workingDir: /made/here
+              resources: {limits: {cpu: 250m}}
               env:
               - {name: WHO, value: world}
               - {name: GREETING, value: "hello-$(WHO)"}
@@ -455,7 +457,9 @@ def test_tool_plait_chooses_the_backend_and_the_container_gets_its_spec(tmp_path
     assert proc.stderr.splitlines()[0].startswith("plait: backend container, engine "), proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["status"]["phase"] == "Succeeded", proc.stderr
-    assert _nodes(doc)["spec"]["outputs"]["result"] == "1000:3000 /made/here hello-world spec default"
+    first, cpu = _nodes(doc)["spec"]["outputs"]["result"].splitlines()
+    assert first == "1000:3000 /made/here hello-world spec default"
+    assert cpu.split()[0] == "25000"          # limits.cpu 250m: a quarter of each 100 ms period
 
 
 def test_outputs_copied_out_where_the_root_cannot_be_mounted(tmp_path, monkeypatch):
