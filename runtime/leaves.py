@@ -521,7 +521,11 @@ def _output_paths(rendered: dict[str, Any]) -> list[str]:
 def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
                settings: dict[str, Any], inputs: list, outputs: list,
                deadline: int | None) -> dict[str, Any]:
-    from .pods import build_pod, workflow_volumes
+    from .pods import POD_SPEC_KEYS, build_pod, workflow_volumes
+    own = template.get("settings") or {}
+    inherited = {k: settings[k] for k in POD_SPEC_KEYS if k in settings and k not in own}
+    if inherited:       # the workflow's pod-spec fields apply to every pod that sets none
+        template = dict(template, settings={**own, **inherited})
     return build_pod(workflow=workflow, node_name=node_name, pod_name=pod_name,
                      template=template, spec_volumes=workflow_volumes(settings), inputs=inputs,
                      outputs=outputs, deadline=deadline,

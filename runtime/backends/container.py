@@ -23,6 +23,7 @@ import logging
 import os
 import socket
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -82,7 +83,7 @@ class ContainerBackend:
         self._networks: set[str] = set()
         self._present: set[str] = set()
         self._pulls: dict[str, asyncio.Future] = {}
-        self._removals: list[asyncio.Future] = []
+        self._removals: list[threading.Thread] = []
         self._told_secrets = False
 
     # -- Backend ----------------------------------------------------------------------------------
@@ -114,9 +115,9 @@ class ContainerBackend:
         await asyncio.gather(*(p.kill("the runner is closing") for p in pods), return_exceptions=True)
         for p in pods:
             p.cleanup()
-        if self._removals:
-            await asyncio.gather(*self._removals, return_exceptions=True)
-            self._removals.clear()
+        for thread in self._removals:
+            await asyncio.to_thread(thread.join)
+        self._removals.clear()
         if not self.keep_pods:
             for net in sorted(self._networks):
                 await self.engine.call("network", "rm", net, check=False)
@@ -230,18 +231,21 @@ class ContainerBackend:
             await asyncio.to_thread(extract, archive, dest)
 
     def remove_later(self, calls: list[list[str]]) -> None:
-        """Remove a finished pod's engine objects without holding up the workflow."""
+        """Remove a finished pod's engine objects without holding up the workflow: in a
+        thread of its own (never cancelled half-way: an engine client killed while it
+        removes could leave the engine's locks taken); `close` waits for them."""
         if calls:
-            self._removals = [f for f in self._removals if not f.done()]
-            self._removals.append(asyncio.ensure_future(self._remove(calls)))
+            self._removals = [t for t in self._removals if t.is_alive()]
+            thread = threading.Thread(target=self._remove, args=(calls,), name="plait-remove")
+            thread.start()
+            self._removals.append(thread)
 
-    async def _remove(self, calls: list[list[str]]) -> None:
+    def _remove(self, calls: list[list[str]]) -> None:
         for call in calls:
             try:
-                await self.engine.call(*call, check=False)
+                self.engine.call_sync(*call, check=False)
             except EngineError as exc:
                 logger.warning("%s", exc)
-
 
 def remove_run(home: Path, workflow: str, engine: str | None = None) -> list[str]:
     """`plait delete`: remove every container, engine pod, volume and network of `workflow`

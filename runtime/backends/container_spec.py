@@ -63,6 +63,16 @@ def _refuse_privileges(spec: dict[str, Any]) -> None:
                          f"{json.dumps(added)} is not granted by the container backend")
 
 
+def _cores(value: Any) -> float | None:
+    """A CPU quantity (`2`, `0.5`, `500m`) in cores; None if unreadable or not positive."""
+    text = str(value).strip()
+    try:
+        cores = float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError:
+        return None
+    return cores if cores > 0 else None
+
+
 def limits_args(spec: dict[str, Any], unenforced: list[str]) -> tuple[list[str], int | None]:
     """`--memory`/`--cpus` from `resources.limits`; the memory limit in bytes (None: none).
     Limits the engine cannot enforce are added to `unenforced`."""
@@ -77,10 +87,10 @@ def limits_args(spec: dict[str, Any], unenforced: list[str]) -> tuple[list[str],
             else:
                 args += ["--memory", str(max(memory, 6 * 1024 * 1024))]    # engines' minimum
         elif key == "cpu":
-            cpus = L.memory_bytes(value)       # the same quantity grammar: 500m -> 0.5
-            text = str(value).strip()
-            cores = float(text[:-1]) / 1000 if text.endswith("m") else (float(cpus) if cpus else 0)
-            if cores > 0:
+            cores = _cores(value)
+            if cores is None:
+                unenforced.append(f"limits.cpu {value!r} (not a quantity)")
+            else:
                 args += ["--cpus", f"{cores:g}"]
         else:
             unenforced.append(f"limits.{key}")

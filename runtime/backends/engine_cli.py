@@ -110,7 +110,7 @@ class EngineCLI:
                               f"`{self.command_text(args)}`") from None
         except asyncio.CancelledError:
             if proc.returncode is None:
-                proc.kill()
+                proc.terminate()      # not SIGKILL: the engine client releases its locks
             raise
         done = Completed(proc.returncode or 0, out.decode("utf-8", "replace"),
                          err.decode("utf-8", "replace"))

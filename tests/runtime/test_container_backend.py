@@ -441,8 +441,10 @@ def test_tool_plait_chooses_the_backend_and_the_container_gets_its_spec(tmp_path
             container:
               image: busybox
               command: [sh, -c]
-              args: ['echo "$(id -u):$(id -g) $(pwd) $GREETING $POD $NS"; test -n "$IP"']
+              args: ['echo "$(id -u):$(id -g) $(pwd) $GREETING $POD $NS"; test -n "$IP";
+                      cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us']
               workingDir: /made/here
+              resources: {limits: {cpu: 250m}}
               env:
               - {name: WHO, value: world}
               - {name: GREETING, value: "hello-$(WHO)"}
@@ -455,4 +457,98 @@ def test_tool_plait_chooses_the_backend_and_the_container_gets_its_spec(tmp_path
     assert proc.stderr.splitlines()[0].startswith("plait: backend container, engine "), proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["status"]["phase"] == "Succeeded", proc.stderr
-    assert _nodes(doc)["spec"]["outputs"]["result"] == "1000:3000 /made/here hello-world spec default"
+    first, cpu = _nodes(doc)["spec"]["outputs"]["result"].splitlines()
+    assert first == "1000:3000 /made/here hello-world spec default"
+    assert cpu.split()[0] == "25000"          # limits.cpu 250m: a quarter of each 100 ms period
+
+
+def test_outputs_copied_out_where_the_root_cannot_be_mounted(tmp_path, monkeypatch):
+    """docker and rootless podman cannot mount a container's root: each output path is copied
+    out (`<engine> cp`) and unpacked with the artifact rules; a link that leads out of it is
+    refused as the artifact's extraction refuses it."""
+    from plait import runtime
+    from plait.runtime.backends.container import ContainerBackend
+    from tests.helpers import compile_text
+
+    async def no_mount(self, container):
+        return None
+    monkeypatch.setattr(ContainerBackend, "mount", no_mount)
+    plan = compile_text(tmp_path, """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: copied}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: good, template: good}
+              - {name: bad, template: bad}
+          - name: good
+            container:
+              image: busybox
+              command: [sh, -c, "mkdir -p /tmp/d && echo one > /tmp/d/a && ln -s a /tmp/d/b && echo v > /tmp/p"]
+            outputs:
+              parameters: [{name: p, valueFrom: {path: /tmp/p}}]
+              artifacts: [{name: d, path: /tmp/d, archive: {none: {}}}]
+          - name: bad
+            container:
+              image: busybox
+              command: [sh, -c, "mkdir -p /tmp/e && ln -s /etc/passwd /tmp/e/out"]
+            outputs:
+              artifacts: [{name: e, path: /tmp/e}]
+        """, name="copied")
+    home = tmp_path / "home"
+    backend = ContainerBackend(home)
+    result = runtime.run(plan, backend, home=home)
+    asyncio_close(backend)
+    nodes = {n.display_name: n for n in result.nodes.values()}
+    assert nodes["good"].phase.value == "Succeeded", nodes["good"].message
+    assert nodes["good"].outputs.parameters == [{"name": "p", "value": "v"}]
+    assert nodes["bad"].phase.value == "Error"
+    assert "points outside" in nodes["bad"].message or "absolute" in nodes["bad"].message, \
+        nodes["bad"].message
+
+
+def asyncio_close(backend: Any) -> None:
+    import asyncio
+    asyncio.run(backend.close())
+
+
+def test_configmap_items_subpath_and_readonly_mounts(tmp_path):
+    maps = tmp_path / "cm.yaml"
+    maps.write_text(textwrap.dedent("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: cm}
+        data: {a: alpha, b: beta}
+        """))
+    proc, doc = _run(tmp_path, """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: mounts}
+        spec:
+          entrypoint: main
+          imagePullSecrets: [{name: registry-login}]
+          templates:
+          - name: main
+            volumes:
+            - {name: cm, configMap: {name: cm, items: [{key: b, path: sub/bee, mode: 384}]}}
+            - {name: work, emptyDir: {}}
+            initContainers:
+            - name: fill
+              image: busybox
+              command: [sh, -c, "mkdir -p /w/inner && echo inside > /w/inner/f"]
+              volumeMounts: [{name: work, mountPath: /w}]
+            container:
+              image: busybox
+              command: [sh, -c, "ls /c; cat /c/sub/bee; echo; stat -Lc %a /c/sub/bee; cat /only/f;
+                                 touch /ro/x 2>/dev/null || echo read-only"]
+              volumeMounts:
+              - {name: cm, mountPath: /c}
+              - {name: work, mountPath: /only, subPath: inner}
+              - {name: work, mountPath: /ro, readOnly: true}
+        """, "--configmaps", maps, name="mounts")
+    assert doc["status"]["phase"] == "Succeeded", proc.stderr
+    assert _nodes(doc)["mounts"]["outputs"]["result"] == "sub\nbeta\n600\ninside\nread-only"
+    assert "imagePullSecrets are not supported by the container backend" in proc.stderr
