@@ -21,6 +21,8 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     path: str | None = None
     argo_version: Version = DEFAULT         # `argo-version = "3.7"`; --argo-version overrides
+    backend: str | None = None              # `backend = "container"`; --backend overrides
+    engine: str | None = None               # `engine = "podman"`; --engine overrides
 
 
 def find_config(start: Path | None = None) -> Config:
@@ -66,7 +68,13 @@ def _parse(path: Path, table: dict) -> Config:
         argo_version = DEFAULT if version is None else parse_version(str(version))
     except ValueError as exc:
         raise ConfigError(f"{path}: argo-version: {exc}") from None
-    return Config(frozenset(disable), levels, str(path), argo_version)
+    run = {}
+    for key, known in (("backend", ("local", "container")), ("engine", ("podman", "docker"))):
+        value = table.get(key)
+        if value is not None and value not in known:
+            raise ConfigError(f"{path}: {key} must be one of {', '.join(known)}, not {value!r}")
+        run[key] = value
+    return Config(frozenset(disable), levels, str(path), argo_version, **run)
 
 
 _IGNORE = re.compile(r"#\s*plait:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")

@@ -90,6 +90,13 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="image -> {entrypoint, cmd} table for containers without a command")
     p.add_argument("--parallelism", type=int, metavar="N",
                    help="most pods running at once (default: 4 x CPU cores)")
+    p.add_argument("--backend", choices=("local", "container"),
+                   help="local: pods as sandboxed host processes (default); container: pods as "
+                        "containers of their real images through podman or docker (also "
+                        "$PLAIT_BACKEND, or backend in [tool.plait])")
+    p.add_argument("--engine", choices=("podman", "docker"),
+                   help="the container backend's engine (default: podman if it answers, else "
+                        "docker; also $PLAIT_ENGINE, or engine in [tool.plait])")
     p.add_argument("--sandbox", choices=("auto", "bwrap", "none"),
                    help="auto/bwrap: pods run in bubblewrap, refused where none works (default, "
                         "or $PLAIT_SANDBOX); none: pods run as plain host processes, and the run "
@@ -98,8 +105,9 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="pass this host environment variable to every pod (repeatable; also "
                         "$PLAIT_PASS_ENV, names separated by commas); pods get no other host variable")
     p.add_argument("--keep-pods", action="store_true",
-                   help="debugging: keep each pod's folder under $PLAIT_HOME/pods after it ended "
-                        "(scratch files, raw output files: they may hold secrets)")
+                   help="debugging: keep each pod's folder under $PLAIT_HOME/pods (and, with "
+                        "--backend container, its containers) after it ended (scratch files, "
+                        "raw output files: they may hold secrets)")
     p.add_argument("--dry-run", action="store_true",
                    help="check and compile, print the Workflow as Argo YAML (as argo submit "
                         "--dry-run -o yaml); run nothing")

@@ -31,9 +31,12 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     pass_env: Sequence[str] = (),
                     engine_ready: Callable[[Engine], None] | None = None,
                     mode: str = "new", keep_pods: bool = False,
-                    ro_binds: tuple[str, ...] = ()) -> RunResult:
+                    ro_binds: tuple[str, ...] = (), backend_name: str = "local",
+                    engine: Any = None) -> RunResult:
     """`run` for callers already inside an event loop. `ro_binds`: host folders the local
-    backend binds read-only into every pod (`runtime.pyscripts`)."""
+    backend binds read-only into every pod (`runtime.pyscripts`). `backend_name="container"`
+    runs the pods as containers through `engine` (podman or docker, a name or an
+    `EngineCLI`; None: the first that answers)."""
     own_backend = backend is None
     if hasattr(plan, "named"):
         plan = plan.named()         # a compiled plan may keep generateName: name this run
@@ -43,9 +46,17 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
         if store is None:
             store = Store.at(Path(home))
         if backend is None:
-            backend = get_backend("local", home=Path(home), secrets=secrets, images=images,
-                                  sandbox=sandbox, parallelism=parallelism, pass_env=pass_env,
-                                  keep_pods=keep_pods, ro_binds=tuple(ro_binds))
+            if backend_name == "container":
+                backend = get_backend("container", home=Path(home), secrets=secrets,
+                                      engine=engine, parallelism=parallelism, pass_env=pass_env,
+                                      keep_pods=keep_pods)
+            else:
+                backend = get_backend(backend_name, home=Path(home), secrets=secrets,
+                                      images=images, sandbox=sandbox, parallelism=parallelism,
+                                      pass_env=pass_env, keep_pods=keep_pods,
+                                      ro_binds=tuple(ro_binds))
+    if getattr(backend, "name", "local") != "local":
+        on_change = _recording_backend(store, plan, backend, on_change)
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
                     mode=mode)
@@ -59,6 +70,22 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
         _record_isolation(store, plan, backend)
 
 
+def _recording_backend(store: Any, plan: Any, backend: Any,
+                       on_change: Callable[[Node], None] | None) -> Callable[[Node], None]:
+    """`on_change` that first records the run's backend in its options (at its first node, when
+    the run's row exists), so `plait resume` and `plait delete` of a run whose `plait run` was
+    killed still know where its pods ran."""
+    recorded: list[bool] = []
+
+    def changed(node: Node) -> None:
+        if not recorded:
+            recorded.append(True)
+            _record_isolation(store, plan, backend)
+        if on_change is not None:
+            on_change(node)
+    return changed
+
+
 def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
     """Keep in the run's options how its pods were isolated (`plait get` shows it): the
     sandbox mode and the limits the backend could not enforce."""
@@ -68,6 +95,9 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
             return
         options = dict(row.options or {})
         options["sandbox"] = getattr(backend, "sandbox", None)
+        options["backend"] = getattr(backend, "name", None)
+        if getattr(backend, "engine", None) is not None:
+            options["engine"] = backend.engine.name
         options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
         store.set_options(plan.name, options)
     except Exception as exc:     # a store that fails now must not hide how the run ended

@@ -29,7 +29,7 @@ from .logfiles import LogWriter, append_line
 from .naming import item_text, pod_name
 from .outputs import OutputError, OutputLimits, read_parameter
 from .paths import inside
-from .pods import build_pod, pod_outputs, workflow_volumes
+from .pods import POD_SPEC_KEYS, build_pod, pod_outputs, workflow_volumes
 from .store import folder_name
 from .types import Node, Phase, PodHandle, PodResult
 from .values import render_text, render_value
@@ -519,6 +519,10 @@ def run_unsupported(engine: Kernel, node: Node, tmpl: Template) -> None:
 def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
                settings: dict[str, Any], inputs: list, outputs: list,
                deadline: int | None) -> dict[str, Any]:
+    own = template.get("settings") or {}
+    inherited = {k: settings[k] for k in POD_SPEC_KEYS if k in settings and k not in own}
+    if inherited:       # the workflow's pod-spec fields apply to every pod that sets none
+        template = dict(template, settings={**own, **inherited})
     return build_pod(workflow=workflow, node_name=node_name, pod_name=pod_name,
                      template=template, spec_volumes=workflow_volumes(settings), inputs=inputs,
                      outputs=outputs, deadline=deadline,

@@ -36,7 +36,7 @@ DEPENDENCIES = "plait.dev/container-dependencies"
 CONTAINER_RETRY = "plait.dev/container-retry"   # containerSet.retryStrategy: {retries, seconds}
 
 # template keys that are Pod spec fields (kept for a Kubernetes backend; the local one ignores them)
-_POD_SPEC_KEYS = ("nodeSelector", "affinity", "tolerations", "securityContext", "hostAliases",
+POD_SPEC_KEYS = ("nodeSelector", "affinity", "tolerations", "securityContext", "hostAliases",
                   "priorityClassName", "schedulerName", "automountServiceAccountToken",
                   "dnsPolicy", "dnsConfig", "imagePullSecrets", "hostNetwork")
 
@@ -119,7 +119,7 @@ def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[st
     account = service_account or settings.get("serviceAccountName")
     if account:
         spec["serviceAccountName"] = str(account)
-    for key in _POD_SPEC_KEYS:
+    for key in POD_SPEC_KEYS:
         if key in settings:
             spec[key] = copy.deepcopy(settings[key])
     pod = {"apiVersion": "v1", "kind": "Pod",
@@ -242,5 +242,5 @@ def _merge_named(base: list, patch: list) -> list:
     return out
 
 
-__all__ = ["DAEMON", "DEPENDENCIES", "INPUTS", "OUTPUTS", "POD_KINDS", "PodError", "SCRIPT",
+__all__ = ["DAEMON", "DEPENDENCIES", "INPUTS", "OUTPUTS", "POD_KINDS", "POD_SPEC_KEYS", "PodError", "SCRIPT",
            "build_pod", "pod_outputs", "workflow_volumes"]

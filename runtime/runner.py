@@ -21,6 +21,7 @@ from typing import Any, Sequence
 from plait.compiler.plan import Plan
 
 from . import run as run_plan
+from .backends.engine_cli import EngineError, NoEngine
 from .control import RESUME_SIGNAL, RUNNER_SIGNALS
 from .home import ensure_home
 from .images import ImageTable, ImageTableError
@@ -86,8 +87,14 @@ def run_workflow(wf: str, mode: str = "new") -> int:
                              pass_env=options.get("pass_env") or (),
                              engine_ready=_install_signals, mode=mode,
                              keep_pods=bool(options.get("keep_pods")),
-                             ro_binds=tuple(options.get("ro_binds") or ()))
+                             ro_binds=tuple(options.get("ro_binds") or ()),
+                             backend_name=options.get("backend") or "local",
+                             engine=options.get("engine"))
     except DiskFull as exc:     # not even the run's end could be recorded
+        print(f"plait runner: {exc}", file=sys.stderr)
+        return 1
+    except (NoEngine, EngineError) as exc:      # the container engine is gone or refuses
+        store.set_workflow(wf, Phase.ERROR, f"the runner cannot start: {exc}", time.time())
         print(f"plait runner: {exc}", file=sys.stderr)
         return 1
     return 0 if result.phase is Phase.SUCCEEDED else 1

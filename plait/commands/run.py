@@ -15,10 +15,12 @@ import tempfile
 from typing import Any
 
 from plait import runtime
+from plait.compiler.config import ConfigError, find_config
 from plait.compiler.export import workflow_document
 from plait.compiler.plan import Plan
 from plait.runtime import control, pyscripts
-from plait.runtime.backends import sandbox
+from plait.runtime.backends import BACKEND_ENV, BACKENDS, sandbox
+from plait.runtime.backends.engine_cli import ENGINE_ENV, EngineCLI, NoEngine, find_engine
 from plait.runtime.cronjobs import scheduled_now
 from plait.runtime.images import ImageTable, ImageTableError
 from plait.runtime.outputs import OutputLimits
@@ -42,9 +44,31 @@ def _prepare(documents: list[Any]) -> tuple[list[Any], list[str]]:
     return done.documents, list(done.binds)
 
 
+def _backend_choice(args: argparse.Namespace) -> tuple[str, EngineCLI | None]:
+    """(the backend, its container engine) from --backend/--engine, $PLAIT_BACKEND/
+    $PLAIT_ENGINE or `backend`/`engine` in [tool.plait]; exit 2 when the container backend
+    has no engine that answers (the message says what to install)."""
+    try:
+        config = find_config()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    name = args.backend or os.environ.get(BACKEND_ENV) or config.backend or "local"
+    if name not in BACKENDS:
+        raise UsageError(f"{BACKEND_ENV}={name!r}: expected one of {', '.join(BACKENDS)}")
+    if name != "container":
+        return name, None
+    try:
+        return name, find_engine(args.engine or os.environ.get(ENGINE_ENV) or config.engine)
+    except ValueError as exc:
+        raise UsageError(f"{ENGINE_ENV}: {exc}") from None
+    except NoEngine as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _check_run_options(args: argparse.Namespace) -> tuple[str, list[str]]:
     """What `run` and `submit` check before anything runs: --parallelism, the PLAIT_MAX_*
-    output caps, the files given; returns (sandbox mode, host variables to pass)."""
+    output caps, the files given, the backend (`args.backend_name`, `args.engine_cli`);
+    returns (sandbox mode, host variables to pass)."""
     if args.parallelism is not None and args.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
     try:     # the caps must be sizes (a usage error now, not a failed run later)
@@ -55,6 +79,7 @@ def _check_run_options(args: argparse.Namespace) -> tuple[str, list[str]]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
     note_ignored(args)
+    args.backend_name, args.engine_cli = _backend_choice(args)
     return _sandbox_options(args)
 
 
@@ -62,8 +87,9 @@ def _sandbox_options(args: argparse.Namespace) -> tuple[str, list[str]]:
     """(the sandbox mode, the host variables to pass) from the flags and $PLAIT_SANDBOX /
     $PLAIT_PASS_ENV; exit 2 when no sandbox works and `none` was not chosen."""
     mode = args.sandbox or os.environ.get(sandbox.SANDBOX_ENV) or "auto"
-    try:
-        chosen, _ = sandbox.choose(mode)
+    try:        # containers are the container backend's sandbox: no bubblewrap needed
+        chosen = "container" if getattr(args, "backend_name", "local") == "container" \
+            else sandbox.choose(mode)[0]
     except ValueError as exc:
         raise UsageError(f"{sandbox.SANDBOX_ENV}: {exc}") from None
     except sandbox.NoSandbox as exc:
@@ -168,13 +194,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
+    print(_backend_line(args, sandbox_mode), file=sys.stderr if as_json or not tty else sys.stdout,
+          flush=True)
     try:
         with view:
             result = runtime.run(plan, store=store, home=store.home, secrets=secrets,
                                  images=images, parallelism=args.parallelism,
                                  on_change=view.on_change, stop_event=stop, sandbox=sandbox_mode,
                                  pass_env=pass_env, keep_pods=args.keep_pods,
-                                 ro_binds=getattr(args, "ro_binds", ()))
+                                 ro_binds=getattr(args, "ro_binds", ()),
+                                 backend_name=args.backend_name, engine=args.engine_cli)
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
@@ -183,6 +212,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         info = WorkflowInfo.of(result.name, result, plan_parameters(plan), plan.to_dict())
         sys.stdout.write(render_get(info, result.nodes))
     return EXIT_OK if result.phase == Phase.SUCCEEDED and not interrupts else EXIT_FINDINGS
+
+
+def _backend_line(args: argparse.Namespace, sandbox_mode: str) -> str:
+    """The run's first progress line: which backend runs its pods, and how."""
+    if args.engine_cli is not None:
+        return f"plait: backend container, engine {args.engine_cli.describe()}"
+    return f"plait: backend local, sandbox {sandbox_mode}"
 
 
 def _from_template(args: argparse.Namespace, folder: str) -> str:
@@ -233,7 +269,9 @@ def _runner_options(args: argparse.Namespace, sandbox_mode: str, pass_env: list[
             "images": os.path.abspath(images) if images else None,
             "parallelism": args.parallelism, "keep_pods": args.keep_pods,
             "sandbox": sandbox_mode, "pass_env": pass_env,   # names only: the runner has the values
-            "ro_binds": list(getattr(args, "ro_binds", ()))}  # a Hera workflow's Python
+            "ro_binds": list(getattr(args, "ro_binds", ())),  # a Hera workflow's Python
+            "backend": args.backend_name,
+            "engine": args.engine_cli.name if args.engine_cli is not None else None}
 
 
 def detached_options(args: argparse.Namespace) -> dict[str, Any]:

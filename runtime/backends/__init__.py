@@ -1,10 +1,12 @@
-"""Backends run Pod manifests (`runtime.types.Backend`): `local` now, `kubernetes` later."""
+"""Backends run Pod manifests (`runtime.types.Backend`): `local` (sandboxed host processes),
+`container` (real images through podman or docker), `kubernetes` later."""
 
 from __future__ import annotations
 
 from typing import Any
 
-BACKENDS = ("local",)
+BACKENDS = ("local", "container")
+BACKEND_ENV = "PLAIT_BACKEND"
 
 
 def get_backend(name: str = "local", **options: Any) -> Any:
@@ -12,10 +14,13 @@ def get_backend(name: str = "local", **options: Any) -> Any:
     if name == "local":
         from plait.runtime.backends.local import LocalBackend
         return LocalBackend(**options)
+    if name == "container":
+        from plait.runtime.backends.container import ContainerBackend
+        return ContainerBackend(**options)
     if name == "kubernetes":
         raise ValueError("the kubernetes backend is not implemented yet (a later issue): "
                          "use the local backend")
     raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
 
 
-__all__ = ["BACKENDS", "get_backend"]
+__all__ = ["BACKENDS", "BACKEND_ENV", "get_backend"]

@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import codecs
 import errno
 import json
 import logging
@@ -79,20 +78,37 @@ from typing import Any, Iterator, Sequence
 from plait.runtime import pods as P
 from plait.runtime.backends import limits as L
 from plait.runtime.backends import sandbox as S
+from plait.runtime.backends.podkit import (
+    DEADLINE_MESSAGE,
+    LINE_LIMIT,
+    RESULT_LIMIT,
+    SCRIPT_PATH,
+    copy_input,
+    env_source,
+    field_value,
+    pod_ended,
+    probe_port,
+    read_outputs,
+    ref_value,
+    write_key_files,
+)
+from plait.runtime.backends.podkit import PodFailure as _PodFailure
+from plait.runtime.backends.podkit import Streams as _Streams
+from plait.runtime.backends.podkit import expand as _expand
+from plait.runtime.backends.podkit import relative as _inside
+from plait.runtime.backends.podkit import safe_name as _safe
+from plait.runtime.backends.podkit import under as _under
+from plait.runtime.backends.podkit import within as _within
 from plait.runtime.backends.sandbox import bwrap_works
 from plait.runtime.images import ImageTable
-from plait.runtime.outputs import IMAGE_ROOT, Budget, OutputError, OutputLimits, copy_output
+from plait.runtime.outputs import IMAGE_ROOT, OutputLimits
 from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.types import LogSink, Phase, PodResult
 
 logger = logging.getLogger("plait.runtime.local")
 
-RESULT_LIMIT = 256 * 1024          # outputs.result keeps the last 256 KiB of main's stdout
-LINE_LIMIT = 1 << 20               # a log "line" longer than this (in characters) is split
 GRACE = 1.0                        # SIGTERM, then SIGKILL after this many seconds
 PROBE_PERIOD = 0.05                # readiness is polled faster than Kubernetes' periodSeconds
-DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
-SCRIPT_PATH = "/argo/staging/script"
 POD_HOME = "/root"                 # HOME in the sandbox: an empty folder of the pod's own
 _NOT_BOUND = ("/proc", "/dev", "/tmp")              # the sandbox has its own
 _NEVER_OPEN = _NOT_BOUND + ("/sys",)
@@ -103,14 +119,6 @@ _STARTED: set[int] = set()         # containers' own processes (asyncio reaps th
 
 class BackendError(Exception):
     """The backend cannot be set up as asked (`sandbox="bwrap"` without a working bwrap)."""
-
-
-class _PodFailure(Exception):
-    """The pod cannot go on: `phase` and `message` are what its node shows."""
-
-    def __init__(self, phase: Phase, message: str, exit_code: int | None = None) -> None:
-        super().__init__(message)
-        self.phase, self.message, self.exit_code = phase, message, exit_code
 
 
 @atexit.register
@@ -599,101 +607,6 @@ class _Box:
             os.symlink(target, link)
 
 
-class _Streams(asyncio.SubprocessProtocol):
-    """A container's stdout/stderr as log lines; main's stdout also kept for `result`."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, name: str, sink: LogSink, keep: bool,
-                 secrets: Any = None) -> None:
-        self.name, self.sink = name, sink
-        self.secrets = secrets or None    # long lines are split where no secret spans the cut
-        self.kept: bytearray | None = bytearray() if keep else None
-        # enough bytes before the result's start to see a secret the cut would halve
-        self.margin = 4 * self.secrets.longest + 4 if self.secrets else 0
-        self.first_err: str | None = None
-        self.watch_alloc = False          # look for an allocation failure (an RLIMIT_AS limit)
-        self.alloc_failed = False
-        self.exited: asyncio.Future = loop.create_future()
-        self.closed: asyncio.Future = loop.create_future()
-        self._bufs = {1: "", 2: ""}
-        self._decoders = {fd: codecs.getincrementaldecoder("utf-8")("replace") for fd in (1, 2)}
-        self._open = {1, 2}
-
-    def pipe_data_received(self, fd: int, data: bytes) -> None:
-        if fd == 1 and self.kept is not None:
-            self.kept += data
-            if len(self.kept) > 2 * RESULT_LIMIT + self.margin:
-                del self.kept[:-(RESULT_LIMIT + self.margin)]
-        self._add(fd, self._decoders[fd].decode(data))
-
-    def _add(self, fd: int, text: str) -> None:
-        """Report each complete line; a line longer than LINE_LIMIT is split (whether its end
-        came yet or not), where no secret spans the cut."""
-        buf = self._bufs[fd] + text
-        start = 0
-        while True:
-            end = buf.find("\n", start, start + LINE_LIMIT + 1)
-            if end >= 0:
-                self._line(fd, buf[start:end])
-                start = end + 1
-            elif len(buf) - start > LINE_LIMIT:
-                cut = start + LINE_LIMIT
-                if self.secrets is not None:
-                    window = buf[start:cut + self.secrets.longest]
-                    span = self.secrets.match_across(window, LINE_LIMIT)
-                    if span:
-                        cut = start + (span[0] or span[1])
-                self._line(fd, buf[start:cut])
-                start = cut
-            else:
-                break
-        self._bufs[fd] = buf[start:]
-
-    def _line(self, fd: int, line: str) -> None:
-        if fd == 2 and self.first_err is None:
-            self.first_err = line
-        if fd == 2 and self.watch_alloc and not self.alloc_failed:
-            self.alloc_failed = L.allocation_failed(line)
-        self.sink(self.name, line)
-
-    def _end(self, fd: int) -> None:
-        self._add(fd, self._decoders[fd].decode(b"", final=True))
-        if self._bufs[fd]:
-            self._line(fd, self._bufs[fd])
-            self._bufs[fd] = ""
-
-    def flush(self) -> None:
-        for fd in (1, 2):
-            self._end(fd)
-
-    def result(self) -> str | None:
-        """main's stdout kept for `outputs.result`: its last RESULT_LIMIT bytes, one trailing
-        newline trimmed. A secret that the cut would halve is left out whole (the rest is
-        masked by the engine), so no piece of it is kept."""
-        if self.kept is None:
-            return None
-        kept = self.kept
-        start = max(0, len(kept) - RESULT_LIMIT)
-        while 0 < start < len(kept) and (kept[start] & 0xC0) == 0x80:
-            start += 1                          # not in the middle of a character
-        text = bytes(kept[start:]).decode("utf-8", "replace")
-        if start and self.secrets is not None:
-            before = bytes(kept[max(0, start - self.margin):start]).decode("utf-8", "replace")
-            span = self.secrets.match_across(before + text, len(before))
-            if span:
-                text = text[span[1] - len(before):]
-        return text[:-1] if text.endswith("\n") else text
-
-    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
-        self._end(fd)
-        self._open.discard(fd)
-        if not self._open and not self.closed.done():
-            self.closed.set_result(None)
-
-    def process_exited(self) -> None:
-        if not self.exited.done():
-            self.exited.set_result(None)
-
-
 class LocalPod:
     """A started pod (`runtime.types.PodHandle`)."""
 
@@ -868,13 +781,7 @@ class LocalPod:
         return self._ended(main_name, code, out, None)
 
     def _ended(self, name: str, code: int | None, out: str | None, message: str | None) -> PodResult:
-        if self._killed:
-            return PodResult(Phase.FAILED, code, self._killed, out)
-        if message:
-            return PodResult(Phase.FAILED, code, message, out)
-        if code == 0:
-            return PodResult(Phase.SUCCEEDED, 0, "", out)
-        return PodResult(Phase.FAILED, code, f"{name}: Error (exit code {code})", out)
+        return pod_ended(name, code, out, message, self._killed)
 
     # -- one container ------------------------------------------------------------------------
 
@@ -1073,11 +980,7 @@ class LocalPod:
 
     @staticmethod
     def _port(box: _Box, port: Any) -> int:
-        if isinstance(port, str) and not port.isdigit():
-            for p in box.spec.get("ports") or []:
-                if p.get("name") == port:
-                    return int(p.get("containerPort"))
-        return int(port or 80)
+        return probe_port(box.spec, port)
 
     # -- what a container gets ----------------------------------------------------------------
 
@@ -1112,51 +1015,19 @@ class LocalPod:
         return env
 
     def _env_source(self, src: dict[str, Any]) -> dict[str, str]:
-        store = self.backend.secrets
-        for field, kind in (("secretRef", "secret"), ("configMapRef", "configmap")):
-            ref = src.get(field)
-            if not ref:
-                continue
-            try:
-                if store is None:
-                    raise KeyError(f"{kind} {ref.get('name')!r} not found (no --secrets/--configmaps given)")
-                files = store.secret_files(ref["name"]) if kind == "secret" else store.config_files(ref["name"])
-            except KeyError as exc:
-                if ref.get("optional"):
-                    return {}
-                raise _PodFailure(Phase.ERROR, _key_message(exc)) from None
-            return {k: v.decode("utf-8", "surrogateescape") for k, v in files.items()}
-        return {}
+        return env_source(src, self.backend.secrets)
 
     def _value_from(self, source: dict[str, Any]) -> str | None:
-        store = self.backend.secrets
-        for field, kind in (("secretKeyRef", "secret"), ("configMapKeyRef", "configmap")):
-            ref = source.get(field)
-            if not ref:
-                continue
-            try:
-                if store is None:
-                    raise KeyError(f"{kind} {ref.get('name')!r} not found "
-                                   f"(give its manifest with --{kind}s FILE)")
-                getter = store.secret if kind == "secret" else store.config
-                return getter(str(ref.get("name")), str(ref.get("key")))
-            except KeyError as exc:
-                if ref.get("optional"):
-                    return None
-                raise _PodFailure(Phase.ERROR, _key_message(exc)) from None
+        found, value = ref_value(source, self.backend.secrets)
+        if found:
+            return value
         field_ref = source.get("fieldRef")
         if field_ref:
-            path = str(field_ref.get("fieldPath", ""))
             known = {"metadata.name": self.name, "metadata.namespace": "default",
                      "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1",
                      "spec.nodeName": socket.gethostname(),
                      "spec.serviceAccountName": str(self.spec.get("serviceAccountName", "default"))}
-            if path in known:
-                return known[path]
-            m = re.fullmatch(r"metadata\.(labels|annotations)\['([^']*)'\]", path)
-            if m:
-                return (self.labels if m.group(1) == "labels" else self.annotations).get(m.group(2), "")
-            raise _PodFailure(Phase.ERROR, f"fieldRef {path!r} is not supported locally")
+            return field_value(field_ref, known, self.labels, self.annotations, "local")
         return ""
 
     def _command(self, box: _Box, env: dict[str, str], script: dict[str, Any] | None) -> list[str]:
@@ -1282,32 +1153,8 @@ class LocalPod:
                 if not path.exists():
                     path.mkdir(parents=True, exist_ok=True)
             elif "secret" in vol or "configMap" in vol:
-                kind = "secret" if "secret" in vol else "configmap"
-                src = vol.get("secret") or vol.get("configMap") or {}
-                ref = str(src.get("secretName") or src.get("name") or "")
                 path = self.dir / "volumes" / _safe(name)
-                path.mkdir(parents=True, exist_ok=True)
-                try:
-                    if store is None:
-                        raise KeyError(f"{kind} {ref!r} not found (give its manifest with --{kind}s FILE)")
-                    files = store.secret_files(ref) if kind == "secret" else store.config_files(ref)
-                except KeyError as exc:
-                    if not src.get("optional"):
-                        raise _PodFailure(Phase.ERROR, _key_message(exc)) from None
-                    files = {}
-                mode = int(src.get("defaultMode") or 0o644)
-                items = src.get("items")
-                pairs = [(i["key"], i.get("path", i["key"]), i.get("mode")) for i in items] if items \
-                    else [(k, k, None) for k in files]
-                for key, rel, item_mode in pairs:
-                    if key not in files:
-                        raise _PodFailure(Phase.ERROR, f"{kind} {ref!r} has no key {key!r}")
-                    target = inside(path, str(rel))     # Kubernetes refuses '..' here too
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                    with os.fdopen(fd, "wb") as f:
-                        f.write(files[key])
-                    os.chmod(target, int(item_mode or mode))
+                write_key_files(path, vol, store)
             else:
                 path = self.backend.home / "volumes" / _safe(self.workflow) / _safe(name)
                 path.mkdir(parents=True, exist_ok=True)
@@ -1320,44 +1167,15 @@ class LocalPod:
             if not _within(target.parent, box.writable()):
                 raise _PodFailure(Phase.ERROR, f"input {item['path']!r}: a symlink in a volume "
                                   "leads outside it")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink():
-                target.unlink()
-            if source.is_dir():
-                shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
-            elif source.exists():
-                shutil.copy2(source, target, follow_symlinks=False)
-            else:
-                raise _PodFailure(Phase.ERROR, f"input {item['path']!r}: {source} does not exist")
-            if item.get("mode") is not None:
-                os.chmod(target, int(item["mode"]))
+            copy_input(source, target, item.get("mode"), str(item["path"]))
 
     def _read_outputs(self, boxes: dict[str, _Box], outputs: list[dict[str, Any]]
                       ) -> tuple[dict[str, str | None], str | None]:
-        """Copy each output path out of the pod (`runtime.outputs`: the pod's own files only,
-        no links followed on the host, special files refused, size caps) to `out/<i>/<base
-        name>`; returns the copies and the first reason an output could not be handed back."""
-        files: dict[str, str | None] = {}
-        budget = Budget(self.backend.limits)
-        problem = None
-        for i, item in enumerate(outputs):
-            path, name = str(item["path"]), str(item.get("container", "main"))
+        """Copy each output path out of the pod (`podkit.read_outputs`) to `out/<i>/`."""
+        def locate(path: str, name: str) -> tuple[Any, str] | None:
             box = boxes.get(name)
-            files[path] = None
-            if box is None or problem:
-                continue
-            full = box.absolute(path)
-            dest = self.dir / "out" / str(i)
-            dest.mkdir(parents=True, exist_ok=True)
-            target = dest / (posixpath.basename(full) or "artifact")
-            try:
-                if copy_output(box.area, full, target, budget):
-                    files[path] = str(target)
-            except OutputError as exc:
-                problem = f"output {exc}" if str(exc).startswith("/") else f"output {path}: {exc}"
-            except OSError as exc:
-                problem = f"output {path}: cannot be read back: {exc.strerror or exc}"
-        return files, problem
+            return (box.area, box.absolute(path)) if box is not None else None
+        return read_outputs(self.dir / "out", outputs, self.backend.limits, locate)
 
     def _cleanup(self) -> None:
         """Drop the pod's scratch space (roots, /tmp, emptyDirs, script) once it ended; the
@@ -1406,39 +1224,6 @@ def _http_ok(url: str, timeout: float) -> bool:
         return False
 
 
-def _expand(text: str, env: dict[str, str]) -> str:
-    """Kubernetes' `$(VAR)` expansion in env values, command and args (`$$` escapes)."""
-    if "$(" not in text:
-        return text
-    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)",
-                  lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)), text)
-
-
-def _within(path: Path | str, roots: list[Path]) -> bool:
-    """`path` (symlinks resolved) is one of `roots` or inside one."""
-    real = os.path.realpath(path)
-    return any(_under(real, os.path.realpath(r)) for r in roots)
-
-
-def _under(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
-
-
-def _key_message(exc: KeyError) -> str:
-    return str(exc.args[0]) if exc.args else str(exc)
-
-
-def _safe(name: str) -> str:
-    """A name usable as one path segment."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.\-]", "_", name) or "_"
-    return "_" + cleaned if cleaned in (".", "..") else cleaned
-
-
-def _inside(path: str) -> str:
-    """A container path as a relative path that cannot climb out (`..` dropped)."""
-    parts = [p for p in posixpath.normpath("/" + path).split("/") if p and p != ".."]
-    return "/".join(parts) or "."
-
-
-__all__ = ["BackendError", "DEADLINE_MESSAGE", "LocalBackend", "LocalPod", "bwrap_works",
+__all__ = ["BackendError", "DEADLINE_MESSAGE", "LINE_LIMIT", "LocalBackend", "LocalPod",
+           "RESULT_LIMIT", "bwrap_works",
            "restore_child_watcher", "use_pidfd_child_watcher"]

@@ -1,0 +1,323 @@
+"""What every backend that runs a Pod manifest on this machine shares: the pod's failure, its
+log streams and `outputs.result`, Kubernetes' `$(VAR)` expansion, env values from Secrets,
+ConfigMaps and the pod's own fields, secret/configMap volume files with their modes, and
+path helpers. The local backend (`local.py`) and the container backend (`container*.py`)
+differ only in how a container runs; these rules are the same for both, so they live once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import os
+import posixpath
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from plait.runtime.backends import limits as L
+from plait.runtime.outputs import Area, Budget, OutputError, OutputLimits, copy_output
+from plait.runtime.paths import inside
+from plait.runtime.types import LogSink, Phase, PodResult
+
+RESULT_LIMIT = 256 * 1024          # outputs.result keeps the last 256 KiB of main's stdout
+LINE_LIMIT = 1 << 20               # a log "line" longer than this (in characters) is split
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+SCRIPT_PATH = "/argo/staging/script"
+
+
+class PodFailure(Exception):
+    """The pod cannot go on: `phase` and `message` are what its node shows."""
+
+    def __init__(self, phase: Phase, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.phase, self.message, self.exit_code = phase, message, exit_code
+
+
+class Streams(asyncio.SubprocessProtocol):
+    """A container's stdout/stderr as log lines; main's stdout also kept for `result`."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, name: str, sink: LogSink, keep: bool,
+                 secrets: Any = None) -> None:
+        self.name, self.sink = name, sink
+        self.secrets = secrets or None    # long lines are split where no secret spans the cut
+        self.kept: bytearray | None = bytearray() if keep else None
+        # enough bytes before the result's start to see a secret the cut would halve
+        self.margin = 4 * self.secrets.longest + 4 if self.secrets else 0
+        self.first_err: str | None = None
+        self.watch_alloc = False          # look for an allocation failure (an RLIMIT_AS limit)
+        self.alloc_failed = False
+        self.exited: asyncio.Future = loop.create_future()
+        self.closed: asyncio.Future = loop.create_future()
+        self._bufs = {1: "", 2: ""}
+        self._decoders = {fd: codecs.getincrementaldecoder("utf-8")("replace") for fd in (1, 2)}
+        self._open = {1, 2}
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        if fd == 1 and self.kept is not None:
+            self.kept += data
+            if len(self.kept) > 2 * RESULT_LIMIT + self.margin:
+                del self.kept[:-(RESULT_LIMIT + self.margin)]
+        self._add(fd, self._decoders[fd].decode(data))
+
+    def _add(self, fd: int, text: str) -> None:
+        """Report each complete line; a line longer than LINE_LIMIT is split (whether its end
+        came yet or not), where no secret spans the cut."""
+        buf = self._bufs[fd] + text
+        start = 0
+        while True:
+            end = buf.find("\n", start, start + LINE_LIMIT + 1)
+            if end >= 0:
+                self._line(fd, buf[start:end])
+                start = end + 1
+            elif len(buf) - start > LINE_LIMIT:
+                cut = start + LINE_LIMIT
+                if self.secrets is not None:
+                    window = buf[start:cut + self.secrets.longest]
+                    span = self.secrets.match_across(window, LINE_LIMIT)
+                    if span:
+                        cut = start + (span[0] or span[1])
+                self._line(fd, buf[start:cut])
+                start = cut
+            else:
+                break
+        self._bufs[fd] = buf[start:]
+
+    def _line(self, fd: int, line: str) -> None:
+        if fd == 2 and self.first_err is None:
+            self.first_err = line
+        if fd == 2 and self.watch_alloc and not self.alloc_failed:
+            self.alloc_failed = L.allocation_failed(line)
+        self.sink(self.name, line)
+
+    def _end(self, fd: int) -> None:
+        self._add(fd, self._decoders[fd].decode(b"", final=True))
+        if self._bufs[fd]:
+            self._line(fd, self._bufs[fd])
+            self._bufs[fd] = ""
+
+    def flush(self) -> None:
+        for fd in (1, 2):
+            self._end(fd)
+
+    def result(self) -> str | None:
+        """main's stdout kept for `outputs.result`: its last RESULT_LIMIT bytes, one trailing
+        newline trimmed. A secret that the cut would halve is left out whole (the rest is
+        masked by the engine), so no piece of it is kept."""
+        if self.kept is None:
+            return None
+        kept = self.kept
+        start = max(0, len(kept) - RESULT_LIMIT)
+        while 0 < start < len(kept) and (kept[start] & 0xC0) == 0x80:
+            start += 1                          # not in the middle of a character
+        text = bytes(kept[start:]).decode("utf-8", "replace")
+        if start and self.secrets is not None:
+            before = bytes(kept[max(0, start - self.margin):start]).decode("utf-8", "replace")
+            span = self.secrets.match_across(before + text, len(before))
+            if span:
+                text = text[span[1] - len(before):]
+        return text[:-1] if text.endswith("\n") else text
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        self._end(fd)
+        self._open.discard(fd)
+        if not self._open and not self.closed.done():
+            self.closed.set_result(None)
+
+    def process_exited(self) -> None:
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
+def pod_ended(name: str, code: int | None, out: str | None, message: str | None,
+              killed: str | None) -> "PodResult":
+    """How a pod ended, from the container that decided it: killed (stop, deadline), failed
+    with a message, exit 0, or `<name>: Error (exit code N)` as Argo words it."""
+    if killed:
+        return PodResult(Phase.FAILED, code, killed, out)
+    if message:
+        return PodResult(Phase.FAILED, code, message, out)
+    if code == 0:
+        return PodResult(Phase.SUCCEEDED, 0, "", out)
+    return PodResult(Phase.FAILED, code, f"{name}: Error (exit code {code})", out)
+
+
+def probe_port(spec: dict[str, Any], port: Any) -> int:
+    """A probe's `port`: a number, or the name of one of the container's `ports`."""
+    if isinstance(port, str) and not port.isdigit():
+        for p in spec.get("ports") or []:
+            if p.get("name") == port:
+                return int(p.get("containerPort"))
+    return int(port or 80)
+
+
+# -- values --------------------------------------------------------------------------------------
+
+def expand(text: str, env: Mapping[str, str]) -> str:
+    """Kubernetes' `$(VAR)` expansion in env values, command and args (`$$` escapes)."""
+    if "$(" not in text:
+        return text
+    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)",
+                  lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)), text)
+
+
+def key_message(exc: KeyError) -> str:
+    return str(exc.args[0]) if exc.args else str(exc)
+
+
+def env_source(src: dict[str, Any], store: Any) -> dict[str, str]:
+    """An `envFrom` entry's variables: every key of its Secret or ConfigMap."""
+    for field, kind in (("secretRef", "secret"), ("configMapRef", "configmap")):
+        ref = src.get(field)
+        if not ref:
+            continue
+        try:
+            if store is None:
+                raise KeyError(f"{kind} {ref.get('name')!r} not found (no --secrets/--configmaps given)")
+            files = store.secret_files(ref["name"]) if kind == "secret" else store.config_files(ref["name"])
+        except KeyError as exc:
+            if ref.get("optional"):
+                return {}
+            raise PodFailure(Phase.ERROR, key_message(exc)) from None
+        return {k: v.decode("utf-8", "surrogateescape") for k, v in files.items()}
+    return {}
+
+
+def ref_value(source: dict[str, Any], store: Any) -> tuple[bool, str | None]:
+    """An env `valueFrom` that names a Secret or ConfigMap key: (True, its value, or None when
+    optional and absent); (False, None) for other sources (`fieldRef`, ...)."""
+    for field, kind in (("secretKeyRef", "secret"), ("configMapKeyRef", "configmap")):
+        ref = source.get(field)
+        if not ref:
+            continue
+        try:
+            if store is None:
+                raise KeyError(f"{kind} {ref.get('name')!r} not found "
+                               f"(give its manifest with --{kind}s FILE)")
+            getter = store.secret if kind == "secret" else store.config
+            return True, getter(str(ref.get("name")), str(ref.get("key")))
+        except KeyError as exc:
+            if ref.get("optional"):
+                return True, None
+            raise PodFailure(Phase.ERROR, key_message(exc)) from None
+    return False, None
+
+
+def field_value(field_ref: dict[str, Any], known: Mapping[str, str], labels: Mapping[str, str],
+                annotations: Mapping[str, str], backend: str) -> str:
+    """A `fieldRef`'s value: one of `known` (metadata.name, status.podIP, ...) or a label or
+    annotation of the pod."""
+    path = str(field_ref.get("fieldPath", ""))
+    if path in known:
+        return known[path]
+    m = re.fullmatch(r"metadata\.(labels|annotations)\['([^']*)'\]", path)
+    if m:
+        return (labels if m.group(1) == "labels" else annotations).get(m.group(2), "")
+    raise PodFailure(Phase.ERROR, f"fieldRef {path!r} is not supported by the {backend} backend")
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+def write_key_files(path: Path, vol: dict[str, Any], store: Any) -> None:
+    """A `secret` or `configMap` volume's files in `path`, with Kubernetes' modes
+    (`defaultMode`, `items[].mode`, 0644 by default) and `items` paths (never leaving `path`)."""
+    kind = "secret" if "secret" in vol else "configmap"
+    src = vol.get("secret") or vol.get("configMap") or {}
+    ref = str(src.get("secretName") or src.get("name") or "")
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        if store is None:
+            raise KeyError(f"{kind} {ref!r} not found (give its manifest with --{kind}s FILE)")
+        files = store.secret_files(ref) if kind == "secret" else store.config_files(ref)
+    except KeyError as exc:
+        if not src.get("optional"):
+            raise PodFailure(Phase.ERROR, key_message(exc)) from None
+        files = {}
+    mode = int(src.get("defaultMode") or 0o644)
+    items = src.get("items")
+    pairs = [(i["key"], i.get("path", i["key"]), i.get("mode")) for i in items] if items \
+        else [(k, k, None) for k in files]
+    for key, rel, item_mode in pairs:
+        if key not in files:
+            raise PodFailure(Phase.ERROR, f"{kind} {ref!r} has no key {key!r}")
+        target = inside(path, str(rel))     # Kubernetes refuses '..' here too
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(files[key])
+        os.chmod(target, int(item_mode or mode))
+
+
+def copy_input(source: Path, target: Path, mode: Any, what: str) -> None:
+    """Copy a staged input (file or folder, links kept as links) to `target`; `mode` as the
+    artifact's `mode`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink():
+        target.unlink()
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    elif source.exists():
+        shutil.copy2(source, target, follow_symlinks=False)
+    else:
+        raise PodFailure(Phase.ERROR, f"input {what!r}: {source} does not exist")
+    if mode is not None:
+        os.chmod(target, int(mode))
+
+
+def read_outputs(out_dir: Path, outputs: list[dict[str, Any]], limits: OutputLimits,
+                 locate: Callable[[str, str], tuple[Area, str] | None]
+                 ) -> tuple[dict[str, str | None], str | None]:
+    """Copy each output path out of the pod (`runtime.outputs`: the pod's own files only, no
+    links followed on the host, special files refused, size caps) to `out_dir/<i>/<base
+    name>`. `locate(path, container)` gives the container's `area` and the absolute path (None:
+    that container is not there). Returns the copies (None: the path did not exist) and the
+    first reason an output could not be handed back."""
+    files: dict[str, str | None] = {}
+    budget = Budget(limits)
+    problem = None
+    for i, item in enumerate(outputs):
+        path, name = str(item["path"]), str(item.get("container", "main"))
+        files[path] = None
+        found = locate(path, name) if not problem else None
+        if found is None:
+            continue
+        area, full = found
+        dest = out_dir / str(i)
+        dest.mkdir(parents=True, exist_ok=True)
+        target = dest / (posixpath.basename(full) or "artifact")
+        try:
+            if copy_output(area, full, target, budget):
+                files[path] = str(target)
+        except OutputError as exc:
+            problem = f"output {exc}" if str(exc).startswith("/") else f"output {path}: {exc}"
+        except OSError as exc:
+            problem = f"output {path}: cannot be read back: {exc.strerror or exc}"
+    return files, problem
+
+
+def within(path: Path | str, roots: list[Path]) -> bool:
+    """`path` (symlinks resolved) is one of `roots` or inside one."""
+    real = os.path.realpath(path)
+    return any(under(real, os.path.realpath(r)) for r in roots)
+
+
+def under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def safe_name(name: str) -> str:
+    """A name usable as one path segment."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.\-]", "_", name) or "_"
+    return "_" + cleaned if cleaned in (".", "..") else cleaned
+
+
+def relative(path: str) -> str:
+    """A container path as a relative path that cannot climb out (`..` dropped)."""
+    parts = [p for p in posixpath.normpath("/" + path).split("/") if p and p != ".."]
+    return "/".join(parts) or "."
+
+
+__all__ = ["DEADLINE_MESSAGE", "LINE_LIMIT", "PodFailure", "RESULT_LIMIT", "SCRIPT_PATH",
+           "Streams", "copy_input", "env_source", "expand", "field_value", "key_message", "pod_ended", "probe_port",
+           "read_outputs", "ref_value", "relative", "safe_name", "under", "within", "write_key_files"]
