@@ -100,6 +100,16 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-pods", action="store_true",
                    help="debugging: keep each pod's folder under $PLAIT_HOME/pods after it ended "
                         "(scratch files, raw output files: they may hold secrets)")
+    p.add_argument("--backend", choices=("local", "kubernetes"),
+                   help="local: pods as sandboxed processes here (default, or $PLAIT_BACKEND); "
+                        "kubernetes: Pods on the cluster of --kubeconfig/--context "
+                        "(pip install 'plait[kubernetes]')")
+    p.add_argument("--executor-image", metavar="IMAGE",
+                   help="kubernetes: the static busybox image of plait's init/wait containers "
+                        "(default: busybox)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="kubernetes: print the Pods and Secrets the first ready nodes would "
+                        "create (a YAML stream), contact no cluster")
     _cluster_options(p)
 
 

@@ -28,9 +28,23 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     pass_env: Sequence[str] = (),
                     engine_ready: Callable[[Engine], None] | None = None,
                     mode: str = "new", keep_pods: bool = False,
-                    ro_binds: tuple[str, ...] = ()) -> RunResult:
+                    ro_binds: tuple[str, ...] = (),
+                    backend_options: dict[str, Any] | None = None) -> RunResult:
     """`run` for callers already inside an event loop. `ro_binds`: host folders the local
-    backend binds read-only into every pod (`runtime.pyscripts`)."""
+    backend binds read-only into every pod (`runtime.pyscripts`). `backend` may be a backend's
+    name (`"kubernetes"`: built with `backend_options`, see `KubernetesBackend`)."""
+    if isinstance(backend, str) and backend != "local":
+        from .backends import get_backend
+        backend = get_backend(backend, home=home, images=images, keep_pods=keep_pods,
+                              **(backend_options or {}))
+        try:
+            return await run_async(plan, backend, store=store, home=home, secrets=secrets,
+                                   images=images, parallelism=parallelism, on_change=on_change,
+                                   stop_event=stop_event, engine_ready=engine_ready, mode=mode)
+        finally:
+            await backend.close()
+    if backend == "local":
+        backend = None
     own_backend = backend is None
     if hasattr(plan, "named"):
         plan = plan.named()         # a compiled plan may keep generateName: name this run

@@ -86,7 +86,9 @@ def run_workflow(wf: str, mode: str = "new") -> int:
                              sandbox=options.get("sandbox") or "auto",
                              pass_env=options.get("pass_env") or (),
                              engine_ready=_install_signals, mode=mode,
-                             keep_pods=bool(options.get("keep_pods")))
+                             keep_pods=bool(options.get("keep_pods")),
+                             backend=options.get("backend"),
+                             backend_options=options.get("backend_options"))
     except DiskFull as exc:     # not even the run's end could be recorded
         print(f"plait runner: {exc}", file=sys.stderr)
         return 1

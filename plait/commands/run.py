@@ -25,7 +25,7 @@ from plait.runtime.store import Store
 from plait.runtime.types import Phase
 
 from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
-from . import base
+from . import base, kube
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 from .cluster import apply_cluster_options, note_ignored
 from .runs import after_start, open_store
@@ -50,7 +50,13 @@ def _check_run_options(args: argparse.Namespace) -> tuple[str, list[str]]:
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
+    args.backend = kube.backend_name(args)
+    args.kube_options = kube.take_options(args) if args.backend == "kubernetes" else None
+    if args.dry_run and args.backend != "kubernetes":
+        raise UsageError("--dry-run prints the Pods of --backend kubernetes")
     note_ignored(args)
+    if args.backend == "kubernetes":          # the pods run on the cluster: no sandbox here
+        return "none", []
     return _sandbox_options(args)
 
 
@@ -139,12 +145,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if plan is None:
         return EXIT_FINDINGS
     plan = apply_cluster_options(plan, args).named()             # a plan may keep generateName: the run picks the name
-    store = _new_run_store(plan)
+    kube_options = kube.with_namespace(args.kube_options, plan) if args.kube_options else None
+    if kube_options is not None and not args.dry_run:
+        kube.check_connection(kube_options)
+    store = None if args.dry_run else _new_run_store(plan)
     try:
         secrets = SecretStore.load(args.secrets, args.configmaps)
         images = ImageTable.load(args.images)
     except (SecretsError, ImageTableError) as exc:
         raise UsageError(str(exc)) from None
+    if args.dry_run:
+        return kube.dry_run(plan, kube_options or {}, images, secrets)
+    assert store is not None
     as_json = args.output == "json"
     tty = sys.stderr.isatty() if as_json else sys.stdout.isatty()
     view: LiveView | ProgressLines = (
@@ -167,7 +179,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  images=images, parallelism=args.parallelism,
                                  on_change=view.on_change, stop_event=stop, sandbox=sandbox_mode,
                                  pass_env=pass_env, keep_pods=args.keep_pods,
-                                 ro_binds=getattr(args, "ro_binds", ()))
+                                 ro_binds=getattr(args, "ro_binds", ()),
+                                 backend=args.backend, backend_options=kube_options)
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
@@ -214,6 +227,11 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if plan is None:
         return EXIT_FINDINGS
     plan = apply_cluster_options(plan, args).named()             # a plan may keep generateName: the run picks the name
+    if args.dry_run:
+        raise UsageError("--dry-run: use `plait run --backend kubernetes --dry-run`")
+    kube_options = kube.with_namespace(args.kube_options, plan) if args.kube_options else None
+    if kube_options is not None:
+        kube.check_connection(kube_options)
     try:   # read them now so a bad file is a usage error here, not a failed run later
         SecretStore.load(args.secrets, args.configmaps)
         ImageTable.load(args.images)
@@ -225,7 +243,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
                "configmaps": [os.path.abspath(p) for p in args.configmaps],
                "images": os.path.abspath(images) if images else None,
                "parallelism": args.parallelism, "keep_pods": args.keep_pods,
-               "sandbox": sandbox_mode, "pass_env": pass_env}   # names only: the runner has the values
+               "sandbox": sandbox_mode, "pass_env": pass_env,   # names only: the runner has the values
+               "backend": args.backend, "backend_options": kube_options}
     params = [{"name": k, "value": v} for k, v in plan_parameters(plan)]
     # started now, as Argo's startedAt is set when the controller picks the workflow up
     control.submit(store, plan, arguments={"parameters": params}, options=options,

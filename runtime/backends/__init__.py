@@ -1,10 +1,11 @@
-"""Backends run Pod manifests (`runtime.types.Backend`): `local` now, `kubernetes` later."""
+"""Backends run Pod manifests (`runtime.types.Backend`): `local` (sandboxed processes here)
+and `kubernetes` (Pods on a cluster; needs `pip install 'plait[kubernetes]'`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-BACKENDS = ("local",)
+BACKENDS = ("local", "kubernetes")
 
 
 def get_backend(name: str = "local", **options: Any) -> Any:
@@ -13,8 +14,8 @@ def get_backend(name: str = "local", **options: Any) -> Any:
         from plait.runtime.backends.local import LocalBackend
         return LocalBackend(**options)
     if name == "kubernetes":
-        raise ValueError("the kubernetes backend is not implemented yet (a later issue): "
-                         "use the local backend")
+        from plait.runtime.backends.kubernetes import KubernetesBackend
+        return KubernetesBackend(**options)
     raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
 
 
