@@ -17,6 +17,9 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 EXAMPLES = Path(os.environ.get("PLAIT_ARGO_EXAMPLES") or SHARED / "argo" / "examples").absolute()
+# The container engine and the locally built images (fixtures container_engine, busybox_img, ...).
+pytest_plugins = ("tests.containers",)
+
 GET_EXAMPLES = ("set PLAIT_ARGO_EXAMPLES to the examples/ folder of an argo-workflows v4.1 checkout "
                 "(git clone https://github.com/argoproj/argo-workflows), or put it at ../shared/argo/examples")
 

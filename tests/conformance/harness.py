@@ -36,6 +36,8 @@ def bwrap_works() -> bool:
 
 
 def environment(home: Path) -> dict[str, str]:
+    """The plait process's environment: this one's (with the tests' CONTAINERS_CONF, when a
+    container test asked for the engine), the system PATH and a private PLAIT_HOME."""
     env = dict(os.environ)
     env["PATH"] = SYSTEM_PATH
     env["PLAIT_HOME"] = str(home)
@@ -79,12 +81,12 @@ def example_path(case: Case) -> Path:
     return (EXAMPLES if kind == "examples" else HERE / "variants") / rest
 
 
-def run_case(case: Case, home: Path) -> Run:
+def run_case(case: Case, home: Path, backend: str = "local") -> Run:
     name = f"{case.id}-t"[:50].lower()          # --name must be a Kubernetes name
     unique = str(random.randrange(10**6, 10**7))
     args = [a.replace("{conformance}", str(HERE)).replace("{unique}", unique) for a in case.args]
     argv = [sys.executable, "-m", "plait", "run", "-o", "json", "--name", name,
-            *args, str(example_path(case))]
+            *(["--backend", backend] if backend != "local" else []), *args, str(example_path(case))]
     env = environment(home)
     started = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT,

@@ -8,10 +8,13 @@ import shutil
 
 import pytest
 
+from plait.runtime.backends import BACKENDS
+
 from ..conftest import need_examples
 from .expectations import CASES, Case
 from .harness import ROOT, bwrap_works, example_path, run_case
 from .more_examples import MORE_CASES, MORE_GAPS, NOT_RUN
+from .on_container import CONTAINER_DIFFERENCES, CONTAINER_SUBSET, container_case_ids
 
 ALL_CASES = CASES + MORE_CASES
 
@@ -22,20 +25,32 @@ KNOWN_GAPS: dict[str, str] = {**MORE_GAPS}
 
 
 def _params():
+    """Every case on the local backend (id: the case's), and the container subset on the
+    container backend (id: container-CASE)."""
+    on_container = set(container_case_ids([case.id for case in ALL_CASES]))
     for case in ALL_CASES:
         marks = [pytest.mark.xfail(reason=KNOWN_GAPS[case.id], strict=False)] if case.id in KNOWN_GAPS else []
-        yield pytest.param(case, id=case.id, marks=marks)
+        yield pytest.param(case, "local", id=case.id, marks=marks)
+        if case.id in on_container:
+            yield pytest.param(case, "container", id=f"container-{case.id}", marks=marks)
 
 
-@pytest.mark.parametrize("case", list(_params()))
-def test_example(case: Case, tmp_path):
+@pytest.mark.parametrize(("case", "backend"), list(_params()))
+def test_example(case: Case, backend: str, tmp_path, request):
     if case.example.startswith("examples/"):
         need_examples()
-    if "bwrap" in case.needs and not bwrap_works():
-        pytest.skip("needs bubblewrap: only a sandbox mounts volumes at their paths")
-    if "cowsay" in case.needs and not (shutil.which("cowsay") or os.path.exists("/usr/games/cowsay")):
-        pytest.skip("needs cowsay on this host (argoproj/argosay:v1's tool): apt-get install cowsay")
-    run = run_case(case, tmp_path / "home")
+    if backend == "container":
+        if "container" not in BACKENDS:
+            pytest.skip("no container backend in this build (plait.runtime.backends.BACKENDS)")
+        if case.id in CONTAINER_DIFFERENCES:
+            pytest.skip(f"differs on the container backend: {CONTAINER_DIFFERENCES[case.id]}")
+        request.getfixturevalue("workflow_images")     # the engine and the images, built once
+    else:
+        if "bwrap" in case.needs and not bwrap_works():
+            pytest.skip("needs bubblewrap: only a sandbox mounts volumes at their paths")
+        if "cowsay" in case.needs and not (shutil.which("cowsay") or os.path.exists("/usr/games/cowsay")):
+            pytest.skip("needs cowsay on this host (argoproj/argosay:v1's tool): apt-get install cowsay")
+    run = run_case(case, tmp_path / "home", backend)
     context = f"\nstderr:\n{run.stderr[-3000:]}"
     status = run.doc["status"]
     nodes = run.nodes
@@ -116,3 +131,12 @@ def test_every_example_runs_or_is_listed_with_its_reason():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("### Conformance with Argo's examples", 1)[-1].split("\n## ", 1)[0]
     assert sorted(n for n in NOT_RUN if f"`{n.removesuffix('.yaml')}`" not in table) == []
+
+
+def test_container_cases_are_cases_and_the_readme_lists_the_differences():
+    ids = {case.id for case in ALL_CASES}
+    assert sorted(set(CONTAINER_SUBSET) - ids) == [] and sorted(set(CONTAINER_DIFFERENCES) - ids) == []
+    assert sorted(set(CONTAINER_SUBSET) & set(CONTAINER_DIFFERENCES)) == []
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Conformance on the container backend", 1)[-1].split("\n## ", 1)[0]
+    assert sorted(i for i in CONTAINER_DIFFERENCES if f"`{i}`" not in section) == []
