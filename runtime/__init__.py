@@ -83,6 +83,8 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
         options = dict(row.get("options") or {})
         options["sandbox"] = getattr(backend, "sandbox", None)
         options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
+        if getattr(backend, "name", None) == "kubernetes":    # `plait delete` reaches its Pods
+            options["backend"], options["backend_options"] = "kubernetes", backend.options
         store.set_options(plan.name, options)
     except Exception as exc:     # a store that fails now must not hide how the run ended
         logging.getLogger("plait.runtime").warning("could not record the run's isolation: %s", exc)

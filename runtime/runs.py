@@ -8,6 +8,7 @@ heartbeat for `LOST_AFTER` seconds) is shown as `Running (runner lost)` until `p
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from typing import Iterable, Mapping
 
 from plait.grammar.durations import parse_duration
 
+from .backends.kube_cleanup import delete_run_objects
 from .home import ARTIFACTS_DIR, LOGS_DIR
 from .store import folder_name, safe_segment
 from .storeapi import RunStore, WorkflowRow
@@ -197,6 +199,14 @@ def delete_run(store: RunStore, wf: str) -> None:
     """Remove everything of a run: rows, logs, artifacts, staged inputs, pod folders, volumes
     and the runner's log."""
     home = Path(store.home)
+    row = store.workflow(wf)
+    options = (row.get("options") if row else None) or {}
+    if options.get("backend") == "kubernetes":      # its Pods and Secrets are on a cluster
+        try:
+            delete_run_objects(options, wf)
+        except Exception as exc:    # no client, no cluster, refused: the records go anyway
+            logging.getLogger("plait.runtime").warning(
+                "could not delete the Pods and Secrets of %s on the cluster: %s", wf, exc)
     pods = pod_names(store.nodes(wf).values())
     folders = [home / LOGS_DIR / wf, home / ARTIFACTS_DIR / wf, home / "volumes" / folder_name(wf),
                home / "staging" / wf]

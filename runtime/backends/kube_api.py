@@ -5,6 +5,7 @@ turns what can go wrong into a `KubeApiError` whose message a user can act on:
 
     401  the credentials were refused (naming the server)
     403  the verb and resource that were refused, and in which namespace
+    (no status) the client's own validation of a body: not retried
     404  the namespace does not exist (or the object is gone: `not_found` is set)
     409  the object exists already (`conflict` is set; the backend adopts or refuses it)
     422  the API server's own message (an invalid or immutable field)
@@ -51,9 +52,11 @@ def explain(exc: Exception, verb: str, resource: str, namespace: str, server: st
     """The `KubeApiError` for a failed call (`exc`: the client's ApiException or a
     connection error)."""
     status = getattr(exc, "status", None)
-    if not isinstance(status, int) or status == 0:
+    if (not isinstance(status, int) or status == 0) and _network(exc):
         return KubeApiError(f"cannot reach the Kubernetes API server{' at ' + server if server else ''} "
                             f"to {verb} {resource}: {type(exc).__name__}: {exc}")
+    if not isinstance(status, int) or status == 0:      # the client's own checks of a body
+        return KubeApiError(f"the Kubernetes client refused to {verb} {resource}: {exc}")
     said = _server_message(getattr(exc, "body", None)) or str(getattr(exc, "reason", "")) or ""
     where = f"in namespace {namespace!r}"
     if status == 401:
@@ -75,11 +78,18 @@ def explain(exc: Exception, verb: str, resource: str, namespace: str, server: st
     return KubeApiError(msg, status)
 
 
+def _network(exc: Exception) -> bool:
+    """No HTTP answer: connection refused or reset, a time-out (urllib3's errors included)."""
+    if isinstance(exc, (OSError, TimeoutError)):
+        return True
+    return any(c.__module__.startswith("urllib3") for c in type(exc).__mro__)
+
+
 def retryable(exc: Exception) -> bool:
     status = getattr(exc, "status", None)
     if isinstance(status, int) and status:
         return status >= 500 or status == 429
-    return True            # no HTTP answer: connection refused, reset, time-out
+    return _network(exc)
 
 
 async def call(fn: Callable[..., Any], *args: Any, verb: str, resource: str, namespace: str,

@@ -52,6 +52,7 @@ logger = logging.getLogger("plait.runtime.kubernetes")
 
 WATCH_SECONDS = 60          # one watch request; then it is made again from the last version
 WAIT_GRACE = 60.0           # after main ended, how long the wait container may take
+LOG_GRACE = 10.0            # after the pod ended, how long its logs may take to be read
 DELETE_GRACE = 5            # gracePeriodSeconds when a pod is killed
 _WORKFLOW = "workflows.argoproj.io/workflow"
 
@@ -67,6 +68,9 @@ class KubernetesBackend:
                  connection: Connection | None = None, **_local_only: Any) -> None:
         self.connection = connection or connect(kubeconfig=kubeconfig, context=context,
                                                 namespace=namespace)
+        # how to reach the cluster again (`plait delete`): recorded with the run
+        self.options = {"kubeconfig": kubeconfig, "context": context,
+                        "namespace": self.connection.namespace}
         k = client_module()
         self.core = k.client.CoreV1Api(self.connection.api_client)
         self.watch_factory = k.watch.Watch
@@ -77,6 +81,7 @@ class KubernetesBackend:
         self.home = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="plait-kube-"))
         self.limits = OutputLimits.from_env()
         self.pods: dict[str, KubePod] = {}
+        self.deleting: set[asyncio.Future[None]] = set()     # cleanups not yet done
         self.sandbox = None          # recorded on the run: the cluster isolates, not plait
         self.unenforced: list[str] = []
 
@@ -103,6 +108,9 @@ class KubernetesBackend:
                 await pod.kill("the run ended")
             pod.stop_threads()
         self.pods.clear()
+        if self.deleting:
+            await asyncio.gather(*self.deleting, return_exceptions=True)
+        self.connection.api_client.close()
 
     async def delete_objects(self, name: str, secret: bool) -> None:
         """Delete one pod (and its Secret); gone already is fine."""
@@ -138,6 +146,7 @@ class KubePod:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._logging: set[str] = set()
+        self._log_threads: dict[str, threading.Thread] = {}
         self._rv: str | None = None
         self._watch_error: str | None = None
         self._scratch: Path | None = None
@@ -202,11 +211,22 @@ class KubePod:
 
     # -- watching (threads feed the event loop) ----------------------------------------------
 
-    def _spawn(self, target: Any, *args: Any) -> None:
+    def _spawn(self, target: Any, *args: Any) -> threading.Thread:
         t = threading.Thread(target=target, args=args, daemon=True,
                              name=f"plait-kube-{self.name}")
         self._threads.append(t)
         t.start()
+        return t
+
+    async def _logs_read(self) -> None:
+        """Wait (up to LOG_GRACE s) for the logs of the containers that ended to be read to
+        their end, so the engine stores whole logs before the pod is deleted."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOG_GRACE
+        for name, thread in list(self._log_threads.items()):
+            if S.terminated(self.status, name) is not None or name in self.inits:
+                await asyncio.to_thread(thread.join, max(0.0, deadline - loop.time()))
+        await asyncio.sleep(0)          # the lines the threads posted are written now
 
     def _seen(self, pod: dict[str, Any]) -> None:
         """A new view of the Pod (from the create, the adoption or the watch)."""
@@ -220,7 +240,7 @@ class KubePod:
             state = S.container(pod, name, init=init).get("state") or {}
             if (state.get("running") or state.get("terminated")) and name not in self._logging:
                 self._logging.add(name)
-                self._spawn(self._log_thread, name)
+                self._log_threads[name] = self._spawn(self._log_thread, name)
         self._changed.set()
 
     def _post(self, pod: dict[str, Any] | None, error: str | None = None) -> None:
@@ -325,6 +345,7 @@ class KubePod:
                 await self._collect(result)
             except (KubeApiError, X.FrameError, OSError, tarfile.TarError) as exc:
                 result = PodResult(Phase.ERROR, end.exit_code, f"cannot read the pod's outputs: {exc}")
+        await self._logs_read()
         self.finished = True
         return result
 
@@ -394,7 +415,9 @@ class KubePod:
             shutil.rmtree(self._scratch, ignore_errors=True)
         if self.backend.keep_pods:
             return
-        asyncio.ensure_future(self._delete_quietly())
+        task = asyncio.ensure_future(self._delete_quietly())
+        self.backend.deleting.add(task)
+        task.add_done_callback(self.backend.deleting.discard)
 
     async def _delete_quietly(self) -> None:
         try:
