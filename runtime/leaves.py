@@ -228,6 +228,8 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
         engine._running[pod] = (handle, ctx.exit)
+        if hasattr(handle, "on_pending"):     # a cluster's pod may wait (image pull, scheduling)
+            handle.on_pending = lambda message: _pending(engine, node, message)
         if engine.halted(ctx):
             await handle.kill(engine.halt_message())
         if daemon:
@@ -254,6 +256,15 @@ async def _run_pod(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
 
 
 _LATE = object()
+
+
+def _pending(engine: Engine, node: Node, message: str | None) -> None:
+    """A backend's word on a pod that waits (`ImagePullBackOff: ...`): the node shows Pending
+    with it, as Argo's does; None: the pod runs now."""
+    if node.phase.done:
+        return
+    node.phase, node.message = (Phase.PENDING, message) if message else (Phase.RUNNING, "")
+    engine.save(node)
 
 
 async def _within(aw: Any, seconds: float | None) -> Any:

@@ -29,7 +29,7 @@ import tarfile
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from plait.runtime.outputs import OutputLimits
 from plait.runtime.store import folder_name
@@ -150,6 +150,9 @@ class KubePod:
         self._rv: str | None = None
         self._watch_error: str | None = None
         self._scratch: Path | None = None
+        # set by the engine: called with what keeps the pod pending, then None once it runs
+        self.on_pending: Callable[[str | None], None] | None = None
+        self._shown: str | None = None
 
     # -- creation and adoption -------------------------------------------------------------
 
@@ -241,6 +244,10 @@ class KubePod:
             if (state.get("running") or state.get("terminated")) and name not in self._logging:
                 self._logging.add(name)
                 self._log_threads[name] = self._spawn(self._log_thread, name)
+        why = S.pending_reason(pod)
+        if why != self._shown and self.on_pending is not None:
+            self._shown = why
+            self.on_pending(why)
         self._changed.set()
 
     def _post(self, pod: dict[str, Any] | None, error: str | None = None) -> None:

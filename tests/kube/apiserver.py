@@ -185,9 +185,11 @@ class FakeApiServer:
         while not stop.wait(POLL):
             if proc.returncode != 0:
                 if deadline and time.monotonic() - started > deadline:
-                    self._set_status(ns, name, {"phase": "Failed", "reason": "DeadlineExceeded",
-                                                "message": "Pod was active on the node longer "
-                                                           "than the specified deadline"})
+                    with self.cond:
+                        old = copy.deepcopy((self.objects.get(("pods", ns, name)) or {}).get("status") or {})
+                    old.update(phase="Failed", reason="DeadlineExceeded",
+                               message="Pod was active on the node longer than the specified deadline")
+                    self._set_status(ns, name, old)
                     return
                 continue
             status = self._inspect(spec, self.prefix + name)

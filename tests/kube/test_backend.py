@@ -178,3 +178,32 @@ def test_a_killed_runner_then_resume_adopts_the_running_pod(api, home, tmp_path)
     assert nodes["first"].phase.value == "Succeeded" and nodes["second"].phase.value == "Succeeded"
     created = [n for r, n in api.creates if r == "pods"]
     assert len(created) == len(set(created)) == 2, created      # no second Pod for a node
+
+
+PULL = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: kube-pull}
+spec:
+  entrypoint: main
+  activeDeadlineSeconds: 5
+  templates:
+  - name: main
+    container: {image: "nosuch.example/none:1", command: [echo, never]}
+"""
+
+
+def test_an_image_that_cannot_be_pulled_shows_while_pending_then_fails_at_the_deadline(
+        api, home, tmp_path):
+    from plait import runtime
+    from plait.compiler.api import compile
+    seen = []
+    flow = tmp_path / "pull.yaml"
+    flow.write_text(PULL)
+    result = runtime.run(compile(str(flow)), home=home, backend="kubernetes",
+                         backend_options={"kubeconfig": str(api.config)},
+                         on_change=lambda n: seen.append((n.phase.value, n.message)))
+    assert ("Pending", next(m for p, m in seen if m.startswith("ErrImagePull: "))) in seen
+    node = result.nodes["kube-pull"]
+    assert node.phase.value == "Failed"
+    assert node.message == "Pod was active on the node longer than the specified deadline"
