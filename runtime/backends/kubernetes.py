@@ -347,11 +347,18 @@ class KubePod:
             return PodResult(Phase.FAILED, end.exit_code if end else None, self._killed)
         assert end is not None
         result = PodResult(end.phase, end.exit_code, end.message)
-        if end.phase in (Phase.SUCCEEDED, Phase.FAILED) and S.terminated(self.status, self.main):
+        ended_by_pod = (self.status.get("status") or {}).get("reason") in ("DeadlineExceeded",
+                                                                           "Evicted")
+        if (end.phase in (Phase.SUCCEEDED, Phase.FAILED) and not ended_by_pod
+                and S.terminated(self.status, self.main)):
             try:
                 await self._collect(result)
             except (KubeApiError, X.FrameError, OSError, tarfile.TarError) as exc:
-                result = PodResult(Phase.ERROR, end.exit_code, f"cannot read the pod's outputs: {exc}")
+                if end.phase is Phase.SUCCEEDED:       # a failure says more than its outputs
+                    result = PodResult(Phase.ERROR, end.exit_code,
+                                       f"cannot read the pod's outputs: {exc}")
+                else:
+                    logger.warning("pod %s: cannot read its outputs: %s", self.name, exc)
         await self._logs_read()
         self.finished = True
         return result

@@ -16,7 +16,7 @@ metadata.name, pod IPs. `forbid` makes it answer 403 as RBAC would, for (verb, r
 Running a Pod: its Secret volumes become hostPath folders holding the Secret's items, its
 emptyDirs fresh hostPath folders (podman would share a named volume between pods), every
 container gets `imagePullPolicy: Never` (no registry here: the tests build images locally),
-and the podman pod is named `<prefix><pod name>` so parallel tests never meet. The status
+and the podman pod is named `<prefix><hash of the pod name>` so parallel tests never meet. The status
 (container states, exit codes, OOMKilled, phase) is polled from `podman inspect` and each
 change is a MODIFIED event; `activeDeadlineSeconds` is enforced (reason DeadlineExceeded).
 """
@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import hashlib
 import json
 import os
 import secrets as _random
@@ -105,7 +106,7 @@ class FakeApiServer:
         for stop in self.pods.values():
             stop.set()
         for name in list(self.pods):
-            self._podman("pod", "rm", "-f", "-t", "0", self.prefix + name)
+            self._podman("pod", "rm", "-f", "-t", "0", self.podman_name(name))
         shutil.rmtree(self.work, ignore_errors=True)
 
     def kubeconfig(self, path: Path, namespace: str = "default") -> Path:
@@ -123,7 +124,12 @@ class FakeApiServer:
 
     def podman_pods(self) -> list[str]:
         out = self._podman("pod", "ps", "--format", "{{.Name}}").stdout
-        return sorted(n[len(self.prefix):] for n in out.split() if n.startswith(self.prefix))
+        names = {self.podman_name(n): n for n in self.pods}
+        return sorted(names[n] for n in out.split() if n in names)
+
+    def podman_name(self, name: str) -> str:
+        """The podman pod of Pod `name`: short, as a pod's hostname holds 63 characters."""
+        return self.prefix + hashlib.sha256(name.encode()).hexdigest()[:16]
 
     # -- the store --------------------------------------------------------------------------
 
@@ -166,7 +172,9 @@ class FakeApiServer:
                 vol["hostPath"] = {"path": str(target), "type": "Directory"}
         for c in spec.get("initContainers", []) + spec["containers"]:
             c["imagePullPolicy"] = "Never"
-        pod["metadata"] = {"name": self.prefix + name, "labels": pod["metadata"].get("labels", {})}
+        pod["metadata"] = {"name": self.podman_name(name), "labels": pod["metadata"].get("labels", {}),
+                           # podman removes init containers once run: keep them for their logs
+                           "annotations": {"io.podman.annotations.init.container.type": "always"}}
         pod.pop("status", None)
         spec.pop("activeDeadlineSeconds", None)
         folder.mkdir(parents=True, exist_ok=True)
@@ -192,10 +200,10 @@ class FakeApiServer:
                     self._set_status(ns, name, old)
                     return
                 continue
-            status = self._inspect(spec, self.prefix + name)
+            status = self._inspect(spec, self.podman_name(name))
             if deadline and time.monotonic() - started > deadline and status["phase"] in ("Pending", "Running"):
-                self._podman("pod", "kill", self.prefix + name)
-                status = self._inspect(spec, self.prefix + name)
+                self._podman("pod", "kill", self.podman_name(name))
+                status = self._inspect(spec, self.podman_name(name))
                 status.update(phase="Failed", reason="DeadlineExceeded",
                               message="Pod was active on the node longer than the specified deadline")
             self._set_status(ns, name, status)
@@ -379,7 +387,7 @@ class FakeApiServer:
                     stop = server.pods.get(name)
                     if stop is not None:
                         stop.set()
-                    server._podman("pod", "rm", "-f", "-t", "1", server.prefix + name)
+                    server._podman("pod", "rm", "-f", "-t", "1", server.podman_name(name))
                 with server.cond:
                     gone = server.objects.pop((resource, ns, name), None)
                     if gone is not None:
@@ -431,7 +439,7 @@ class FakeApiServer:
 
             def log(self, ns: str, name: str, obj: dict[str, Any], q: dict[str, str]) -> None:
                 container = q.get("container") or obj["spec"]["containers"][0]["name"]
-                full = f"{server.prefix}{name}-{container}"
+                full = f"{server.podman_name(name)}-{container}"
                 if server._podman("container", "exists", full).returncode != 0:
                     return self.send_json(400, _status(400, "BadRequest", (
                         f'container "{container}" in pod "{name}" is waiting to start: '
