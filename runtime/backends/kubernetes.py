@@ -171,6 +171,12 @@ class KubePod:
             self._seen(json.loads(resp.data))
         except KubeApiError as exc:
             if not exc.conflict:
+                if self.objects.secret is not None:      # no Pod: its Secret must not stay
+                    try:
+                        await b.api("delete_namespaced_secret", self.name, b.namespace,
+                                    verb="delete", resource="secrets")
+                    except KubeApiError as gone:
+                        logger.warning("cannot delete the Secret of pod %s: %s", self.name, gone)
                 raise
             await self._adopt()
         self._spawn(self._watch_thread)

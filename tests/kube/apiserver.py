@@ -11,7 +11,7 @@ a generated kubeconfig; each created Pod runs for real with `podman kube play`.
     GET    /api/v1/namespaces/{ns}/pods/{name}/log          container, follow
 
 What it does not do: authentication (any token), other resources, field selectors other than
-metadata.name, pod IPs. `forbid` makes it answer 403 as RBAC would, for (verb, resource).
+metadata.name. `forbid` makes it answer 403 as RBAC would, for (verb, resource).
 
 Running a Pod: its Secret volumes become hostPath folders holding the Secret's items, its
 emptyDirs fresh hostPath folders (podman would share a named volume between pods), every
@@ -188,6 +188,7 @@ class FakeApiServer:
                  "imageID": "", "state": {"waiting": {"reason": reason,
                                                       "message": proc.stderr.strip()[-500:]}}}
                 for c in spec["containers"]]})
+        ip = self._pod_ip(name) if proc.returncode == 0 else ""
         deadline = (self.objects.get(("pods", ns, name)) or {}).get("spec", {}).get(
             "activeDeadlineSeconds")
         while not stop.wait(POLL):
@@ -201,6 +202,8 @@ class FakeApiServer:
                     return
                 continue
             status = self._inspect(spec, self.podman_name(name))
+            if ip:
+                status["podIP"] = ip
             if deadline and time.monotonic() - started > deadline and status["phase"] in ("Pending", "Running"):
                 self._podman("pod", "kill", self.podman_name(name))
                 status = self._inspect(spec, self.podman_name(name))
@@ -209,6 +212,15 @@ class FakeApiServer:
             self._set_status(ns, name, status)
             if status["phase"] in ("Succeeded", "Failed"):
                 return
+
+    def _pod_ip(self, name: str) -> str:
+        """The pod's address on podman's network (its infra container's)."""
+        infra = self._podman("pod", "inspect", self.podman_name(name), "--format",
+                             "{{.InfraContainerID}}").stdout.strip()
+        if not infra:
+            return ""
+        return self._podman("inspect", infra, "--format",
+                            "{{.NetworkSettings.IPAddress}}").stdout.strip()
 
     def _inspect(self, spec: dict[str, Any], pod_name: str) -> dict[str, Any]:
         names = [c["name"] for c in spec["containers"]]
@@ -273,6 +285,8 @@ class FakeApiServer:
                 self.wfile.write(data)
 
             def route(self, verb: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.raw = self.rfile.read(length) if length else b""   # always: keep-alive
                 url = urlparse(self.path)
                 q = {k: v[-1] for k, v in parse_qs(url.query).items()}
                 parts = url.path.strip("/").split("/")
@@ -326,8 +340,7 @@ class FakeApiServer:
                 return self.send_json(405, _status(405, "MethodNotAllowed", verb))
 
             def body(self) -> dict[str, Any]:
-                length = int(self.headers.get("Content-Length") or 0)
-                return json.loads(self.rfile.read(length) or b"{}")
+                return json.loads(self.raw or b"{}")
 
             def invalid(self, obj: dict[str, Any]) -> str | None:
                 try:

@@ -114,6 +114,30 @@ def test_forbidden_is_a_clear_node_error(capsys, api, home, tmp_path):
     assert "Traceback" not in err
 
 
+RAW = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: kube-raw}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    inputs:
+      artifacts: [{name: note, path: /tmp/note.txt, raw: {data: "a raw note"}}]
+    container: {image: busybox, command: [cat, /tmp/note.txt]}
+"""
+
+
+def test_a_pod_that_cannot_be_created_leaves_no_secret(capsys, api, home, tmp_path):
+    flow = tmp_path / "raw.yaml"
+    flow.write_text(RAW)
+    api.forbid.add(("post", "pods"))
+    code, doc, nodes, err = run_json(capsys, api, str(flow))
+    assert nodes["kube-raw"]["phase"] == "Error"
+    assert ("secrets", next(n for r, n in api.creates)) in api.creates      # it was created
+    assert api.live("secrets") == [] and api.live("pods") == []             # and removed
+
+
 def test_a_missing_namespace_is_named(capsys, api, home, tmp_path):
     flow = tmp_path / "hello.yaml"
     flow.write_text(SLOW.replace("NAME", "kube-no-ns"))
@@ -207,3 +231,14 @@ def test_an_image_that_cannot_be_pulled_shows_while_pending_then_fails_at_the_de
     node = result.nodes["kube-pull"]
     assert node.phase.value == "Failed"
     assert node.message == "Pod was active on the node longer than the specified deadline"
+
+
+def test_a_retried_node_gets_one_pod_per_attempt(capsys, api, home):
+    code, doc, nodes, err = run_json(capsys, api, str(HERE / "workflows" / "retry.yaml"))
+    assert code == 0, err
+    assert nodes["kube-retry"]["outputs"]["result"] == "made-it"
+    attempts = sorted((n["name"], n["phase"]) for n in doc["status"]["nodes"].values()
+                      if n["type"] == "Pod")
+    assert [p for _, p in attempts] == ["Failed", "Failed", "Succeeded"]
+    created = [n for r, n in api.creates if r == "pods"]
+    assert len(created) == len(set(created)) == 3
