@@ -542,6 +542,9 @@ class Engine:
         elif kind == "http":
             from .leaves import run_http
             await run_http(self, node, tmpl, scope, ctx)
+        elif kind == "resource" and hasattr(self.backend, "run_resource"):
+            from .leaves import run_resource
+            await run_resource(self, node, tmpl, scope, ctx)
         elif kind in KUBE_KINDS:
             self.finish(node, Phase.ERROR, f"{kind} templates need the kubernetes backend "
                         f"(not supported by the local backend)")

@@ -500,6 +500,30 @@ async def run_suspend(engine: Engine, node: Node, tmpl: dict[str, Any], scope: A
     engine.finish(node, Phase.SUCCEEDED)
 
 
+async def run_resource(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any,
+                       ctx: Ctx) -> None:
+    """A `resource` template, on a backend that reaches a cluster (`run_resource`)."""
+    try:
+        body = render_value(tmpl.get("body") or {}, scope, checked=True)
+        outs = render_value((tmpl.get("outputs") or {}).get("parameters") or [], scope, checked=True)
+    except ValueError as exc:
+        engine.finish(node, Phase.ERROR, str(exc))
+        return
+    node.phase, node.started_at = Phase.RUNNING, engine.clock()
+    engine.save(node)
+    ok, got = await engine.until(engine.backend.run_resource(body, outs), ctx)  # type: ignore[attr-defined]
+    if not ok:
+        engine.finish(node, Phase.FAILED, engine.halt_message())
+        return
+    phase, message, params = got
+    node.outputs.parameters = params
+    for p in outs:
+        value = next((x["value"] for x in params if x["name"] == p.get("name")), None)
+        if p.get("globalName") and value is not None:
+            engine.publish(p, value)
+    engine.finish(node, phase, message)
+
+
 async def run_http(engine: Engine, node: Node, tmpl: dict[str, Any], scope: Any, ctx: Ctx) -> None:
     try:
         from .http import run_http
@@ -541,4 +565,4 @@ def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[s
 
 
 __all__ = ["PENDING_TIMEOUT", "collect_outputs", "end_daemons", "pod_deadline",
-           "run_http", "run_pod", "run_suspend", "stage_inputs", "staging"]
+           "run_http", "run_pod", "run_resource", "run_suspend", "stage_inputs", "staging"]

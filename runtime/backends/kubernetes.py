@@ -36,8 +36,9 @@ from plait.runtime.store import folder_name
 from plait.runtime.types import LogSink, Phase, PodResult
 
 from . import kube_executor as X
+from . import kube_resource as R
 from . import kube_status as S
-from .kube_api import KubeApiError, call
+from .kube_api import REQUEST_TIMEOUT, KubeApiError, call
 from .kube_connect import Connection, client_module, connect
 from .kube_manifest import (
     DEFAULT_EXECUTOR_IMAGE,
@@ -52,6 +53,7 @@ logger = logging.getLogger("plait.runtime.kubernetes")
 
 WATCH_SECONDS = 60          # one watch request; then it is made again from the last version
 WAIT_GRACE = 60.0           # after main ended, how long the wait container may take
+RESOURCE_POLL = 1.0         # seconds between two reads of a resource awaiting its condition
 LOG_GRACE = 10.0            # after the pod ended, how long its logs may take to be read
 DELETE_GRACE = 5            # gracePeriodSeconds when a pod is killed
 _WORKFLOW = "workflows.argoproj.io/workflow"
@@ -111,6 +113,108 @@ class KubernetesBackend:
         if self.deleting:
             await asyncio.gather(*self.deleting, return_exceptions=True)
         self.connection.api_client.close()
+
+    async def run_resource(self, body: dict[str, Any], outputs: list[dict[str, Any]],
+                           stop: Any = None) -> tuple[Phase, str, list[dict[str, str]]]:
+        """A `resource` template: the action, then (with conditions) the object watched until
+        one holds; returns (phase, message, output parameters). See `kube_resource`."""
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+        action = str(body.get("action") or "")
+        if action not in ("create", "apply", "delete", "patch", "replace", "get"):
+            return Phase.ERROR, f"resource action {action!r} is not supported", []
+        try:
+            obj = YAML(typ="safe", pure=True).load(str(body.get("manifest") or ""))
+        except YAMLError as exc:
+            return Phase.ERROR, f"the resource manifest is not YAML: {exc}", []
+        if not isinstance(obj, dict):
+            return Phase.ERROR, "the resource manifest is not an object", []
+        meta = obj.setdefault("metadata", {})
+        ns = str(meta.get("namespace") or self.namespace)
+        try:
+            found = await self._act(action, obj, ns, str(body.get("mergeStrategy") or "strategic"))
+            if found is None:
+                return Phase.SUCCEEDED, "", []
+            name = found["metadata"]["name"]
+            ok, bad = body.get("successCondition"), body.get("failureCondition")
+            while ok or bad:
+                if bad and R.matches(str(bad), found):
+                    return Phase.FAILED, f"failure condition {bad!r} holds", []
+                if ok and R.matches(str(ok), found):
+                    break
+                await asyncio.sleep(RESOURCE_POLL)
+                found = await self._generic("GET", R.api_path(obj, ns, name), "get", obj)
+            params = []
+            for p in outputs:
+                source = p.get("valueFrom") or {}
+                if "jsonPath" in source:
+                    params.append({"name": p["name"], "value": R.json_path(found, source["jsonPath"])})
+                elif source.get("jqFilter") in (".", " . "):
+                    params.append({"name": p["name"], "value": json.dumps(found)})
+                elif "jqFilter" in source:
+                    return Phase.ERROR, (f"output parameter {p['name']!r}: jqFilter other than "
+                                         f"'.' is not supported; use jsonPath"), []
+        except (R.ResourceError, KubeApiError) as exc:
+            return Phase.ERROR, str(exc), []
+        return Phase.SUCCEEDED, "", params
+
+    async def _act(self, action: str, obj: dict[str, Any], ns: str,
+                   strategy: str) -> dict[str, Any] | None:
+        name = (obj.get("metadata") or {}).get("name")
+        kind = str(obj.get("kind"))
+        if action == "create":
+            return await self._generic("POST", R.api_path(obj, ns), "create", obj, body=obj)
+        if not name:
+            raise R.ResourceError(f"{action} needs the {kind}'s metadata.name")
+        path = R.api_path(obj, ns, name)
+        if action == "get":
+            return await self._generic("GET", path, "get", obj)
+        if action == "delete":
+            try:
+                await self._generic("DELETE", path, "delete", obj)
+            except KubeApiError as exc:
+                if not exc.not_found:
+                    raise
+            return None
+        if action == "patch":
+            if strategy not in R.PATCH_TYPES:
+                raise R.ResourceError(f"mergeStrategy {strategy!r}: expected strategic, merge "
+                                      f"or json")
+            patch: Any = obj if strategy != "json" else obj.get("patch", obj)
+            return await self._generic("PATCH", path, "patch", obj, body=patch,
+                                       content_type=R.PATCH_TYPES[strategy])
+        try:                              # apply / replace: create, or update what exists
+            return await self._generic("POST", R.api_path(obj, ns), "create", obj, body=obj)
+        except KubeApiError as exc:
+            if not exc.conflict:
+                raise
+        return await self._generic("PATCH", path, "patch", obj, body=obj,
+                                   content_type=R.PATCH_TYPES["merge"])
+
+    async def _generic(self, method: str, path: str, verb: str, obj: dict[str, Any],
+                       body: Any = None, content_type: str = "application/json") -> dict[str, Any]:
+        """One call on any resource, through the client's own serialisation and auth."""
+        api = self.connection.api_client
+        if not hasattr(api, "param_serialize"):
+            raise R.ResourceError("resource templates need the kubernetes client 37 or later: "
+                                  "pip install -U 'plait[kubernetes]'")
+
+        def send() -> Any:
+            m, url, headers, data, post = api.param_serialize(
+                method, path, header_params={"Content-Type": content_type,
+                                             "Accept": "application/json"},
+                body=body, auth_settings=["BearerToken"])
+            resp = api.call_api(m, url, header_params=headers, body=data, post_params=post,
+                                _request_timeout=REQUEST_TIMEOUT)
+            resp.read()
+            if not 200 <= resp.status < 300:
+                from kubernetes.client.exceptions import ApiException
+                raise ApiException(http_resp=resp)
+            return json.loads(resp.data or b"{}")
+
+        resource = R.plural(str(obj.get("kind")))
+        return await call(lambda **_: send(), verb=verb, resource=resource,
+                          namespace=self.namespace, server=self.connection.server)
 
     async def delete_objects(self, name: str, secret: bool) -> None:
         """Delete one pod (and its Secret); gone already is fine."""

@@ -4,6 +4,8 @@ a generated kubeconfig; each created Pod runs for real with `podman kube play`.
 
     GET    /api/v1/namespaces/{ns}
     POST   /api/v1/namespaces/{ns}/{pods|secrets}          validated, strict, for 1.33 (422)
+    (other resources, also /apis/{group}/{version}/...: stored only, for resource templates;
+     PATCH merges mappings)
     GET    /api/v1/namespaces/{ns}/{pods|secrets}[/{name}]  list: labelSelector, fieldSelector
     GET    ...?watch=true&resourceVersion=N                 events after N, newline-delimited
     PUT    /api/v1/namespaces/{ns}/pods/{name}              422: only what a Pod allows changes
@@ -290,6 +292,8 @@ class FakeApiServer:
                 url = urlparse(self.path)
                 q = {k: v[-1] for k, v in parse_qs(url.query).items()}
                 parts = url.path.strip("/").split("/")
+                if parts[:1] == ["apis"] and len(parts) > 3:     # a group: /apis/G/V/namespaces/...
+                    parts = ["api", "v1", *parts[3:]]
                 if parts[:3] != ["api", "v1", "namespaces"] or len(parts) < 4:
                     return self.send_json(404, _status(404, "NotFound", f"{url.path} not found"))
                 ns = parts[3]
@@ -310,8 +314,6 @@ class FakeApiServer:
                         f'"{checked}" in API group "" in the namespace "{ns}"')))
                 if ns not in server.namespaces:
                     return self.send_json(404, _status(404, "NotFound", f'namespaces "{ns}" not found'))
-                if resource not in ("pods", "secrets"):
-                    return self.send_json(404, _status(404, "NotFound", f"{resource}: not served"))
                 if action == "post":
                     return self.create(ns, resource)
                 if action == "watch":
@@ -335,6 +337,8 @@ class FakeApiServer:
                     return self.send_json(200, obj)
                 if action == "put":
                     return self.update(resource, obj)
+                if action == "patch":
+                    return self.patch(ns, resource, obj)
                 if action == "delete":
                     return self.delete(ns, resource, name or "", obj)
                 return self.send_json(405, _status(405, "MethodNotAllowed", verb))
@@ -358,6 +362,8 @@ class FakeApiServer:
                     return self.send_json(422, _status(422, "Invalid", problem))
                 meta = obj["metadata"]
                 meta.setdefault("namespace", ns)
+                if not meta.get("name") and meta.get("generateName"):
+                    meta["name"] = meta["generateName"] + _random.token_hex(3)[:5]
                 name = meta["name"]
                 with server.cond:
                     if (resource, ns, name) in server.objects:
@@ -394,6 +400,31 @@ class FakeApiServer:
                         f"`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it "
                         f"was previously negative)")))
                 self.send_json(200, self.public(old))
+
+            def patch(self, ns: str, resource: str, old: dict[str, Any]) -> None:
+                """merge-patch and strategic-merge-patch as a merge of mappings (enough for the
+                objects resource templates patch in tests); JSON patch is not served."""
+                if "json-patch" in (self.headers.get("Content-Type") or ""):
+                    return self.send_json(415, _status(415, "UnsupportedMediaType", "json patch"))
+
+                def merge(a: Any, b: Any) -> Any:
+                    if isinstance(a, dict) and isinstance(b, dict):
+                        out = dict(a)
+                        for k, v in b.items():
+                            if v is None:
+                                out.pop(k, None)
+                            else:
+                                out[k] = merge(a.get(k), v)
+                        return out
+                    return b
+                new = merge(old, self.body())
+                problem = self.invalid({k: v for k, v in new.items() if k != "status"})
+                if problem:
+                    return self.send_json(422, _status(422, "Invalid", problem))
+                with server.cond:
+                    server.objects[(resource, ns, old["metadata"]["name"])] = new
+                    server._event(resource, "MODIFIED", new)
+                self.send_json(200, copy.deepcopy(new))
 
             def delete(self, ns: str, resource: str, name: str, obj: dict[str, Any]) -> None:
                 if resource == "pods":
@@ -480,6 +511,9 @@ class FakeApiServer:
 
             def do_PUT(self) -> None:
                 self.route("put")
+
+            def do_PATCH(self) -> None:
+                self.route("patch")
 
             def do_DELETE(self) -> None:
                 self.route("delete")

@@ -242,3 +242,23 @@ def test_a_retried_node_gets_one_pod_per_attempt(capsys, api, home):
     assert [p for _, p in attempts] == ["Failed", "Failed", "Succeeded"]
     created = [n for r, n in api.creates if r == "pods"]
     assert len(created) == len(set(created)) == 3
+
+
+def test_resource_templates(capsys, api, home):
+    code, doc, nodes, err = run_json(capsys, api, str(HERE / "workflows" / "resource.yaml"))
+    assert doc["status"]["phase"] == "Succeeded", (doc["status"], err)
+    created = nodes["create"]["outputs"]["parameters"]
+    assert created[0]["name"] == "name" and created[0]["value"].startswith("paint-")
+    assert json.loads(created[1]["value"])["data"] == {"color": "blue"}
+    assert nodes["patch"]["outputs"]["parameters"] == [{"name": "size", "value": "large"}]
+    assert nodes["bad"]["phase"] == "Failed"
+    assert nodes["bad"]["message"] == "failure condition 'data.size in (large,huge)' holds"
+    assert nodes["delete"]["phase"] == "Succeeded"
+    assert api.live("configmaps") == [created[0]["value"]]        # settings was deleted
+
+
+def test_resource_templates_still_need_a_cluster_locally(capsys, home):
+    assert main(["run", "--sandbox", "none", "-o", "json", str(HERE / "workflows" / "resource.yaml")]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    messages = [n.get("message") for n in doc["status"]["nodes"].values() if n["type"] == "Pod"]
+    assert "resource templates need the kubernetes backend (not supported by the local backend)" in messages

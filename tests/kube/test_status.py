@@ -123,3 +123,23 @@ def test_server_errors_and_lost_connections_are_retried_then_reported():
         asyncio.run(A.call(flaky([ApiException(403, "no")] * 9), verb="create",
                            resource="pods", namespace="ci", sleep=sleep))
     assert len(calls) == 1
+
+
+def test_resource_paths_conditions_and_json_paths():
+    from plait.runtime.backends import kube_resource as R
+    assert [R.plural(k) for k in ("Job", "NetworkPolicy", "Ingress", "ConfigMap")] == \
+        ["jobs", "networkpolicies", "ingresses", "configmaps"]
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
+           "status": {"succeeded": 3, "failed": 0, "conditions": [{"type": "Complete"}]}}
+    assert R.api_path(job, "ci") == "/apis/batch/v1/namespaces/ci/jobs"
+    assert R.api_path({"apiVersion": "v1", "kind": "Namespace"}, "ci", "x") == "/api/v1/namespaces/x"
+    assert R.matches("status.succeeded > 2", job)
+    assert not R.matches("status.failed > 1", job)
+    assert R.matches("status.succeeded > 2,status.conditions[0].type == Complete", job)
+    assert R.matches("status.conditions[0].type in (Complete,Failed)", job)
+    assert R.matches("status.conditions[0].type notin (Failed)", job)
+    assert R.matches("status.succeeded", job) and R.matches("!status.active", job)
+    assert not R.matches("status.active", job)
+    assert R.json_path(job, "{.status.conditions[0].type}") == "Complete"
+    with pytest.raises(R.ResourceError, match="finds nothing"):
+        R.json_path(job, "{.status.nope}")
