@@ -66,6 +66,15 @@ def test_retry(capsys, home):
     assert code == 0, doc["status"]
 
 
+def test_resource_templates(capsys, home):
+    code, doc, nodes = run(capsys, HERE / "workflows" / "resource.yaml")
+    assert doc["status"]["phase"] == "Succeeded", doc["status"]
+    assert nodes["bad"]["phase"] == "Failed"
+    name = nodes["create"]["outputs"]["parameters"][0]["value"]
+    subprocess.run(["kubectl", "--kubeconfig", os.path.expanduser(CONFIG or ""), "delete",
+                    "configmap", name], capture_output=True, timeout=60)
+
+
 def test_killed_runner_then_resume(home, tmp_path):
     flow = tmp_path / "slow.yaml"
     from .test_backend import SLOW
