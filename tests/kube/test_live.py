@@ -71,8 +71,13 @@ def test_resource_templates(capsys, home):
     assert doc["status"]["phase"] == "Succeeded", doc["status"]
     assert nodes["bad"]["phase"] == "Failed"
     name = nodes["create"]["outputs"]["parameters"][0]["value"]
-    subprocess.run(["kubectl", "--kubeconfig", os.path.expanduser(CONFIG or ""), "delete",
-                    "configmap", name], capture_output=True, timeout=60)
+    from kubernetes import client
+
+    from plait.runtime.backends.kube_connect import connect
+    conn = connect(kubeconfig=os.path.expanduser(CONFIG or ""),
+                   context=os.environ.get("PLAIT_TEST_CONTEXT"),
+                   namespace=os.environ.get("PLAIT_TEST_NAMESPACE"))
+    client.CoreV1Api(conn.api_client).delete_namespaced_config_map(name, conn.namespace)
 
 
 def test_killed_runner_then_resume(home, tmp_path):
