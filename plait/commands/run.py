@@ -56,7 +56,7 @@ def _check_run_options(args: argparse.Namespace) -> tuple[str, list[str]]:
         raise UsageError("--dry-run prints the Pods of --backend kubernetes")
     note_ignored(args)
     if args.backend == "kubernetes":          # the pods run on the cluster: no sandbox here
-        return "none", []
+        return "auto", []
     return _sandbox_options(args)
 
 
