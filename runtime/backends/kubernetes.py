@@ -400,6 +400,7 @@ class KubePod:
                 self._stop.wait(min(8.0, 0.25 * 2 ** failures))
             finally:
                 w.stop()
+            self._stop.wait(0.1)        # a watch the server ends at once must not spin
 
     def _log_thread(self, container: str) -> None:
         """Follow one container's log; the `wait` container's is read once, by `wait()`."""

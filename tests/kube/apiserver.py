@@ -89,6 +89,8 @@ class FakeApiServer:
         self.rv = 100
         self.cond = threading.Condition()
         self.forbid: set[tuple[str, str]] = set()
+        self.watch_limit: float | None = None           # end every watch after this many s
+        self.watches: list[str] = []                    # the resourceVersion each watch gave
         self.creates: list[tuple[str, str]] = []        # (resource, name) created
         self.prefix = "kt" + _random.token_hex(3) + "-"
         self.work = Path(tempfile.mkdtemp(prefix="plait-fake-api-"))
@@ -441,7 +443,9 @@ class FakeApiServer:
             def watch(self, ns: str, resource: str, q: dict[str, str]) -> None:
                 self.start_chunks("application/json")
                 since = int(q.get("resourceVersion") or 0)
-                until = time.monotonic() + float(q.get("timeoutSeconds") or 60)
+                server.watches.append(q.get("resourceVersion") or "")
+                until = time.monotonic() + min(float(q.get("timeoutSeconds") or 60),
+                                               server.watch_limit or 1e9)
                 sent = since
                 with server.cond:
                     if not since:      # no version: the current objects first, as ADDED

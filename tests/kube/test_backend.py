@@ -262,3 +262,16 @@ def test_resource_templates_still_need_a_cluster_locally(capsys, home):
     doc = json.loads(capsys.readouterr().out)
     messages = [n.get("message") for n in doc["status"]["nodes"].values() if n["type"] == "Pod"]
     assert "resource templates need the kubernetes backend (not supported by the local backend)" in messages
+
+
+def test_a_lost_watch_goes_on_from_its_last_resource_version(capsys, api, home, tmp_path):
+    """The server ends every watch after 0.5 s (as a proxy or an API server restart would):
+    the pod's watch starts again from the last version it saw, and the run ends as usual."""
+    api.watch_limit = 0.5
+    flow = tmp_path / "slow.yaml"
+    flow.write_text(SLOW.replace("NAME", "kube-rewatch").replace("sleep 6", "sleep 3"))
+    code, doc, nodes, err = run_json(capsys, api, str(flow))
+    assert code == 0, err
+    assert nodes["first"]["outputs"]["result"] == "started\nslept"
+    resumed = [rv for rv in api.watches if rv]
+    assert len(resumed) >= 3 and all(int(rv) > 100 for rv in resumed), api.watches
