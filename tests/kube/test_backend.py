@@ -275,3 +275,21 @@ def test_a_lost_watch_goes_on_from_its_last_resource_version(capsys, api, home, 
     assert nodes["first"]["outputs"]["result"] == "started\nslept"
     resumed = [rv for rv in api.watches if rv]
     assert len(resumed) >= 3 and all(int(rv) > 100 for rv in resumed), api.watches
+
+
+def test_a_pod_of_the_same_name_not_made_by_plait_is_not_adopted(capsys, api, home, tmp_path):
+    from plait.runtime.naming import pod_name
+    flow = tmp_path / "slow.yaml"
+    flow.write_text(SLOW.replace("NAME", "kube-clash"))
+    name = pod_name("kube-clash", "sleep", "kube-clash[0].first")
+    stranger = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"restartPolicy": "Never",
+                         "containers": [{"name": "main", "image": "busybox",
+                                         "command": ["sleep", "30"]}]}}
+    assert _request(api, "POST", "/api/v1/namespaces/default/pods", stranger)[0] == 201
+    code, doc, nodes, err = run_json(capsys, api, str(flow))
+    assert nodes["first"]["phase"] == "Error"
+    assert nodes["first"]["message"] == (
+        f"a pod named {name!r} exists in namespace 'default' and was not created by plait for "
+        f"this workflow: delete it or run under another name")
+    assert api.live("pods") == [name]          # the stranger is left alone
