@@ -90,10 +90,11 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="image -> {entrypoint, cmd} table for containers without a command")
     p.add_argument("--parallelism", type=int, metavar="N",
                    help="most pods running at once (default: 4 x CPU cores)")
-    p.add_argument("--backend", choices=("local", "container"),
+    p.add_argument("--backend", choices=("local", "container", "kubernetes"),
                    help="local: pods as sandboxed host processes (default); container: pods as "
-                        "containers of their real images through podman or docker (also "
-                        "$PLAIT_BACKEND, or backend in [tool.plait])")
+                        "containers of their real images through podman or docker; kubernetes: "
+                        "Pods on the cluster of --kubeconfig/--context (pip install "
+                        "'plait[kubernetes]') (also $PLAIT_BACKEND, or backend in [tool.plait])")
     p.add_argument("--engine", choices=("podman", "docker"),
                    help="the container backend's engine (default: podman if it answers, else "
                         "docker; also $PLAIT_ENGINE, or engine in [tool.plait])")
@@ -114,6 +115,9 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--server-dry-run", action="store_true",
                    help="as --dry-run, named from generateName and placed in a namespace, as "
                         "the API server answers a dry run")
+    p.add_argument("--executor-image", metavar="IMAGE",
+                   help="kubernetes: the static busybox image of plait's init/wait containers "
+                        "(default: busybox)")
     _cluster_options(p)
 
 

@@ -32,11 +32,15 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
                     engine_ready: Callable[[Engine], None] | None = None,
                     mode: str = "new", keep_pods: bool = False,
                     ro_binds: tuple[str, ...] = (), backend_name: str = "local",
-                    engine: Any = None) -> RunResult:
+                    engine: Any = None,
+                    backend_options: dict[str, Any] | None = None) -> RunResult:
     """`run` for callers already inside an event loop. `ro_binds`: host folders the local
     backend binds read-only into every pod (`runtime.pyscripts`). `backend_name="container"`
     runs the pods as containers through `engine` (podman or docker, a name or an
-    `EngineCLI`; None: the first that answers)."""
+    `EngineCLI`; None: the first that answers); `"kubernetes"` as Pods on a cluster, built
+    with `backend_options` (see `KubernetesBackend`). `backend` may also be a backend's name."""
+    if isinstance(backend, str):
+        backend_name, backend = backend, None
     own_backend = backend is None
     if hasattr(plan, "named"):
         plan = plan.named()         # a compiled plan may keep generateName: name this run
@@ -46,7 +50,10 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
         if store is None:
             store = Store.at(Path(home))
         if backend is None:
-            if backend_name == "container":
+            if backend_name == "kubernetes":
+                backend = get_backend("kubernetes", home=Path(home), images=images,
+                                      keep_pods=keep_pods, **(backend_options or {}))
+            elif backend_name == "container":
                 backend = get_backend("container", home=Path(home), secrets=secrets,
                                       engine=engine, parallelism=parallelism, pass_env=pass_env,
                                       keep_pods=keep_pods)
@@ -99,6 +106,8 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
         if getattr(backend, "engine", None) is not None:
             options["engine"] = backend.engine.name
         options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
+        if getattr(backend, "name", None) == "kubernetes":    # `plait delete` reaches its Pods
+            options["backend"], options["backend_options"] = "kubernetes", backend.options
         store.set_options(plan.name, options)
     except Exception as exc:     # a store that fails now must not hide how the run ended
         logging.getLogger("plait.runtime").warning("could not record the run's isolation: %s", exc)

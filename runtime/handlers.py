@@ -8,7 +8,8 @@ can run"). Handlers see the engine only through `runtime.kernel.Kernel`.
 | kind                             | node type | handler                        |
 |----------------------------------|-----------|--------------------------------|
 | container, script, containerSet  | Pod       | `leaves.run_pod`               |
-| resource, data, plugin           | Pod       | `leaves.run_unsupported`       |
+| resource                         | Pod       | `leaves.run_resource` (kubernetes; else Error) |
+| data, plugin                     | Pod       | `leaves.run_unsupported`       |
 | suspend                          | Suspend   | `leaves.run_suspend`           |
 | http                             | HTTP      | `leaves.run_http`              |
 | steps                            | Steps     | `steps.run_steps`              |
@@ -25,7 +26,7 @@ from plait.compiler.plancodec import Template
 
 from .dag import run_dag
 from .kernel import Args, Ctx, Kernel, Parent
-from .leaves import run_http, run_pod, run_suspend, run_unsupported
+from .leaves import run_http, run_pod, run_resource, run_suspend, run_unsupported
 from .retry import run_retry
 from .steps import run_steps
 from .types import Node, NodeType
@@ -72,6 +73,10 @@ async def _unsupported(k: Kernel, c: Call) -> None:
     run_unsupported(k, c.node, c.template)
 
 
+async def _resource(k: Kernel, c: Call) -> None:
+    await run_resource(k, c.node, c.template, c.scope, c.ctx)
+
+
 async def _suspend(k: Kernel, c: Call) -> None:
     await run_suspend(k, c.node, c.template, c.scope, c.ctx)
 
@@ -93,7 +98,7 @@ _KUBE = Handler(NodeType.POD, _unsupported)
 
 HANDLERS = HandlerTable(
     kinds={"container": _POD, "script": _POD, "containerSet": _POD,
-           "resource": _KUBE, "data": _KUBE, "plugin": _KUBE,
+           "resource": Handler(NodeType.POD, _resource), "data": _KUBE, "plugin": _KUBE,
            "suspend": Handler(NodeType.SUSPEND, _suspend),
            "http": Handler(NodeType.HTTP, _http),
            "steps": Handler(NodeType.STEPS, _steps, leaf=False),

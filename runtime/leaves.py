@@ -234,6 +234,8 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
         engine.track_pod(pod, handle, ctx.exit)
+        if hasattr(handle, "on_pending"):     # a cluster's pod may wait (image pull, scheduling)
+            handle.on_pending = lambda message: _pending(engine, node, message)
         if engine.halted(ctx):
             await handle.kill(engine.halt_message())
         if daemon:
@@ -260,6 +262,15 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
 
 
 _LATE = object()
+
+
+def _pending(engine: Kernel, node: Node, message: str | None) -> None:
+    """A backend's word on a pod that waits (`ImagePullBackOff: ...`): the node shows Pending
+    with it, as Argo's does; None: the pod runs now."""
+    if node.phase.done:
+        return
+    node.phase, node.message = (Phase.PENDING, message) if message else (Phase.RUNNING, "")
+    engine.save(node)
 
 
 async def _within(aw: Any, seconds: float | None) -> Any:
@@ -493,6 +504,34 @@ async def run_suspend(engine: Kernel, node: Node, tmpl: Template, scope: Any, ct
     engine.finish(node, Phase.SUCCEEDED)
 
 
+async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx) -> None:
+    """A `resource` template: on a backend that reaches a cluster (`run_resource`), else an
+    Error naming that backend."""
+    run = getattr(engine.backend, "run_resource", None)
+    if run is None:
+        run_unsupported(engine, node, tmpl)
+        return
+    try:
+        body = render_value(tmpl.spec or {}, scope, checked=True)
+        outs = render_value(list(tmpl.outputs.parameters), scope, checked=True)
+    except ValueError as exc:
+        engine.finish(node, Phase.ERROR, str(exc))
+        return
+    node.phase, node.started_at = Phase.RUNNING, engine.clock()
+    engine.save(node)
+    ok, got = await engine.until(run(body, outs), ctx)
+    if not ok:
+        engine.finish(node, Phase.FAILED, engine.halt_message())
+        return
+    phase, message, params = got
+    node.outputs.parameters = params
+    for p in outs:
+        value = next((x["value"] for x in params if x["name"] == p.get("name")), None)
+        if p.get("globalName") and value is not None:
+            engine.publish(p, value)
+    engine.finish(node, phase, message)
+
+
 async def run_http(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx) -> None:
     body = render_value(tmpl.spec or {}, scope)
     node.phase = Phase.RUNNING
@@ -531,4 +570,5 @@ def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[s
 
 
 __all__ = ["PENDING_TIMEOUT", "collect_outputs", "end_daemons", "pod_deadline",
-           "run_http", "run_pod", "run_suspend", "run_unsupported", "stage_inputs", "staging"]
+           "run_http", "run_pod", "run_resource", "run_suspend", "run_unsupported", "stage_inputs",
+           "staging"]

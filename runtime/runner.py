@@ -89,7 +89,8 @@ def run_workflow(wf: str, mode: str = "new") -> int:
                              keep_pods=bool(options.get("keep_pods")),
                              ro_binds=tuple(options.get("ro_binds") or ()),
                              backend_name=options.get("backend") or "local",
-                             engine=options.get("engine"))
+                             engine=options.get("engine"),
+                             backend_options=options.get("backend_options"))
     except DiskFull as exc:     # not even the run's end could be recorded
         print(f"plait runner: {exc}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ from typing import Iterable, Mapping
 from plait.grammar.durations import parse_duration
 
 from .backends.container import remove_run
+from .backends.kube_cleanup import delete_run_objects
 from .home import ARTIFACTS_DIR, LOGS_DIR
 from .store import folder_name, safe_segment
 from .storeapi import RunStore, WorkflowRow
@@ -204,6 +205,12 @@ def delete_run(store: RunStore, wf: str) -> None:
     if options.get("backend") == "container":       # its containers, pods, volumes, network
         for problem in remove_run(home, wf, options.get("engine")):
             logging.getLogger("plait.runtime").warning("%s", problem)
+    if options.get("backend") == "kubernetes":      # its Pods and Secrets are on a cluster
+        try:
+            delete_run_objects(options, wf)
+        except Exception as exc:    # no client, no cluster, refused: the records go anyway
+            logging.getLogger("plait.runtime").warning(
+                "could not delete the Pods and Secrets of %s on the cluster: %s", wf, exc)
     pods = pod_names(store.nodes(wf).values())
     folders = [home / LOGS_DIR / wf, home / ARTIFACTS_DIR / wf, home / "volumes" / folder_name(wf),
                home / "staging" / wf]

@@ -15,7 +15,7 @@ import tempfile
 from typing import Any
 
 from plait import runtime
-from plait.compiler.config import ConfigError, find_config
+from plait.compiler.config import Config, ConfigError, find_config
 from plait.compiler.export import workflow_document
 from plait.compiler.plan import Plan
 from plait.runtime import control, pyscripts
@@ -31,7 +31,7 @@ from plait.runtime.types import Phase
 
 from ..formats import document_text, submitted_workflow
 from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
-from . import base, dryrun
+from . import base, dryrun, kube
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 from .cluster import apply_cluster_options, note_ignored
 from .runs import after_start, exit_of, get_text, open_store, wait
@@ -44,17 +44,27 @@ def _prepare(documents: list[Any]) -> tuple[list[Any], list[str]]:
     return done.documents, list(done.binds)
 
 
+def _config() -> Config:
+    try:
+        return find_config()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _backend_name(args: argparse.Namespace) -> str:
+    """--backend, else $PLAIT_BACKEND, else `backend` in [tool.plait], else local."""
+    name = args.backend or os.environ.get(BACKEND_ENV) or _config().backend or "local"
+    if name not in BACKENDS:
+        raise UsageError(f"{BACKEND_ENV}={name!r}: expected one of {', '.join(BACKENDS)}")
+    return str(name)
+
+
 def _backend_choice(args: argparse.Namespace) -> tuple[str, EngineCLI | None]:
     """(the backend, its container engine) from --backend/--engine, $PLAIT_BACKEND/
     $PLAIT_ENGINE or `backend`/`engine` in [tool.plait]; exit 2 when the container backend
     has no engine that answers (the message says what to install)."""
-    try:
-        config = find_config()
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    name = args.backend or os.environ.get(BACKEND_ENV) or config.backend or "local"
-    if name not in BACKENDS:
-        raise UsageError(f"{BACKEND_ENV}={name!r}: expected one of {', '.join(BACKENDS)}")
+    name = _backend_name(args)
+    config = _config()
     if name != "container":
         return name, None
     try:
@@ -78,8 +88,11 @@ def _check_run_options(args: argparse.Namespace) -> tuple[str, list[str]]:
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:
         if not os.path.isfile(path):
             raise UsageError(f"{path}: no such file")
-    note_ignored(args)
     args.backend_name, args.engine_cli = _backend_choice(args)
+    args.kube_options = kube.take_options(args) if args.backend_name == "kubernetes" else None
+    note_ignored(args)
+    if args.backend_name == "kubernetes":          # the pods run on the cluster: no sandbox here
+        return "auto", []
     return _sandbox_options(args)
 
 
@@ -163,7 +176,8 @@ def plan_parameters(plan: Plan) -> list[tuple[str, str]]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a workflow here, pods as sandboxed processes; exit 1 unless it Succeeded."""
-    if dryrun.requested(args):
+    kube_pods = args.dry_run and _backend_name(args) == "kubernetes"   # prints the Pods
+    if dryrun.requested(args) and not kube_pods:
         python_paths(args)
         return dryrun.dry_run(args)
     python_paths(args, prepare=_prepare)
@@ -172,12 +186,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if plan is None:
         return EXIT_FINDINGS
     plan = scheduled_now(apply_cluster_options(plan, args), base.now()).named()
-    store = _new_run_store(plan)
+    kube_options = kube.with_namespace(args.kube_options, plan) if args.kube_options else None
+    if kube_options is not None and not args.dry_run:
+        kube.check_connection(kube_options)
+    store = None if args.dry_run else _new_run_store(plan)
     try:
         secrets = SecretStore.load(args.secrets, args.configmaps)
         images = ImageTable.load(args.images)
     except (SecretsError, ImageTableError) as exc:
         raise UsageError(str(exc)) from None
+    if args.dry_run:
+        return kube.dry_run(plan, kube_options or {}, images, secrets)
+    assert store is not None
     as_json = args.output == "json"
     tty = sys.stderr.isatty() if as_json else sys.stdout.isatty()
     view: LiveView | ProgressLines = (
@@ -203,7 +223,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  on_change=view.on_change, stop_event=stop, sandbox=sandbox_mode,
                                  pass_env=pass_env, keep_pods=args.keep_pods,
                                  ro_binds=getattr(args, "ro_binds", ()),
-                                 backend_name=args.backend_name, engine=args.engine_cli)
+                                 backend_name=args.backend_name, engine=args.engine_cli,
+                                 backend_options=kube_options)
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
@@ -305,6 +326,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if plan is None:
         return EXIT_FINDINGS
     plan = scheduled_now(apply_cluster_options(plan, args), base.now()).named()
+    kube_options = kube.with_namespace(args.kube_options, plan) if args.kube_options else None
+    if kube_options is not None:
+        kube.check_connection(kube_options)
     try:   # read them now so a bad file is a usage error here, not a failed run later
         SecretStore.load(args.secrets, args.configmaps)
         ImageTable.load(args.images)
@@ -312,6 +336,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     store = _new_run_store(plan)
     options = _runner_options(args, sandbox_mode, pass_env)
+    options["backend_options"] = kube_options
     params = [{"name": k, "value": v} for k, v in plan_parameters(plan)]
     # started now, as Argo's startedAt is set when the controller picks the workflow up
     control.submit(store, plan, arguments={"parameters": params}, options=options,

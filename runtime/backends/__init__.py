@@ -1,11 +1,12 @@
 """Backends run Pod manifests (`runtime.types.Backend`): `local` (sandboxed host processes),
-`container` (real images through podman or docker), `kubernetes` later."""
+`container` (real images through podman or docker) and `kubernetes` (Pods on a cluster; needs
+`pip install 'plait[kubernetes]'`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-BACKENDS = ("local", "container")
+BACKENDS = ("local", "container", "kubernetes")
 BACKEND_ENV = "PLAIT_BACKEND"
 
 
@@ -18,8 +19,8 @@ def get_backend(name: str = "local", **options: Any) -> Any:
         from plait.runtime.backends.container import ContainerBackend
         return ContainerBackend(**options)
     if name == "kubernetes":
-        raise ValueError("the kubernetes backend is not implemented yet (a later issue): "
-                         "use the local backend")
+        from plait.runtime.backends.kubernetes import KubernetesBackend
+        return KubernetesBackend(**options)
     raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
 
 

@@ -429,8 +429,6 @@ def test_sandbox_required_but_missing_refuses(tmp_path, monkeypatch, mode):
 def test_get_backend(tmp_path):
     assert get_backend("local", home=tmp_path, sandbox="none").name == "local"
     with pytest.raises(ValueError):
-        get_backend("kubernetes")
-    with pytest.raises(ValueError):
         get_backend("nomad")
 
 

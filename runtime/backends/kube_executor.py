@@ -1,0 +1,207 @@
+"""The executor of the kubernetes backend: Argo's emissary idea without a plait image.
+
+Argo runs its own `argoexec` image next to main to place inputs and read outputs back. plait
+publishes no image, so it borrows a small public static one (`busybox` by default,
+`--executor-image`) and does the same with shell scripts:
+
+- an `init` container (first of the init containers) copies the image's static
+  `/bin/busybox` into the pod's `plait-exec` emptyDir, mounted at `/plait` in every container
+  plait wraps;
+- main's command runs under `/plait/busybox sh -c MAIN_SCRIPT plait-exec <command...>`: it
+  extracts the input artifacts (from the pod's Secret, mounted at `/plait-in`) to their paths,
+  runs the command with its stdout also copied to `/plait/stdout`, then archives each output
+  path to `/plait/out/<i>.tgz` (or marks it missing) and writes the exit code to
+  `/plait/ctr/<name>.exit` last;
+- a `wait` container (the executor image) waits for that file and prints, framed and
+  base64-encoded, the exit code, the end of main's stdout (Argo's `result`, 256 KiB) and each
+  output archive on its stdout, which plait reads through the pod's log (`parse_frames`);
+- sidecars with a command run under SIDECAR_SCRIPT, which stops them (SIGTERM, then SIGKILL
+  after `GRACE` seconds) once main's exit file exists, as Argo stops sidecars when main ends.
+  A sidecar without a command (its image's entrypoint) stops when plait deletes the pod.
+
+Why a log and not `exec`/`cp`: logs are readable with the `pods/log` permission every
+`kubectl logs` user has, stream through one well-kept client call, and need no tar in the
+user's image. The frame format (one header line, then base64 lines):
+
+    @@plait exit 0
+    @@plait result
+    aGVsbG8K
+    @@plait file 0          (output path 0, a gzip tar of the path's last segment)
+    ...
+    @@plait missing 1       (output path 1 did not exist)
+    @@plait end
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import posixpath
+import shlex
+from dataclasses import dataclass, field
+
+EXEC_DIR = "/plait"                    # the emptyDir plait's scripts share
+EXEC_VOLUME = "plait-exec"
+INPUT_DIR = "/plait-in"                # the pod's Secret: input archives
+INPUT_VOLUME = "plait-inputs"
+SCRIPT_DIR = "/argo/staging"           # Argo's path for a script template's source
+SCRIPT_VOLUME = "plait-script"
+BUSYBOX = f"{EXEC_DIR}/busybox"
+RESULT_BYTES = 256 * 1024              # outputs.result: the end of main's stdout
+GRACE = 10                             # seconds between a sidecar's SIGTERM and SIGKILL
+FRAME = "@@plait"
+
+
+def init_command() -> list[str]:
+    """The `init` container: the executor image's static busybox into the shared emptyDir."""
+    return ["/bin/busybox", "sh", "-c",
+            f"/bin/busybox cp /bin/busybox {BUSYBOX} && /bin/busybox mkdir -p "
+            f"{EXEC_DIR}/out {EXEC_DIR}/ctr && /bin/busybox chmod 0777 {EXEC_DIR}/out "
+            f"{EXEC_DIR}/ctr"]
+
+
+def _q(text: str) -> str:
+    return shlex.quote(text)
+
+
+def main_script(name: str, *, inputs: list[dict], outputs: list[str], capture: bool,
+                after: list[str]) -> str:
+    """The shell text main (or a containerSet container) runs under: wait for the containers
+    it depends on, place inputs, run `"$@"`, archive outputs, write the exit file last."""
+    lines = [f"B={BUSYBOX}"]
+    for dep in after:      # containerSet dependencies: run once each one ended with 0
+        lines += [f"until [ -e {EXEC_DIR}/ctr/{_q(dep)}.exit ]; do $B sleep 0.2; done",
+                  f'if [ "$($B cat {EXEC_DIR}/ctr/{_q(dep)}.exit)" != 0 ]; then '
+                  f'echo "plait: dependency {dep} failed" >&2; '
+                  f"echo 1 > {EXEC_DIR}/ctr/{_q(name)}.exit; exit 1; fi"]
+    for i, entry in enumerate(inputs):
+        path = str(entry["path"])
+        parent = posixpath.dirname(path.rstrip("/")) or "/"
+        lines.append(f"$B mkdir -p {_q(parent)} && $B tar -xzf {INPUT_DIR}/in-{i}.tgz "
+                     f"-C {_q(parent)} || {{ echo 'plait: cannot place input artifact at "
+                     f"{path}' >&2; echo 1 > {EXEC_DIR}/ctr/{_q(name)}.exit; exit 1; }}")
+        if entry.get("mode") is not None:
+            lines.append(f"$B chmod {int(entry['mode']):o} {_q(path)}")
+    if capture:
+        lines += [f"$B mkfifo {EXEC_DIR}/stdout.fifo",
+                  f"$B tee {EXEC_DIR}/stdout < {EXEC_DIR}/stdout.fifo &",
+                  "T=$!",
+                  f'"$@" > {EXEC_DIR}/stdout.fifo',
+                  "c=$?",
+                  "wait $T"]
+    else:
+        lines += ['"$@"', "c=$?"]
+    for i, path in enumerate(outputs):
+        trimmed = path.rstrip("/") or "/"
+        parent = posixpath.dirname(trimmed) or "/"
+        base = posixpath.basename(trimmed) or "."
+        lines.append(f"if [ -e {_q(trimmed)} ] || [ -L {_q(trimmed)} ]; then "
+                     f"$B tar -czf {EXEC_DIR}/out/{i}.tgz -C {_q(parent)} {_q(base)}; "
+                     f"else : > {EXEC_DIR}/out/{i}.missing; fi")
+    lines += [f"echo $c > {EXEC_DIR}/ctr/{_q(name)}.tmp && "
+              f"$B mv {EXEC_DIR}/ctr/{_q(name)}.tmp {EXEC_DIR}/ctr/{_q(name)}.exit",
+              "exit $c"]
+    return "\n".join(lines) + "\n"
+
+
+def sidecar_script(main: str) -> str:
+    """A sidecar: its command in the background, stopped once main's exit file exists."""
+    return "\n".join([
+        f"B={BUSYBOX}",
+        '"$@" &',
+        "p=$!",
+        "while $B kill -0 $p 2>/dev/null; do",
+        f"  if [ -e {EXEC_DIR}/ctr/{_q(main)}.exit ]; then",
+        f"    $B kill -TERM $p; ( $B sleep {GRACE}; $B kill -KILL $p 2>/dev/null ) &",
+        "    wait $p; exit 0",
+        "  fi",
+        "  $B sleep 0.5",
+        "done",
+        "wait $p",
+    ]) + "\n"
+
+
+def wait_script(main: str, outputs: int, capture: bool, others: list[str]) -> str:
+    """The `wait` container: once main (and every other wrapped container) wrote its exit
+    file, print the frames (see the module docstring)."""
+    lines = []
+    for name in [main, *others]:
+        lines.append(f"until [ -e {EXEC_DIR}/ctr/{_q(name)}.exit ]; do sleep 0.2; done")
+    lines.append(f'echo "{FRAME} exit $(cat {EXEC_DIR}/ctr/{_q(main)}.exit)"')
+    if capture:
+        lines.append(f"if [ -e {EXEC_DIR}/stdout ]; then echo '{FRAME} result'; "
+                     f"tail -c {RESULT_BYTES} {EXEC_DIR}/stdout | base64; fi")
+    for i in range(outputs):
+        lines.append(f"if [ -e {EXEC_DIR}/out/{i}.tgz ]; then echo '{FRAME} file {i}'; "
+                     f"base64 {EXEC_DIR}/out/{i}.tgz; else echo '{FRAME} missing {i}'; fi")
+    lines.append(f"echo '{FRAME} end'")
+    return "\n".join(lines) + "\n"
+
+
+class FrameError(ValueError):
+    """The wait container's log is not a complete, well-formed frame stream."""
+
+
+@dataclass
+class Collected:
+    """What the wait container handed over: main's exit code, its stdout tail, and each
+    output path's archive (None: the path did not exist)."""
+
+    exit_code: int | None = None
+    result: bytes | None = None
+    files: dict[int, bytes | None] = field(default_factory=dict)
+
+
+def parse_frames(lines: list[str], limit: int) -> Collected:
+    """The frames of the wait container's log (`limit`: bytes of decoded data in all)."""
+    out = Collected()
+    kind, key = "", -1
+    chunks: list[str] = []
+    size = 0
+    ended = False
+
+    def close() -> None:
+        nonlocal size
+        if kind in ("result", "file"):
+            try:
+                data = base64.b64decode("".join(chunks), validate=True)
+            except (binascii.Error, ValueError):
+                raise FrameError(f"the wait container's {kind} frame is not base64") from None
+            size += len(data)
+            if size > limit:
+                raise FrameError(f"the pod's outputs exceed {limit} bytes")
+            if kind == "result":
+                out.result = data
+            else:
+                out.files[key] = data
+
+    for line in lines:
+        if line.startswith(FRAME + " "):
+            close()
+            words = line.split()
+            kind, chunks = words[1], []
+            if kind == "exit":
+                try:
+                    out.exit_code = int(words[2])
+                except (IndexError, ValueError):
+                    raise FrameError(f"bad exit frame {line!r}") from None
+            elif kind in ("file", "missing"):
+                try:
+                    key = int(words[2])
+                except (IndexError, ValueError):
+                    raise FrameError(f"bad {kind} frame {line!r}") from None
+                if kind == "missing":
+                    out.files[key] = None
+            elif kind == "end":
+                ended = True
+                break
+        elif kind in ("result", "file"):
+            chunks.append(line.strip())
+    if not ended:
+        raise FrameError("the wait container's log ended before its last frame")
+    return out
+
+
+__all__ = ["BUSYBOX", "Collected", "EXEC_DIR", "EXEC_VOLUME", "FrameError", "INPUT_DIR",
+           "INPUT_VOLUME", "RESULT_BYTES", "SCRIPT_DIR", "SCRIPT_VOLUME", "init_command",
+           "main_script", "parse_frames", "sidecar_script", "wait_script"]

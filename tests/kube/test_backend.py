@@ -1,0 +1,295 @@
+"""Layer 2 of the kubernetes backend's verification: whole runs through the test API server
+(tests/kube/apiserver.py), the official client talking to it through a generated kubeconfig,
+each Pod running for real with `podman kube play`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from plait.cli import main
+
+HERE = Path(__file__).resolve().parent
+OUTPUTS = HERE / "workflows" / "outputs.yaml"
+SLOW = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: NAME}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: first, template: sleep}
+    - - {name: second, template: say}
+  - name: sleep
+    container: {image: busybox, command: [sh, -c, "echo started; sleep 6; echo slept"]}
+  - name: say
+    container: {image: busybox, command: [echo, done]}
+"""
+
+
+def run_json(capsys, api, *args):
+    code = main(["run", "--backend", "kubernetes", "--kubeconfig", str(api.config),
+                 "-o", "json", *args])
+    out = capsys.readouterr()
+    doc = json.loads(out.out)
+    nodes = {n["displayName"]: n for n in doc["status"]["nodes"].values()}
+    return code, doc, nodes, out.err
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAIT_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_outputs_labels_and_sidecars(capsys, api, home):
+    code, doc, nodes, err = run_json(capsys, api, "--keep-pods", str(OUTPUTS))
+    assert code == 1 and doc["status"]["phase"] == "Failed", err
+    produce, consume, fail = nodes["produce"], nodes["consume"], nodes["fail"]
+    assert produce["phase"] == "Succeeded", produce
+    assert produce["outputs"]["parameters"] == [{"name": "text", "value": "from-a-file"}]
+    assert produce["outputs"]["result"] == "produced"
+    assert produce["outputs"]["exitCode"] == "0"
+    assert [a["name"] for a in produce["outputs"]["artifacts"]] == ["report"]
+    # the parameter and the artifact reached the next pod (its artifact through a Secret)
+    assert consume["phase"] == "Succeeded"
+    assert consume["outputs"]["result"] == "got from-a-file and report-body"
+    assert fail["phase"] == "Failed" and fail["message"] == "main: Error (exit code 3)"
+    assert fail["outputs"]["exitCode"] == "3" and fail["outputs"]["result"] == "failing"
+    # one Pod per node, never two, with Argo's labels and plait's owner marker
+    pods = {name: api.objects[("pods", "default", name)] for name in api.live("pods")}
+    assert sorted(n for r, n in api.creates if r == "pods") == sorted(pods)
+    assert len(pods) == 3
+    for name, pod in pods.items():
+        labels = pod["metadata"]["labels"]
+        assert labels["workflows.argoproj.io/workflow"] == "kube-outputs"
+        assert labels["app.kubernetes.io/managed-by"] == "plait"
+        node_name = pod["metadata"]["annotations"]["workflows.argoproj.io/node-name"]
+        assert name == next(n["podName"] for n in doc["status"]["nodes"].values()
+                            if n["name"] == node_name) if "podName" in produce else True
+    # the sidecar was stopped when main ended (its pod was kept: nothing deleted it)
+    produce_pod = pods[next(n for n in pods if "-produce-" in n)]
+    helper = next(c for c in produce_pod["status"]["containerStatuses"] if c["name"] == "helper")
+    assert "terminated" in helper["state"], helper
+    # logs reached plait's store
+    code = main(["logs", "kube-outputs", "produce"])
+    assert "produced" in capsys.readouterr().out
+    # delete removes the run's Pods and Secrets from the cluster
+    assert api.live("secrets")
+    assert main(["delete", "kube-outputs"]) == 0
+    assert api.live("pods") == [] and api.live("secrets") == []
+
+
+def test_pods_are_deleted_once_their_outputs_are_stored(capsys, api, home):
+    code, doc, nodes, err = run_json(capsys, api, str(OUTPUTS))
+    assert nodes["consume"]["phase"] == "Succeeded", err
+    assert api.live("pods") == [] and api.live("secrets") == []
+    deadline = time.monotonic() + 30
+    while api.podman_pods() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert api.podman_pods() == []
+
+
+def test_forbidden_is_a_clear_node_error(capsys, api, home, tmp_path):
+    api.forbid.add(("post", "pods"))
+    flow = tmp_path / "hello.yaml"
+    flow.write_text(SLOW.replace("NAME", "kube-forbidden"))
+    code, doc, nodes, err = run_json(capsys, api, str(flow))
+    assert code == 1
+    message = nodes["first"]["message"]
+    assert nodes["first"]["phase"] == "Error"
+    assert message.startswith("forbidden (403): plait may not create pods in namespace 'default'")
+    assert 'cannot post resource "pods"' in message or "cannot create" in message
+    assert "Traceback" not in err
+
+
+RAW = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: kube-raw}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    inputs:
+      artifacts: [{name: note, path: /tmp/note.txt, raw: {data: "a raw note"}}]
+    container: {image: busybox, command: [cat, /tmp/note.txt]}
+"""
+
+
+def test_a_pod_that_cannot_be_created_leaves_no_secret(capsys, api, home, tmp_path):
+    flow = tmp_path / "raw.yaml"
+    flow.write_text(RAW)
+    api.forbid.add(("post", "pods"))
+    code, doc, nodes, err = run_json(capsys, api, str(flow))
+    assert nodes["kube-raw"]["phase"] == "Error"
+    assert ("secrets", next(n for r, n in api.creates)) in api.creates      # it was created
+    assert api.live("secrets") == [] and api.live("pods") == []             # and removed
+
+
+def test_a_missing_namespace_is_named(capsys, api, home, tmp_path):
+    flow = tmp_path / "hello.yaml"
+    flow.write_text(SLOW.replace("NAME", "kube-no-ns"))
+    code, doc, nodes, err = run_json(capsys, api, "-n", "nowhere", str(flow))
+    assert code == 1
+    assert nodes["first"]["message"] == ("namespace 'nowhere' does not exist (404): create it "
+                                         "or choose another with -n")
+
+
+def _request(api, method, path, body=None):
+    req = urllib.request.Request(api.url + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_the_api_server_refuses_unknown_fields_and_immutable_updates(api):
+    """What the test server rejects, a real one rejects: it validates bodies strictly (the
+    client 37 would refuse the unknown field itself, so this speaks HTTP directly)."""
+    pods = "/api/v1/namespaces/default/pods"
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},
+           "spec": {"restartPolicy": "Never",
+                    "containers": [{"name": "main", "image": "busybox", "command": ["true"],
+                                    "colour": "blue"}]}}
+    code, body = _request(api, "POST", pods, pod)
+    assert code == 422 and body["reason"] == "Invalid" and "colour" in body["message"]
+    del pod["spec"]["containers"][0]["colour"]
+    assert _request(api, "POST", pods, pod)[0] == 201
+    pod["spec"]["containers"][0]["command"] = ["false"]
+    code, body = _request(api, "PUT", f"{pods}/x", pod)
+    assert code == 422 and "pod updates may not change fields" in body["message"]
+    assert _request(api, "DELETE", f"{pods}/x")[0] == 200
+
+
+def test_a_killed_runner_then_resume_adopts_the_running_pod(api, home, tmp_path):
+    flow = tmp_path / "slow.yaml"
+    flow.write_text(SLOW.replace("NAME", "kube-resume"))
+    env = {**os.environ, "PLAIT_HOME": str(home)}
+    plait = [sys.executable, "-m", "plait"]
+    subprocess.run([*plait, "submit", "--backend", "kubernetes", "--kubeconfig", str(api.config),
+                    str(flow)], env=env, check=True, capture_output=True, timeout=120)
+    deadline = time.monotonic() + 60
+    first = None
+    while time.monotonic() < deadline:         # the first pod runs: kill the runner now
+        first = next((api.objects.get(("pods", "default", n)) for n in api.live("pods")), None)
+        if first and (first.get("status") or {}).get("phase") == "Running":
+            break
+        time.sleep(0.2)
+    assert first is not None and first["status"]["phase"] == "Running"
+    from plait.runtime.store import Store
+    store = Store.at(home)
+    pid = store.workflow("kube-resume")["runner_pid"]
+    os.kill(int(pid), signal.SIGKILL)
+    proc = subprocess.run([*plait, "resume", "kube-resume", "--wait"], env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    nodes = {n.display_name: n for n in store.nodes("kube-resume").values()}
+    assert nodes["first"].phase.value == "Succeeded" and nodes["second"].phase.value == "Succeeded"
+    created = [n for r, n in api.creates if r == "pods"]
+    assert len(created) == len(set(created)) == 2, created      # no second Pod for a node
+
+
+PULL = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: kube-pull}
+spec:
+  entrypoint: main
+  activeDeadlineSeconds: 5
+  templates:
+  - name: main
+    container: {image: "nosuch.example/none:1", command: [echo, never]}
+"""
+
+
+def test_an_image_that_cannot_be_pulled_shows_while_pending_then_fails_at_the_deadline(
+        api, home, tmp_path):
+    from plait import runtime
+    from plait.compiler.api import compile
+    seen = []
+    flow = tmp_path / "pull.yaml"
+    flow.write_text(PULL)
+    result = runtime.run(compile(str(flow)), home=home, backend="kubernetes",
+                         backend_options={"kubeconfig": str(api.config)},
+                         on_change=lambda n: seen.append((n.phase.value, n.message)))
+    assert ("Pending", next(m for p, m in seen if m.startswith("ErrImagePull: "))) in seen
+    node = result.nodes["kube-pull"]
+    assert node.phase.value == "Failed"
+    assert node.message == "Pod was active on the node longer than the specified deadline"
+
+
+def test_a_retried_node_gets_one_pod_per_attempt(capsys, api, home):
+    code, doc, nodes, err = run_json(capsys, api, str(HERE / "workflows" / "retry.yaml"))
+    assert code == 0, err
+    assert nodes["kube-retry"]["outputs"]["result"] == "made-it"
+    attempts = sorted((n["name"], n["phase"]) for n in doc["status"]["nodes"].values()
+                      if n["type"] == "Pod")
+    assert [p for _, p in attempts] == ["Failed", "Failed", "Succeeded"]
+    created = [n for r, n in api.creates if r == "pods"]
+    assert len(created) == len(set(created)) == 3
+
+
+def test_resource_templates(capsys, api, home):
+    code, doc, nodes, err = run_json(capsys, api, str(HERE / "workflows" / "resource.yaml"))
+    assert doc["status"]["phase"] == "Succeeded", (doc["status"], err)
+    created = nodes["create"]["outputs"]["parameters"]
+    assert created[0]["name"] == "name" and created[0]["value"].startswith("paint-")
+    assert json.loads(created[1]["value"])["data"] == {"color": "blue"}
+    assert nodes["patch"]["outputs"]["parameters"] == [{"name": "size", "value": "large"}]
+    assert nodes["bad"]["phase"] == "Failed"
+    assert nodes["bad"]["message"] == "failure condition 'data.size in (large,huge)' holds"
+    assert nodes["delete"]["phase"] == "Succeeded"
+    assert api.live("configmaps") == [created[0]["value"]]        # settings was deleted
+
+
+def test_resource_templates_still_need_a_cluster_locally(capsys, home):
+    assert main(["run", "--sandbox", "none", "-o", "json", str(HERE / "workflows" / "resource.yaml")]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    messages = [n.get("message") for n in doc["status"]["nodes"].values() if n["type"] == "Pod"]
+    assert "resource templates need the kubernetes backend (not supported by the local backend)" in messages
+
+
+def test_a_lost_watch_goes_on_from_its_last_resource_version(capsys, api, home, tmp_path):
+    """The server ends every watch after 0.5 s (as a proxy or an API server restart would):
+    the pod's watch starts again from the last version it saw, and the run ends as usual."""
+    api.watch_limit = 0.5
+    flow = tmp_path / "slow.yaml"
+    flow.write_text(SLOW.replace("NAME", "kube-rewatch").replace("sleep 6", "sleep 3"))
+    code, doc, nodes, err = run_json(capsys, api, str(flow))
+    assert code == 0, err
+    assert nodes["first"]["outputs"]["result"] == "started\nslept"
+    resumed = [rv for rv in api.watches if rv]
+    assert len(resumed) >= 3 and all(int(rv) > 100 for rv in resumed), api.watches
+
+
+def test_a_pod_of_the_same_name_not_made_by_plait_is_not_adopted(capsys, api, home, tmp_path):
+    from plait.runtime.naming import pod_name
+    flow = tmp_path / "slow.yaml"
+    flow.write_text(SLOW.replace("NAME", "kube-clash"))
+    name = pod_name("kube-clash", "sleep", "kube-clash[0].first")
+    stranger = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"restartPolicy": "Never",
+                         "containers": [{"name": "main", "image": "busybox",
+                                         "command": ["sleep", "30"]}]}}
+    assert _request(api, "POST", "/api/v1/namespaces/default/pods", stranger)[0] == 201
+    code, doc, nodes, err = run_json(capsys, api, str(flow))
+    assert nodes["first"]["phase"] == "Error"
+    assert nodes["first"]["message"] == (
+        f"a pod named {name!r} exists in namespace 'default' and was not created by plait for "
+        f"this workflow: delete it or run under another name")
+    assert api.live("pods") == [name]          # the stranger is left alone
