@@ -15,7 +15,8 @@ The pod's life, as the kubelet lives it:
 5. outputs are read back from main's files (`container_files`), then the engine stores them
    and the logs and calls `cleanup`, which removes the pod's containers (unless `--keep-pods`).
 
-Every container is created with `<engine> run` attached: its stdout and stderr stream into the
+Every container is created with `<engine> run` attached (from the pod's folder: podman's
+conmon leaves an `oom` file in its working directory): its stdout and stderr stream into the
 log sink line by line (`podkit.Streams`, main's stdout kept for `outputs.result`), and the run
 ends with the container. Every pod, container and engine volume carries the labels
 `plait.dev/workflow`, `plait.dev/node-id`, `plait.dev/pod` and `plait.dev/home`, so a later
@@ -399,7 +400,7 @@ class ContainerPod:
             transport, proto = await loop.subprocess_exec(
                 lambda: _Streams(loop, cname, self.sink, keep, self.backend.secrets),
                 *self.engine.argv(*argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=client_env)
+                stderr=subprocess.PIPE, env=client_env, cwd=self.files.dir)
         except OSError as exc:
             self._running.discard(name)
             raise EngineError(f"{self.engine.name} cannot be started: {exc.strerror or exc}") from None
@@ -441,7 +442,7 @@ class ContainerPod:
         through a link: `podman_workdir`), and return the arguments that start it attached."""
         proc = await asyncio.create_subprocess_exec(
             *self.engine.argv("create", *argv[1:]), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=client_env)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=client_env, cwd=self.files.dir)
         _, err = await proc.communicate()
         if proc.returncode != 0:
             lines = err.decode("utf-8", "replace").strip().splitlines()

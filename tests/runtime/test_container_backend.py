@@ -18,7 +18,7 @@ import pytest
 from plait.runtime.backends.container import home_label
 from plait.runtime.store import Store
 from tests.containers import engine_call
-from tests.helpers import finished, plait_process, wait_for
+from tests.helpers import ROOT, finished, plait_process, wait_for
 
 SECRET = "S00perS3cretPa55word"
 
@@ -270,6 +270,7 @@ def test_memory_limit_kills_the_container_as_oomkilled(tmp_path):
         """, name="oom")
     node = _nodes(doc)["oom"]
     assert (node["phase"], node["message"]) == ("Failed", "OOMKilled (exit code 137)"), proc.stderr
+    assert not (ROOT / "oom").exists()      # podman's conmon writes one where it is started
 
 
 def test_active_deadline_kills_the_pod(tmp_path):
