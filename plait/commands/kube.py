@@ -15,6 +15,7 @@ from typing import Any
 
 from plait.compiler.plan import Plan
 from plait.runtime.backends import kube_connect
+from plait.runtime.backends.kube_dryrun import first_objects
 
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 
@@ -48,7 +49,6 @@ def check_connection(options: dict[str, Any]) -> None:
 
 def dry_run(plan: Plan, options: dict[str, Any], images: Any, secrets: Any) -> int:
     """Print the first objects as a YAML stream; exit 1 when a pod could not be built."""
-    from plait.runtime.backends.kube_dryrun import first_objects
     docs, errors = first_objects(plan, namespace=options.get("namespace") or "default",
                                  executor_image=options["executor_image"], images=images,
                                  secrets=secrets)

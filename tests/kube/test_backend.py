@@ -193,7 +193,7 @@ def test_a_killed_runner_then_resume_adopts_the_running_pod(api, home, tmp_path)
     assert first is not None and first["status"]["phase"] == "Running"
     from plait.runtime.store import Store
     store = Store.at(home)
-    pid = store.workflow("kube-resume")["runner_pid"]
+    pid = store.workflow("kube-resume").runner_pid
     os.kill(int(pid), signal.SIGKILL)
     proc = subprocess.run([*plait, "resume", "kube-resume", "--wait"], env=env,
                           capture_output=True, text=True, timeout=180)

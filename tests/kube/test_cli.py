@@ -81,10 +81,11 @@ def test_dry_run_prints_the_first_pods_without_a_cluster(capsys, monkeypatch, he
     assert not (tmp_path / "home" / "plait.db").exists()       # nothing was recorded
 
 
-def test_dry_run_needs_the_kubernetes_backend(capsys, hello):
+def test_dry_run_prints_pods_only_for_the_kubernetes_backend(capsys, hello):
     from plait.cli import main
-    assert main(["run", "--dry-run", hello]) == 2
-    assert "--backend kubernetes" in capsys.readouterr().err
+    assert main(["run", "--dry-run", hello]) == 0       # argo submit --dry-run: the Workflow
+    out = capsys.readouterr().out
+    assert "kind: Workflow" in out and "kind: Pod" not in out
 
 
 def test_connection_as_kubectl_makes_it(tmp_path, monkeypatch):

@@ -97,7 +97,7 @@ def test_killed_runner_then_resume(home, tmp_path):
         if first and first[0].phase.value == "Running":
             break
         time.sleep(0.5)
-    os.kill(int(store.workflow(name)["runner_pid"]), signal.SIGKILL)
+    os.kill(int(store.workflow(name).runner_pid), signal.SIGKILL)
     proc = subprocess.run([*plait, "resume", name, "--wait"], env=env, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr

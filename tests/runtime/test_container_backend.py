@@ -385,9 +385,9 @@ def test_killed_runner_then_resume_runs_no_succeeded_node_again(tmp_path):
     store = Store.at(home)
     wait_for(lambda: (marks / "slow").exists(), "the slow pod to start", timeout=120)
     row = store.workflow("crash")
-    assert row is not None and row["runner_pid"]
+    assert row is not None and row.runner_pid
     import os
-    os.kill(int(row["runner_pid"]), signal.SIGKILL)
+    os.kill(int(row.runner_pid), signal.SIGKILL)
     left = _containers("crash", home)
     assert left, "the killed runner's container keeps running"
     proc = plait_process(home, "resume", "crash")
@@ -396,7 +396,7 @@ def test_killed_runner_then_resume_runs_no_succeeded_node_again(tmp_path):
              timeout=120)
     running = _containers("crash", home)
     assert len(running) <= 1, running           # the old one was removed, not duplicated
-    assert finished(home, "crash")["phase"].value == "Succeeded"
+    assert finished(home, "crash").phase.value == "Succeeded"
     assert (marks / "first").read_text() == "run\n"        # never run again
     assert (marks / "slow").read_text() == "run\nrun\n"
 
