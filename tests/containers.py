@@ -223,9 +223,10 @@ def python_hera_image(python: Image) -> Image:
     needs (copied from site-packages, as `pip install hera` would put them; no registry here)
     and the tests' Hera module (tests/hera/workflows.py) under /app on PYTHONPATH, as a user
     builds an image for Hera's runner scripts (`constructor="runner"`)."""
-    need(sys.version_info[:2] == (3, 11), "the python image's Python is 3.11: Hera's compiled "
-         f"dependencies (pydantic-core) of this Python {sys.version_info[0]}.{sys.version_info[1]} "
-         "would not load in it")
+    if sys.version_info[:2] != (3, 11):     # not a missing tool: skipped under CI=true too
+        pytest.skip("the python image's Python is 3.11: Hera's compiled dependencies "
+                    f"(pydantic-core) of this Python {sys.version_info[0]}.{sys.version_info[1]} "
+                    "would not load in it")
     files = {f"site/{name}": data for name, data in _distribution_files("hera").items()}
     files.update({f"app/{name}": ((ROOT / name).read_bytes(), 0o644) for name in HERA_MODULE})
     key = _digest(RECIPE, "python-hera", python.key,
