@@ -391,7 +391,8 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
     """Compile `workflow` and run it to the end on `backend`; the finished `Run`.
 
     - `parameters`, `entrypoint`, `name`, `select`, `templates`: as `plait.compile`.
-    - `backend`: `"local"` (pods as sandboxed processes on this machine).
+    - `backend`: `"local"` (pods as sandboxed processes on this machine) or `"container"`
+      (each pod's containers run from their images by podman or docker).
     - `secrets`/`configmaps`: a `SecretStore`, paths of Kubernetes Secret/ConfigMap
       manifests, or `{name: {key: value}}`; values are masked in logs and outputs.
     - `timeout`: seconds; a run still going then is terminated (Argo's `terminate`: no exit
@@ -400,7 +401,8 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
 
     A failed workflow is a `Run` with `phase == "Failed"`, not an exception. Raises
     `CheckError` when the checks find errors and `PlaitError` for unusable input.
-    Hera script templates (`image: python:*`) run with this Python (see `runtime.pyscripts`).
+    On the local backend, Hera script templates (`image: python:*`) run with this Python (see
+    `runtime.pyscripts`); on the container backend, with their image's.
     """
     if timeout is not None and timeout <= 0:
         raise PlaitError("timeout must be a positive number of seconds")
@@ -430,9 +432,10 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
         except ImageTableError as exc:
             raise PlaitError(str(exc)) from None
     try:
-        pods = get_backend(backend, home=home_path, secrets=secret_store, images=images,
-                           sandbox=sandbox, parallelism=parallelism,
-                           **({"ro_binds": tuple(dict.fromkeys(binds))} if binds else {}))
+        # the container backend runs each pod's own image: no image table, sandbox or binds
+        local = {} if backend == "container" else {"images": images, "sandbox": sandbox}
+        pods = get_backend(backend, home=home_path, secrets=secret_store, parallelism=parallelism,
+                           **local, **({"ro_binds": tuple(dict.fromkeys(binds))} if binds else {}))
     except Exception as exc:       # unknown backend, no sandbox where one was required
         raise PlaitError(str(exc)) from None
     result, timed_out = asyncio.run(_run(plan, pods, store, home_path, secret_store,

@@ -7,7 +7,8 @@ names Argo's workflows use:
   what alpine's shell tools are): Debian's static `/bin/busybox` with one RELATIVE symlink per
   applet (absolute ones would point at the host's files when the tar is unpacked anywhere but
   `/`), `/etc/passwd`, `/etc/group` and a 1777 `/tmp`. About a second to build.
-- `python:3.12` (also `python:3`, `python:alpine3.23`): a minimal Debian bookworm with python3
+- `python:3.12` (also `python:3`, `python:alpine3.23`, and `python:3.10`, the image Hera gives
+  a script by default: `hera.shared.global_config.image`): a minimal Debian bookworm with python3
   (and `python`, as the real images have it), made by `mmdebstrap` (about 30-75 s; 3 minutes
   on a loaded machine). Built lazily, only when a test asks for it. Its tarball
   is cached in `cache_dir()` under a name holding the day, so a day's test runs build it once
@@ -45,6 +46,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -65,9 +67,12 @@ KEY_LABEL = "plait.test.key"
 RECIPE = "3"                                # bump to rebuild every image after a recipe change
 
 BUSYBOX_TAGS = ("busybox", "busybox:latest", "alpine:3.23", "alpine")
-PYTHON_TAGS = ("python:3.12", "python:3", "python:alpine3.23")
+PYTHON_TAGS = ("python:3.12", "python:3", "python:alpine3.23", "python:3.10")  # 3.10: Hera's default
 ARGOSAY_TAGS = ("argoproj/argosay:v2",)
 ARGOSAY_V1_TAGS = ("argoproj/argosay:v1",)
+PYTHON_HERA_TAGS = ("python-hera:3.11",)
+HERA_MODULE = ("tests/__init__.py", "tests/hera/__init__.py", "tests/hera/workflows.py")
+IMAGE_SITE = "/usr/local/lib/python3.11/dist-packages"     # on Debian python3's sys.path
 TEST_PULL_POLICY = {"PLAIT_TEST_PULL_POLICY": "Never"}   # the container backend's test switch
 PYTHON_SUITE = "bookworm"
 PYTHON_PACKAGES = ("python3", "python-is-python3", "cowsay")
@@ -213,11 +218,53 @@ def argosay_v1_image(python: Image) -> Image:
     return _ensure(ARGOSAY_V1_TAGS, key, lambda: _build(python, ARGOSAY_V1_TAGS[0], key, steps, {}))
 
 
+def python_hera_image(python: Image) -> Image:
+    """`python-hera:3.11`: the python image with this environment's Hera and everything it
+    needs (copied from site-packages, as `pip install hera` would put them; no registry here)
+    and the tests' Hera module (tests/hera/workflows.py) under /app on PYTHONPATH, as a user
+    builds an image for Hera's runner scripts (`constructor="runner"`)."""
+    if sys.version_info[:2] != (3, 11):     # not a missing tool: skipped under CI=true too
+        pytest.skip("the python image's Python is 3.11: Hera's compiled dependencies "
+                    f"(pydantic-core) of this Python {sys.version_info[0]}.{sys.version_info[1]} "
+                    "would not load in it")
+    files = {f"site/{name}": data for name, data in _distribution_files("hera").items()}
+    files.update({f"app/{name}": ((ROOT / name).read_bytes(), 0o644) for name in HERA_MODULE})
+    key = _digest(RECIPE, "python-hera", python.key,
+                  *(part for name in sorted(files) for part in (name, files[name][0])))
+    steps = f"COPY site/ {IMAGE_SITE}/\nCOPY app/ /app/\nENV PYTHONPATH=/app\n"
+    return _ensure(PYTHON_HERA_TAGS, key,
+                   lambda: _build(python, PYTHON_HERA_TAGS[0], key, steps, files))
+
+
+def _distribution_files(name: str) -> dict[str, tuple[bytes, int]]:
+    """The installed files (relative to site-packages) of distribution `name` and of every
+    distribution it requires, without extras."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    files: dict[str, tuple[bytes, int]] = {}
+    todo, seen = [name], set()
+    while todo:
+        dist = metadata.distribution(todo.pop())
+        key = dist.metadata["Name"].lower().replace("_", "-")
+        if key in seen:
+            continue
+        seen.add(key)
+        for requirement in map(Requirement, dist.requires or []):
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+        for entry in dist.files or []:
+            if entry.parts[0] != ".." and "__pycache__" not in entry.parts:
+                files[str(entry)] = (Path(str(dist.locate_file(entry))).read_bytes(), 0o644)
+    return files
+
+
 def _build(base: Image, tag: str, key: str, steps: str, files: dict[str, tuple[bytes, int]]) -> None:
     """`ENGINE build` of `FROM base` plus `steps`, with `files` (name -> bytes, mode) beside it."""
     with tempfile.TemporaryDirectory(prefix="plait-image-") as folder:
         context = Path(folder)
         for name, (data, mode) in files.items():
+            (context / name).parent.mkdir(parents=True, exist_ok=True)
             (context / name).write_bytes(data)
             (context / name).chmod(mode)
         (context / "Containerfile").write_text(
@@ -378,6 +425,11 @@ def argosay_img(python_img) -> Image:
 @pytest.fixture(scope="session")
 def argosay_v1_img(python_img) -> Image:
     return argosay_v1_image(python_img)
+
+
+@pytest.fixture(scope="session")
+def python_hera_img(python_img) -> Image:
+    return python_hera_image(python_img)
 
 
 @pytest.fixture(scope="session")

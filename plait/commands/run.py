@@ -35,13 +35,19 @@ from . import base, dryrun, kube
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 from .cluster import apply_cluster_options, note_ignored
 from .runs import after_start, exit_of, get_text, open_store, wait
-from .sources import load_plan, python_paths, show_as
+from .sources import Prepare, load_plan, python_paths, show_as
 
 
 def _prepare(documents: list[Any]) -> tuple[list[Any], list[str]]:
     """Python scripts of a Hera workflow made runnable here (`runtime.pyscripts`)."""
     done = pyscripts.prepare(documents)
     return done.documents, list(done.binds)
+
+
+def _prepare_for(args: argparse.Namespace) -> Prepare | None:
+    """`_prepare` for the local backend only: a container or a cluster runs a Hera script
+    with its image's Python, never the host's."""
+    return _prepare if _backend_name(args) == "local" else None
 
 
 def _config() -> Config:
@@ -180,7 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if dryrun.requested(args) and not kube_pods:
         python_paths(args)
         return dryrun.dry_run(args)
-    python_paths(args, prepare=_prepare)
+    python_paths(args, prepare=_prepare_for(args))
     sandbox_mode, pass_env = _check_run_options(args)
     plan = load_plan(args, run=True)
     if plan is None:
@@ -315,7 +321,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise UsageError("submit needs FILE or --from workflowtemplate/NAME")
     dry = dryrun.requested(args)
     if not args.from_ref:                       # FILE.py[:NAME]: a Hera workflow
-        python_paths(args, prepare=None if dry else _prepare)
+        python_paths(args, prepare=None if dry else _prepare_for(args))
     sandbox_mode, pass_env = ("", []) if dry else _check_run_options(args)
     with tempfile.TemporaryDirectory(prefix="plait-submit-") as folder:
         if args.from_ref:
