@@ -238,7 +238,7 @@ def test_secret_volume_has_its_mode_and_the_logs_are_masked(tmp_path):
         metadata: {name: sec}
         spec:
           entrypoint: main
-          volumes: [{name: s, secret: {secretName: s, defaultMode: 256}}]   # 0400
+          volumes: [{name: s, secret: {secretName: s, defaultMode: 0400}}]   # octal, as Argo reads it
           templates:
           - name: main
             container:
