@@ -586,6 +586,7 @@ class ContainerPod:
         main = f"{self.engine_name}-{self._main_name}"
         root = await self.backend.mount(main)
         mounted = root is not None
+        own = await self.backend.upper_dir(main) if mounted else None
         try:
             if root is None:       # docker, rootless podman: each output path copied out
                 root = self.files.dir / "root"
@@ -598,7 +599,7 @@ class ContainerPod:
                         except (ArtifactError, OSError) as exc:
                             return {str(o["path"]): None for o in outputs}, \
                                 f"output {item['path']}: {exc}"
-            area = self.files.area(self._main_mounts, root)
+            area = self.files.area(self._main_mounts, root, own)
             return await asyncio.to_thread(
                 read_outputs, self.files.dir / "out", outputs, self.backend.limits,
                 lambda path, _c: (area, self._absolute(path)))
