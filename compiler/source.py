@@ -557,6 +557,7 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_OCTAL_1_1 = re.compile(r"[-+]?0[0-7]+\Z")   # YAML 1.1 octal: `0400`
 
 
 class _Builder:
@@ -662,8 +663,12 @@ class _Builder:
 
 
 def _to_int(text: str) -> int | None:
+    """An int as Argo reads it (Go's YAML 1.1 reader): `0x` hex, `0o` and a leading zero
+    octal (`defaultMode: 0400` is 256, as Kubernetes documents it), else decimal."""
     t = text.replace("_", "")
     try:
+        if _OCTAL_1_1.match(t):
+            return int(t, 8)
         if t.lower().startswith(("0x", "-0x", "+0x")):
             return int(t, 16)
         if t.lower().startswith(("0o", "-0o", "+0o")):

@@ -49,7 +49,37 @@ that container path (an `ImageRoot` for the host's read-only image folders the p
 None when the path is not in the pod's world."""
 
 
-class ImageRoot(type(Path())):  # type: ignore[misc]
+class ImageTree(type(Path())):  # type: ignore[misc]
+    """A host folder `area` returns for an image's files as a pod sees them: its links are
+    the image's, so inside a copied folder each is followed within that folder or left out
+    (`_copy_image_link`), except those found in `own` (`ImageTree.of`): the pod's own changes
+    to it, where a link is the pod's and is copied as a link (but not those at `engine_links`,
+    which the container engine put there). The local backend's image folders (`ImageRoot`),
+    and a container's root file system (`own`: its overlay's upper folder)."""
+
+    own: Path | None = None
+    engine_links: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, root: Path, own: Path, engine_links: frozenset[str]) -> "ImageTree":
+        tree = cls(root)
+        tree.own, tree.engine_links = own, engine_links
+        return tree
+
+
+def _image_link(root: Path, rel: str) -> bool:
+    """The link at `rel` under `root` is the image's (not one the pod made)."""
+    if not isinstance(root, ImageTree):
+        return False
+    if root.own is None or rel.strip("/") in root.engine_links:
+        return True
+    try:
+        return not stat.S_ISLNK(_lstat(root.own, rel).st_mode)
+    except OSError:
+        return True
+
+
+class ImageRoot(ImageTree):
     """The host folder `area` returns for the read-only image folders a pod sees: below it,
     what is not world-readable is private to the host and reads back empty (`_private`)."""
 
@@ -316,7 +346,7 @@ def _copy_entry(dir_fd: int, name: str, dest: Path, budget: Budget, what: str,
         else:
             os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
         return
-    if view is not None and isinstance(view.root, ImageRoot) and stat.S_ISLNK(info.st_mode):
+    if view is not None and stat.S_ISLNK(info.st_mode) and _image_link(view.root, view.rel):
         _copy_image_link(dest, budget, what, used, view)
         return
     kind = _kind(info.st_mode)
@@ -394,5 +424,5 @@ def _copy_tree(fd: int, dest: Path, budget: Budget, what: str, used: list[int],
     os.chmod(dest, (stat.S_IMODE(info.st_mode) & 0o777) | 0o700)
 
 
-__all__ = ["IMAGE_ROOT", "Budget", "ImageRoot", "OutputError", "OutputLimits", "copy_output",
+__all__ = ["IMAGE_ROOT", "Budget", "ImageRoot", "ImageTree", "OutputError", "OutputLimits", "copy_output",
            "read_parameter", "resolve"]

@@ -207,6 +207,13 @@ class ContainerBackend:
         path = done.out.strip()
         return Path(path) if done.ok and path.startswith("/") else None
 
+    async def upper_dir(self, container: str) -> Path | None:
+        """The folder of the container's own changes to its image (overlay's upper), or None."""
+        done = await self.engine.call("inspect", "--format", "{{.GraphDriver.Data.UpperDir}}",
+                                      container, check=False)
+        path = done.out.strip()
+        return Path(path) if done.ok and path.startswith("/") and Path(path).is_dir() else None
+
     async def unmount(self, container: str) -> None:
         await self.engine.call("umount", container, check=False)
 

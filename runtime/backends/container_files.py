@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from plait.runtime.outputs import Area
+from plait.runtime.outputs import Area, ImageTree
 from plait.runtime.paths import inside
 from plait.runtime.types import Phase
 
@@ -60,6 +60,11 @@ class Mount:
             raise PodFailure(Phase.ERROR, f"mount {self.path!r}: a path with ':' or ',' cannot "
                              "be mounted by the container engine")
         return ["-v", f"{self.source}:{self.path}" + (":ro" if self.read_only else "")]
+
+
+ENGINE_LINKS = frozenset({"etc/mtab"})
+"""Links the engine adds to a container's root file system (`/etc/mtab -> /proc/mounts` where
+the image has none): read back as the image's links, not as the pod's."""
 
 
 class PodFolder:
@@ -181,10 +186,12 @@ class PodFolder:
                     f.write(f"{k}={v}\n")
         return target, passed
 
-    def area(self, mounts: list[Mount], root: Path | None) -> Area:
+    def area(self, mounts: list[Mount], root: Path | None, own: Path | None = None) -> Area:
         """Container path -> (host folder, relative path) of the container's own file there:
         a mount's host folder (a file mount: its copy), else the container's root file system
-        `root` (None: not readable here)."""
+        `root` (None: not readable here). `own`: the root's overlay upper folder (the pod's
+        changes): the root's other links are the image's, read back as the local backend
+        reads its image's (`outputs.ImageTree`)."""
         def where(path: str) -> tuple[Path, str] | None:
             path = posixpath.normpath("/" + path.lstrip("/"))
             m = _mount_of(mounts, path)
@@ -197,6 +204,8 @@ class PodFolder:
                 return host, path[len(m.path):].strip("/")
             if root is None:
                 return None
+            if own is not None:
+                return ImageTree.of(root, own, ENGINE_LINKS), path.strip("/")
             return root, path.strip("/")
         return where
 

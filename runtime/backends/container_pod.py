@@ -46,7 +46,7 @@ from plait.runtime.paths import UnsafePath
 from plait.runtime.types import LogSink, Phase, PodResult
 
 from .container_files import Mount, PodFolder, make_dirs
-from .container_spec import pull_policy, run_args
+from .container_spec import engine_name, pull_policy, run_args
 from .engine_cli import EngineError
 from .podkit import (
     DEADLINE_MESSAGE,
@@ -97,13 +97,14 @@ class ContainerPod:
         self.sink = sink
         meta = manifest.get("metadata") or {}
         self.name = str(meta.get("name") or "pod")
+        self.engine_name = engine_name(self.name)    # the engine's objects (`engine_name`)
         self.annotations: dict[str, str] = dict(meta.get("annotations") or {})
         self.labels: dict[str, str] = dict(meta.get("labels") or {})
         self.workflow = self.labels.get(P.WORKFLOW_LABEL, "default")
         self.spec: dict[str, Any] = manifest.get("spec") or {}
         node_name = self.annotations.get(P.NODE_NAME_ANNOTATION, self.name)
         self.node = node_id(self.workflow, node_name)
-        self.files = PodFolder(backend.home, self.name, self.workflow, self.spec, backend.secrets)
+        self.files = PodFolder(backend.home, self.engine_name, self.workflow, self.spec, backend.secrets)
         self.ip: str | None = None
         self.task: asyncio.Future | None = None
         self.host_network = self.spec.get("hostNetwork") in (True, "true")
@@ -151,7 +152,7 @@ class ContainerPod:
         """The engine calls that remove what this pod made."""
         calls = []
         if self.engine.is_podman and self._pod_made:
-            calls.append(["pod", "rm", "-f", "-i", self.name])
+            calls.append(["pod", "rm", "-f", "-i", self.engine_name])
         elif self._made:
             calls.append(["rm", "-f", "-i", *self._made] if self.engine.is_podman
                          else ["rm", "-f", *self._made])
@@ -257,17 +258,17 @@ class ContainerPod:
         if not self.engine.is_podman:
             return
         network = "host" if self.host_network else self.backend.network(self.workflow)
-        args = ["pod", "create", "--name", self.name, "--infra-name", f"{self.name}-infra",
+        args = ["pod", "create", "--name", self.engine_name, "--infra-name", f"{self.engine_name}-infra",
                 "--network", network, *self._labels()]
         if not self.host_network:
-            args += ["--hostname", self.name[:63]]
+            args += ["--hostname", self.engine_name]
         await self.engine.call(*args)
         self._pod_made = True
         if self.annotations.get(P.DAEMON) == "true" or "status.podIP" in json.dumps(self.spec):
             # its IP is needed before its containers run (a daemon's {{steps.X.ip}}, a
             # fieldRef): start the pod's infra container now; otherwise the first `run` does
-            await self.engine.call("pod", "start", self.name)
-            self.ip = await self._ip_of(f"{self.name}-infra")
+            await self.engine.call("pod", "start", self.engine_name)
+            self.ip = await self._ip_of(f"{self.engine_name}-infra")
 
     async def _ip_of(self, container: str) -> str | None:
         if self.host_network:
@@ -352,7 +353,7 @@ class ContainerPod:
     # -- one container ----------------------------------------------------------------------------
 
     def _container_name(self, spec: dict[str, Any], attempt: int = 0) -> str:
-        return f"{self.name}-{spec.get('name')}" + (f"-{attempt}" if attempt else "")
+        return f"{self.engine_name}-{spec.get('name')}" + (f"-{attempt}" if attempt else "")
 
     async def _run_container(self, spec: dict[str, Any], extra: list[Mount],
                              script: dict[str, Any] | None, keep: bool = False,
@@ -466,13 +467,13 @@ class ContainerPod:
 
     def _network_args(self, spec: dict[str, Any]) -> list[str]:
         if self.engine.is_podman:
-            return ["--pod", self.name]
+            return ["--pod", self.engine_name]
         if self.host_network:
             return ["--network", "host"]
         if str(spec.get("name")) != self._main_name and self._main_started:
             return ["--network", f"container:{self._main_container}"]
-        return ["--network", self.backend.network(self.workflow), "--network-alias", self.name,
-                "--hostname", self.name[:63]]
+        return ["--network", self.backend.network(self.workflow), "--network-alias", self.engine_name,
+                "--hostname", self.engine_name]
 
     async def _started(self, name: str) -> None:
         """Wait until container `name` runs (or ended)."""
@@ -582,9 +583,10 @@ class ContainerPod:
         the rest from its root file system as the engine mounts it (`podman mount`)."""
         if not outputs:
             return {}, None
-        main = f"{self.name}-{self._main_name}"
+        main = f"{self.engine_name}-{self._main_name}"
         root = await self.backend.mount(main)
         mounted = root is not None
+        own = await self.backend.upper_dir(main) if mounted else None
         try:
             if root is None:       # docker, rootless podman: each output path copied out
                 root = self.files.dir / "root"
@@ -597,7 +599,7 @@ class ContainerPod:
                         except (ArtifactError, OSError) as exc:
                             return {str(o["path"]): None for o in outputs}, \
                                 f"output {item['path']}: {exc}"
-            area = self.files.area(self._main_mounts, root)
+            area = self.files.area(self._main_mounts, root, own)
             return await asyncio.to_thread(
                 read_outputs, self.files.dir / "out", outputs, self.backend.limits,
                 lambda path, _c: (area, self._absolute(path)))

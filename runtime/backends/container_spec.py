@@ -15,7 +15,9 @@ get this host's devices or capabilities).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from typing import Any
 
 from plait.runtime.backends import limits as L
@@ -23,10 +25,25 @@ from plait.runtime.types import Phase
 
 from .podkit import PodFailure
 
+_ENGINE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z")   # podman's and docker's name rule
+_NAME_PREFIX = 40                  # characters of a sanitized pod name kept before its hash
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 TEST_PULL_POLICY_ENV = "PLAIT_TEST_PULL_POLICY"
 """Test-only: `Never` makes every container's pull policy Never, so tests that tag locally
 built images as `busybox` or `python:alpine3.23` never reach for a registry. Not for users."""
+
+
+def engine_name(pod: str) -> str:
+    """The name of a pod's engine objects (engine pod, containers, volumes, hostname): the
+    pod's own name where the engine takes it, else a sanitized prefix and a short hash of it
+    (an inline template's pod `wf-main/a:inline-0` -> `wf-main-a-inline-0-1a2b3c4d`), the same
+    on every run of the same pod, so a resumed runner finds what its predecessor made. plait's
+    records and the `plait.dev/pod` label keep the pod's own name (labels take any text)."""
+    if _ENGINE_NAME.match(pod) and len(pod) <= 63:
+        return pod
+    prefix = re.sub(r"[^a-zA-Z0-9.-]+", "-", pod).strip("-.")[:_NAME_PREFIX].rstrip("-.")
+    digest = hashlib.sha256(pod.encode()).hexdigest()[:8]
+    return f"{prefix}-{digest}" if prefix else f"pod-{digest}"
 
 
 def pull_policy(spec: dict[str, Any], override: str | None = None) -> str:
@@ -120,4 +137,4 @@ def run_args(spec: dict[str, Any], *, pod_context: dict[str, Any], unenforced: l
     return opts, tail, memory
 
 
-__all__ = ["PULL_POLICIES", "TEST_PULL_POLICY_ENV", "limits_args", "pull_policy", "run_args"]
+__all__ = ["PULL_POLICIES", "TEST_PULL_POLICY_ENV", "engine_name", "limits_args", "pull_policy", "run_args"]

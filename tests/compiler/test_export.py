@@ -4,6 +4,7 @@ plait itself checks clean."""
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -114,10 +115,22 @@ def example_files() -> list:
 
 
 def _documents(text: str) -> list[dict]:
+    """The workflow documents of `text`, a leading-zero integer octal as Argo reads it
+    (`mode: 0755` is 493)."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import SafeConstructor
 
-    return [d for d in YAML(typ="safe", pure=True).load_all(text)
-            if isinstance(d, dict) and d.get("kind") in KINDS]
+    class OctalInts(SafeConstructor):
+        def construct_yaml_int(self, node):  # type: ignore[no-untyped-def]
+            digits = str(node.value).replace("_", "")
+            if re.fullmatch(r"[-+]?0[0-7]+", digits):
+                return int(digits, 8)
+            return super().construct_yaml_int(node)
+
+    OctalInts.add_constructor("tag:yaml.org,2002:int", OctalInts.construct_yaml_int)
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = OctalInts
+    return [d for d in yaml.load_all(text) if isinstance(d, dict) and d.get("kind") in KINDS]
 
 
 @pytest.mark.parametrize("path", example_files())

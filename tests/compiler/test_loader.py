@@ -185,3 +185,11 @@ def test_int_tag_on_text_stays_a_located_string(tmp_path):
     (tmp_path / "w.yaml").write_text(text)
     report = check_paths([str(tmp_path / "w.yaml")])      # was an AttributeError (exit 3)
     assert [m.code for f in report.files for m in f.messages] == ["PL301", "PL301", "PL301"]
+
+
+def test_a_leading_zero_integer_is_octal_as_argo_reads_it():
+    """Argo reads YAML with Go's YAML 1.1 reader: `defaultMode: 0400` is 256 (Kubernetes:
+    "YAML accepts both octal and decimal values"), not YAML 1.2's decimal 400."""
+    loaded = load_text(WF.replace("entrypoint: main", "entrypoint: main\n  x: [0400, 0o644, "
+                                  "-010, 0888, 0, 400]"), "t.yaml")
+    assert list(loaded.documents[0].data["spec"]["x"]) == [256, 0o644, -8, 888, 0, 400]

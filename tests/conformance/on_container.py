@@ -59,13 +59,6 @@ CONTAINER_DIFFERENCES: dict[str, str] = {
 # case id -> where the container backend does not match the local one yet (non-strict xfail on
 # the container backend only; outside the CI subset, so they show with PLAIT_CONTAINER_CASES=all)
 CONTAINER_GAPS: dict[str, str] = {
-    "dag-inline-workflow": "an inline template's pod name (`WF-main/a:inline-N`) is not a valid "
-                           "engine name: `podman pod create` refuses it",
-    "steps-inline-workflow": "an inline template's pod name (`WF-main/a:inline-N`) is not a "
-                             "valid engine name: `podman pod create` refuses it",
-    "artifact-disable-archive": "the output artifact at /etc keeps the container's "
-                                "`mtab -> /proc/mounts` link, which the next pod's input refuses "
-                                "(the local backend leaves such links out)",
 }
 
 

@@ -134,6 +134,42 @@ def test_an_output_link_out_of_the_container_reads_nothing_of_the_host(tmp_path)
     assert params == [{"name": "a", "value": "none"}, {"name": "b", "value": "none"}], proc.stderr
 
 
+def test_an_etc_output_leaves_the_engines_mtab_link_out_and_keeps_the_pods_own(tmp_path):
+    """As the local backend reads an image folder back: the link the engine put in the
+    container's /etc (`mtab -> /proc/mounts`) is left out, so the next pod's input takes the
+    artifact; a link the pod made there stays a link."""
+    proc, doc = _run(tmp_path, """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: etc}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            steps:
+            - - {name: make, template: make}
+            - - name: use
+                template: use
+                arguments:
+                  artifacts: [{name: etc, from: "{{steps.make.outputs.artifacts.etc}}"}]
+          - name: make
+            container:
+              image: busybox
+              command: [sh, -c, "readlink /etc/mtab && echo x > /etc/f && ln -s f /etc/mine"]
+            outputs:
+              artifacts: [{name: etc, path: /etc, archive: {none: {}}}]
+          - name: use
+            inputs:
+              artifacts: [{name: etc, path: /in/etc}]
+            container:
+              image: busybox
+              command: [sh, -c, "readlink /in/etc/mine; cat /in/etc/f; ls -a /in/etc | grep -c mtab || true"]
+        """, name="etc")
+    assert doc["status"]["phase"] == "Succeeded", proc.stderr
+    assert _nodes(doc)["make"]["outputs"]["result"] == "/proc/mounts"
+    assert _nodes(doc)["use"]["outputs"]["result"] == "f\nx\n0"
+
+
 def test_init_containers_run_in_order_and_the_emptydir_is_shared(tmp_path):
     proc, doc = _run(tmp_path, """
         apiVersion: argoproj.io/v1alpha1
@@ -238,7 +274,7 @@ def test_secret_volume_has_its_mode_and_the_logs_are_masked(tmp_path):
         metadata: {name: sec}
         spec:
           entrypoint: main
-          volumes: [{name: s, secret: {secretName: s, defaultMode: 256}}]   # 0400
+          volumes: [{name: s, secret: {secretName: s, defaultMode: 0400}}]   # octal, as Argo reads it
           templates:
           - name: main
             container:
