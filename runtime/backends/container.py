@@ -27,7 +27,6 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
-from plait.runtime import pods as P
 from plait.runtime.artifacts import ArtifactError, extract
 from plait.runtime.outputs import OutputLimits
 from plait.runtime.types import LogSink
@@ -35,7 +34,7 @@ from plait.runtime.types import LogSink
 from .container_pod import LABEL_HOME, LABEL_WORKFLOW, ContainerPod
 from .container_spec import TEST_PULL_POLICY_ENV
 from .engine_cli import EngineCLI, EngineError, find_engine, probe
-from .podkit import relative
+from .podkit import launch, relative
 
 logger = logging.getLogger("plait.runtime.container")
 
@@ -100,12 +99,7 @@ class ContainerBackend:
                            "%s engine pulls with its own credentials (`%s login`)",
                            self.engine.name, self.engine.name)
         pod = ContainerPod(self, manifest, log)
-        daemon = pod.annotations.get(P.DAEMON) == "true"
-        if not daemon:
-            assert self._slots is not None
-            await self._slots.acquire()
-        self._pods.add(pod)
-        pod.task = asyncio.ensure_future(pod.run(release=not daemon))
+        await launch(pod, self._slots, self._pods)
         return pod
 
     async def close(self) -> None:

@@ -49,9 +49,9 @@ from .container_files import Mount, PodFolder, make_dirs
 from .container_spec import engine_name, pull_policy, run_args
 from .engine_cli import EngineError
 from .podkit import (
-    DEADLINE_MESSAGE,
     SCRIPT_PATH,
     PodFailure,
+    PodLife,
     Streams,
     env_source,
     expand,
@@ -88,28 +88,19 @@ class _Streams(Streams):
         super()._line(fd, line)
 
 
-class ContainerPod:
-    """A pod started by the container backend; see the module docstring."""
+class ContainerPod(PodLife):
+    """A pod started by the container backend; see the module docstring (its life is
+    `podkit.PodLife`'s)."""
 
     def __init__(self, backend: "ContainerBackend", manifest: dict[str, Any], sink: LogSink) -> None:
+        super().__init__(manifest, sink)
         self.backend = backend
         self.engine = backend.engine
-        self.sink = sink
-        meta = manifest.get("metadata") or {}
-        self.name = str(meta.get("name") or "pod")
         self.engine_name = engine_name(self.name)    # the engine's objects (`engine_name`)
-        self.annotations: dict[str, str] = dict(meta.get("annotations") or {})
-        self.labels: dict[str, str] = dict(meta.get("labels") or {})
-        self.workflow = self.labels.get(P.WORKFLOW_LABEL, "default")
-        self.spec: dict[str, Any] = manifest.get("spec") or {}
         node_name = self.annotations.get(P.NODE_NAME_ANNOTATION, self.name)
         self.node = node_id(self.workflow, node_name)
         self.files = PodFolder(backend.home, self.engine_name, self.workflow, self.spec, backend.secrets)
-        self.ip: str | None = None
-        self.task: asyncio.Future | None = None
         self.host_network = self.spec.get("hostNetwork") in (True, "true")
-        self._ready = asyncio.Event()
-        self._killed: str | None = None
         self._running: set[str] = set()      # containers whose `run` has not ended
         self._made: list[str] = []            # containers created (removed at cleanup)
         self._pod_made = False
@@ -122,21 +113,6 @@ class ContainerPod:
         self._main_container = ""
 
     # -- PodHandle ------------------------------------------------------------------------------
-
-    async def ready(self) -> None:
-        await self._ready.wait()
-
-    async def wait(self) -> PodResult:
-        assert self.task is not None
-        return await asyncio.shield(self.task)
-
-    async def kill(self, reason: str) -> None:
-        """Kill every container of the pod; `wait()` then ends Failed with `reason`."""
-        if self._killed is None:
-            self._killed = reason
-        await self._stop(set(self._running), timeout=0)
-        if self.task is not None:
-            await asyncio.wait([self.task])
 
     def cleanup(self) -> None:
         """Outputs and logs are stored: remove the pod's containers, engine pod, volumes and
@@ -162,37 +138,18 @@ class ContainerPod:
 
     # -- the pod's life -------------------------------------------------------------------------
 
-    async def run(self, release: bool) -> PodResult:
-        started = time.monotonic()
-        try:
-            deadline = self.spec.get("activeDeadlineSeconds")
-            body = asyncio.ensure_future(self._life())
-            try:
-                done, _ = await asyncio.wait([body], timeout=float(deadline) if deadline else None)
-                if not done:
-                    if self._killed is None:
-                        self._killed = DEADLINE_MESSAGE
-                    await self._stop(set(self._running), timeout=0)
-                result = await body
-            except asyncio.CancelledError:
-                body.cancel()
-                await self._stop(set(self._running), timeout=0)
-                raise
-            if self._killed is not None:
-                result.phase, result.message = Phase.FAILED, self._killed
-            return result
-        except PodFailure as failure:
-            if self._killed is not None:
-                return PodResult(Phase.FAILED, failure.exit_code, self._killed)
-            return PodResult(failure.phase, failure.exit_code, failure.message)
-        except EngineError as exc:       # the engine itself failed: named with its command
+    async def _stop_all(self) -> None:
+        await self._stop(set(self._running), timeout=0)
+
+    def _set_up_failed(self, exc: Exception) -> PodResult | None:
+        if isinstance(exc, EngineError):      # the engine itself failed: named with its command
             return PodResult(Phase.ERROR, None, str(exc))
-        except (OSError, UnsafePath) as exc:
+        if isinstance(exc, UnsafePath):
             return PodResult(Phase.ERROR, None, f"pod set-up failed: {exc}")
-        finally:
-            self._ready.set()
-            self.backend.release(self, release)
-            logger.debug("pod %s ran %.3fs", self.name, time.monotonic() - started)
+        return None
+
+    def _finished(self, release: bool) -> None:
+        self.backend.release(self, release)
 
     async def _life(self) -> PodResult:
         inputs = json.loads(self.annotations.get(P.INPUTS) or "[]")

@@ -83,9 +83,11 @@ from plait.runtime.backends.podkit import (
     LINE_LIMIT,
     RESULT_LIMIT,
     SCRIPT_PATH,
+    PodLife,
     copy_input,
     env_source,
     field_value,
+    launch,
     pod_ended,
     probe_port,
     read_outputs,
@@ -277,12 +279,7 @@ class LocalBackend:
                            "host%s", " inside bubblewrap" if self.bwrap else
                            ", UNSANDBOXED (--sandbox none): pods can read and write what you can")
         pod = LocalPod(self, manifest, log)
-        daemon = pod.annotations.get(P.DAEMON) == "true"
-        if not daemon:
-            assert self._slots is not None
-            await self._slots.acquire()
-        self._pods.add(pod)
-        pod.task = asyncio.ensure_future(pod.run(release=not daemon))
+        await launch(pod, self._slots, self._pods)
         return pod
 
     def top_level_binds(self) -> tuple[list[str], frozenset[str]]:
@@ -607,82 +604,33 @@ class _Box:
             os.symlink(target, link)
 
 
-class LocalPod:
-    """A started pod (`runtime.types.PodHandle`)."""
+class LocalPod(PodLife):
+    """A started pod (`runtime.types.PodHandle`; its life is `podkit.PodLife`'s)."""
 
     def __init__(self, backend: LocalBackend, manifest: dict[str, Any], sink: LogSink) -> None:
+        super().__init__(manifest, sink)
         self.backend = backend
         self.manifest = manifest
-        self.sink = sink
-        meta = manifest.get("metadata") or {}
-        self.name = str(meta.get("name") or "pod")
-        self.annotations: dict[str, str] = dict(meta.get("annotations") or {})
-        self.labels: dict[str, str] = dict(meta.get("labels") or {})
-        self.workflow = self.labels.get(P.WORKFLOW_LABEL, "default")
-        self.spec: dict[str, Any] = manifest.get("spec") or {}
         self.dir = inside(backend.home / "pods", _safe(self.name))
-        self.ip: str | None = "127.0.0.1"
-        self.task: asyncio.Future | None = None
+        self.ip = "127.0.0.1"
         self.env_path: str | None = os.environ.get("PATH")
-        self._ready = asyncio.Event()
-        self._killed: str | None = None
         self._groups: set[int] = set()
         self._volumes: dict[str, Path] = {}
         self._patterns: dict[int, re.Pattern[str]] = {}
 
-    # -- PodHandle ----------------------------------------------------------------------------
+    # -- the pod's life (`podkit.PodLife.run`) -------------------------------------------------
 
-    async def ready(self) -> None:
-        """Return once main runs and its readinessProbe passes (or the pod has ended)."""
-        await self._ready.wait()
-
-    async def wait(self) -> PodResult:
-        """Main's end: sidecars stopped, outputs read back."""
-        assert self.task is not None
-        return await asyncio.shield(self.task)
-
-    async def kill(self, reason: str) -> None:
-        """Kill every process group of the pod; `wait()` then returns Failed with `reason`."""
-        if self._killed is None:
-            self._killed = reason
+    async def _stop_all(self) -> None:
         await self._stop_groups(set(self._groups))
-        if self.task is not None:
-            await asyncio.wait([self.task])
 
-    # -- the pod's life -----------------------------------------------------------------------
-
-    async def run(self, release: bool) -> PodResult:
-        started = time.monotonic()
-        try:
-            deadline = self.spec.get("activeDeadlineSeconds")
-            body = asyncio.ensure_future(self._life())
-            try:
-                done, _ = await asyncio.wait([body], timeout=float(deadline) if deadline else None)
-                if not done:
-                    if self._killed is None:
-                        self._killed = DEADLINE_MESSAGE
-                    await self._stop_groups(set(self._groups))
-                result = await body
-            except asyncio.CancelledError:
-                body.cancel()
-                await self._stop_groups(set(self._groups))
-                raise
-            if self._killed is not None:
-                result.phase, result.message = Phase.FAILED, self._killed
-            return result
-        except _PodFailure as failure:
-            if self._killed is not None:
-                return PodResult(Phase.FAILED, failure.exit_code, self._killed)
-            return PodResult(failure.phase, failure.exit_code, failure.message)
-        except OSError as exc:      # the pod's directories or files could not be set up
-            return PodResult(Phase.ERROR, None, f"pod set-up failed: {exc}")
-        except UnsafePath as exc:   # a name (volume item, ...) that would leave its folder
+    def _set_up_failed(self, exc: Exception) -> PodResult | None:
+        if isinstance(exc, UnsafePath):   # a name (volume item, ...) that would leave its folder
             return PodResult(Phase.ERROR, None, str(exc))
-        finally:
-            self._ready.set()
-            self._cleanup()
-            self.backend._release(self, release)
-            logger.debug("pod %s ran %.3fs", self.name, time.monotonic() - started)
+        return None
+
+    def _finished(self, release: bool) -> None:
+        self._cleanup()
+        self.backend._release(self, release)
 
     async def _life(self) -> PodResult:
         if self.dir.exists():

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import logging
 import os
 import posixpath
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from plait.runtime import pods as P
 from plait.runtime.backends import limits as L
 from plait.runtime.outputs import Area, Budget, OutputError, OutputLimits, copy_output
 from plait.runtime.paths import inside
@@ -27,12 +30,120 @@ DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadlin
 SCRIPT_PATH = "/argo/staging/script"
 
 
+_logger = logging.getLogger("plait.runtime.pods")
+
+
 class PodFailure(Exception):
     """The pod cannot go on: `phase` and `message` are what its node shows."""
 
     def __init__(self, phase: Phase, message: str, exit_code: int | None = None) -> None:
         super().__init__(message)
         self.phase, self.message, self.exit_code = phase, message, exit_code
+
+
+class PodLife:
+    """What a started pod does the same way on every backend that runs it on this machine
+    (`runtime.types.PodHandle`): read its manifest, signal readiness, end by its
+    `activeDeadlineSeconds` or a kill, and turn a failure into Argo's `PodResult`.
+
+    A backend's pod supplies `_life` (its containers, start to end), `_stop_all` (kill what
+    runs now), `_finished(release)` (give back its slot, tidy up) and may map its own set-up
+    errors in `_set_up_failed`."""
+
+    ip: str | None = None
+
+    def __init__(self, manifest: dict[str, Any], sink: LogSink) -> None:
+        self.sink = sink
+        meta = manifest.get("metadata") or {}
+        self.name = str(meta.get("name") or "pod")
+        self.annotations: dict[str, str] = dict(meta.get("annotations") or {})
+        self.labels: dict[str, str] = dict(meta.get("labels") or {})
+        self.workflow = self.labels.get(P.WORKFLOW_LABEL, "default")
+        self.spec: dict[str, Any] = manifest.get("spec") or {}
+        self.task: asyncio.Future | None = None
+        self._ready = asyncio.Event()
+        self._killed: str | None = None
+
+    @property
+    def daemon(self) -> bool:
+        return self.annotations.get(P.DAEMON) == "true"
+
+    async def ready(self) -> None:
+        """Return once main runs (and its readinessProbe passed, if any), or the pod ended."""
+        await self._ready.wait()
+
+    async def wait(self) -> PodResult:
+        """Main's end: sidecars stopped, outputs read back."""
+        assert self.task is not None
+        return await asyncio.shield(self.task)
+
+    async def kill(self, reason: str) -> None:
+        """Kill everything the pod runs; `wait()` then returns Failed with `reason`."""
+        if self._killed is None:
+            self._killed = reason
+        await self._stop_all()
+        if self.task is not None:
+            await asyncio.wait([self.task])
+
+    async def run(self, release: bool) -> PodResult:
+        """The pod's whole life, bounded by its activeDeadlineSeconds; `release`: give its
+        slot of the backend's parallelism back at the end."""
+        started = time.monotonic()
+        try:
+            deadline = self.spec.get("activeDeadlineSeconds")
+            body = asyncio.ensure_future(self._life())
+            try:
+                done, _ = await asyncio.wait([body], timeout=float(deadline) if deadline else None)
+                if not done:
+                    if self._killed is None:
+                        self._killed = DEADLINE_MESSAGE
+                    await self._stop_all()
+                result = await body
+            except asyncio.CancelledError:
+                body.cancel()
+                await self._stop_all()
+                raise
+            if self._killed is not None:
+                result.phase, result.message = Phase.FAILED, self._killed
+            return result
+        except PodFailure as failure:
+            if self._killed is not None:
+                return PodResult(Phase.FAILED, failure.exit_code, self._killed)
+            return PodResult(failure.phase, failure.exit_code, failure.message)
+        except OSError as exc:      # the pod's directories or files could not be set up
+            return PodResult(Phase.ERROR, None, f"pod set-up failed: {exc}")
+        except Exception as exc:
+            failed = self._set_up_failed(exc)
+            if failed is None:
+                raise
+            return failed
+        finally:
+            self._ready.set()
+            self._finished(release)
+            _logger.debug("pod %s ran %.3fs", self.name, time.monotonic() - started)
+
+    async def _life(self) -> PodResult:
+        raise NotImplementedError
+
+    async def _stop_all(self) -> None:
+        raise NotImplementedError
+
+    def _finished(self, release: bool) -> None:
+        raise NotImplementedError
+
+    def _set_up_failed(self, exc: Exception) -> PodResult | None:
+        """The backend's own set-up errors as a result (None: not one of them)."""
+        return None
+
+
+async def launch(pod: PodLife, slots: asyncio.Semaphore | None, pods: set) -> None:
+    """Start `pod` once a slot of the backend's parallelism is free (a daemon takes none: it
+    lives as long as its scope and would starve the steps that use it)."""
+    if not pod.daemon:
+        assert slots is not None
+        await slots.acquire()
+    pods.add(pod)
+    pod.task = asyncio.ensure_future(pod.run(release=not pod.daemon))
 
 
 class Streams(asyncio.SubprocessProtocol):
