@@ -139,6 +139,7 @@ async def bare_container_run(home: Path, engine: str) -> None:
             if podman:
                 await call("pod", "create", "--name", name, "--infra-name", f"{name}-infra",
                            "--network", network, *labels, "--hostname", name)
+                await call("pod", "start", name)
                 where = ["--pod", name]
             else:
                 where = ["--network", network, "--hostname", name]

@@ -221,10 +221,12 @@ class ContainerPod(PodLife):
             args += ["--hostname", self.engine_name]
         await self.engine.call(*args)
         self._pod_made = True
+        # started now, not by the first `run`: starting it sets up its network, and what the
+        # network tools say then (netavark's "failed to connect to syslog") would otherwise be
+        # written into that first container's log
+        await self.engine.call("pod", "start", self.engine_name)
         if self.annotations.get(P.DAEMON) == "true" or "status.podIP" in json.dumps(self.spec):
-            # its IP is needed before its containers run (a daemon's {{steps.X.ip}}, a
-            # fieldRef): start the pod's infra container now; otherwise the first `run` does
-            await self.engine.call("pod", "start", self.engine_name)
+            # its IP is needed before its containers run (a daemon's {{steps.X.ip}}, a fieldRef)
             self.ip = await self._ip_of(f"{self.engine_name}-infra")
 
     async def _ip_of(self, container: str) -> str | None:

@@ -64,6 +64,27 @@ def _containers(name: str, home: Path) -> list[str]:
     return [c for c in _left(name, home)["containers"] if not c.endswith("-infra")]
 
 
+def test_a_containers_log_holds_only_what_it_wrote(tmp_path):
+    """The engine's own chatter (netavark's "failed to connect to syslog" while the pod's
+    network is set up) never lands in a container's log."""
+    proc, doc = _run(tmp_path, """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: quiet}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            container:
+              image: busybox
+              command: [sh, -c, "echo out; echo err >&2"]
+        """, name="quiet")
+    assert doc["status"]["phase"] == "Succeeded", proc.stderr
+    home = tmp_path / "home"
+    folder = next((home / "logs" / "quiet").iterdir())
+    assert (folder / "main.log").read_text().splitlines() == ["out", "err"]
+
+
 def test_outputs_result_and_artifacts_are_read_back(tmp_path):
     proc, doc = _run(tmp_path, """
         apiVersion: argoproj.io/v1alpha1
