@@ -19,8 +19,8 @@ workload within 10% of 2.5 s.
 Workload `container` (issue #14): 200 independent pods printing `hello` at parallelism 4 on the
 container backend (podman or docker, busybox image), against a bare asyncio loop that makes the
 engine calls such a pod needs, which are the calls plait makes for it (traced with a logging
-`podman` on PATH), and nothing else: podman `pod create` on the workflow's network, `run`
-attached in the pod (stdout/stderr drained, its exit code the run's), `pod rm -f` once the slot
+`podman` on PATH), and nothing else: podman `pod create` on the workflow's network, `pod
+start`, `run` attached in the pod (stdout/stderr drained, its exit code the run's), `pod rm -f` once the slot
 is free; docker `run` on the network and `rm -f`. Both check the image once and create and
 remove the workflow's network. Budget: within 1.3x. The engine runs with the test suite's
 containers.conf and busybox image (tests/containers.py builds it if missing); with no working
