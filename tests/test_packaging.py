@@ -21,9 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _source_copy(dest: Path) -> Path:
-    """The repository's files that git does not ignore (links kept as links) copied to `dest`: setuptools builds
-    in the source tree's build/ folder, which two test workers building at once would share."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True)
+    """The repository's files that git does not ignore (links kept as links) copied to `dest`:
+    setuptools builds in the source tree's build/ folder, which two test workers building at
+    once would share."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True, check=True)
     for name in filter(None, listed.stdout.decode().split("\0")):
         src, dst = ROOT / name, dest / name
         dst.parent.mkdir(parents=True, exist_ok=True)
