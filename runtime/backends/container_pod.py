@@ -56,7 +56,6 @@ from .podkit import (
     env_source,
     expand,
     field_value,
-    pod_ended,
     probe_port,
     read_outputs,
     ref_value,
@@ -189,7 +188,12 @@ class ContainerPod(PodLife):
         if deps is None:
             result = await self._main_and_sidecars(specs, extras, script)
         else:
-            result = await self._container_set(specs, extras, deps)
+            by_name = {str(spec.get("name")): spec for spec in specs}
+            result = await self._container_set(
+                list(by_name), deps, self._main_name,
+                lambda name, attempt: self._run_container(
+                    by_name[name], extras.get(name, []), None, keep=name == self._main_name,
+                    attempt=attempt))
         if not self._killed:
             result.files, problem = await self._read_outputs(outputs)
             if problem and result.phase is Phase.SUCCEEDED:
@@ -272,42 +276,6 @@ class ContainerPod(PodLife):
                 except PodFailure as failure:
                     logger.warning("sidecar of %s: %s", self.name, failure.message)
         return self._ended(self._main_name, code, out, message)
-
-    async def _container_set(self, specs: list[dict[str, Any]], extras: dict[str, list[Mount]],
-                             deps: dict[str, list[str]]) -> PodResult:
-        by_name = {str(s.get("name")): s for s in specs}
-        done: dict[str, asyncio.Future] = {}
-        retry = json.loads(self.annotations.get(P.CONTAINER_RETRY) or "null") or {}
-
-        async def one(name: str) -> tuple[int | None, str | None, str | None]:
-            for d in deps.get(name) or []:
-                if d in done:
-                    code, _, _ = await done[d]
-                    if code != 0:
-                        return None, None, None       # a failed dependency: never started
-            keep = name == self._main_name
-            result = await self._run_container(by_name[name], extras.get(name, []), None, keep=keep)
-            for attempt in range(1, int(retry.get("retries") or 0) + 1):   # inside the pod
-                if result[0] in (0, None) or self._killed:
-                    break
-                await asyncio.sleep(float(retry.get("seconds") or 0))
-                result = await self._run_container(by_name[name], extras.get(name, []), None,
-                                                   keep=keep, attempt=attempt)
-            return result
-
-        for name in by_name:
-            done[name] = asyncio.ensure_future(one(name))
-        self._ready.set()
-        results = {name: await fut for name, fut in done.items()}
-        main_out = results[self._main_name][1] if self._main_name in results else None
-        for name, (code, _out, message) in results.items():
-            if code not in (0, None) or message:
-                return self._ended(name, code, main_out, message)
-        code, out, _ = results.get(self._main_name, (0, None, None))
-        return self._ended(self._main_name, code, out, None)
-
-    def _ended(self, name: str, code: int | None, out: str | None, message: str | None) -> PodResult:
-        return pod_ended(name, code, out, message, self._killed)
 
     # -- one container ----------------------------------------------------------------------------
 

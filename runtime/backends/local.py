@@ -88,7 +88,6 @@ from plait.runtime.backends.podkit import (
     env_source,
     field_value,
     launch,
-    pod_ended,
     probe_port,
     read_outputs,
     ref_value,
@@ -667,7 +666,10 @@ class LocalPod(PodLife):
         if deps is None:
             result = await self._main_and_sidecars(boxes, main_name, script)
         else:
-            result = await self._container_set(boxes, deps, main_name)
+            result = await self._container_set(
+                list(boxes), deps, main_name,
+                lambda name, _attempt: self._run_container(boxes[name], None,
+                                                           keep=name == main_name))
         if not self._killed:
             result.files, problem = self._read_outputs(boxes, outputs)
             if problem and result.phase is Phase.SUCCEEDED:
@@ -694,42 +696,6 @@ class LocalPod(PodLife):
                 except _PodFailure as failure:
                     logger.warning("sidecar of %s: %s", self.name, failure.message)
         return self._ended(main_name, code, out, message)
-
-    async def _container_set(self, boxes: dict[str, _Box], deps: dict[str, list[str]],
-                             main_name: str) -> PodResult:
-        done: dict[str, asyncio.Future] = {}
-        retry = json.loads(self.annotations.get(P.CONTAINER_RETRY) or "null") or {}
-
-        async def one(name: str) -> tuple[int | None, str | None, str | None]:
-            for d in deps.get(name) or []:
-                if d in done:
-                    code, _, _ = await done[d]
-                    if code != 0:
-                        return None, None, None       # a failed dependency: never started
-            result = await self._run_container(boxes[name], None, keep=name == main_name)
-            for _ in range(int(retry.get("retries") or 0)):   # retried inside the pod
-                if result[0] in (0, None) or self._killed:
-                    break
-                await asyncio.sleep(float(retry.get("seconds") or 0))
-                result = await self._run_container(boxes[name], None, keep=name == main_name)
-            return result
-
-        for name in boxes:
-            done[name] = asyncio.ensure_future(one(name))
-        self._ready.set()
-        results = {}
-        for name, fut in done.items():
-            results[name] = await fut
-        for name, (code, _out, message) in results.items():
-            if code not in (0, None) or message:
-                failed = self._ended(name, code, results[main_name][1] if main_name in results else None,
-                                     message)
-                return failed
-        code, out, _ = results.get(main_name, (0, None, None))
-        return self._ended(main_name, code, out, None)
-
-    def _ended(self, name: str, code: int | None, out: str | None, message: str | None) -> PodResult:
-        return pod_ended(name, code, out, message, self._killed)
 
     # -- one container ------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import json
 import logging
 import os
 import posixpath
@@ -16,7 +17,7 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from plait.runtime import pods as P
 from plait.runtime.backends import limits as L
@@ -39,6 +40,10 @@ class PodFailure(Exception):
     def __init__(self, phase: Phase, message: str, exit_code: int | None = None) -> None:
         super().__init__(message)
         self.phase, self.message, self.exit_code = phase, message, exit_code
+
+
+Ended = tuple[int | None, str | None, str | None]
+"""How one container ended: (exit code, main's kept stdout, a message)."""
 
 
 class PodLife:
@@ -121,6 +126,42 @@ class PodLife:
             self._ready.set()
             self._finished(release)
             _logger.debug("pod %s ran %.3fs", self.name, time.monotonic() - started)
+
+    async def _container_set(self, names: list[str], deps: dict[str, list[str]], main: str,
+                             run: Callable[[str, int], Awaitable[Ended]]) -> PodResult:
+        """A containerSet: each container `run(name, attempt)` once its dependencies ended with
+        0 (after a failed one it never starts), retried inside the pod by the template's
+        containerSet retryStrategy; the pod ends as its first failed container, else as main."""
+        done: dict[str, asyncio.Future] = {}
+        retry = json.loads(self.annotations.get(P.CONTAINER_RETRY) or "null") or {}
+
+        async def one(name: str) -> Ended:
+            for d in deps.get(name) or []:
+                if d in done:
+                    code, _, _ = await done[d]
+                    if code != 0:
+                        return None, None, None       # a failed dependency: never started
+            result = await run(name, 0)
+            for attempt in range(1, int(retry.get("retries") or 0) + 1):
+                if result[0] in (0, None) or self._killed:
+                    break
+                await asyncio.sleep(float(retry.get("seconds") or 0))
+                result = await run(name, attempt)
+            return result
+
+        for name in names:
+            done[name] = asyncio.ensure_future(one(name))
+        self._ready.set()
+        results = {name: await fut for name, fut in done.items()}
+        main_out = results[main][1] if main in results else None
+        for name, (code, _out, message) in results.items():
+            if code not in (0, None) or message:
+                return self._ended(name, code, main_out, message)
+        code, out, _ = results.get(main, (0, None, None))
+        return self._ended(main, code, out, None)
+
+    def _ended(self, name: str, code: int | None, out: str | None, message: str | None) -> PodResult:
+        return pod_ended(name, code, out, message, self._killed)
 
     async def _life(self) -> PodResult:
         raise NotImplementedError
