@@ -519,7 +519,7 @@ async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, c
         return
     node.phase, node.started_at = Phase.RUNNING, engine.clock()
     engine.save(node)
-    ok, got = await engine.until(run(body, outs), ctx)
+    ok, got = await engine.until(run(body, outs, workflow=engine.name), ctx)
     if not ok:
         engine.finish(node, Phase.FAILED, engine.halt_message())
         return

@@ -12,7 +12,14 @@ until one holds. This module knows:
 - Argo's conditions (`matches`): requirements separated by commas, each `path op value` with
   op `==`, `=`, `!=`, `>`, `<`, `in (a,b)`, `notin (a,b)`, or a bare `path` (exists) or
   `!path`, evaluated on the object's JSON (`status.succeeded > 2`);
-- output parameters' `jsonPath` in its common forms (`{.metadata.name}`, `{.status.x[0].y}`).
+- output parameters' `jsonPath` in its common forms (`{.metadata.name}`, `{.status.x[0].y}`)
+  and `jqFilter` (`jq_filter`: libjq through the `jq` package, printed as Argo prints gojq's
+  results);
+- `setOwnerReference`'s owner (`owner_object`, `owner_reference`): Argo makes the Workflow
+  object the owner, so Kubernetes' garbage collector deletes the resource with the workflow.
+  plait creates no Workflow object on the cluster; a run's owner is a ConfigMap carrying the
+  run's labels, made the first time a resource asks for an owner, and `plait delete` deletes
+  it, after which the collector deletes what it owns.
 """
 
 from __future__ import annotations
@@ -128,6 +135,50 @@ def matches(condition: str, obj: dict[str, Any]) -> bool:
     return True
 
 
+def go_json(value: Any) -> str:
+    """`value` as Go's `json.Marshal` writes it: compact, map keys sorted, `<`, `>`, `&`,
+    U+2028 and U+2029 escaped (Argo's jqFilter output)."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def jq_filter(obj: dict[str, Any], expr: str) -> str:
+    """Argo's `jqFilter` output: each result on a line (a string as it is, anything else as
+    Go's JSON), the whole trimmed of surrounding white space."""
+    try:
+        import jq  # the kubernetes extra's; loaded only when a jqFilter is used
+    except ImportError:
+        raise ResourceError("jqFilter needs the jq package: pip install 'plait[kubernetes]'"
+                            ) from None
+    try:
+        results = jq.compile(expr).input_value(obj).all()
+    except ValueError as exc:
+        raise ResourceError(f"jqFilter {expr!r}: {str(exc).strip()}") from None
+    lines = [r if isinstance(r, str) else go_json(r) for r in results]
+    return "".join(line + "\n" for line in lines).strip()
+
+
+OWNER_PREFIX = "plait-owner-"
+
+
+def owner_object(workflow: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """The ConfigMap that owns a run's resources made with `setOwnerReference` (see above)."""
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": (OWNER_PREFIX + workflow)[:253], "namespace": namespace,
+                         "labels": dict(labels)},
+            "data": {"workflow": workflow}}
+
+
+def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
+    """An ownerReferences entry naming the (created) `owner`."""
+    meta = owner["metadata"]
+    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": meta["name"],
+            "uid": meta["uid"]}
+
+
 def json_path(obj: dict[str, Any], expr: str) -> str:
     """kubectl's `{.a.b}` for the simple paths workflows use."""
     inner = expr.strip()
@@ -139,5 +190,6 @@ def json_path(obj: dict[str, Any], expr: str) -> str:
     return _text(value)
 
 
-__all__ = ["CLUSTER_KINDS", "PATCH_TYPES", "ResourceError", "api_path", "json_path", "lookup",
-           "matches", "plural"]
+__all__ = ["CLUSTER_KINDS", "OWNER_PREFIX", "PATCH_TYPES", "ResourceError", "api_path",
+           "go_json", "jq_filter", "json_path", "lookup", "matches", "owner_object",
+           "owner_reference", "plural"]

@@ -84,6 +84,7 @@ class KubernetesBackend:
         self.limits = OutputLimits.from_env()
         self.pods: dict[str, KubePod] = {}
         self.deleting: set[asyncio.Future[None]] = set()     # cleanups not yet done
+        self.owners: dict[tuple[str, str], dict[str, Any]] = {}   # setOwnerReference's
         self.sandbox = None          # recorded on the run: the cluster isolates, not plait
         self.unenforced: list[str] = []
 
@@ -115,9 +116,11 @@ class KubernetesBackend:
         self.connection.api_client.close()
 
     async def run_resource(self, body: dict[str, Any], outputs: list[dict[str, Any]],
-                           stop: Any = None) -> tuple[Phase, str, list[dict[str, str]]]:
-        """A `resource` template: the action, then (with conditions) the object watched until
-        one holds; returns (phase, message, output parameters). See `kube_resource`."""
+                           stop: Any = None, workflow: str = ""
+                           ) -> tuple[Phase, str, list[dict[str, str]]]:
+        """A `resource` template of the run `workflow`: the action, then (with conditions) the
+        object watched until one holds; returns (phase, message, output parameters). See
+        `kube_resource`."""
         from ruamel.yaml import YAML
         from ruamel.yaml.error import YAMLError
         action = str(body.get("action") or "")
@@ -132,6 +135,10 @@ class KubernetesBackend:
         meta = obj.setdefault("metadata", {})
         ns = str(meta.get("namespace") or self.namespace)
         try:
+            if body.get("setOwnerReference") in (True, "true") and action != "delete":
+                owner = await self._owner(workflow, ns)
+                meta["ownerReferences"] = [*(meta.get("ownerReferences") or []),
+                                           R.owner_reference(owner)]
             found = await self._act(action, obj, ns, str(body.get("mergeStrategy") or "strategic"))
             if found is None:
                 return Phase.SUCCEEDED, "", []
@@ -149,14 +156,30 @@ class KubernetesBackend:
                 source = p.get("valueFrom") or {}
                 if "jsonPath" in source:
                     params.append({"name": p["name"], "value": R.json_path(found, source["jsonPath"])})
-                elif source.get("jqFilter") in (".", " . "):
-                    params.append({"name": p["name"], "value": json.dumps(found)})
                 elif "jqFilter" in source:
-                    return Phase.ERROR, (f"output parameter {p['name']!r}: jqFilter other than "
-                                         f"'.' is not supported; use jsonPath"), []
+                    params.append({"name": p["name"],
+                                   "value": R.jq_filter(found, str(source["jqFilter"]))})
         except (R.ResourceError, KubeApiError) as exc:
             return Phase.ERROR, str(exc), []
         return Phase.SUCCEEDED, "", params
+
+    async def _owner(self, workflow: str, ns: str) -> dict[str, Any]:
+        """The run's owner object in `ns` (`kube_resource.owner_object`), created once; a
+        resumed run finds the one it made before."""
+        if (workflow, ns) in self.owners:
+            return self.owners[(workflow, ns)]
+        if not workflow:
+            raise R.ResourceError("setOwnerReference needs the workflow's name")
+        obj = R.owner_object(workflow, ns, {_WORKFLOW: workflow, MANAGED_BY: OWNER})
+        try:
+            made = await self._generic("POST", R.api_path(obj, ns), "create", obj, body=obj)
+        except KubeApiError as exc:
+            if not exc.conflict:
+                raise
+            made = await self._generic("GET", R.api_path(obj, ns, obj["metadata"]["name"]),
+                                       "get", obj)
+        self.owners[(workflow, ns)] = made
+        return made
 
     async def _act(self, action: str, obj: dict[str, Any], ns: str,
                    strategy: str) -> dict[str, Any] | None:

@@ -144,6 +144,16 @@ class FakeApiServer:
         self.events.append((self.rv, resource, kind, copy.deepcopy(obj)))
         self.cond.notify_all()
 
+    def collect_garbage(self, uid: str) -> None:
+        """What the cluster's garbage collector does once an owner is gone: delete the objects
+        whose ownerReferences name it (cascading). Called with `cond` held."""
+        owned = [key for key, o in self.objects.items()
+                 if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or [])]
+        for key in owned:
+            gone = self.objects.pop(key)
+            self._event(key[0], "DELETED", gone)
+            self.collect_garbage(gone["metadata"]["uid"])
+
     def _podman(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["podman", *args], capture_output=True, text=True,
                               timeout=timeout, env=engine_env())
@@ -438,6 +448,7 @@ class FakeApiServer:
                     gone = server.objects.pop((resource, ns, name), None)
                     if gone is not None:
                         server._event(resource, "DELETED", gone)
+                        server.collect_garbage(gone["metadata"]["uid"])
                 self.send_json(200, self.public(obj))
 
             def watch(self, ns: str, resource: str, q: dict[str, str]) -> None:

@@ -254,7 +254,23 @@ def test_resource_templates(capsys, api, home):
     assert nodes["bad"]["phase"] == "Failed"
     assert nodes["bad"]["message"] == "failure condition 'data.size in (large,huge)' holds"
     assert nodes["delete"]["phase"] == "Succeeded"
-    assert api.live("configmaps") == [created[0]["value"]]        # settings was deleted
+    # jqFilter prints as Argo prints gojq's results: strings as they are, the rest as Go's JSON
+    # (compact, keys sorted), one result a line
+    assert {p["name"]: p["value"] for p in created[2:]} == {
+        "color": "blue", "keys": '["color"]', "lines": "color\nblue"}
+    # setOwnerReference: the run's owner ConfigMap owns the object
+    assert nodes["owned"]["outputs"]["parameters"] == [
+        {"name": "owners", "value": '["ConfigMap/plait-owner-kube-resource"]'}]
+    owned = sorted(n for n in api.live("configmaps") if n.startswith("owned-"))
+    assert sorted(api.live("configmaps")) == sorted(
+        [created[0]["value"], "plait-owner-kube-resource", *owned]) and len(owned) == 1
+    owner = api.objects[("configmaps", "default", "plait-owner-kube-resource")]
+    refs = api.objects[("configmaps", "default", owned[0])]["metadata"]["ownerReferences"]
+    assert refs == [{"apiVersion": "v1", "kind": "ConfigMap", "name": "plait-owner-kube-resource",
+                     "uid": owner["metadata"]["uid"]}]
+    # plait delete deletes the owner; the cluster's garbage collector then deletes what it owns
+    assert main(["delete", "kube-resource"]) == 0
+    assert api.live("configmaps") == [created[0]["value"]]
 
 
 def test_resource_templates_still_need_a_cluster_locally(capsys, home):

@@ -143,3 +143,20 @@ def test_resource_paths_conditions_and_json_paths():
     assert R.json_path(job, "{.status.conditions[0].type}") == "Complete"
     with pytest.raises(R.ResourceError, match="finds nothing"):
         R.json_path(job, "{.status.nope}")
+
+
+def test_jq_filters_print_as_argo_prints_gojq_results():
+    """Argo's executor (workflow/executor/resource.go, jqFilter): each result on its own line,
+    a string as it is, anything else as Go's json.Marshal (compact, keys sorted, `<>&`
+    escaped), the whole trimmed."""
+    from plait.runtime.backends import kube_resource as R
+    pytest.importorskip("jq", reason="pip install 'plait[kubernetes]'")
+    obj = {"metadata": {"name": "j", "labels": {"b": "1", "a": "<&>"}},
+           "status": {"items": [1, 2.5, None, True]}}
+    assert R.jq_filter(obj, ".metadata.name") == "j"
+    assert R.jq_filter(obj, ".metadata.labels") == '{"a":"\\u003c\\u0026\\u003e","b":"1"}'
+    assert R.jq_filter(obj, ".status.items[]") == "1\n2.5\nnull\ntrue"
+    assert R.jq_filter(obj, ".nope") == "null"
+    assert R.jq_filter(obj, "empty") == ""
+    with pytest.raises(R.ResourceError, match=r"jqFilter '\.\[':"):
+        R.jq_filter(obj, ".[")
