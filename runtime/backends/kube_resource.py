@@ -15,6 +15,11 @@ until one holds. This module knows:
 - output parameters' `jsonPath` in its common forms (`{.metadata.name}`, `{.status.x[0].y}`)
   and `jqFilter` (`jq_filter`: libjq through the `jq` package, printed as Argo prints gojq's
   results);
+- `flags` (`parse_flags`): Argo passes them to kubectl; plait runs no kubectl, so it reads
+  the ones workflows use: a kind and names or `-l/--selector` in place of a manifest (`delete
+  configmap --selector cleanup=true`), `-n/--namespace`, `--ignore-not-found`, and
+  `--validate=...` (kubectl's client-side check; the API server validates anyway). Any other
+  flag is an Error naming it. Kinds given by name come from `KIND_NAMES` (no discovery);
 - `setOwnerReference`'s owner (`owner_object`, `owner_reference`): Argo makes the Workflow
   object the owner, so Kubernetes' garbage collector deletes the resource with the workflow.
   plait creates no Workflow object on the cluster; a run's owner is a ConfigMap carrying the
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 CLUSTER_KINDS = {"Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
@@ -40,6 +46,20 @@ class ResourceError(ValueError):
     """The resource template cannot be carried out as written."""
 
 
+# kubectl's resource names (plural, singular, short) -> (apiVersion, kind), for `flags`
+_KINDS = {
+    ("v1", "Pod"): ("po",), ("v1", "ConfigMap"): ("cm",), ("v1", "Secret"): (),
+    ("v1", "Service"): ("svc",), ("v1", "ServiceAccount"): ("sa",),
+    ("v1", "PersistentVolumeClaim"): ("pvc",), ("v1", "Namespace"): ("ns",),
+    ("batch/v1", "Job"): (), ("batch/v1", "CronJob"): ("cj",),
+    ("apps/v1", "Deployment"): ("deploy",), ("apps/v1", "StatefulSet"): ("sts",),
+    ("apps/v1", "DaemonSet"): ("ds",), ("apps/v1", "ReplicaSet"): ("rs",),
+    ("argoproj.io/v1alpha1", "Workflow"): ("wf",),
+    ("argoproj.io/v1alpha1", "WorkflowTemplate"): ("wftmpl",),
+    ("argoproj.io/v1alpha1", "CronWorkflow"): ("cwf", "cronwf"),
+}
+
+
 def plural(kind: str) -> str:
     k = kind.lower()
     if k.endswith("y") and not k.endswith(("ay", "ey", "oy", "uy")):
@@ -47,6 +67,73 @@ def plural(kind: str) -> str:
     if k.endswith(("s", "x", "ch", "sh")):
         return k + "es"
     return k + "s"
+
+
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    name: (version, kind) for (version, kind), short in _KINDS.items()
+    for name in (kind.lower(), plural(kind), *short)}
+
+
+@dataclass(frozen=True)
+class Flags:
+    """What a resource template's `flags` ask for (see the module docstring)."""
+
+    kind: tuple[str, str] | None = None       # (apiVersion, kind) named in the flags
+    names: tuple[str, ...] = ()
+    selector: str | None = None
+    namespace: str | None = None
+    ignore_not_found: bool = False
+
+    def objects(self) -> list[dict[str, Any]]:
+        """The objects the flags name (no selector): an apiVersion, kind and name each."""
+        if self.kind is None:
+            return []
+        version, kind = self.kind
+        return [{"apiVersion": version, "kind": kind, "metadata": {"name": n}}
+                for n in self.names]
+
+
+_VALUED = {"-l": "selector", "--selector": "selector", "-n": "namespace",
+           "--namespace": "namespace"}
+
+
+def parse_flags(flags: list[Any]) -> Flags:
+    """Read kubectl `flags` as `Flags`; a flag plait cannot honour is a ResourceError."""
+    words = [str(f) for f in flags]
+    kind: tuple[str, str] | None = None
+    names: list[str] = []
+    values: dict[str, str] = {}
+    ignore = False
+    i = 0
+    while i < len(words):
+        word = words[i]
+        flag, eq, value = word.partition("=")
+        if flag in _VALUED:
+            if not eq:
+                i += 1
+                if i == len(words):
+                    raise ResourceError(f"resource flag {flag} needs a value")
+                value = words[i]
+            values[_VALUED[flag]] = value
+        elif flag == "--ignore-not-found":
+            ignore = value.lower() != "false"
+        elif flag == "--validate":
+            pass        # kubectl's client-side check: the API server validates every object
+        elif word.startswith("-"):
+            raise ResourceError(f"resource flag {word!r} is not supported on the kubernetes "
+                                f"backend (plait runs no kubectl)")
+        elif kind is None:
+            kind_name, _, name = word.partition("/")
+            kind = KIND_NAMES.get(kind_name.lower().split(".")[0])
+            if kind is None:
+                raise ResourceError(f"resource flags name the kind {kind_name!r}, which plait "
+                                    f"does not know: write a manifest instead")
+            if name:
+                names.append(name)
+        else:
+            names.append(word)
+        i += 1
+    return Flags(kind, tuple(names), values.get("selector"), values.get("namespace"), ignore)
 
 
 def api_path(obj: dict[str, Any], namespace: str, name: str | None = None) -> str:
@@ -190,6 +277,7 @@ def json_path(obj: dict[str, Any], expr: str) -> str:
     return _text(value)
 
 
-__all__ = ["CLUSTER_KINDS", "OWNER_PREFIX", "PATCH_TYPES", "ResourceError", "api_path",
+__all__ = ["CLUSTER_KINDS", "KIND_NAMES", "OWNER_PREFIX", "PATCH_TYPES", "Flags",
+           "ResourceError", "api_path", "parse_flags",
            "go_json", "jq_filter", "json_path", "lookup", "matches", "owner_object",
            "owner_reference", "plural"]

@@ -30,6 +30,7 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import quote
 
 from plait.runtime.outputs import OutputLimits
 from plait.runtime.store import folder_name
@@ -127,13 +128,19 @@ class KubernetesBackend:
         if action not in ("create", "apply", "delete", "patch", "replace", "get"):
             return Phase.ERROR, f"resource action {action!r} is not supported", []
         try:
-            obj = YAML(typ="safe", pure=True).load(str(body.get("manifest") or ""))
+            flags = R.parse_flags(list(body.get("flags") or []))
+            text = str(body.get("manifest") or "")
+            obj = YAML(typ="safe", pure=True).load(text) if text.strip() else None
         except YAMLError as exc:
             return Phase.ERROR, f"the resource manifest is not YAML: {exc}", []
+        except R.ResourceError as exc:
+            return Phase.ERROR, str(exc), []
+        if obj is None and (flags.names or flags.selector):
+            return await self._flagged(action, flags)
         if not isinstance(obj, dict):
             return Phase.ERROR, "the resource manifest is not an object", []
         meta = obj.setdefault("metadata", {})
-        ns = str(meta.get("namespace") or self.namespace)
+        ns = str(flags.namespace or meta.get("namespace") or self.namespace)
         try:
             if body.get("setOwnerReference") in (True, "true") and action != "delete":
                 owner = await self._owner(workflow, ns)
@@ -162,6 +169,29 @@ class KubernetesBackend:
         except (R.ResourceError, KubeApiError) as exc:
             return Phase.ERROR, str(exc), []
         return Phase.SUCCEEDED, "", params
+
+    async def _flagged(self, action: str, flags: R.Flags) -> tuple[Phase, str, list[Any]]:
+        """A resource template whose `flags` name its objects (a kind with names or a label
+        selector) in place of a manifest: `delete` (each one; none found is fine, as Argo's
+        `kubectl delete --ignore-not-found`) or `get`."""
+        ns = flags.namespace or self.namespace
+        objects = flags.objects()
+        try:
+            if flags.selector and flags.kind is not None:
+                probe = {"apiVersion": flags.kind[0], "kind": flags.kind[1]}
+                listed = await self._generic(
+                    "GET", f"{R.api_path(probe, ns)}?labelSelector={quote(flags.selector)}",
+                    "list", probe)
+                objects += [{**probe, "metadata": {"name": o["metadata"]["name"]}}
+                            for o in listed.get("items") or []]
+            if action not in ("delete", "get") or (action == "get" and len(objects) != 1):
+                raise R.ResourceError(f"resource flags that name objects work with delete, or "
+                                      f"get of one object; {action} needs a manifest")
+            for o in objects:
+                await self._act(action, o, ns, "strategic")
+        except (R.ResourceError, KubeApiError) as exc:
+            return Phase.ERROR, str(exc), []
+        return Phase.SUCCEEDED, "", []
 
     async def _owner(self, workflow: str, ns: str) -> dict[str, Any]:
         """The run's owner object in `ns` (`kube_resource.owner_object`), created once; a

@@ -273,6 +273,18 @@ def test_resource_templates(capsys, api, home):
     assert api.live("configmaps") == [created[0]["value"]]
 
 
+def test_resource_flags(capsys, api, home):
+    """kubectl's flags in resource templates, as Argo's resource-delete-with-flags and
+    resource-flags examples use them."""
+    code, doc, nodes, err = run_json(capsys, api, str(HERE / "workflows" / "resource-flags.yaml"))
+    assert doc["status"]["phase"] == "Succeeded", (doc["status"], err)
+    assert api.live("configmaps") == ["keep"]
+    assert nodes["unsupported"]["phase"] == "Error"
+    assert nodes["unsupported"]["message"] == (
+        "resource flag '--force' is not supported on the kubernetes backend (plait runs no "
+        "kubectl)")
+
+
 def test_resource_templates_still_need_a_cluster_locally(capsys, home):
     assert main(["run", "--sandbox", "none", "-o", "json", str(HERE / "workflows" / "resource.yaml")]) == 1
     doc = json.loads(capsys.readouterr().out)

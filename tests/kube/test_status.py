@@ -160,3 +160,21 @@ def test_jq_filters_print_as_argo_prints_gojq_results():
     assert R.jq_filter(obj, "empty") == ""
     with pytest.raises(R.ResourceError, match=r"jqFilter '\.\[':"):
         R.jq_filter(obj, ".[")
+
+
+def test_resource_flags_are_read_as_kubectl_reads_them():
+    from plait.runtime.backends import kube_resource as R
+    f = R.parse_flags(["configmap", "--selector", "cleanup=true", "-n", "ci"])
+    assert (f.kind, f.selector, f.namespace, f.names) == (("v1", "ConfigMap"), "cleanup=true", "ci", ())
+    f = R.parse_flags(["deploy/web", "api", "--ignore-not-found", "--validate=false"])
+    assert f.objects() == [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}},
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"}}]
+    assert f.ignore_not_found
+    assert R.parse_flags(["-l=a=b", "jobs"]).selector == "a=b"
+    with pytest.raises(R.ResourceError, match="'--force' is not supported"):
+        R.parse_flags(["--force"])
+    with pytest.raises(R.ResourceError, match="kind 'widgets'"):
+        R.parse_flags(["widgets", "x"])
+    with pytest.raises(R.ResourceError, match="needs a value"):
+        R.parse_flags(["pods", "--selector"])
