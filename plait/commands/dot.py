@@ -10,6 +10,7 @@ import sys
 
 from plait.compiler.dot import plan_to_dot
 from plait.compiler.pysource import is_python_ref
+from plait.compiler.source import STDIN
 from plait.runtime.home import DB_NAME, plait_home
 
 from ..rundot import run_to_dot
@@ -71,7 +72,8 @@ def image_path(args: argparse.Namespace, ext: str) -> str:
 def _run_dot_text(args: argparse.Namespace) -> str | None:
     """`plait dot NAME`: a stored run's DOT, nodes coloured by phase and labelled with their
     durations; None when the argument is a file (or names no run)."""
-    if os.path.exists(args.path) or "/" in args.path or not (plait_home() / DB_NAME).is_file():
+    if (args.path == STDIN or os.path.exists(args.path) or "/" in args.path
+            or not (plait_home() / DB_NAME).is_file()):
         return None
     store = open_store()
     name = resolve_run(store, args.path)

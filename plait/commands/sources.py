@@ -23,6 +23,7 @@ from plait.compiler.diagnostics import Diagnostic, Severity
 from plait.compiler.params import ParameterUsageError, parse_cli_parameters
 from plait.compiler.plan import Plan, is_plan_text
 from plait.compiler.pysource import is_python_ref
+from plait.compiler.source import STDIN, STDIN_NAME
 
 from .base import UsageError
 from .cluster import submit_keys
@@ -178,8 +179,27 @@ def load_plan(args: argparse.Namespace, run: bool = False) -> Plan | None:
     return load_compiled(args, run)[0]
 
 
+def stdin_path(args: argparse.Namespace) -> None:
+    """`-` (standard input) becomes a temporary file named `<stdin>` in findings, so a verb
+    that reads its input twice (is it a plan? then compile it) reads it as a file."""
+    if getattr(args, "path", None) != STDIN:
+        return
+    folder = tempfile.mkdtemp(prefix="plait-stdin-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = os.path.join(folder, "stdin.yaml")
+    try:
+        data = sys.stdin.buffer.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read standard input: {exc}") from None
+    with open(path, "wb") as fh:
+        fh.write(data)
+    args.path = path
+    show_as(args, path, STDIN_NAME)
+
+
 def load_compiled(args: argparse.Namespace, run: bool = False) -> tuple[Plan | None, Any]:
     """`load_plan`, with the compile's result (None for a plan JSON)."""
+    stdin_path(args)
     if not os.path.isfile(args.path):
         raise UsageError(f"{args.path}: no such file")
     try:
