@@ -46,7 +46,9 @@ def _workflow_name(value: str) -> str:
 def _verb(sub: Any, name: str, help_text: str, target: str,
           description: str | None = None) -> argparse.ArgumentParser:
     """A verb's parser; `target` is `module:function` in `plait.commands`."""
-    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text,
+    # allow_abbrev=False: as argo's flags, an option is spelt out (`--temp` is not
+    # `--templates`), so a misspelt flag is an error, never another option
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, allow_abbrev=False,
                                                 description=description or help_text)
     p.set_defaults(verb=target, verb_parser=p)
     return p
@@ -331,7 +333,7 @@ def _add_control_verbs(sub: Any) -> None:
 def _add_cron_verbs(sub: Any) -> None:
     """`plait cron VERB` (plait/commands/cron.py), as `argo cron VERB`."""
     p = sub.add_parser("cron", help="schedule CronWorkflows on this machine (argo cron)",
-                       description="schedule CronWorkflows on this machine (argo cron)")
+                       allow_abbrev=False, description="schedule CronWorkflows on this machine (argo cron)")
     verbs = p.add_subparsers(dest="cron_verb", metavar="VERB")
     p.set_defaults(verb="cron:cmd_usage", verb_parser=p)
     v = _verb(verbs, "start", "check CronWorkflows and keep them scheduled by a detached "
@@ -357,7 +359,7 @@ def _add_cron_verbs(sub: Any) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="plait", description="Check, compile and run Argo Workflows locally.")
+        prog="plait", allow_abbrev=False, description="Check, compile and run Argo Workflows locally.")
     parser.add_argument("--version", action="version", version=f"plait {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_check(sub, "check", "find mistakes in workflow files before they run")

@@ -54,3 +54,15 @@ def test_run_and_submit_share_their_options_word_for_word():
 def test_a_verb_without_arguments_is_a_usage_error(capsys):
     assert main([]) == 2
     assert main(["get"]) == 2
+
+
+def test_options_are_spelt_out_as_argo_spells_them(capsys, tmp_path):
+    """argo's flags (cobra) take no abbreviations: `--temp` is an unknown flag, never
+    `--templates`, so a misspelt option cannot silently become another one."""
+    wf = tmp_path / "wf.yaml"
+    wf.write_text("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: a}\n"
+                  "spec: {entrypoint: m, templates: [{name: m, container: {image: alpine}}]}\n")
+    assert main(["check", "--form", "json", str(wf)]) == 2
+    assert "unrecognized arguments: --form" in capsys.readouterr().err
+    assert main(["compile", "--entry", "m", str(wf)]) == 2
+    assert "unrecognized arguments: --entry" in capsys.readouterr().err
