@@ -2,17 +2,22 @@
 
 limit (None = unlimited), retryPolicy (OnFailure, OnError, Always, OnTransientError), backoff
 `duration × factor^(n-1)` capped by `cap` (waited only when `limit` is set, as Argo does),
-`maxDuration` from the first attempt's start, and `expression` over `lastRetry.*`.
+`maxDuration` from the first attempt's start, and `expression` over `lastRetry.*`. `limit`
+and the backoff's fields may be tags over the template's inputs and the workflow's
+parameters: they are rendered when the Retry node starts, and a value that is not a duration
+(or, for `factor`, a number) ends it `Error`, as Argo's controller does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from typing import Any
 
 from plait.compiler.plancodec import Backoff, Template
 from plait.grammar import EvaluationError, GrammarError
+from plait.grammar.durations import parse_duration
 from plait.grammar.regex import RegexError, compile_regex
 
 from .kernel import TRANSIENT, Args, Ctx, Kernel, Parent, evaluate
@@ -71,6 +76,24 @@ def _limit(value: Any, scope: Any) -> int | None:
     return int(value)
 
 
+def resolved_backoff(backoff: Backoff, scope: Any) -> Backoff:
+    """`backoff` with its tagged fields rendered in `scope` and read: durations (Go's, or whole
+    seconds) for duration, cap and maxDuration, a number for factor. Raises ValueError naming
+    the field."""
+    values: dict[str, Any] = {}
+    for field, key in (("duration", "duration"), ("factor", "factor"), ("cap", "cap"),
+                       ("max_duration", "maxDuration")):
+        value = getattr(backoff, field)
+        if not isinstance(value, str):
+            continue
+        text = render_text(value, scope).strip()
+        try:
+            values[field] = float(text) if field == "factor" else parse_duration(text)
+        except ValueError as exc:
+            raise ValueError(f"retryStrategy.backoff.{key}: {exc}") from None
+    return dataclasses.replace(backoff, **values) if values else backoff
+
+
 async def run_retry(engine: Kernel, name: str, key: str, tmpl: Template,
                     args: Args, parent: Parent, ctx: Ctx) -> Node:
     """Run attempts until one succeeds or the strategy says stop."""
@@ -84,7 +107,11 @@ async def run_retry(engine: Kernel, name: str, key: str, tmpl: Template,
         local = {}
     limit = _limit(rs.limit, layer(local, engine.globals))
     policy = str(rs.policy or "OnFailure")
-    backoff = rs.backoff or Backoff()
+    try:
+        backoff = resolved_backoff(rs.backoff or Backoff(), layer(local, engine.globals))
+    except ValueError as exc:
+        engine.finish(node, Phase.ERROR, str(exc))
+        return node
     max_duration = backoff.max_duration
     first = engine.clock()
     attempt = 0
@@ -200,4 +227,4 @@ def _follow_daemon(engine: Kernel, node: Node, last: Node, attempt: int, limit: 
         engine.watch(last.name, changed)
 
 
-__all__ = ["backoff_delay", "policy_allows", "run_retry", "transient"]
+__all__ = ["backoff_delay", "policy_allows", "resolved_backoff", "run_retry", "transient"]

@@ -403,6 +403,35 @@ def test_retry_backoff_timing(tmp_path):
     assert len(_attempts(r)) == 4
 
 
+def _tagged_retry(tmp_path, wait: str, factor: str):
+    text = RETRY.replace("  entrypoint: main\n", (
+        "  arguments: {parameters: [{name: wait, value: '%s'}, {name: f, value: '%s'}]}\n"
+        "  entrypoint: main\n") % (wait, factor))
+    return plan_of(tmp_path, text.replace("RETRY", (
+        "{limit: 2, backoff: {duration: '{{workflow.parameters.wait}}', "
+        "factor: '{{workflow.parameters.f}}', maxDuration: '<<workflow.parameters.f>>m'}}")))
+
+
+def test_retry_backoff_from_parameters(tmp_path):
+    """Backoff fields may be tags (Argo renders them when the retry node runs)."""
+    be = FakeBackend(default=Behaviour(exit_code=1))
+    t = time.monotonic()
+    r = go(tmp_path, _tagged_retry(tmp_path, "0.1s", "3"), be)
+    took = time.monotonic() - t
+    # waits 0.1 + 0.3 = 0.4 s at least (a slow machine only adds); maxDuration 3m
+    assert took >= 0.38, took
+    assert len(_attempts(r)) == 3
+    assert names(r)["wf[0].r"].message == "No more retries left"
+
+
+def test_retry_backoff_that_is_no_duration_errors_the_retry_node(tmp_path):
+    r = go(tmp_path, _tagged_retry(tmp_path, "soon", "2"), FakeBackend(default=Behaviour(exit_code=1)))
+    node = names(r)["wf[0].r"]
+    assert node.phase is Phase.ERROR and _attempts(r) == []
+    assert node.message == ("retryStrategy.backoff.duration: invalid duration 'soon': expected "
+                            "a number at 'soon'")
+
+
 def test_retry_expression_with_last_retry(tmp_path):
     plan = plan_of(tmp_path, RETRY.replace(
         "RETRY", "{limit: 5, expression: 'asInt(lastRetry.exitCode) == 3'}"))
