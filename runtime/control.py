@@ -75,7 +75,7 @@ def submit(store: RunStore, plan: Plan, *, arguments: dict[str, Any] | None = No
     store.create_workflow(plan.name, plan.to_json(), arguments or {},
                           time.time() if started_at is None else started_at, phase=Phase.PENDING)
     store.set_options(plan.name, options or {})
-    start_runner(store, plan.name, "new")
+    start_runner(store, plan.name, "new", RUNNER_SIGNALS)
     return plan.name
 
 
@@ -160,7 +160,7 @@ def retry(store: RunStore, name: str, parameters: Mapping[str, str] | None = Non
         arguments = _override(plan, dict(row.arguments), parameters)
         store.set_plan(name, plan.to_json(), arguments)
     store.set_workflow(name, Phase.RUNNING, row.message)
-    return start_runner(store, name, "retry")
+    return start_runner(store, name, "retry", RUNNER_SIGNALS)
 
 
 def resubmit(store: RunStore, name: str, new_name: str | None = None,
@@ -181,7 +181,7 @@ def resubmit(store: RunStore, name: str, new_name: str | None = None,
     store.create_workflow(new, plan.to_json(), arguments, now(),
                           phase=Phase.PENDING)
     store.set_options(new, dict(row.options, resubmitted_from=name))
-    start_runner(store, new, "new")
+    start_runner(store, new, "new", RUNNER_SIGNALS)
     return new
 
 
@@ -195,7 +195,7 @@ def resume(store: RunStore, name: str) -> bool:
     if runner_alive(row):
         os.kill(int(row.runner_pid or 0), RESUME_SIGNAL)
         return True
-    start_runner(store, name, "resume")
+    start_runner(store, name, "resume", RUNNER_SIGNALS)
     return False
 
 

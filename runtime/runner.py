@@ -57,6 +57,9 @@ def run_workflow(wf: str, mode: str = "new") -> int:
     has no such workflow."""
     for signum in _VERBS:
         signal.signal(signum, _remember)
+    # start_runner started this process with them blocked: one that came while Python was
+    # starting is delivered now, to _remember
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(_VERBS))
     home = ensure_home()
     store = Store.at(home)
     row = store.workflow(wf)

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -161,17 +162,27 @@ def runner_log(home: Path, wf: str) -> Path:
     return Path(home) / RUNNERS_DIR / f"{safe_segment(wf, 'workflow name')}.log"
 
 
-def start_runner(store: RunStore, wf: str, mode: str = "new") -> int:
+def start_runner(store: RunStore, wf: str, mode: str = "new",
+                 blocked: Iterable[int] = ()) -> int:
     """Start the detached runner of `wf` (its own session, output to `<home>/runners/<wf>.log`)
-    and record its pid; returns the pid."""
+    and record its pid; returns the pid. The `blocked` signals (the runner's protocol) start
+    blocked in the runner, which unblocks them once it handles them: one sent while Python
+    is still starting waits instead of killing it (a blocked signal stays pending across
+    exec; an ignored one would be lost)."""
     log = runner_log(store.home, wf)
     log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     env = dict(os.environ)
     env["PLAIT_HOME"] = str(store.home)
-    with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", RUNNER_MODULE, wf, "--mode", mode],
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
-                                cwd=str(store.home), start_new_session=True, close_fds=True)
+    mask = set(blocked)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, mask) if mask else None
+    try:
+        with open(log, "ab") as out:
+            proc = subprocess.Popen([sys.executable, "-m", RUNNER_MODULE, wf, "--mode", mode],
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
+                                    cwd=str(store.home), start_new_session=True, close_fds=True)
+    finally:
+        if before is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
     store.set_runner(wf, pid=proc.pid, heartbeat=time.time())
     _until_exec(proc.pid)
     return proc.pid

@@ -145,3 +145,19 @@ def test_resume_continues_a_run_whose_runner_was_lost(store):
 
     wait_for(resumed, "the resumed run to finish")
     assert store.workflow(name).phase is Phase.SUCCEEDED and signalled[-1] is True
+
+
+def test_a_signal_sent_while_the_runner_starts_waits_for_its_handlers(store):
+    """A resume (SIGUSR1) sent the moment `submit` returns, while the runner's Python is
+    still importing, used to kill it (the default action) and leave the run 'runner lost'.
+    start_runner starts the runner with the protocol's signals blocked: it lives on and
+    handles them."""
+    name = submit(store, SUSPENDED)
+    pid = store.workflow(name).runner_pid
+    os.kill(pid, signal.SIGUSR1)
+    os.kill(pid, signal.SIGUSR1)
+    wait_for(lambda: any(n.type is NodeType.SUSPEND and n.phase is Phase.RUNNING
+                         for n in store.nodes(name).values()), "the suspend node")
+    assert pid_alive(pid)                       # it did not die of the early signals
+    control.stop(store, name)                   # handled as a stop, by the live runner
+    assert finished(store, name).message == "Stopped with strategy 'Stop'"
