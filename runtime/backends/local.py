@@ -293,6 +293,9 @@ class LocalBackend:
                 else:
                     argv += ["--ro-bind", p, p]
                     bound.append(p)
+            if "/etc" in bound:
+                for real in S.linked_name_files(frozenset(bound)):
+                    argv += ["--ro-bind", real, real]
             self._top = (argv, frozenset(bound))
             self.hidden = S.hidden_in_etc() if "/etc" in bound else []
             self.hidden_paths = frozenset(p for p, _ in self.hidden)

@@ -133,6 +133,32 @@ def image_entries() -> list[tuple[str, str | None]]:
     return out
 
 
+# /etc files a pod needs for names (DNS, hosts): where the host links them out of /etc
+# (systemd-resolved's /etc/resolv.conf -> /run/systemd/resolve/stub-resolv.conf), the file
+# they name is bound at its own path, alone, so the link resolves inside the pod too
+NAME_FILES = ("resolv.conf", "hosts", "nsswitch.conf", "host.conf", "gai.conf")
+
+
+def linked_name_files(bound: frozenset[str] | set[str], root: str = "/etc") -> list[str]:
+    """The files that `NAME_FILES` under `root` link to outside the `bound` folders: regular,
+    world-readable files only (never a folder, never a private file)."""
+    out = []
+    for name in NAME_FILES:
+        path = os.path.join(root, name)
+        if not os.path.islink(path):
+            continue
+        real = os.path.realpath(path)
+        if any(real == b or real.startswith(b.rstrip("/") + "/") for b in bound):
+            continue
+        try:
+            mode = os.stat(real).st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode) and mode & 0o004:
+            out.append(real)
+    return out
+
+
 def hidden_in_etc(root: str = "/etc") -> list[tuple[str, bool]]:
     """Entries under /etc that are not world-readable (shadow, ssl/private, ...): (path, is a
     directory). A pod's root may have DAC_OVERRIDE, so mode bits do not hide them: they are
@@ -160,5 +186,5 @@ def hidden_in_etc(root: str = "/etc") -> list[tuple[str, bool]]:
 
 
 __all__ = ["DEFAULT_PATH", "HARMLESS_CAPS", "IMAGE_DIRS", "NoSandbox", "SANDBOX_ENV",
-           "SANDBOX_MODES", "bundled_bwrap", "bwrap_works", "capability_args", "choose",
-           "find_bwrap", "hidden_in_etc", "image_entries", "userns_works"]
+           "NAME_FILES", "SANDBOX_MODES", "bundled_bwrap", "bwrap_works", "capability_args", "choose",
+           "find_bwrap", "hidden_in_etc", "image_entries", "linked_name_files", "userns_works"]

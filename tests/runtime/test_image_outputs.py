@@ -91,3 +91,24 @@ def test_a_pod_link_out_of_etc_into_a_private_image_folder_reads_nothing(tmp_pat
     assert not result.files["/tmp/o/in"] or not any(Path(result.files["/tmp/o/in"]).iterdir())
     for data in _private_contents():
         assert not _holds(home, data[:64])
+
+
+def test_name_files_linked_out_of_etc_are_bound_alone(tmp_path):
+    """systemd-resolved links /etc/resolv.conf to /run/systemd/resolve/stub-resolv.conf; pods
+    see no /run, so DNS failed in every sandboxed pod. The linked file (only a regular,
+    world-readable one) is bound at its own path."""
+    etc, run = tmp_path / "etc", tmp_path / "run"
+    etc.mkdir()
+    run.mkdir()
+    (run / "stub-resolv.conf").write_text("nameserver 127.0.0.53\n")
+    (run / "stub-resolv.conf").chmod(0o644)
+    (run / "private-hosts").write_text("10.0.0.1 secret\n")
+    (run / "private-hosts").chmod(0o600)
+    (run / "folder").mkdir()
+    (etc / "real-nsswitch").write_text("hosts: files dns\n")
+    os.symlink(run / "stub-resolv.conf", etc / "resolv.conf")
+    os.symlink(run / "private-hosts", etc / "hosts")                 # private: never bound
+    os.symlink(run / "folder", etc / "gai.conf")                     # a folder: never bound
+    os.symlink("real-nsswitch", etc / "nsswitch.conf")                # inside /etc: bound already
+    os.symlink(run / "nothing", etc / "host.conf")                   # dangling
+    assert S.linked_name_files({str(etc)}, root=str(etc)) == [str(run / "stub-resolv.conf")]
