@@ -232,7 +232,7 @@ class _Planner:
         if "timeout" in raw:
             rec["timeout"] = seconds(raw["timeout"], integer_seconds=False)
         if "pendingTimeout" in raw:
-            rec["pendingTimeout"] = seconds(raw["pendingTimeout"], integer_seconds=False)
+            rec["pendingTimeout"] = seconds(raw["pendingTimeout"])
         if "activeDeadlineSeconds" in raw:
             rec["activeDeadlineSeconds"] = number(raw["activeDeadlineSeconds"])
         settings = {k: v for k, v in raw.items() if k not in _TEMPLATE_HANDLED}

@@ -303,7 +303,7 @@ def pending_timeout(tmpl: Template, scope: Any) -> float | None:
     v: Any = tmpl.pending_timeout
     if isinstance(v, str):
         try:
-            v = parse_duration(render_text(v, scope).strip(), False)
+            v = parse_duration(render_text(v, scope).strip())   # whole seconds too, as PL508
         except ValueError:
             return None
     if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:

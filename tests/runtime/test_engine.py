@@ -824,7 +824,10 @@ def test_lifecycle_hooks_with_expressions_run_once(tmp_path):
     assert started.index("wf[0].step-1.hooks.running") < started.index("wf.hooks.done")
 
 
-def test_pending_timeout_fails_a_leaf_still_waiting_for_a_slot(tmp_path):
+@pytest.mark.parametrize("pending", ["0.2s", "'1'"])
+def test_pending_timeout_fails_a_leaf_still_waiting_for_a_slot(tmp_path, pending):
+    """`pendingTimeout` as a Go duration or whole seconds (as PL508 accepts it: the check, the
+    plan and the runtime read it alike)."""
     text = HEADER + """\
   entrypoint: main
   parallelism: 1
@@ -836,10 +839,10 @@ def test_pending_timeout_fails_a_leaf_still_waiting_for_a_slot(tmp_path):
   - name: long
     container: {image: busybox, command: [sh, -c], args: ["sleep 1"]}
   - name: waits
-    pendingTimeout: 0.2s
+    pendingTimeout: PENDING
     container: {image: busybox, command: [sh, -c], args: ["echo"]}
-"""
-    be = FakeBackend(rules={"*long": Behaviour(delay=1.0)})
+""".replace("PENDING", pending)
+    be = FakeBackend(rules={"*long": Behaviour(delay=2.0)})
     r = go(tmp_path, plan_of(tmp_path, text), be)
     waits = names(r)["wf[0].waits"]
     assert waits.phase is Phase.FAILED
