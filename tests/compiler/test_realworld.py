@@ -116,3 +116,15 @@ def test_config_argo_version(tmp_path):
         find_config(tmp_path)
     (tmp_path / "pyproject.toml").write_text('[tool.plait]\ndisable = []\n')
     assert find_config(tmp_path).argo_version == (4, 1)
+
+
+def test_quoted_parallelism_zero_is_one_type_error(tmp_path):
+    """`parallelism: "0"` is a string, which no Argo decodes into the integer field: the
+    type error alone, never a PL210 beside it."""
+    text = (REALWORLD / "argo3/template_parallelism_zero.yaml").read_text().replace(
+        "parallelism: 0", 'parallelism: "0"')
+    path = tmp_path / "wf.yaml"
+    path.write_text(text)
+    for version in ((3, 7), (4, 1)):
+        diags = check_paths([str(path)], config=Config(argo_version=version)).diagnostics
+        assert [d.code for d in diags] == ["PL202"], format_text(diags, snippets=False)
