@@ -75,8 +75,8 @@ def v4_synchronization(settings: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in sync.items() if k not in ("mutex", "semaphore")}
     for one, many in (("mutex", "mutexes"), ("semaphore", "semaphores")):
         if isinstance(sync.get(one), dict):
-            listed = sync.get(many) if isinstance(sync.get(many), list) else []
-            out[many] = [*listed, sync[one]]
+            listed = sync.get(many)
+            out[many] = [*(listed if isinstance(listed, list) else []), sync[one]]
     return {**settings, "synchronization": out}
 
 
