@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .diagnostics import Message
 
@@ -62,6 +63,22 @@ LEGACY_KEYS: dict[tuple[str, str], Legacy] = {
         "use 'schedules:', a list of cron expressions (schedules: [\"0 2 * * *\"])", None,
         replaces_required="schedules"),
 }
+
+def v4_synchronization(settings: dict[str, Any]) -> dict[str, Any]:
+    """Plan settings (a workflow's or a template's) with a 3.x `synchronization.mutex` or
+    `semaphore` added to `mutexes`/`semaphores`, as Argo 3.6-3.7 reads both and `argo convert`
+    writes it: the runtime then treats a 3.x workflow exactly as its v4 form. (4.x rejects the
+    singular keys before anything is planned, so this changes nothing there.)"""
+    sync = settings.get("synchronization")
+    if not isinstance(sync, dict) or not ({"mutex", "semaphore"} & set(sync)):
+        return settings
+    out = {k: v for k, v in sync.items() if k not in ("mutex", "semaphore")}
+    for one, many in (("mutex", "mutexes"), ("semaphore", "semaphores")):
+        if isinstance(sync.get(one), dict):
+            listed = sync.get(many)
+            out[many] = [*(listed if isinstance(listed, list) else []), sync[one]]
+    return {**settings, "synchronization": out}
+
 
 # `memoize.cache.configMap.key`: v4's cache names only the ConfigMap
 CACHE_CONFIG_MAP_KEY = Legacy("Cache", "configMap.key",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+from .argo_version import DEFAULT, Version
 from .check import UsageError, check_paths, no_gc
+from .config import Config
 from .context import Context, Library
 from .diagnostics import Diagnostic, Severity
 from .model import Workflow
@@ -74,18 +76,20 @@ def compile_workflow(path: str, parameters: dict[str, Any] | None = None,
                      templates: Iterable[str] = (), max_depth: int = MAX_DEPTH,
                      refs_must_resolve: bool = False,
                      submit_metadata: dict[str, set[str]] | None = None,
-                     undeclared_ok: bool = False) -> Compiled:
+                     undeclared_ok: bool = False, argo_version: Version = DEFAULT) -> Compiled:
     """`compile_file`, also returning the chosen Workflow and its file's documents.
 
     `refs_must_resolve` (a run): a `templateRef`/`workflowTemplateRef` to a template none of
     the files defines (PL353, a warning for `check`: it may live in the cluster) is an error,
     as Argo rejects the submit when the cluster does not have it either. `submit_metadata`:
     the label/annotation keys the run adds (`check_paths`). `undeclared_ok` (a run, as
-    `argo submit`): a parameter the workflow does not declare (PL370) is added with a warning."""
+    `argo submit`): a parameter the workflow does not declare (PL370) is added with a warning.
+    `argo_version`: the Argo release the workflow is for (`--argo-version`); under 3.x the
+    fields v4 removed are accepted and planned as their v4 form (compiler/argo_version.py)."""
     with no_gc():
         return _compile_workflow(path, parameters, parameter_file, entrypoint, name, workflow,
                                  templates, max_depth, refs_must_resolve, submit_metadata or {},
-                                 undeclared_ok)
+                                 undeclared_ok, argo_version)
 
 
 def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_file: str | None,
@@ -93,7 +97,7 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
                       templates: Iterable[str], max_depth: int,
                       refs_must_resolve: bool,
                       submit_metadata: dict[str, set[str]],
-                      undeclared_ok: bool = False) -> Compiled:
+                      undeclared_ok: bool = False, argo_version: Version = DEFAULT) -> Compiled:
     try:
         parameters, sources, messages = gather_parameters(parameters, parameter_file)
     except ParameterUsageError as exc:
@@ -102,7 +106,7 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
     parameters = dict(parameters or {})
     report = check_paths([path], templates=templates, parameters=parameters,
                          parameter_sources=sources, submit_metadata=submit_metadata,
-                         entrypoint=entrypoint)
+                         entrypoint=entrypoint, config=Config(argo_version=argo_version))
     diags = sorted(report.diagnostics + [Diagnostic.of(m) for m in messages],
                    key=Diagnostic.sort_key)
     if refs_must_resolve:
@@ -115,7 +119,7 @@ def _compile_workflow(path: str, parameters: dict[str, Any] | None, parameter_fi
         return Compiled(None, diags, library=report.library)
     workflows = [wf for fr in report.files for wf in fr.workflows]
     wf = select_workflow(workflows, workflow, path)
-    ctx = Context(library=report.library, parameters=parameters)
+    ctx = Context(library=report.library, parameters=parameters, argo_version=argo_version)
     if wf.is_library and not (entrypoint or wf.entrypoint):
         names = ", ".join(t.name for t in wf.templates)
         raise UsageError(f"{path}: {wf.kind} {wf.name!r} has no entrypoint: choose a template "

@@ -26,6 +26,7 @@ from plait.grammar import ast as A
 from plait.grammar.durations import parse_duration
 from plait.grammar.evaluate import evaluate_when
 
+from .argo_version import v4_synchronization
 from .calls import Call, How, Role, Target, call_arguments, find_library, literal, ref_parts
 from .context import Context
 from .loops import expand_sequence, item_description, item_values, loop_node_name
@@ -235,7 +236,7 @@ class _Planner:
             rec["pendingTimeout"] = seconds(raw["pendingTimeout"])
         if "activeDeadlineSeconds" in raw:
             rec["activeDeadlineSeconds"] = number(raw["activeDeadlineSeconds"])
-        settings = {k: v for k, v in raw.items() if k not in _TEMPLATE_HANDLED}
+        settings = v4_synchronization({k: v for k, v in raw.items() if k not in _TEMPLATE_HANDLED})
         if "parallelism" in settings:
             settings["parallelism"] = number(settings["parallelism"])
         if settings:
@@ -517,7 +518,7 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
         meta_out["generateName"] = DEFAULT_PREFIX
     if library is not None:
         meta_out["workflowTemplateRef"] = plain(wf.workflow_template_ref)
-    settings = {k: v for k, v in spec.items() if k not in _SPEC_HANDLED}
+    settings = v4_synchronization({k: v for k, v in spec.items() if k not in _SPEC_HANDLED})
     for k in ("activeDeadlineSeconds", "parallelism"):
         if k in settings:
             settings[k] = number(settings[k])

@@ -63,6 +63,12 @@ def _parameter_options(p: argparse.ArgumentParser,
     p.add_argument("-f", "--parameter-file", metavar="FILE", help="YAML/JSON map of workflow arguments")
 
 
+def _argo_version_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--argo-version", metavar="X.Y", type=_argo_version,
+                   help="Argo release the workflow is for: 3.5, 3.6, 3.7 or 4.x (default: 4.1, "
+                        "or argo-version in [tool.plait]); 3.x accepts fields v4 removed")
+
+
 def _templates_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--templates", action="append", default=[], metavar="PATH",
                    help="more WorkflowTemplates to resolve templateRef against")
@@ -78,6 +84,7 @@ def _workflow_options(p: argparse.ArgumentParser,
     p.add_argument("--workflow", metavar="NAME",
                    help="which Workflow of the file (metadata.name or generateName)")
     _templates_option(p)
+    _argo_version_option(p)
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
@@ -189,9 +196,7 @@ def _add_check(sub: Any, name: str, help_text: str) -> None:
     _templates_option(p)
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="lowest severity that makes the exit code 1 (default: error)")
-    p.add_argument("--argo-version", metavar="X.Y", type=_argo_version,
-                   help="Argo release to check for: 3.5, 3.6, 3.7 or 4.x (default: 4.1, "
-                        "or argo-version in [tool.plait]); 3.x accepts fields v4 removed")
+    _argo_version_option(p)
     p.add_argument("--no-snippet", action="store_true", help="text format: no source lines")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
@@ -341,6 +346,7 @@ def _add_cron_verbs(sub: Any) -> None:
     v.add_argument("paths", nargs="+", metavar="FILE", help="files holding CronWorkflows")
     _parameter_options(v)
     _templates_option(v)
+    _argo_version_option(v)
     _run_options(v)
     v = _verb(verbs, "list", "list the scheduled CronWorkflows", "cron:cmd_list")
     v.add_argument("-o", "--output", choices=("table", "name", "json"), default="table")

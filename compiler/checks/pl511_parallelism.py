@@ -50,7 +50,7 @@ class ParallelismInvalid(Message):
 def _value(owner: YMap, ctx: Context | None = None) -> Iterator[Message]:
     """`ctx` is given for a template, where 0 meant "no limit" before Argo 4.0."""
     value = owner.get("parallelism")
-    number = int_value(value)
+    number = None if isinstance(value, str) else int_value(value)   # a string: PL202's
     if number == 0 and ctx is not None:
         if not before_v4(ctx.argo_version):
             yield RemovedInV4(owner.key_span("parallelism"), field="'parallelism: 0' on a template",

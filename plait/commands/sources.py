@@ -17,7 +17,7 @@ from plait.compiler.api import PlaitError, as_submittable, materialized, resolve
 from plait.compiler.check import UsageError as CheckUsage
 from plait.compiler.checks.pl370_unknown_cli_parameter import arguments_span
 from plait.compiler.compile import compile_workflow
-from plait.compiler.config import ConfigError
+from plait.compiler.config import ConfigError, find_config
 from plait.compiler.context import Library
 from plait.compiler.diagnostics import Diagnostic, Severity
 from plait.compiler.params import ParameterUsageError, parse_cli_parameters
@@ -149,11 +149,12 @@ def compile_args(args: argparse.Namespace, run: bool = False) -> Any:
     so a template reference that does not resolve is an error (never a run that fails)."""
     try:
         parameters = parse_cli_parameters(args.parameters) if args.parameters else None
+        argo_version = getattr(args, "argo_version", None) or find_config().argo_version
         done = compile_workflow(args.path, parameters=parameters, parameter_file=args.parameter_file,
                                 entrypoint=args.entrypoint, name=args.name, workflow=args.workflow,
                                 templates=args.templates, refs_must_resolve=run,
                                 submit_metadata=submit_keys(args) if run else None,
-                                undeclared_ok=run)
+                                undeclared_ok=run, argo_version=argo_version)
     except USAGE_ERRORS as exc:
         message = str(exc)
         for path, label in (getattr(args, "shown_files", None) or {}).items():
@@ -210,7 +211,8 @@ def load_compiled(args: argparse.Namespace, run: bool = False) -> tuple[Plan | N
     if is_plan_text(text):
         given = [opt for opt, v in (("-p", args.parameters), ("--parameter-file", args.parameter_file),
                                     ("--entrypoint", args.entrypoint), ("--name", args.name),
-                                    ("--workflow", args.workflow), ("--templates", args.templates)) if v]
+                                    ("--workflow", args.workflow), ("--templates", args.templates),
+                                    ("--argo-version", getattr(args, "argo_version", None))) if v]
         if given:
             raise UsageError(f"{', '.join(given)} apply to a workflow file, not to a plan "
                              "(compile the plan with them)")

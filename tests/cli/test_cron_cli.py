@@ -237,6 +237,20 @@ def test_cron_verb_errors(capsys, home, tmp_path):
     assert scheduler_pid(home) is None
 
 
+def test_cron_start_of_a_3x_schedule_under_argo_version(capsys, home, tmp_path):
+    """CronWorkflow `schedule` (singular, Argo 3.x): one PL210 under the default 4.1; under
+    --argo-version 3.7 it is scheduled by that schedule (issue 11)."""
+    path = cron_file(tmp_path, **{'schedules: ["0 0 1 1 *"]': 'schedule: "0 0 1 1 *"'})
+    code, out, err = plait(capsys, "cron", "start", path)
+    assert (code, out) == (1, "") and err.count("[PL210]") == 1, err
+    assert scheduler_pid(home) is None
+    code, out, err = plait(capsys, "cron", "start", path, "--argo-version", "3.7")
+    assert code == 0 and out.startswith("nightly: scheduled, next run 20"), err
+    doc = json.loads(plait(capsys, "cron", "get", "nightly", "-o", "json")[1])
+    assert doc["schedules"] == [NEVER]
+    assert plait(capsys, "cron", "delete", "nightly")[0] == 0
+
+
 def test_cron_start_launches_runs_in_real_time(capsys, home, tmp_path):
     path = cron_file(tmp_path, "@every 5s", **{"concurrencyPolicy: Forbid": "concurrencyPolicy: Allow"})
     started = time.monotonic()

@@ -15,7 +15,9 @@ import pytest
 
 from plait.cli import main
 from plait.compiler.check import check_paths
+from plait.compiler.compile import compile_workflow
 from plait.compiler.config import Config, ConfigError, find_config
+from plait.compiler.export import export_argo
 from plait.compiler.report import format_text
 
 from ..conftest import ROOT
@@ -53,6 +55,20 @@ def test_every_false_error_kind_has_a_file():
              "c_scanner_only", "heredoc_append", "templated_step_name",
              "gauge_without_realtime", "memoize_without_max_age"}
     assert kinds <= {p.stem for p in FALSE_ERRORS}
+
+
+@pytest.mark.parametrize("path", FALSE_ERRORS, ids=lambda p: p.stem)
+def test_false_error_file_exports_as_written(path: Path):
+    """`--emit argo` gives the input back as data: a heredoc, a kubectl or Vault template and
+    Helm-style text stay as written; only plait's own `<<...>>` tags become `{{...}}`."""
+    from ruamel.yaml import YAML
+
+    done = compile_workflow(str(path.relative_to(ROOT)))
+    assert done.plan is not None, [str(d) for d in done.diagnostics]
+    given = path.read_text(encoding="utf-8").replace("<<workflow.name>>", "{{workflow.name}}")
+    exported = export_argo(done.workflow, done.plan, False, done.documents)
+    yaml = YAML(typ="safe", pure=True)
+    assert yaml.load(exported) == yaml.load(given)
 
 
 @pytest.mark.parametrize("path", ARGO3, ids=lambda p: p.stem)
@@ -100,3 +116,15 @@ def test_config_argo_version(tmp_path):
         find_config(tmp_path)
     (tmp_path / "pyproject.toml").write_text('[tool.plait]\ndisable = []\n')
     assert find_config(tmp_path).argo_version == (4, 1)
+
+
+def test_quoted_parallelism_zero_is_one_type_error(tmp_path):
+    """`parallelism: "0"` is a string, which no Argo decodes into the integer field: the
+    type error alone, never a PL210 beside it."""
+    text = (REALWORLD / "argo3/template_parallelism_zero.yaml").read_text().replace(
+        "parallelism: 0", 'parallelism: "0"')
+    path = tmp_path / "wf.yaml"
+    path.write_text(text)
+    for version in ((3, 7), (4, 1)):
+        diags = check_paths([str(path)], config=Config(argo_version=version)).diagnostics
+        assert [d.code for d in diags] == ["PL202"], format_text(diags, snippets=False)
