@@ -48,14 +48,20 @@ def as_parameter_value(value: Any) -> str:
 
 def gather_parameters(cli: dict[str, str] | None, parameter_file: str | None
                       ) -> tuple[dict[str, str] | None, dict[str, str], list[Message]]:
-    """`-p` values over `--parameter-file` values, where each came from, and the file's
-    findings. None when neither was given (checks then treat arguments as lint does)."""
+    """`-p` values and `--parameter-file` values (a name in both is a ParameterUsageError, as
+    argo refuses it), where each came from, and the file's findings. None when neither was
+    given (checks then treat arguments as lint does)."""
     sources = {name: "-p" for name in cli or {}}
     if not parameter_file:
         return cli, sources, []
     from_file, messages = load_parameter_file(parameter_file)
     if from_file is None:
         return cli, sources, messages
+    both = sorted(set(from_file) & set(cli or {}))
+    if both:   # argo appends the file's parameters after -p's: a name in both is not unique
+        raise ParameterUsageError(
+            f"parameter {both[0]!r} is given by -p and by --parameter-file {parameter_file}: "
+            f"argo refuses a duplicate name (give it once)")
     for name in from_file:
         sources.setdefault(name, f"--parameter-file {parameter_file}")
     return {**from_file, **(cli or {})}, sources, messages

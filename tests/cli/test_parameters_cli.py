@@ -95,6 +95,18 @@ def test_a_parameter_file_name_is_added_the_same_way(capsys, tmp_path):
     assert _logs(capsys, name) == f"{name}: from-file\n"
 
 
+def test_a_name_in_both_the_parameter_file_and_p_is_refused(capsys, tmp_path):
+    """argo submit appends the file's parameters after -p's, and a name given twice fails
+    validation (not unique): exit 2, for every verb that takes both."""
+    path = write(tmp_path, "wf.yaml", GREETING)
+    values = write(tmp_path, "values.yaml", "message: from-file\n")
+    for verb in (["run", "--sandbox", "none"], ["check"], ["compile"]):
+        code, out, err = cli(capsys, *verb, "-f", values, "-p", "message=cli", path)
+        assert code == 2, (verb, err)
+        assert (f"parameter 'message' is given by -p and by --parameter-file {values}: argo "
+                "refuses a duplicate name (give it once)") in err
+
+
 def test_entrypoint_sends_parameters_to_the_templates_inputs(capsys, tmp_path):
     path = write(tmp_path, "wf.yaml", GREETING)
     code, out, err = cli(capsys, "run", "--sandbox", "none", "--entrypoint", "greet",
