@@ -276,7 +276,7 @@ def _add_cp(sub: Any) -> None:
 
 
 def _add_runs_verbs(sub: Any) -> None:
-    p = _verb(sub, "list", "list runs, newest first (every filter given must hold)",
+    p = _verb(sub, "list", "list runs, running first, then latest finished (every filter given must hold)",
               "runs:cmd_list")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--running", action="store_true", help="only Pending/Running runs")

@@ -161,8 +161,9 @@ def _phases(given: list[str]) -> set[Phase]:
 
 
 def list_rows(store: Store, args: argparse.Namespace, now: float) -> list[WorkflowRow]:
-    """The runs `plait list` shows, newest first: every filter given must hold (AND), as
-    argo list's: --running/--completed, --status, --since (created since), --prefix, -l."""
+    """The runs `plait list` shows, in argo list's order (`argo_order`): every filter given
+    must hold (AND), as argo list's: --running/--completed, --status, --since (created
+    since), --prefix, -l."""
     try:
         selector = parse_selector(args.selector or "")
     except ValueError as exc:
@@ -183,11 +184,21 @@ def list_rows(store: Store, args: argparse.Namespace, now: float) -> list[Workfl
             if full is None or not matches(selector, run_labels(full)):
                 continue
         rows.append(r)
-    return rows
+    return argo_order(rows)
+
+
+def argo_order(rows: list[WorkflowRow]) -> list[WorkflowRow]:
+    """argo list's order (its Workflows sorter): runs not finished first, newest created
+    first; then finished ones, latest finished first. Ties keep the store's newest-first."""
+    running = [r for r in rows if not r.finished_at]
+    done = [r for r in rows if r.finished_at]
+    running.sort(key=lambda r: float(r.created_at or 0), reverse=True)
+    done.sort(key=lambda r: float(r.finished_at or 0), reverse=True)
+    return running + done
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """List runs, newest first (filters: `list_rows`)."""
+    """List runs in argo list's order (filters: `list_rows`)."""
     store = open_store()
     now = base.now()
     rows = list_rows(store, args, now)

@@ -303,3 +303,16 @@ def test_the_readme_table_lists_every_verb_with_its_argo_counterpart():
     listed = {word for plait, _, _ in rows for word in re.findall(r"`([a-z]+)", plait)}
     sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
     assert set(sub.choices) - listed == set()
+
+
+def test_list_order_is_argos():
+    """argo list's sorter: unfinished runs first (newest created first), then finished ones
+    by finish time, latest first, whenever they were created."""
+    from plait.runtime.storeapi import WorkflowRow
+    from plait.runtime.types import Phase
+    rows = [WorkflowRow("old-running", Phase.RUNNING, created_at=1.0),
+            WorkflowRow("new-done-early", Phase.SUCCEEDED, created_at=9.0, finished_at=10.0),
+            WorkflowRow("old-done-late", Phase.FAILED, created_at=2.0, finished_at=50.0),
+            WorkflowRow("new-running", Phase.RUNNING, created_at=8.0)]
+    assert [r.name for r in cli_runs.argo_order(rows)] == [
+        "new-running", "old-running", "old-done-late", "new-done-early"]
