@@ -15,6 +15,8 @@ import pytest
 from plait.commands import base as cli_base
 from plait.commands import runs as cli_runs
 from plait.runtime.store import Store
+from plait.runtime.storeapi import WorkflowRow
+from plait.runtime.types import Phase
 from plait.runtime.types import Node, NodeType, Outputs, Phase
 
 from ..conftest import golden
@@ -308,8 +310,6 @@ def test_the_readme_table_lists_every_verb_with_its_argo_counterpart():
 def test_list_order_is_argos():
     """argo list's sorter: unfinished runs first (newest created first), then finished ones
     by finish time, latest first, whenever they were created."""
-    from plait.runtime.storeapi import WorkflowRow
-    from plait.runtime.types import Phase
     rows = [WorkflowRow("old-running", Phase.RUNNING, created_at=1.0),
             WorkflowRow("new-done-early", Phase.SUCCEEDED, created_at=9.0, finished_at=10.0),
             WorkflowRow("old-done-late", Phase.FAILED, created_at=2.0, finished_at=50.0),
