@@ -16,7 +16,6 @@ from plait.commands import base as cli_base
 from plait.commands import runs as cli_runs
 from plait.runtime.store import Store
 from plait.runtime.storeapi import WorkflowRow
-from plait.runtime.types import Phase
 from plait.runtime.types import Node, NodeType, Outputs, Phase
 
 from ..conftest import golden
