@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
+from plait.grammar.regex import RegexError, compile_regex
 from plait.runtime.logfiles import LogLine, LogReader, to_ns
 from plait.runtime.runs import is_active, parse_age, runner_lost
 from plait.runtime.storeapi import RunStore
@@ -67,9 +68,9 @@ class LogOptions:
 def show_logs(store: RunStore, name: str, opts: LogOptions) -> int:
     """Print run `name`'s logs as `opts` ask; with `follow`, until the run ends."""
     cutoff = since_ns(opts)
-    try:
-        pattern = re.compile(opts.grep or "")
-    except re.error as exc:
+    try:        # Go's regexp, as argo's --grep (RE2: linear time, Go's syntax)
+        pattern = compile_regex(opts.grep or "")
+    except RegexError as exc:
         raise UsageError(f"--grep: invalid regular expression {opts.grep!r}: {exc}") from None
     colour = opts.no_color is False and _terminal()
     readers: dict[str, LogReader] = {}

@@ -140,6 +140,9 @@ def test_tail_counts_lines_per_pod_before_grep_filters_them(capsys, recorded):
     (["--since-time", "2023-13-14T22:13:24Z"], "is not an RFC3339 time"),
     (["--since", "later"], "--since: invalid duration 'later'"),
     (["--grep", "("], "--grep: invalid regular expression '('"),
+    # Go's regexp (RE2), as argo's --grep: no look-ahead, no back-reference
+    (["--grep", "a(?=b)"], "--grep: invalid regular expression 'a(?=b)': invalid perl operator"),
+    (["--grep", r"(a)\1"], "--grep: invalid regular expression"),
     (["--tail", "x"], "invalid int value"),
 ])
 def test_bad_flag_values_are_usage_errors(capsys, recorded, argv, message):
