@@ -46,6 +46,7 @@ class _Logs:
         self.engine, self.pod = engine, pod
         self.files: dict[str, LogWriter] = {}
         self.error: str | None = None      # why the log could not be written (a full disk)
+        self.limit = OutputLimits.from_env().log
 
     def __call__(self, container: str, line: str) -> None:
         if self.error is not None:
@@ -54,7 +55,7 @@ class _Logs:
             f = self.files.get(container)
             if f is None:
                 path = Path(self.engine.store.log_path(self.engine.name, self.pod, container))
-                f = self.files[container] = LogWriter(path)
+                f = self.files[container] = LogWriter(path, self.limit)
             f.write(self.engine.mask(line), self.engine.clock())
         except OSError as exc:
             self._failed(exc)

@@ -43,10 +43,16 @@ class LogLine:
     at: int | None
 
 
-class LogWriter:
-    """Appends lines to one container's log and their times to its sidecar."""
+LIMIT_ENV = "PLAIT_MAX_LOG_BYTES"
 
-    def __init__(self, path: Path) -> None:
+
+class LogWriter:
+    """Appends lines to one container's log and their times to its sidecar. With a `limit`
+    (bytes of both files together: a pod printing empty lines would otherwise fill the disk
+    with times), the line that would pass it is replaced by one line saying so, and the
+    lines after it are dropped."""
+
+    def __init__(self, path: Path, limit: int | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._times: BinaryIO = open(times_path(path), "ab")
         try:
@@ -54,13 +60,25 @@ class LogWriter:
         except OSError:
             self._times.close()
             raise
+        self.limit = limit
+        self.dropped = False
 
     def write(self, text: str, at: float) -> None:
         """One line (`text` holds no newline) written at Unix time `at` (seconds)."""
+        if self.dropped:
+            return
         offset = os.fstat(self._log.fileno()).st_size      # appends land at the end
-        self._times.write(f"{offset} {to_ns(at)}\n".encode())
+        record = f"{offset} {to_ns(at)}\n".encode()
+        line = text.encode("utf-8", "replace") + b"\n"
+        if self.limit is not None:
+            used = offset + os.fstat(self._times.fileno()).st_size
+            if used + len(record) + len(line) > self.limit:
+                self.dropped = True
+                line = (f"plait: the rest of this log is dropped: it passed {self.limit} bytes "
+                        f"({LIMIT_ENV})\n").encode()
+        self._times.write(record)
         self._times.flush()
-        self._log.write(text.encode("utf-8", "replace") + b"\n")
+        self._log.write(line)
         self._log.flush()
 
     def close(self) -> None:
@@ -143,4 +161,5 @@ def _read_from(path: Path, offset: int) -> bytes:
         return b""
 
 
-__all__ = ["LogLine", "LogReader", "LogWriter", "TIMES_SUFFIX", "append_line", "times_path", "to_ns"]
+__all__ = ["LIMIT_ENV", "LogLine", "LogReader", "LogWriter", "TIMES_SUFFIX", "append_line",
+           "times_path", "to_ns"]

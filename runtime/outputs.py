@@ -100,15 +100,18 @@ class OutputLimits:
     PLAIT_MAX_POD_OUTPUT_BYTES  every output path of one pod together (2Gi)
     PLAIT_MAX_OUTPUT_FILES      files, folders and links in one pod's outputs (100000)
     PLAIT_MAX_PARAMETER_BYTES   one output parameter read from a file (1Mi)
+    PLAIT_MAX_LOG_BYTES         one container's stored log, its line times included (1Gi)
     """
 
     artifact: int = 1 << 30
     pod: int = 2 << 30
     files: int = 100_000
     parameter: int = 1 << 20
+    log: int = 1 << 30
 
     ENV = {"artifact": "PLAIT_MAX_ARTIFACT_BYTES", "pod": "PLAIT_MAX_POD_OUTPUT_BYTES",
-           "files": "PLAIT_MAX_OUTPUT_FILES", "parameter": "PLAIT_MAX_PARAMETER_BYTES"}
+           "files": "PLAIT_MAX_OUTPUT_FILES", "parameter": "PLAIT_MAX_PARAMETER_BYTES",
+           "log": "PLAIT_MAX_LOG_BYTES"}
 
     @classmethod
     def from_env(cls, environ: "os._Environ[str] | dict[str, str] | None" = None) -> "OutputLimits":

@@ -12,7 +12,7 @@ from plait.runtime.logfiles import LogLine, LogReader, LogWriter, append_line, t
 from plait.runtime.memstore import MemoryStore
 
 from ..helpers import compile_text
-from .fakes import FakeBackend, echo
+from .fakes import Behaviour, FakeBackend, echo
 
 S = 1_000_000_000
 
@@ -96,3 +96,40 @@ def test_the_engine_stamps_each_line_with_its_clock(tmp_path):
     log = Path(store.log_path("wf", pod))
     assert log.read_text() == "hi\n"
     assert LogReader(log).read() == [LogLine("hi", 1234 * S + S // 2)]
+
+
+def test_a_log_stops_at_its_cap_with_a_line_that_says_so(tmp_path):
+    """A pod printing millions of empty lines wrote 1 byte of log and 25 bytes of times per
+    line, with no bound: the log and its times together stop at PLAIT_MAX_LOG_BYTES."""
+    log = tmp_path / "main.log"
+    writer = LogWriter(log, limit=400)
+    for i in range(1000):
+        writer.write("", 1.0 + i)
+    writer.close()
+    used = log.stat().st_size + times_path(log).stat().st_size
+    assert used < 400 + 150                            # the cap, and the one line saying so
+    lines = LogReader(log).read()
+    assert lines[-1].text == "plait: the rest of this log is dropped: it passed 400 bytes " \
+                             "(PLAIT_MAX_LOG_BYTES)"
+    assert {line.text for line in lines[:-1]} == {""}
+
+
+def test_the_engine_caps_each_containers_log(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAIT_MAX_LOG_BYTES", "300")
+    plan = compile_text(tmp_path, """\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: wf}
+        spec:
+          entrypoint: say
+          templates:
+          - name: say
+            container: {image: busybox, command: [sh, -c], args: ["echo hi"]}
+        """)
+    store = MemoryStore(tmp_path / "logs")
+    chatty = Behaviour(stdout=("x" * 50 + "\n") * 100)
+    result = asyncio.run(Engine(plan, FakeBackend(rules={"*": chatty}), store=store,
+                                home=tmp_path).run())
+    log = Path(store.log_path("wf", result.nodes["wf"].pod_name))
+    assert log.read_text().splitlines()[-1].endswith("it passed 300 bytes (PLAIT_MAX_LOG_BYTES)")
+    assert log.stat().st_size + times_path(log).stat().st_size < 300 + 150   # + the last line
