@@ -76,17 +76,20 @@ def test_a_follower_sees_complete_lines_as_they_come_and_the_rest_at_the_end(tmp
     assert reader.read(final=True) == []
 
 
+SAY = """\
+    apiVersion: argoproj.io/v1alpha1
+    kind: Workflow
+    metadata: {name: wf}
+    spec:
+      entrypoint: say
+      templates:
+      - name: say
+        container: {image: busybox, command: [sh, -c], args: ["echo hi"]}
+    """
+
+
 def test_the_engine_stamps_each_line_with_its_clock(tmp_path):
-    plan = compile_text(tmp_path, """\
-        apiVersion: argoproj.io/v1alpha1
-        kind: Workflow
-        metadata: {name: wf}
-        spec:
-          entrypoint: say
-          templates:
-          - name: say
-            container: {image: busybox, command: [sh, -c], args: ["echo hi"]}
-        """)
+    plan = compile_text(tmp_path, SAY)
     store = MemoryStore(tmp_path / "logs")
     engine = Engine(plan, FakeBackend(rules={"*": echo}), store=store, home=tmp_path,
                     clock=lambda: 1234.5)
@@ -116,16 +119,7 @@ def test_a_log_stops_at_its_cap_with_a_line_that_says_so(tmp_path):
 
 def test_the_engine_caps_each_containers_log(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAIT_MAX_LOG_BYTES", "300")
-    plan = compile_text(tmp_path, """\
-        apiVersion: argoproj.io/v1alpha1
-        kind: Workflow
-        metadata: {name: wf}
-        spec:
-          entrypoint: say
-          templates:
-          - name: say
-            container: {image: busybox, command: [sh, -c], args: ["echo hi"]}
-        """)
+    plan = compile_text(tmp_path, SAY)
     store = MemoryStore(tmp_path / "logs")
     chatty = Behaviour(stdout=("x" * 50 + "\n") * 100)
     result = asyncio.run(Engine(plan, FakeBackend(rules={"*": chatty}), store=store,
