@@ -515,6 +515,8 @@ class Engine:
                                       for k, v in local.items()
                                       if k.startswith("inputs.parameters.")]}
         local["node.name"] = name
+        if ctx.caller is not None:
+            local[ctx.caller[0]] = ctx.caller[1]
         if retries is not None:
             local["retries"] = str(retries)
         scope = layer(local, self.globals)

@@ -633,3 +633,36 @@ def test_dag_default_fail_fast_keeps_scheduling_and_decides_the_phase_at_the_end
     assert n[".C"].phase is Phase.SUCCEEDED
     assert n[""].phase is Phase.FAILED and n[""].message != FAIL_FAST
     assert r.phase is Phase.FAILED
+
+
+def test_steps_name_and_tasks_name_are_the_invoking_step_or_task(tmp_path):
+    """Argo's executeTemplate (workflow/controller/operator.go) adds `steps.name` (for a
+    template invoked by a step) or `tasks.name` (by a DAG task) to the local parameters it
+    substitutes into the template, next to `node.name`: the step's or task's own name, also
+    for a loop's iterations and a retried step's attempts (examples/variables-showcase.yaml
+    prints both)."""
+    r = go(tmp_path, """\
+      entrypoint: main
+      templates:
+      - name: main
+        steps:
+        - - {name: first, template: show}
+          - {name: again, template: show-retried}
+          - {name: inner, template: dag}
+      - name: dag
+        dag:
+          tasks:
+          - {name: a, template: show}
+          - {name: loop, template: show, withItems: [1, 2]}
+      - name: show
+        container: {image: busybox, command: [echo, "{{steps.name}} {{tasks.name}}"]}
+      - name: show-retried
+        retryStrategy: {limit: 1}
+        container: {image: busybox, command: [echo, "{{steps.name}} {{tasks.name}}"]}
+    """)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert n["[0].first"].outputs.result == "first {{tasks.name}}"
+    assert n["[0].again(0)"].outputs.result == "again {{tasks.name}}"
+    assert n["[0].inner.a"].outputs.result == "{{steps.name}} a"
+    assert n["[0].inner.loop(1:2)"].outputs.result == "{{steps.name}} loop"
