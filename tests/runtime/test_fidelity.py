@@ -666,3 +666,24 @@ def test_steps_name_and_tasks_name_are_the_invoking_step_or_task(tmp_path):
     assert n["[0].again(0)"].outputs.result == "again {{tasks.name}}"
     assert n["[0].inner.a"].outputs.result == "{{steps.name}} a"
     assert n["[0].inner.loop(1:2)"].outputs.result == "{{steps.name}} loop"
+
+
+def test_workflow_duration_is_a_global_of_every_template(tmp_path):
+    """Argo's operator sets the global `workflow.duration` on every pass (operator_test.go
+    TestGlobalParamDuration: `0.000000` on the first, Go's `%f`), so any template sees the
+    seconds since the workflow started, not only the exit handler."""
+    import re
+
+    r = go(tmp_path, """\
+      entrypoint: main
+      onExit: bye
+      templates:
+      - name: main
+        container: {image: busybox, command: [echo, "{{workflow.duration}}"]}
+      - name: bye
+        container: {image: busybox, command: [echo, "{{workflow.duration}}"]}
+    """)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    for key in ("", ".onExit"):
+        assert re.fullmatch(r"\d+\.\d{6}", n[key].outputs.result or ""), n[key].outputs.result
