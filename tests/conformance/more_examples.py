@@ -135,6 +135,14 @@ MORE_CASES: tuple[Case, ...] = (
     Case("parallelism-template-limit", VAR + "parallelism-template-limit.yaml", SUCCEEDED, pods=10),
     Case("synchronization-mutex-tmpl-level", VAR + "synchronization-mutex-tmpl-level.yaml",
          SUCCEEDED),
+    Case("variables-showcase", VAR + "variables-showcase.yaml", SUCCEEDED,
+         nodes={"[0].prepare": SUCCEEDED, "[1].fanout(1:k:beta,v:2)(0)": SUCCEEDED,
+                "[2].consume": SUCCEEDED, "[3].dag-stage.b": SUCCEEDED,
+                "[3].dag-stage.gather": SUCCEEDED, ".onExit[0].report": SUCCEEDED},
+         logs={"[0].prepare": "steps.name          = prepare",
+               "[3].dag-stage.c-loop(2:z)": "tag=z tasks.name=c-loop",
+               "[2].consume": "fanout.echoed-param  = [alpha=1,beta=2]",
+               ".onExit[0].report": "workflow.status                  = Succeeded"}),
     Case("colored-logs", VAR + "colored-logs.yaml", SUCCEEDED, nodes={"": SUCCEEDED},
          logs={"": "\x1b["}),
     # -- tools an image has that only some hosts have -----------------------------------------
@@ -220,7 +228,6 @@ NOT_RUN: dict[str, str] = {
         "daemon-nginx.yaml", "sidecar-nginx.yaml", "dag-daemon-retry-strategy.yaml",
         "steps-daemon-retry-strategy.yaml")},
     "daemoned-stateful-set-with-service.yaml": _CLUSTER + ": a StatefulSet and Service",
-    "variables-showcase.yaml": "needs busybox's `nc -lk -p PORT -e` on the host (a daemon)",
     **{name: "waits for `argo resume` / `plait resume` (a suspend with no duration)" for name in (
         "suspend-template.yaml", "suspend-template-outputs.yaml",
         "intermediate-parameters.yaml")},
