@@ -525,6 +525,10 @@ def test_suspend_timeout_with_an_unset_raw_output(tmp_path):
     r = go(tmp_path, SUSPEND.replace("DEFAULT", "default: default message"))
     n = by_name(r)
     assert r.phase is Phase.SUCCEEDED, r.message
+    assert n["[0].approve"].phase is Phase.SUCCEEDED
+    assert n["[0].approve"].outputs.parameters == [{"name": "message", "value": "default message"}]
+    assert n["[1].release"].inputs["parameters"] == [{"name": "message",
+                                                      "value": "default message"}]
     assert n["[1].release"].outputs.result == "default message"
 
 
