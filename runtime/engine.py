@@ -515,6 +515,9 @@ class Engine:
                                       for k, v in local.items()
                                       if k.startswith("inputs.parameters.")]}
         local["node.name"] = name
+        local["workflow.duration"] = _elapsed_text(self.clock() - self.started_at)
+        if ctx.caller is not None:
+            local[ctx.caller[0]] = ctx.caller[1]
         if retries is not None:
             local["retries"] = str(retries)
         scope = layer(local, self.globals)
@@ -645,9 +648,12 @@ class Engine:
 
 
 def _elapsed_text(v: float) -> str:
-    """`{{workflow.duration}}`: the seconds since the run started, as a float string (`12.5`).
-    (Not a Go duration: leaves' `_timeout_text` writes those, for messages.)"""
-    return repr(float(v))
+    """`{{workflow.duration}}`: the seconds since the run started, as Go's `%f` writes them
+    (`12.500000`). Argo's operator refreshes this global on every pass, so every template
+    sees the duration at its start, and the exit handler the final one (its unit test
+    TestGlobalParamDuration: `0.000000` on the first pass). (Not a Go duration: leaves'
+    `_timeout_text` writes those, for messages.)"""
+    return f"{float(v):f}"
 
 
 __all__ = ["Ctx", "Engine", "FAILED_PHASES", "MemoryStore", "RunResult", "TemplateError",

@@ -58,12 +58,15 @@ class Daemon:
 @dataclass
 class Ctx:
     """Where an invocation happens: nesting depth, its steps/dag boundary, the daemons of
-    that boundary, and whether it belongs to an exit handler (spared by `stop`)."""
+    that boundary, whether it belongs to an exit handler (spared by `stop`), and the step or
+    task that invokes it (`("steps.name", "prepare")`: Argo's executeTemplate gives the
+    template `{{steps.name}}` / `{{tasks.name}}`, the invoking step's or task's name)."""
 
     depth: int
     boundary: Node | None
     daemons: list[Daemon] = field(default_factory=list)
     exit: bool = False
+    caller: tuple[str, str] | None = None
 
 
 def evaluate(expr: str, scope: Any) -> Any:

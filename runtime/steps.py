@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from plait.compiler.loops import expand_sequence
@@ -211,7 +211,8 @@ async def run_one(engine: Kernel, child: Child, name: str, item: Any, folded: An
     try:
         if gate.failed and gate.fail_fast:
             return None
-        node = await engine.invoke(name, key, args, parent, ctx)
+        node = await engine.invoke(name, key, args, parent,
+                                   replace(ctx, caller=(f"{prefix}.name", child.name)))
     finally:
         if sem is not None:
             sem.release()

@@ -24,6 +24,7 @@ Why a log and not `exec`/`cp`: logs are readable with the `pods/log` permission 
 user's image. The frame format (one header line, then base64 lines):
 
     @@plait exit 0
+    @@plait message         (only when main's command was not found: the runtime's words)
     @@plait result
     aGVsbG8K
     @@plait file 0          (output path 0, a gzip tar of the path's last segment)
@@ -82,6 +83,17 @@ def main_script(name: str, *, inputs: list[dict], outputs: list[str], capture: b
                      f"{path}' >&2; echo 1 > {EXEC_DIR}/ctr/{_q(name)}.exit; exit 1; }}")
         if entry.get("mode") is not None:
             lines.append(f"$B chmod {int(entry['mode']):o} {_q(path)}")
+    # A command that is not on PATH never starts: the container runtime's words (Argo's
+    # emissary looks the name up the same way) go to the wait container as a message frame,
+    # instead of the shell's own "not found".
+    lines += ["m=",
+              'case $1 in */*) ;; *) m="exec: \\"$1\\": executable file not found in \\$PATH"',
+              '  IFS=:; for d in $PATH; do',
+              '    if [ -f "${d:-.}/$1" ] && [ -x "${d:-.}/$1" ]; then m=; break; fi; done',
+              "  unset IFS ;; esac",
+              'if [ -n "$m" ]; then',
+              f'  echo "$m" >&2; echo "$m" > {EXEC_DIR}/ctr/{_q(name)}.msg; c=127',
+              "else"]
     if capture:
         lines += [f"$B mkfifo {EXEC_DIR}/stdout.fifo",
                   f"$B tee {EXEC_DIR}/stdout < {EXEC_DIR}/stdout.fifo &",
@@ -91,6 +103,7 @@ def main_script(name: str, *, inputs: list[dict], outputs: list[str], capture: b
                   "wait $T"]
     else:
         lines += ['"$@"', "c=$?"]
+    lines.append("fi")
     for i, path in enumerate(outputs):
         trimmed = path.rstrip("/") or "/"
         parent = posixpath.dirname(trimmed) or "/"
@@ -128,6 +141,8 @@ def wait_script(main: str, outputs: int, capture: bool, others: list[str]) -> st
     for name in [main, *others]:
         lines.append(f"until [ -e {EXEC_DIR}/ctr/{_q(name)}.exit ]; do sleep 0.2; done")
     lines.append(f'echo "{FRAME} exit $(cat {EXEC_DIR}/ctr/{_q(main)}.exit)"')
+    lines.append(f"if [ -e {EXEC_DIR}/ctr/{_q(main)}.msg ]; then echo '{FRAME} message'; "
+                 f"base64 {EXEC_DIR}/ctr/{_q(main)}.msg; fi")
     if capture:
         lines.append(f"if [ -e {EXEC_DIR}/stdout ]; then echo '{FRAME} result'; "
                      f"tail -c {RESULT_BYTES} {EXEC_DIR}/stdout | base64; fi")
@@ -148,6 +163,7 @@ class Collected:
     output path's archive (None: the path did not exist)."""
 
     exit_code: int | None = None
+    message: str | None = None         # why main's command never started
     result: bytes | None = None
     files: dict[int, bytes | None] = field(default_factory=dict)
 
@@ -162,7 +178,7 @@ def parse_frames(lines: list[str], limit: int) -> Collected:
 
     def close() -> None:
         nonlocal size
-        if kind in ("result", "file"):
+        if kind in ("result", "file", "message"):
             try:
                 data = base64.b64decode("".join(chunks), validate=True)
             except (binascii.Error, ValueError):
@@ -172,6 +188,8 @@ def parse_frames(lines: list[str], limit: int) -> Collected:
                 raise FrameError(f"the pod's outputs exceed {limit} bytes")
             if kind == "result":
                 out.result = data
+            elif kind == "message":
+                out.message = data.decode("utf-8", errors="replace").strip()
             else:
                 out.files[key] = data
 
@@ -195,7 +213,7 @@ def parse_frames(lines: list[str], limit: int) -> Collected:
             elif kind == "end":
                 ended = True
                 break
-        elif kind in ("result", "file"):
+        elif kind in ("result", "file", "message"):
             chunks.append(line.strip())
     if not ended:
         raise FrameError("the wait container's log ended before its last frame")

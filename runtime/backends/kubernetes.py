@@ -557,6 +557,9 @@ class KubePod:
                            resource="pods/log", container="wait", _preload_content=False)
         lines = resp.data.decode("utf-8", errors="replace").splitlines()
         collected = X.parse_frames(lines, b.limits.pod)
+        if collected.message and result.phase is Phase.FAILED:
+            # Argo's inferFailedReason: "<container>: <reason> (exit code N): <its message>"
+            result.message = f"{result.message}: {collected.message}"
         if collected.result is not None:
             text = collected.result.decode("utf-8", errors="replace")
             result.result = text[:-1] if text.endswith("\n") else text

@@ -34,6 +34,12 @@ def check_flip(prefix: str = ""):
     return check
 
 
+def check_js_random(doc: dict, nodes: dict) -> None:
+    """scripts-javascript: `Math.floor(Math.random() * 100)`, printed by the next step."""
+    value = (nodes["[0].generate"].get("outputs") or {}).get("result")
+    assert value is not None and value.isdigit() and 0 <= int(value) <= 99, value
+
+
 MORE_CASES: tuple[Case, ...] = (
     # -- argosay, python and busybox-style commands with no shim ------------------------------
     Case("label-value-from-workflow", EX + "label-value-from-workflow.yaml", SUCCEEDED,
@@ -129,6 +135,20 @@ MORE_CASES: tuple[Case, ...] = (
     Case("parallelism-template-limit", VAR + "parallelism-template-limit.yaml", SUCCEEDED, pods=10),
     Case("synchronization-mutex-tmpl-level", VAR + "synchronization-mutex-tmpl-level.yaml",
          SUCCEEDED),
+    Case("variables-showcase", VAR + "variables-showcase.yaml", SUCCEEDED,
+         nodes={"[0].prepare": SUCCEEDED, "[1].fanout(1:k:beta,v:2)(0)": SUCCEEDED,
+                "[2].consume": SUCCEEDED, "[3].dag-stage.b": SUCCEEDED,
+                "[3].dag-stage.gather": SUCCEEDED, ".onExit[0].report": SUCCEEDED},
+         logs={"[0].prepare": "steps.name          = prepare",
+               "[3].dag-stage.c-loop(2:z)": "tag=z tasks.name=c-loop",
+               "[2].consume": "fanout.echoed-param  = [alpha=1,beta=2]",
+               ".onExit[0].report": "workflow.status                  = Succeeded"}),
+    Case("colored-logs", VAR + "colored-logs.yaml", SUCCEEDED, nodes={"": SUCCEEDED},
+         logs={"": "\x1b["}),
+    # -- tools an image has that only some hosts have -----------------------------------------
+    Case("scripts-javascript", EX + "scripts-javascript.yaml", SUCCEEDED,
+         nodes={"[0].generate": SUCCEEDED, "[1].print": SUCCEEDED},
+         logs={"[1].print": "result was: "}, check=check_js_random, needs=("node",)),
 )
 
 # Runs, but not yet to Argo's result (non-strict xfail in test_examples.py: they turn XPASS when
@@ -208,9 +228,6 @@ NOT_RUN: dict[str, str] = {
         "daemon-nginx.yaml", "sidecar-nginx.yaml", "dag-daemon-retry-strategy.yaml",
         "steps-daemon-retry-strategy.yaml")},
     "daemoned-stateful-set-with-service.yaml": _CLUSTER + ": a StatefulSet and Service",
-    "scripts-javascript.yaml": "needs node on the host (the suite does not assume it)",
-    "variables-showcase.yaml": "needs busybox's `nc -lk -p PORT -e` on the host (a daemon)",
-    "colored-logs.yaml": "prints for 100 s (Argo's own e2e suite skips it: no-test duration)",
     **{name: "waits for `argo resume` / `plait resume` (a suspend with no duration)" for name in (
         "suspend-template.yaml", "suspend-template-outputs.yaml",
         "intermediate-parameters.yaml")},

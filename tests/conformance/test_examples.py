@@ -12,7 +12,7 @@ from plait.runtime.backends import BACKENDS
 
 from ..conftest import need_examples
 from .expectations import CASES, Case
-from .harness import ROOT, bwrap_works, example_path, run_case
+from .harness import ROOT, SYSTEM_PATH, bwrap_works, example_path, run_case
 from .more_examples import MORE_CASES, MORE_GAPS, NOT_RUN
 from .on_container import (
     CONTAINER_DIFFERENCES,
@@ -57,6 +57,8 @@ def test_example(case: Case, backend: str, tmp_path, request):
             pytest.skip("needs bubblewrap: only a sandbox mounts volumes at their paths")
         if "cowsay" in case.needs and not (shutil.which("cowsay") or os.path.exists("/usr/games/cowsay")):
             pytest.skip("needs cowsay on this host (argoproj/argosay:v1's tool): apt-get install cowsay")
+        if "node" in case.needs and not shutil.which("node", path=SYSTEM_PATH):
+            pytest.skip("needs node on this host (node:9.1-alpine's tool): apt-get install nodejs")
     run = run_case(case, tmp_path / "home", backend)
     context = f"\nstderr:\n{run.stderr[-3000:]}"
     status = run.doc["status"]

@@ -18,6 +18,8 @@ import pytest
 
 from plait.cli import main
 
+from ..runtime.test_start_failures import CANNOT_START
+
 HERE = Path(__file__).resolve().parent
 OUTPUTS = HERE / "workflows" / "outputs.yaml"
 SLOW = """\
@@ -321,3 +323,20 @@ def test_a_pod_of_the_same_name_not_made_by_plait_is_not_adopted(capsys, api, ho
         f"a pod named {name!r} exists in namespace 'default' and was not created by plait for "
         f"this workflow: delete it or run under another name")
     assert api.live("pods") == [name]          # the stranger is left alone
+
+
+def test_a_command_that_does_not_exist_fails_the_node_with_the_runtimes_words(
+        capsys, api, home, tmp_path, argosay_img):
+    """Argo's e2e test `InvalidCommandSuite.TestInvalidCommand` (test/e2e/invalid_command_test.go)
+    runs test/e2e/testdata/cannot-start-workflow.yaml and expects the workflow `Failed` with
+    "executable file not found" in `status.message`. Argo's inferFailedReason words a failed
+    main as `main: <reason> (exit code N): <its termination message>`; the message is the
+    container runtime's."""
+    source = tmp_path / "cannot-start.yaml"
+    source.write_text(CANNOT_START)
+    code, doc, nodes, err = run_json(capsys, api, str(source))
+    message = 'main: Error (exit code 127): exec: "invalid": executable file not found in $PATH'
+    assert code == 1 and doc["status"]["phase"] == "Failed", err
+    assert doc["status"]["message"] == message
+    (node,) = nodes.values()
+    assert (node["type"], node["phase"], node["message"]) == ("Pod", "Failed", message)

@@ -217,3 +217,37 @@ def test_executor_scripts_hand_over_outputs_for_real(tmp_path):
     with tarfile.open(fileobj=io.BytesIO(got.files[0])) as tar:
         assert tar.extractfile("answer").read() == b"42\n"
     assert json.loads(json.dumps(objs.outputs)) == ["/tmp/out/answer", "/tmp/out/none"]
+
+
+@pytest.mark.skipif(not bwrap_works(), reason="needs bubblewrap to stage a pod's file system")
+@pytest.mark.skipif(not os.path.exists(BUSYBOX), reason="needs busybox (busybox-static)")
+@pytest.mark.parametrize("command, found", [("no-such-tool", False), ("true", True),
+                                            ("/no/such/path", True)])
+def test_a_command_not_on_path_is_reported_in_the_runtimes_words(tmp_path, command, found):
+    """main's wrapper looks a bare command name up on PATH as the container runtime (and Argo's
+    emissary) does: a missing one never starts, exits 127 and hands the wait container
+    `exec: "x": executable file not found in $PATH` as a message frame (a name with a slash is
+    left to the shell, a found one runs)."""
+    objs = translate(manifest({"image": "busybox", "command": [command]}), namespace="d")
+    exec_dir = tmp_path / "exec"
+    exec_dir.mkdir()
+
+    def container(argv):
+        return subprocess.run(
+            ["bwrap", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+             "--ro-bind", BUSYBOX, "/usr/bin/busybox", "--proc", "/proc", "--dev", "/dev",
+             "--tmpfs", "/tmp", "--bind", str(exec_dir), "/plait", "--unshare-pid",
+             "--die-with-parent", "--setenv", "PATH", "/usr/bin:/bin", "--", *argv],
+            capture_output=True, text=True, timeout=60)
+
+    assert container(objs.pod["spec"]["initContainers"][0]["command"]).returncode == 0
+    main = container(containers(objs.pod)["main"]["command"])
+    wait = container(containers(objs.pod)["wait"]["command"])
+    got = X.parse_frames(wait.stdout.splitlines(), 1 << 20)
+    if found:
+        assert got.message is None and "executable file not found" not in main.stderr
+    else:
+        message = 'exec: "no-such-tool": executable file not found in $PATH'
+        assert (main.returncode, got.exit_code, got.message) == (127, 127, message)
+        assert main.stderr == message + "\n"

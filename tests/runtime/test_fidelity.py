@@ -525,6 +525,10 @@ def test_suspend_timeout_with_an_unset_raw_output(tmp_path):
     r = go(tmp_path, SUSPEND.replace("DEFAULT", "default: default message"))
     n = by_name(r)
     assert r.phase is Phase.SUCCEEDED, r.message
+    assert n["[0].approve"].phase is Phase.SUCCEEDED
+    assert n["[0].approve"].outputs.parameters == [{"name": "message", "value": "default message"}]
+    assert n["[1].release"].inputs["parameters"] == [{"name": "message",
+                                                      "value": "default message"}]
     assert n["[1].release"].outputs.result == "default message"
 
 
@@ -633,3 +637,57 @@ def test_dag_default_fail_fast_keeps_scheduling_and_decides_the_phase_at_the_end
     assert n[".C"].phase is Phase.SUCCEEDED
     assert n[""].phase is Phase.FAILED and n[""].message != FAIL_FAST
     assert r.phase is Phase.FAILED
+
+
+def test_steps_name_and_tasks_name_are_the_invoking_step_or_task(tmp_path):
+    """Argo's executeTemplate (workflow/controller/operator.go) adds `steps.name` (for a
+    template invoked by a step) or `tasks.name` (by a DAG task) to the local parameters it
+    substitutes into the template, next to `node.name`: the step's or task's own name, also
+    for a loop's iterations and a retried step's attempts (examples/variables-showcase.yaml
+    prints both)."""
+    r = go(tmp_path, """\
+      entrypoint: main
+      templates:
+      - name: main
+        steps:
+        - - {name: first, template: show}
+          - {name: again, template: show-retried}
+          - {name: inner, template: dag}
+      - name: dag
+        dag:
+          tasks:
+          - {name: a, template: show}
+          - {name: loop, template: show, withItems: [1, 2]}
+      - name: show
+        container: {image: busybox, command: [echo, "{{steps.name}} {{tasks.name}}"]}
+      - name: show-retried
+        retryStrategy: {limit: 1}
+        container: {image: busybox, command: [echo, "{{steps.name}} {{tasks.name}}"]}
+    """)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    assert n["[0].first"].outputs.result == "first {{tasks.name}}"
+    assert n["[0].again(0)"].outputs.result == "again {{tasks.name}}"
+    assert n["[0].inner.a"].outputs.result == "{{steps.name}} a"
+    assert n["[0].inner.loop(1:2)"].outputs.result == "{{steps.name}} loop"
+
+
+def test_workflow_duration_is_a_global_of_every_template(tmp_path):
+    """Argo's operator sets the global `workflow.duration` on every pass (operator_test.go
+    TestGlobalParamDuration: `0.000000` on the first, Go's `%f`), so any template sees the
+    seconds since the workflow started, not only the exit handler."""
+    import re
+
+    r = go(tmp_path, """\
+      entrypoint: main
+      onExit: bye
+      templates:
+      - name: main
+        container: {image: busybox, command: [echo, "{{workflow.duration}}"]}
+      - name: bye
+        container: {image: busybox, command: [echo, "{{workflow.duration}}"]}
+    """)
+    n = by_name(r)
+    assert r.phase is Phase.SUCCEEDED, r.message
+    for key in ("", ".onExit"):
+        assert re.fullmatch(r"\d+\.\d{6}", n[key].outputs.result or ""), n[key].outputs.result

@@ -64,6 +64,19 @@ def test_a_command_that_does_not_exist_fails_the_node_with_the_runtimes_words(tm
     assert "plait runs commands from this host" in node["message"]
 
 
+def test_a_command_that_does_not_exist_on_the_container_backend(tmp_path, argosay_img):
+    """The same Argo e2e test (`InvalidCommandSuite.TestInvalidCommand`,
+    test/e2e/testdata/cannot-start-workflow.yaml) with `--backend container`: the engine
+    cannot start the container; the workflow and its Pod node are `Failed` with the container
+    runtime's own words, as Argo's `main: <message>`."""
+    doc = plait_run(tmp_path, CANNOT_START, "--backend", "container")
+    status = doc["status"]
+    message = 'main: exec: "invalid": executable file not found in $PATH'
+    assert (status["phase"], status["message"]) == ("Failed", message)
+    (node,) = pod_nodes(doc)
+    assert (node["phase"], node["message"]) == ("Failed", message)
+
+
 @pytest.mark.skipif(not (shutil.which("bwrap") and bwrap_works(shutil.which("bwrap") or "")),
                     reason="needs a working bubblewrap: only the sandbox hides the host's /tmp")
 def test_a_shim_under_the_hosts_tmp_is_reported_as_hidden_not_missing(tmp_path):
