@@ -550,10 +550,22 @@ async def run_http(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: 
     engine.finish(node, result.phase, result.message)
 
 
+UNSUPPORTED = {
+    "resource": "resource templates need the kubernetes backend (not supported by the {} "
+                "backend)",
+    "data": "data templates are not supported by plait yet: they read an artifact repository "
+            "through Argo's executor, and plait has no artifact repository",
+    "plugin": "plugin templates are not supported by plait: executor plugins run in the Argo "
+              "controller's agent pod",
+}
+
+
 def run_unsupported(engine: Kernel, node: Node, tmpl: Template) -> None:
-    """resource, data and plugin templates: the local backend cannot run them."""
-    engine.finish(node, Phase.ERROR, f"{tmpl.kind} templates need the kubernetes backend "
-                  f"(not supported by the local backend)")
+    """Templates this backend cannot run: resource templates off the kubernetes backend, data
+    and plugin templates on every backend (`UNSUPPORTED` says why)."""
+    backend = str(getattr(engine.backend, "name", "local"))
+    engine.finish(node, Phase.ERROR, UNSUPPORTED.get(str(tmpl.kind), "{} templates are not "
+                  "supported").format(backend if tmpl.kind == "resource" else tmpl.kind))
 
 
 def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
@@ -570,6 +582,6 @@ def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[s
 
 
 
-__all__ = ["PENDING_TIMEOUT", "collect_outputs", "end_daemons", "pod_deadline",
-           "run_http", "run_pod", "run_resource", "run_suspend", "run_unsupported", "stage_inputs",
-           "staging"]
+__all__ = ["PENDING_TIMEOUT", "UNSUPPORTED", "collect_outputs", "end_daemons", "pod_deadline",
+           "run_http", "run_pod", "run_resource", "run_suspend", "run_unsupported",
+           "stage_inputs", "staging"]

@@ -15,9 +15,14 @@ from plait.runtime import run
 from plait.runtime.secrets import SecretStore
 from plait.runtime.types import Phase
 
+from ..conftest import need_examples
 from .test_fidelity import HEADER, by_name, local
 
-EXAMPLE = "/work/shared/argo/examples/global-parameters-from-configmap.yaml"
+
+def example() -> str:
+    return str(need_examples() / "global-parameters-from-configmap.yaml")
+
+
 GLOBAL = ("failed to set global parameters: failed to set global parameter message from "
           "configmap with name simple-parameters and key msg: configmap 'simple-parameters' "
           "not found (give its manifest with --configmaps FILE)")
@@ -44,7 +49,7 @@ def go(tmp_path, *parts: str, secrets=None):
 
 
 def test_the_example_without_configmaps_fails_the_workflow_with_argos_message(tmp_path):
-    plan, diags = compile_file(EXAMPLE, name="wf")
+    plan, diags = compile_file(example(), name="wf")
     assert plan is not None, [str(d) for d in diags]
     home = tmp_path / "home"
     r = run(plan, local.LocalBackend(home=home, sandbox="none"), home=home, secrets=SecretStore())
@@ -56,7 +61,7 @@ def test_the_example_without_configmaps_fails_the_workflow_with_argos_message(tm
 def test_the_example_with_its_configmap_runs(tmp_path):
     store = SecretStore()
     store.add_config("simple-parameters", {"msg": "hello from the configmap"})
-    plan, _ = compile_file(EXAMPLE, name="wf")
+    plan, _ = compile_file(example(), name="wf")
     home = tmp_path / "home"
     r = run(plan, local.LocalBackend(home=home, sandbox="none", secrets=store), home=home,
             secrets=store)
@@ -65,7 +70,7 @@ def test_the_example_with_its_configmap_runs(tmp_path):
 
 def test_plait_run_without_configmaps_prints_no_traceback(tmp_path):
     env = {"PLAIT_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
-    p = subprocess.run([sys.executable, "-m", "plait", "run", "--sandbox", "none", EXAMPLE],
+    p = subprocess.run([sys.executable, "-m", "plait", "run", "--sandbox", "none", example()],
                        capture_output=True, text=True, env=env, timeout=120)
     assert "Traceback" not in p.stderr + p.stdout
     assert "--configmaps FILE" in p.stdout + p.stderr

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from plait.runtime import Engine, MemoryStore, run
+from plait.runtime.leaves import UNSUPPORTED
 from plait.runtime.naming import fnv32a
 from plait.runtime.types import NodeType, Phase
 
@@ -897,7 +898,7 @@ def test_input_artifacts_from_raw_and_optional(tmp_path):
     ("data", "data: {source: {artifactPaths: {name: x, s3: {key: k}}}, transformation: []}"),
     ("plugin", "plugin: {hello: {}}"),
 ])
-def test_kubernetes_only_templates_error_clearly(tmp_path, kind, body):
+def test_data_and_plugin_templates_error_clearly(tmp_path, kind, body):
     text = HEADER + f"""\
   entrypoint: main
   templates:
@@ -906,8 +907,7 @@ def test_kubernetes_only_templates_error_clearly(tmp_path, kind, body):
 """
     r = go(tmp_path, plan_of(tmp_path, text), FakeBackend())
     assert r.phase is Phase.ERROR
-    assert r.message == (f"{kind} templates need the kubernetes backend "
-                         f"(not supported by the local backend)")
+    assert r.message == UNSUPPORTED[kind]
 
 
 @pytest.mark.parametrize("loc,spec", [
