@@ -27,8 +27,15 @@ from .inputs import ABSENT_MESSAGE, TemplateError, absent_output, tag_body
 from .kernel import FAILED_PHASES, Ctx, Kernel, evaluate
 from .naming import item_values, loop_name
 from .types import Node, NodeType, Phase
-from .values import (ExpressionFailed, aggregate, layer, render_strict, render_text, rfc3339,
-                     whole_tag_key)
+from .values import (
+    ExpressionFailed,
+    aggregate,
+    layer,
+    render_strict,
+    render_text,
+    rfc3339,
+    whole_tag_key,
+)
 
 EMPTY_LOOP = "Skipped, empty params"
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
