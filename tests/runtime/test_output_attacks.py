@@ -191,13 +191,14 @@ def test_a_fifo_output_is_refused_without_blocking(tmp_path, sandbox):
 
 
 def test_a_socket_output_is_refused(tmp_path, sandbox):
-    """A listening Unix socket as an output path (and inside an output folder): refused, not
-    connected to or copied."""
-    bind = "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])"
+    """A Unix socket as an output path (and inside an output folder): refused, not connected
+    to or copied. (Bound by a relative name: unsandboxed, /tmp is a long host path, and a
+    socket's path may have at most 107 bytes.)"""
+    bind = "import socket; socket.socket(socket.AF_UNIX).bind(\"sock\")"
     be = backend(tmp_path, sandbox)
-    for n, (path, made) in enumerate((("/tmp/sock", "/tmp/sock"), ("/tmp/d", "/tmp/d/sock"))):
-        t = template(container(["sh", "-c", f"mkdir -p /tmp/d; python3 -c '{bind}' {made}; "
-                                            f"test -S {made} || exit 42"]),
+    for n, (path, folder) in enumerate((("/tmp/sock", "/tmp"), ("/tmp/d", "/tmp/d"))):
+        t = template(container(["sh", "-c", f"mkdir -p /tmp/d; cd {folder}; python3 -c '{bind}'; "
+                                            "test -S sock || exit 42"]),
                      outputs={"artifacts": [{"name": "o", "path": path}]})
         result, _ = run_one(be, manifest(t, pod_name=f"wf-pod-{n + 1}"))
         assert result.exit_code != 42, "the pod could not make its socket"
