@@ -5,7 +5,8 @@ tests/compiler/test_schema.py) assert what happens; this script measures how fas
     python bench/hostile_yaml.py
 
 Budgets: deep nesting and alias bombs are refused within 5 s, a 50 MB scalar loads within 10 s,
-the validator checks a 10,000-task DAG within 2 s. The script itself always exits 0.
+the validator checks a 10,000-task DAG within 2 s, the text report of 2,000 findings that follow
+5 MB of text prints within 2 s (it was quadratic: 21 s). The script itself always exits 0.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 BUDGET_REFUSE = 5.0        # seconds: deep nesting, alias bomb
 BUDGET_LARGE_SCALAR = 10.0  # seconds: one 50 MB string
 BUDGET_VALIDATE = 2.0      # seconds: plait.compiler.schema.validate on a 10,000-task DAG
+BUDGET_REPORT = 2.0        # seconds: format_text of 2,000 findings after 5 MB of text
 
 
 def alias_bomb() -> str:
@@ -55,6 +57,8 @@ def line(label: str, seconds: float, budget: float, note: str = "") -> None:
 def main() -> int:
     from gen_dag import generate
 
+    from plait.compiler.diagnostics import Diagnostic, Severity
+    from plait.compiler.report import format_text
     from plait.compiler.schema import validate
     from plait.compiler.source import load_text
 
@@ -71,6 +75,12 @@ def main() -> int:
     seconds, messages = timed(lambda: validate(doc))
     line(f"validate a 10,000-task DAG ({len(text) / 1e6:.1f} MB)", seconds, BUDGET_VALIDATE,
          f"  ({len(messages)} message(s))")
+    padded = "# " + "p" * 2000 + "\n"
+    report = padded * 2500 + "x: 1\n" * 2000
+    found = [Diagnostic("big.yaml", 2500 + i, 1, 2500 + i, 2, Severity.ERROR, "PL000", "m", None)
+             for i in range(1, 2001)]
+    seconds, _ = timed(lambda: format_text(found, {"big.yaml": report}))
+    line("text report: 2,000 findings after 5 MB", seconds, BUDGET_REPORT)
     return 0
 
 

@@ -44,6 +44,16 @@ def cap(variable: str) -> int:
     return DEFAULTS[variable]
 
 
+def check_caps(environ: "os._Environ[str] | dict[str, str] | None" = None) -> None:
+    """ValueError naming the first cap set to something other than a positive whole number:
+    `plait run`/`submit` refuse it up front (exit 2) rather than silently use the default."""
+    env = os.environ if environ is None else environ
+    for variable in DEFAULTS:
+        raw = env.get(variable)
+        if raw is not None and raw.strip() and not (raw.strip().isdigit() and int(raw) > 0):
+            raise ValueError(f"{variable}={raw!r}: expected a positive whole number")
+
+
 def load_json(text: str, what: str = "JSON") -> Any:
     """`json.loads` bounded in size and nesting depth (LimitError beyond a cap, ValueError for
     text that is not JSON). Python's parser recurses per nesting level, so depth is measured
@@ -104,5 +114,5 @@ def nul_field(value: Any, where: str = "") -> str | None:
     return None
 
 
-__all__ = ["DEFAULTS", "LimitError", "cap", "check_loop_size", "json_depth", "load_json",
+__all__ = ["DEFAULTS", "LimitError", "cap", "check_caps", "check_loop_size", "json_depth", "load_json",
            "nul_field"]

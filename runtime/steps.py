@@ -27,7 +27,15 @@ from .inputs import ABSENT_MESSAGE, TemplateError, absent_output, tag_body
 from .kernel import FAILED_PHASES, Ctx, Kernel, evaluate
 from .naming import item_values, loop_name
 from .types import Node, NodeType, Phase
-from .values import aggregate, layer, render_strict, render_text, rfc3339, whole_tag_key
+from .values import (
+    ExpressionFailed,
+    aggregate,
+    layer,
+    render_strict,
+    render_text,
+    rfc3339,
+    whole_tag_key,
+)
 
 EMPTY_LOOP = "Skipped, empty params"
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
@@ -122,7 +130,7 @@ def expand(engine: Kernel, child: Child, base: str, scope: Any) -> list | None:
     prefix = base[: len(base) - len(child.name)]
     try:
         return _expand(kind, loop, base, prefix, scope)
-    except LimitError as exc:
+    except (LimitError, ExpressionFailed) as exc:
         raise TemplateError(str(exc)) from None
 
 
@@ -136,7 +144,7 @@ def _expand(kind: str, loop: Loop, base: str, prefix: str, scope: Any) -> list:
         if isinstance(text, list):
             items = text
         else:
-            value = render_text(str(text), scope)
+            value = render_text(str(text), scope, checked=True)
             ref = whole_tag_key(value)
             if ref and absent_output(ref, scope):
                 raise TemplateError(f"withParam: {ABSENT_MESSAGE}")
@@ -158,12 +166,12 @@ def _expand(kind: str, loop: Loop, base: str, prefix: str, scope: Any) -> list:
         vals = {}
         for k in ("count", "start", "end"):
             if k in seq:
-                v = render_text(str(seq[k]), scope)
+                v = render_text(str(seq[k]), scope, checked=True)
                 n = int_value(v)
                 if n is None:
                     raise TemplateError(f"withSequence.{k} {v!r} is not an integer")
                 vals[k] = n
-        fmt = render_text(str(seq.get("format") or "%d"), scope)
+        fmt = render_text(str(seq.get("format") or "%d"), scope, checked=True)
         try:
             numbers = expand_sequence(vals.get("count"), vals.get("start"), vals.get("end"), fmt)
         except LimitError:

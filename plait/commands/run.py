@@ -18,6 +18,7 @@ from plait import runtime
 from plait.compiler.config import Config, ConfigError, find_config
 from plait.compiler.export import workflow_document
 from plait.compiler.plan import Plan
+from plait.grammar.limits import check_caps
 from plait.runtime import control, pyscripts
 from plait.runtime.backends import BACKEND_ENV, BACKENDS, sandbox
 from plait.runtime.backends.engine_cli import ENGINE_ENV, EngineCLI, NoEngine, find_engine
@@ -87,8 +88,9 @@ def _check_run_options(args: argparse.Namespace) -> tuple[str, list[str]]:
     returns (sandbox mode, host variables to pass)."""
     if args.parallelism is not None and args.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
-    try:     # the caps must be sizes (a usage error now, not a failed run later)
+    try:     # the caps must be sizes and counts (a usage error now, not a surprise later)
         OutputLimits.from_env()
+        check_caps()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     for path in [*args.secrets, *args.configmaps, *([args.images] if args.images else [])]:

@@ -5,7 +5,9 @@ to, and a run made without a sandbox (or with limits it could not enforce) says 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,134 @@ def test_sandboxed_run_has_no_sandbox_note(capsys, tmp_path):
     code, out, _ = plait(capsys, "get", "boxed", "-o", "json")
     assert "plait.dev/sandbox" not in json.dumps(json.loads(out)["metadata"])
     assert "Sandbox:" not in plait(capsys, "get", "boxed")[1]
+
+
+# -- issue 8, "Done when": with default settings (no --sandbox, no PLAIT_HOME), one test per
+# path a pod must not reach. The state lives where it does for a user: under the home folder,
+# not under the host's /tmp (which pods never saw), so only the sandbox stands in the way.
+
+VICTIM = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {{name: victim}}
+spec:
+  entrypoint: main
+  arguments: {{parameters: [{{name: token, value: {mark}}}]}}
+  templates:
+  - name: main
+    container:
+      image: busybox
+      command: [sh, -c, "echo {{{{workflow.parameters.token}}}} > /tmp/a.txt; echo {{{{workflow.parameters.token}}}}"]
+    outputs:
+      artifacts: [{{name: a, path: /tmp/a.txt, archive: {{none: {{}}}}}}]
+"""
+
+SPY = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {{name: spy}}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container:
+      image: busybox
+      command: [sh, -c]
+      args: ['for f in {paths}; do grep -a -o -h "{pattern}" "$f"; done; ls -a {folder}; env; echo end']
+"""
+
+
+@pytest.fixture
+def default_state(monkeypatch):
+    """plait's default state folder (`~/.local/state/plait`) under a fresh home folder outside
+    /tmp; yields (home folder, state folder, a marker no pod may print, a grep pattern for it
+    that does not itself hold the marker)."""
+    folder = Path.home() / f".plait-attack-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.delenv("PLAIT_HOME", raising=False)
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    mark = f"M{uuid.uuid4().hex}K"
+    try:
+        yield folder, folder / ".local" / "state" / "plait", mark, mark[:-1] + "[K]"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _spy(capsys, tmp_path, paths: list[Path], folder: Path, pattern: str
+         ) -> tuple[str, list[str]]:
+    """Run the spy with default settings; what it printed, and its lines without the pod's
+    prefix (an `ls` that worked shows the folder's entries as lines of their own)."""
+    if sandbox.find_bwrap()[0] is None:
+        pytest.skip("no working bubblewrap here: the default run refuses (tested above)")
+    flow = tmp_path / "spy.yaml"
+    flow.write_text(SPY.format(paths=" ".join(str(p) for p in paths), pattern=pattern,
+                               folder=folder))
+    code, _, err = plait(capsys, "run", flow)
+    assert code == 0, err
+    text = _pod_output(capsys, "spy")
+    lines = [line.split(": ", 1)[-1] for line in text.splitlines()]
+    assert lines[-1] == "end", text
+    return text, lines
+
+
+def _victim(capsys, tmp_path, mark: str) -> None:
+    flow = tmp_path / "victim.yaml"
+    flow.write_text(VICTIM.format(mark=mark))
+    code, _, err = plait(capsys, "run", flow)
+    assert code == 0, err
+
+
+def test_default_run_cannot_read_the_home_folder(capsys, tmp_path, default_state):
+    folder, _, mark, pattern = default_state
+    creds = folder / ".aws" / "credentials"
+    creds.parent.mkdir()
+    creds.write_text(f"aws_secret_access_key = {mark}\n")
+    text, lines = _spy(capsys, tmp_path, [creds], folder, pattern)
+    assert mark not in text and ".aws" not in lines
+
+
+def test_default_run_cannot_read_plait_home(capsys, tmp_path, default_state):
+    _, state, mark, pattern = default_state
+    _victim(capsys, tmp_path, mark)                # its parameter is in the store now
+    db = sorted(state.glob("plait.db*"))
+    assert any(mark.encode() in p.read_bytes() for p in db)      # the attack would find it
+    text, lines = _spy(capsys, tmp_path, db, state, pattern)
+    assert mark not in text and "plait.db" not in lines
+
+
+def test_default_run_cannot_read_another_runs_files(capsys, tmp_path, default_state):
+    _, state, mark, pattern = default_state
+    _victim(capsys, tmp_path, mark)
+    files = [p for d in ("artifacts", "logs") for p in (state / d / "victim").rglob("*")
+             if p.is_file()]
+    assert sum(mark.encode() in p.read_bytes() for p in files) >= 2   # its artifact and log
+    text, lines = _spy(capsys, tmp_path, files, state / "artifacts", pattern)
+    assert mark not in text and "victim" not in lines
+
+
+def test_default_run_cannot_read_the_host_environment(capsys, tmp_path, default_state, monkeypatch):
+    _, state, mark, pattern = default_state
+    monkeypatch.setenv("CLOUD_TOKEN", mark)
+    text, _ = _spy(capsys, tmp_path, [], state, pattern)
+    assert mark not in text and "CLOUD_TOKEN" not in text
+
+
+def test_a_config_file_cannot_turn_the_sandbox_off(capsys, tmp_path, monkeypatch):
+    """`sandbox = "none"` in `.plait.toml` or `[tool.plait]` is not read: without a working
+    bubblewrap the run still refuses (exit 2), and with one it is sandboxed."""
+    for name, text in ((".plait.toml", 'sandbox = "none"\n'),
+                       ("pyproject.toml", '[tool.plait]\nsandbox = "none"\n')):
+        project = tmp_path / name.strip(".").replace(".", "-")
+        project.mkdir()
+        (project / name).write_text(text)
+        monkeypatch.chdir(project)
+        if sandbox.find_bwrap()[0] is not None:
+            run = f"boxed-{project.name}"
+            assert plait(capsys, "run", ROOT / "samples/hello.yaml", "--name", run)[0] == 0
+            assert "Sandbox:" not in plait(capsys, "get", run)[1]
+        with monkeypatch.context() as m:
+            m.setattr(sandbox, "bundled_bwrap", lambda: None)
+            m.setenv("PATH", str(tmp_path))
+            code, _, err = plait(capsys, "run", ROOT / "samples/hello.yaml")
+            assert code == 2 and "--sandbox none" in err

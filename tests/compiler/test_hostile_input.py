@@ -207,15 +207,36 @@ def test_line_text_matches_the_lines_of_the_file():
 
 
 def test_many_diagnostics_in_a_large_file_are_all_reported(tmp_path, capsys):
-    """5 MB of workflow text with a mistake on many lines: every diagnostic shows its own
-    line (line offsets are computed once, not per diagnostic; speed is in bench/)."""
+    """5 MB of workflow text, then a mistake on each of 2,000 lines: every diagnostic shows
+    its own line (line offsets are computed once, not per diagnostic; the speed is measured
+    by bench/hostile_yaml.py)."""
     steps = "".join(f"    - - name: s{i}\n        template: nowhere{i}\n" for i in range(2000))
-    pad = "  # " + "p" * 2000 + "\n"
-    text = (HELLO.replace("  templates:\n", "  templates:\n  - name: many\n    steps:\n" + steps)
-            + pad * 2400)
+    pad = "# " + "p" * 2000 + "\n"
+    text = pad * 2400 + HELLO.replace("  templates:\n",
+                                      "  templates:\n  - name: many\n    steps:\n" + steps)
     path = write(tmp_path, "large.yaml", text)
     assert Path(path).stat().st_size > 4_500_000
     code, out, err = cli(capsys, "check", path)
     assert code == 1
     assert out.count("[PL350]") == 2000
-    assert "template: nowhere1999" in out
+    assert " 6413 |         template: nowhere1999" in out
+
+
+class _NoSplit(str):
+    """A source text that may not be split again for each diagnostic (the quadratic way)."""
+
+    def split(self, *args, **kwargs):
+        raise AssertionError("the formatter split the whole file again")
+
+    splitlines = split
+
+
+def test_text_format_reads_each_line_from_offsets_computed_once():
+    from plait.compiler.diagnostics import Diagnostic, Severity
+    from plait.compiler.report import format_text
+    text = _NoSplit("a: 1\nbb: 2\n\nccc: 3")
+    diags = [Diagnostic("f.yaml", line, 1, line, 2, Severity.ERROR, "PL000", "m", None)
+             for line in (4, 2, 1, 9)]
+    out = format_text(diags, {"f.yaml": text})
+    assert "    4 | ccc: 3" in out and "    2 | bb: 2" in out and "    1 | a: 1" in out
+    assert "    9 |" not in out

@@ -120,6 +120,22 @@ def test_with_param_larger_than_the_loop_cap_fails_the_consumer(tmp_path, capsys
     assert not any("(" in n for n in nodes_by_name(doc))      # no iteration was created
 
 
+@pytest.mark.parametrize("loop", [
+    'withParam: "<<steps.gen.outputs.result>>"\n',
+    'withParam: "<<=fromJSON(steps.gen.outputs.result)>>"\n',
+], ids=["withParam", "fromJSON"])
+def test_json_larger_than_the_size_cap_fails_the_consumer(tmp_path, capsys, monkeypatch, loop):
+    monkeypatch.setenv("PLAIT_MAX_JSON_BYTES", "1000")
+    path = workflow(tmp_path, "big", producer(
+        'import json; print(json.dumps(["x" * 100] * 20))\n',
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n' + loop))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    assert_consumer_failed(doc, "characters, more than the limit of 1000 (PLAIT_MAX_JSON_BYTES)")
+    assert not any("(" in n for n in nodes_by_name(doc))      # no iteration was created
+    resume_does_not_crash(capsys, "big")
+
+
 def test_nul_byte_in_a_parameter_fails_the_consumer(tmp_path, capsys):
     path = workflow(tmp_path, "nul", producer(
         'import sys; sys.stdout.write("a\\0b")\n',
@@ -291,3 +307,30 @@ templates:
     code, doc, _ = run_json(capsys, path)
     assert code == 1
     assert_consumer_failed(doc, "failed to evaluate expression: unsupported sprig function 'env'")
+
+
+@pytest.mark.parametrize("loop", [
+    "withParam: \"<<=sprig.env('HOME')>>\"",
+    "withSequence: {count: \"<<=9**9**9>>\"}",
+    "withSequence: {count: \"2\", format: \"<<=sprig.env('HOME')>>\"}",
+], ids=["withParam", "withSequence.count", "withSequence.format"])
+def test_failing_expression_in_a_loop_fails_the_step_with_its_error(tmp_path, capsys, loop):
+    """The loop's own text is not used as data when its expression fails: the step fails with
+    the evaluation error, as Argo's does."""
+    path = workflow(tmp_path, "loop", f"""\
+entrypoint: main
+templates:
+- name: main
+  steps:
+  - - name: use
+      template: echo
+      arguments: {{parameters: [{{name: x, value: "<<item>>"}}]}}
+      {loop}
+- name: echo
+  inputs: {{parameters: [{{name: x}}]}}
+  container: {{image: busybox, command: [echo, "<<inputs.parameters.x>>"]}}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    assert_consumer_failed(doc, "failed to evaluate expression: ")
+    assert not any("(" in n for n in nodes_by_name(doc))

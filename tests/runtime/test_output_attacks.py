@@ -190,6 +190,23 @@ def test_a_fifo_output_is_refused_without_blocking(tmp_path, sandbox):
     assert "FIFO" in result.message
 
 
+def test_a_socket_output_is_refused(tmp_path, sandbox):
+    """A Unix socket as an output path (and inside an output folder): refused, not connected
+    to or copied. (Bound by a relative name: unsandboxed, /tmp is a long host path, and a
+    socket's path may have at most 107 bytes.)"""
+    bind = "import socket; socket.socket(socket.AF_UNIX).bind(\"sock\")"
+    be = backend(tmp_path, sandbox)
+    for n, (path, folder) in enumerate((("/tmp/sock", "/tmp"), ("/tmp/d", "/tmp/d"))):
+        t = template(container(["sh", "-c", f"mkdir -p /tmp/d; cd {folder}; python3 -c '{bind}'; "
+                                            "test -S sock || exit 42"]),
+                     outputs={"artifacts": [{"name": "o", "path": path}]})
+        result, _ = run_one(be, manifest(t, pod_name=f"wf-pod-{n + 1}"))
+        assert result.exit_code != 42, "the pod could not make its socket"
+        assert result.phase is Phase.ERROR, result.message
+        assert "sock is a socket, which an output may not be" in result.message
+        assert result.files[path] is None
+
+
 def test_a_device_node_output_is_refused(tmp_path, sandbox):
     if os.geteuid() != 0:
         pytest.skip("mknod needs root: the attack (a pod running as root) cannot be staged")

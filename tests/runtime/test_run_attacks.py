@@ -180,11 +180,18 @@ def test_an_output_parameter_over_its_cap_errors_the_node(tmp_path, capsys, monk
         "PLAIT_MAX_PARAMETER_BYTES" in (n.get("message") or "") for n in wf["status"]["nodes"].values())
 
 
-def test_a_bad_cap_is_a_usage_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("PLAIT_MAX_ARTIFACT_BYTES", "lots")
-    for verb in ("run", "submit"):
-        code, _, err = run(capsys, verb, _workflow(tmp_path, f"bad-cap-{verb}"))
-        assert code == 2 and "PLAIT_MAX_ARTIFACT_BYTES='lots'" in err, err
+@pytest.mark.parametrize("variable", ["PLAIT_MAX_ARTIFACT_BYTES", "PLAIT_MAX_JSON_DEPTH",
+                                      "PLAIT_MAX_JSON_BYTES", "PLAIT_MAX_LOOP_ITEMS",
+                                      "PLAIT_MAX_NODES"])
+def test_a_bad_cap_is_a_usage_error(tmp_path, capsys, monkeypatch, _home, variable):
+    """docs/security.md: a cap that is not a positive number stops `run`/`submit` (exit 2)
+    before anything is stored, rather than silently running with the default."""
+    for bad in ("lots", "0"):
+        monkeypatch.setenv(variable, bad)
+        for verb in ("run", "submit"):
+            code, _, err = run(capsys, verb, _workflow(tmp_path, f"bad-cap-{verb}"))
+            assert code == 2 and f"{variable}={bad!r}" in err, err
+    assert not (_home / "plait.db").exists() or Store.at(_home).list_workflows() == []
 
 
 def test_pod_folders_and_staged_inputs_go_after_the_run(tmp_path, capsys, _home):
