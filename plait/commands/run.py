@@ -350,6 +350,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
     control.submit(store, plan, arguments={"parameters": params}, options=options,
                    started_at=base.now())
     print_submitted(store, plan, args)
+    if options.get("sandbox") == "none":          # said where the user looks, not only in get
+        print(f"plait: note: {plan.name} runs UNSANDBOXED (--sandbox none): its pods can read "
+              "and write what you can", file=sys.stderr)
     if args.log:       # `argo submit --log`: the logs to the end, then the run's exit code
         logs = args.logs_parser.parse_args([plan.name, "--follow"])
         module, func = logs.verb.split(":")

@@ -139,7 +139,10 @@ def test_unsandboxed_run_says_so_in_get_and_the_store(capsys, tmp_path, home, mo
     name = f"nosandbox-{verb}"
     path = _probe(tmp_path, name, "none")
     monkeypatch.setenv("PLAIT_SANDBOX", "none")
-    assert plait(capsys, verb, path)[0] == 0
+    code, _, err = plait(capsys, verb, path)
+    assert code == 0
+    # said at once: run names its sandbox, submit warns
+    assert ("sandbox none" if verb == "run" else "UNSANDBOXED (--sandbox none)") in err
     if verb == "submit":
         finished(home, name)
     row = Store.at(home).workflow(name)
