@@ -125,8 +125,9 @@ def test_submit_from_a_template_with_entrypoint_and_parameters(capsys, tmp_path)
     code, out, err = cli(capsys, "submit", "--sandbox", "none", "--from", "workflowtemplate/common",
                          "--templates", common, "--entrypoint", "greet", "-p", "who=x", "--wait")
     assert code == 0, err
-    assert err == ""
     name = out.splitlines()[0]
+    assert err == f"plait: note: {name} runs UNSANDBOXED (--sandbox none): its pods can read " \
+                  "and write what you can\n"            # and nothing else
     assert name.startswith("common-") and "Status:              Succeeded" in out
     assert _logs(capsys, name) == f"{name}: hello x\n"
 
