@@ -275,6 +275,17 @@ def test_resource_templates(capsys, api, home):
     assert api.live("configmaps") == [created[0]["value"]]
 
 
+def test_resource_manifest_from_an_artifact(capsys, api, home):
+    code, doc, nodes, err = run_json(capsys, api,
+                                     str(HERE / "workflows" / "resource-manifest-from.yaml"))
+    assert doc["status"]["phase"] == "Succeeded", (doc["status"], err)
+    assert sorted(api.live("configmaps")) == ["from-raw", "from-step"]
+    assert nodes["apply-made"]["outputs"]["parameters"] == [{"name": "data",
+                                                             "value": '{"made":"yes"}'}]
+    assert nodes["apply-raw"]["outputs"]["parameters"] == [{"name": "data",
+                                                            "value": '{"note":"{{not.rendered}}"}'}]
+
+
 def test_resource_flags(capsys, api, home):
     """kubectl's flags in resource templates, as Argo's resource-delete-with-flags and
     resource-flags examples use them."""
