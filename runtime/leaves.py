@@ -48,7 +48,7 @@ class _Logs:
         self.error: str | None = None      # why the log could not be written (a full disk)
         self.limit = OutputLimits.from_env().log
 
-    def __call__(self, container: str, line: str) -> None:
+    def __call__(self, container: str, line: str, at: float | None = None) -> None:
         if self.error is not None:
             return
         try:
@@ -56,7 +56,7 @@ class _Logs:
             if f is None:
                 path = Path(self.engine.store.log_path(self.engine.name, self.pod, container))
                 f = self.files[container] = LogWriter(path, self.limit)
-            f.write(self.engine.mask(line), self.engine.clock())
+            f.write(self.engine.mask(line), self.engine.clock() if at is None else at)
         except OSError as exc:
             self._failed(exc)
 
