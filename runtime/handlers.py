@@ -74,7 +74,7 @@ async def _unsupported(k: Kernel, c: Call) -> None:
 
 
 async def _resource(k: Kernel, c: Call) -> None:
-    await run_resource(k, c.node, c.template, c.scope, c.ctx)
+    await run_resource(k, c.node, c.template, c.scope, c.ctx, c.artifacts)
 
 
 async def _suspend(k: Kernel, c: Call) -> None:

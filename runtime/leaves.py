@@ -48,7 +48,7 @@ class _Logs:
         self.error: str | None = None      # why the log could not be written (a full disk)
         self.limit = OutputLimits.from_env().log
 
-    def __call__(self, container: str, line: str) -> None:
+    def __call__(self, container: str, line: str, at: float | None = None) -> None:
         if self.error is not None:
             return
         try:
@@ -56,7 +56,7 @@ class _Logs:
             if f is None:
                 path = Path(self.engine.store.log_path(self.engine.name, self.pod, container))
                 f = self.files[container] = LogWriter(path, self.limit)
-            f.write(self.engine.mask(line), self.engine.clock())
+            f.write(self.engine.mask(line), self.engine.clock() if at is None else at)
         except OSError as exc:
             self._failed(exc)
 
@@ -505,9 +505,15 @@ async def run_suspend(engine: Kernel, node: Node, tmpl: Template, scope: Any, ct
     engine.finish(node, Phase.SUCCEEDED)
 
 
-async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx) -> None:
+MANIFEST_BYTES = 1 << 20      # a manifest read from an artifact (an API object is at most ~1.5 MiB)
+
+
+async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx,
+                       artifacts: list[dict[str, Any]] | None = None) -> None:
     """A `resource` template: on a backend that reaches a cluster (`run_resource`), else an
-    Error naming that backend."""
+    Error naming that backend. `manifestFrom.artifact` takes the manifest from the input
+    artifact of that name (`artifacts`, as the engine resolved them), as it is: Argo renders
+    an inline manifest, never an artifact's content."""
     run = getattr(engine.backend, "run_resource", None)
     if run is None:
         run_unsupported(engine, node, tmpl)
@@ -515,7 +521,10 @@ async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, c
     try:
         body = render_value(tmpl.spec or {}, scope, checked=True)
         outs = render_value(list(tmpl.outputs.parameters), scope, checked=True)
-    except ValueError as exc:
+        source = (body.get("manifestFrom") or {}).get("artifact") or {}
+        if source and not body.get("manifest"):
+            body["manifest"] = manifest_from(engine, node, artifacts or [], str(source.get("name")))
+    except (ValueError, TemplateError) as exc:
         engine.finish(node, Phase.ERROR, str(exc))
         return
     node.phase, node.started_at = Phase.RUNNING, engine.clock()
@@ -531,6 +540,30 @@ async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, c
         if p.get("globalName") and value is not None:
             engine.publish(p, value)
     engine.finish(node, phase, message)
+
+
+def manifest_from(engine: Kernel, node: Node, artifacts: list[dict[str, Any]], name: str) -> str:
+    """The text of the input artifact `name` (a file of at most MANIFEST_BYTES), loaded as a
+    pod's input would be and removed again."""
+    found = next((a for a in artifacts if a.get("name") == name), None)
+    if found is None:
+        raise TemplateError(f"manifestFrom: no input artifact named {name!r}")
+    if "raw" in found:
+        return str((found.get("raw") or {}).get("data", ""))
+    folder = staging(engine, node.id)
+    try:
+        placed = stage_inputs(engine, node.id, [dict(found, path="/manifest")])
+        if not placed:
+            raise TemplateError(f"manifestFrom: input artifact {name!r} has no content")
+        path = Path(placed[0]["source"])
+        if not path.is_file() or path.is_symlink():
+            raise TemplateError(f"manifestFrom: input artifact {name!r} is not a file")
+        if path.stat().st_size > MANIFEST_BYTES:
+            raise TemplateError(f"manifestFrom: input artifact {name!r} is larger than "
+                                f"{MANIFEST_BYTES} bytes")
+        return path.read_text(encoding="utf-8", errors="replace")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def run_http(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: Ctx) -> None:
@@ -582,6 +615,6 @@ def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[s
 
 
 
-__all__ = ["PENDING_TIMEOUT", "UNSUPPORTED", "collect_outputs", "end_daemons", "pod_deadline",
-           "run_http", "run_pod", "run_resource", "run_suspend", "run_unsupported",
+__all__ = ["MANIFEST_BYTES", "PENDING_TIMEOUT", "UNSUPPORTED", "collect_outputs", "end_daemons",
+           "manifest_from", "pod_deadline", "run_http", "run_pod", "run_resource", "run_suspend", "run_unsupported",
            "stage_inputs", "staging"]

@@ -16,11 +16,38 @@ second always finds the time of every line it saw, even while the pod is still w
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO
 
 TIMES_SUFFIX = ".times"
+
+
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)")
+
+
+def rfc3339_ns(text: str) -> int | None:
+    """An RFC3339 time (`2026-12-06T10:00:00Z`, `...T10:00:00.5+02:00`, the kubelet's
+    `...T10:00:00.123456789Z`) as Unix nanoseconds; None when `text` is not one."""
+    m = _RFC3339.fullmatch(text.strip())
+    if m is None:
+        return None
+    zone = "+00:00" if m.group(3) in ("Z", "z") else m.group(3)
+    try:
+        when = datetime.fromisoformat(m.group(1).upper() + zone)
+    except ValueError:
+        return None
+    fraction = int(m.group(2).ljust(9, "0")) if m.group(2) else 0
+    return int(when.timestamp()) * 1_000_000_000 + fraction
+
+
+def rfc3339_nano(ns: int) -> str:
+    """Unix ns as the kubelet prints a log line's time: `2026-12-06T10:00:00.123456789Z`."""
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    when = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
+    return f"{when:%Y-%m-%dT%H:%M:%S}.{fraction:09d}Z"
 
 
 def times_path(log: Path) -> Path:
@@ -162,4 +189,4 @@ def _read_from(path: Path, offset: int) -> bytes:
 
 
 __all__ = ["LIMIT_ENV", "LogLine", "LogReader", "LogWriter", "TIMES_SUFFIX", "append_line",
-           "times_path", "to_ns"]
+           "rfc3339_nano", "rfc3339_ns", "times_path", "to_ns"]

@@ -116,9 +116,13 @@ class PodResult:
     files: dict[str, str | None] = field(default_factory=dict)
 
 
-LogSink = Callable[[str, str], None]
-"""`sink(container_name, line)`: a backend reports every log line through it (already
-decoded, without the newline); the engine masks secrets and writes the log files."""
+class LogSink(Protocol):
+    """`sink(container_name, line[, at])`: a backend reports every log line through it
+    (already decoded, without the newline); the engine masks secrets and writes the log
+    files. `at` (Unix seconds) is when the line was written, where the backend knows it (the
+    kubelet's timestamps); else the engine's clock when the line arrives."""
+
+    def __call__(self, container: str, line: str, at: float | None = None) -> None: ...
 
 
 class PodHandle(Protocol):

@@ -21,15 +21,13 @@ from __future__ import annotations
 import argparse
 import heapq
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from plait.grammar.regex import RegexError, compile_regex
-from plait.runtime.logfiles import LogLine, LogReader, to_ns
+from plait.runtime.logfiles import LogLine, LogReader, rfc3339_nano, rfc3339_ns, to_ns
 from plait.runtime.runs import is_active, parse_age, runner_lost
 from plait.runtime.storeapi import RunStore
 from plait.runtime.types import Node
@@ -40,9 +38,6 @@ from .base import EXIT_FINDINGS, EXIT_OK, UsageError
 # Argo's palette for pod lines (green, yellow, blue, magenta, cyan, white), picked by the sum of
 # the pod name's characters so a pod keeps its colour from one run of the command to the next
 POD_COLOURS = (32, 33, 34, 35, 36, 37)
-
-_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)")
-
 
 @dataclass
 class LogOptions:
@@ -150,29 +145,11 @@ def since_ns(opts: LogOptions) -> int | None:
 
 
 def parse_rfc3339(text: str) -> int:
-    """An RFC3339 time (`2026-12-06T10:00:00Z`, `...T10:00:00.5+02:00`) as Unix ns."""
-    m = _RFC3339.fullmatch(text.strip())
-    when = None
-    if m:
-        try:
-            when = datetime.fromisoformat(m.group(1).upper() + _offset(m.group(3)))
-        except ValueError:
-            when = None
-    if when is None:
+    """`--since-time`'s RFC3339 time as Unix ns; a UsageError when it is not one."""
+    ns = rfc3339_ns(text)
+    if ns is None:
         raise UsageError(f"--since-time: {text!r} is not an RFC3339 time (e.g. 2026-12-06T10:00:00Z)")
-    fraction = int((m.group(2) or "").ljust(9, "0")) if m and m.group(2) else 0
-    return int(when.timestamp()) * 1_000_000_000 + fraction
-
-
-def _offset(zone: str) -> str:
-    return "+00:00" if zone in ("Z", "z") else zone
-
-
-def rfc3339_nano(ns: int) -> str:
-    """Unix ns as the kubelet prints a log line's time: `2026-12-06T10:00:00.123456789Z`."""
-    seconds, fraction = divmod(ns, 1_000_000_000)
-    when = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
-    return f"{when:%Y-%m-%dT%H:%M:%S}.{fraction:09d}Z"
+    return ns
 
 
 def _when(item: tuple[str, LogLine]) -> int:

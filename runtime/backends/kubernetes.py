@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
+from plait.runtime.logfiles import rfc3339_ns
 from plait.runtime.outputs import OutputLimits
 from plait.runtime.store import folder_name
 from plait.runtime.types import LogSink, Phase, PodResult
@@ -460,7 +461,8 @@ class KubePod:
         b = self.backend
         try:
             resp = b.core.read_namespaced_pod_log(self.name, b.namespace, container=container,
-                                                  follow=True, _preload_content=False)
+                                                  follow=True, timestamps=True,
+                                                  _preload_content=False)
             pending = b""
             for chunk in resp.stream(65536):
                 if self._stop.is_set():
@@ -475,9 +477,17 @@ class KubePod:
             logger.debug("log of %s/%s ended: %s", self.name, container, exc)
 
     def _line(self, container: str, raw: bytes) -> None:
+        """One line as the API sends it with `timestamps=true`: the kubelet's RFC3339 time, a
+        space, the text. The line keeps that time (a resumed run reads old lines with theirs)."""
         text = raw.decode("utf-8", errors="replace")
+        stamp, _, rest = text.partition(" ")
+        ns = rfc3339_ns(stamp)
+        if ns is not None:
+            text, at = rest, ns / 1e9
+        else:
+            at = None
         if not self._stop.is_set():
-            self._loop.call_soon_threadsafe(self.log, container, text)
+            self._loop.call_soon_threadsafe(self.log, container, text, at)
 
     def stop_threads(self) -> None:
         self._stop.set()

@@ -504,7 +504,8 @@ class FakeApiServer:
                         f'container "{container}" in pod "{name}" is waiting to start: '
                         f"ContainerCreating")))
                 self.start_chunks("text/plain")
-                argv = ["podman", "logs", *(["-f"] if q.get("follow") == "true" else []), full]
+                argv = ["podman", "logs", *(["-f"] if q.get("follow") == "true" else []),
+                        *(["-t"] if q.get("timestamps") == "true" else []), full]   # the API's format
                 proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         env=engine_env())
                 try:

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from plait.cli import main
+from plait.runtime.logfiles import rfc3339_ns
 
+from ..containers import engine_env
 from ..runtime.test_start_failures import CANNOT_START
 
 HERE = Path(__file__).resolve().parent
@@ -273,6 +275,36 @@ def test_resource_templates(capsys, api, home):
     # plait delete deletes the owner; the cluster's garbage collector then deletes what it owns
     assert main(["delete", "kube-resource"]) == 0
     assert api.live("configmaps") == [created[0]["value"]]
+
+
+def test_resource_manifest_from_an_artifact(capsys, api, home):
+    code, doc, nodes, err = run_json(capsys, api,
+                                     str(HERE / "workflows" / "resource-manifest-from.yaml"))
+    assert doc["status"]["phase"] == "Succeeded", (doc["status"], err)
+    assert sorted(api.live("configmaps")) == ["from-raw", "from-step"]
+    assert nodes["apply-made"]["outputs"]["parameters"] == [{"name": "data",
+                                                             "value": '{"made":"yes"}'}]
+    assert nodes["apply-raw"]["outputs"]["parameters"] == [{"name": "data",
+                                                            "value": '{"note":"{{not.rendered}}"}'}]
+
+
+def test_log_lines_keep_the_kubelets_times(capsys, api, home, tmp_path):
+    """Lines are read with `timestamps=true` and keep the time the kubelet gave them (not
+    when plait read them: a resumed run reads old lines late)."""
+    wf = tmp_path / "wf.yaml"
+    wf.write_text("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: kube-times}\n"
+                  "spec:\n  entrypoint: main\n  templates:\n  - name: main\n"
+                  "    container: {image: busybox, command: [sh, -c, 'echo one; sleep 1; echo two']}\n")
+    code, doc, nodes, err = run_json(capsys, api, "--keep-pods", str(wf))
+    assert code == 0, err
+    assert main(["logs", "kube-times", "--timestamps"]) == 0
+    shown = [line.split(" ", 2)[1:] for line in capsys.readouterr().out.splitlines()]
+    podman = subprocess.run(["podman", "logs", "-t", api.podman_name("kube-times") + "-main"],
+                            capture_output=True, text=True, env=engine_env(), timeout=60)
+    kubelet = [line.split(" ", 1) for line in podman.stdout.splitlines()]
+    assert [text for _, text in shown] == [text for _, text in kubelet] == ["one", "two"]
+    for (mine, _), (theirs, _) in zip(shown, kubelet):     # plait keeps microseconds
+        assert abs(rfc3339_ns(mine) - rfc3339_ns(theirs)) <= 1000, (mine, theirs)
 
 
 def test_resource_flags(capsys, api, home):
