@@ -286,6 +286,18 @@ def read_plan(text: str) -> PlanRecord:
     return decode_plan(parse_plan_text(text))
 
 
+def read_stored_plan(text: str | None) -> PlanRecord | None:
+    """The plan a store row holds (`plan_json`), read as every plan file is (validated), or
+    None when the row holds no valid plan (a store made by a test or an older plait): the
+    views that show a run's metadata read it this way and show less rather than fail."""
+    if not text:
+        return None
+    try:
+        return read_plan(text)
+    except PlanError:
+        return None
+
+
 def template_records(templates: Mapping[str, Mapping[str, Any]]) -> dict[str, Template]:
     """A plan's templates (`Plan.templates`, JSON values) as records, by key."""
     return {k: decode_template(t) for k, t in templates.items()}
@@ -433,4 +445,4 @@ __all__ = ["Backoff", "Body", "Child", "DagBody", "Hook", "IO", "LeafBody", "Loo
            "PLAN_VERSION", "PlanError", "PlanRecord", "Retry", "SCHEMA_PATH", "StepsBody",
            "Template", "When", "decode_child", "decode_hook", "decode_hooks", "decode_plan",
            "decode_template", "encode_child", "encode_hook", "encode_plan", "encode_template",
-           "parse_plan_text", "plan_text", "read_plan", "template_records", "validate_plan", "write_plan"]
+           "parse_plan_text", "plan_text", "read_plan", "read_stored_plan", "template_records", "validate_plan", "write_plan"]

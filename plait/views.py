@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import json
 import re
 import sys
 import threading
@@ -21,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, TextIO
 
+from plait.compiler.plancodec import PlanRecord, read_stored_plan
 from plait.runtime.status import LIMITS_ANNOTATION, SANDBOX_ANNOTATION, isolation_notes
 from plait.runtime.types import Node, NodeType, Phase
 
@@ -272,16 +272,16 @@ class WorkflowInfo:
 
     @classmethod
     def of(cls, name: str, source: Any, parameters: Any = None,
-           plan: Mapping[str, Any] | None = None) -> "WorkflowInfo":
+           plan: PlanRecord | None = None) -> "WorkflowInfo":
         """From a store row (dict) or a RunResult (attributes); the namespace and the service
         account from the run's plan (`plan`, or the row's `plan_json`)."""
         def get(key: str) -> Any:
             return source.get(key) if isinstance(source, Mapping) else getattr(source, key, None)
 
-        if plan is None and isinstance(get("plan_json"), str):
-            plan = json.loads(get("plan_json"))
-        meta = (plan or {}).get("workflow") or {}
-        settings = (plan or {}).get("settings") or {}
+        if plan is None:
+            plan = read_stored_plan(get("plan_json"))
+        meta = plan.workflow if plan is not None else {}
+        settings = plan.settings if plan is not None else {}
 
         phase = get("phase")
         phase = phase.value if isinstance(phase, Phase) else str(phase or "")
