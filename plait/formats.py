@@ -87,7 +87,7 @@ def run_labels(row: WorkflowRow) -> dict[str, str]:
     phase and completed labels Argo's controller keeps on every workflow. `row` must carry
     its plan (a `store.workflow` row, not a `list_workflows` one)."""
     plan = read_stored_plan(row.plan_json)
-    own = (plan.workflow.get("labels") if plan is not None else None) or {}
+    own = (plan.workflow.labels if plan is not None else None) or {}
     labels = {str(k): str(v) for k, v in own.items()} if isinstance(own, Mapping) else {}
     labels[PHASE_LABEL] = row.phase.value
     labels[COMPLETED_LABEL] = "false" if is_active(row) else "true"
@@ -116,7 +116,7 @@ def list_table(entries: Sequence[ListEntry], now: float, wide: bool = False,
             table.append([r.name, status, age(r, now), duration(r, now), r.message])
             continue
         plan = read_stored_plan(r.plan_json)
-        priority = (plan.settings.get("priority") if plan is not None else None) or 0
+        priority = (plan.settings.priority if plan is not None else None) or 0
         counts = "/".join(map(str, pod_counts(entry.nodes)))
         table.append([r.name, status, age(r, now), duration(r, now), str(priority), r.message,
                       counts, parameter_string(r.arguments)])
@@ -133,7 +133,7 @@ def submitted_workflow(row: WorkflowRow, plan: PlanRecord,
     doc["status"].update(phase=Phase.PENDING.value, message="", finishedAt=None, nodes={})
     doc["status"].pop("outputs", None)
     meta: dict[str, Any] = {"name": row.name}
-    generate = plan.workflow.get("generateName")
+    generate = plan.workflow.generate_name
     if generate:
         meta["generateName"] = generate
     meta["namespace"] = doc["metadata"]["namespace"]

@@ -280,8 +280,6 @@ class WorkflowInfo:
 
         if plan is None:
             plan = read_stored_plan(get("plan_json"))
-        meta = plan.workflow if plan is not None else {}
-        settings = plan.settings if plan is not None else {}
 
         phase = get("phase")
         phase = phase.value if isinstance(phase, Phase) else str(phase or "")
@@ -302,8 +300,8 @@ class WorkflowInfo:
                    created_at=get("created_at") or started, started_at=started,
                    finished_at=get("finished_at"), parameters=tuple(pairs),
                    notes=isolation_notes(get("options")),
-                   namespace=str(meta.get("namespace") or "default"),
-                   service_account=str(settings.get("serviceAccountName") or ""))
+                   namespace=str(plan and plan.workflow.namespace or "default"),
+                   service_account=str(plan and plan.settings.service_account_name or ""))
 
 
 def _param_text(value: Any) -> str:

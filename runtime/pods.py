@@ -22,6 +22,7 @@ import copy
 import json
 from typing import Any
 
+from plait.compiler.plancodec import POD_SPEC_KEYS, WorkflowSettings, decode_io
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import LimitError, load_json
 
@@ -36,9 +37,6 @@ DEPENDENCIES = "plait.dev/container-dependencies"
 CONTAINER_RETRY = "plait.dev/container-retry"   # containerSet.retryStrategy: {retries, seconds}
 
 # template keys that are Pod spec fields (kept for a Kubernetes backend; the local one ignores them)
-POD_SPEC_KEYS = ("nodeSelector", "affinity", "tolerations", "securityContext", "hostAliases",
-                  "priorityClassName", "schedulerName", "automountServiceAccountToken",
-                  "dnsPolicy", "dnsConfig", "imagePullSecrets", "hostNetwork")
 
 
 def _container_retry(rs: dict[str, Any]) -> dict[str, float]:
@@ -134,24 +132,20 @@ def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[st
 def pod_outputs(template: dict[str, Any]) -> list[str]:
     """Container paths to read back after main exits: output parameters' `valueFrom.path` and
     output artifacts' `path`, in order, without duplicates."""
-    outs = template.get("outputs") or {}
+    outs = decode_io(template.get("outputs"))
     paths: list[str] = []
-    for p in outs.get("parameters") or []:
-        path = (p.get("valueFrom") or {}).get("path") if isinstance(p, dict) else None
-        if isinstance(path, str) and path and path not in paths:
-            paths.append(path)
-    for a in outs.get("artifacts") or []:
-        path = a.get("path") if isinstance(a, dict) else None
+    for path in [p.value_from.path if p.value_from is not None else None
+                 for p in outs.parameters] + [a.path for a in outs.artifacts]:
         if isinstance(path, str) and path and path not in paths:
             paths.append(path)
     return paths
 
 
-def workflow_volumes(settings: dict[str, Any]) -> list[dict[str, Any]]:
+def workflow_volumes(settings: WorkflowSettings) -> list[dict[str, Any]]:
     """`spec.volumes` plus one `persistentVolumeClaim` volume per `spec.volumeClaimTemplates`
     entry (as Argo's controller adds them): the `spec_volumes` to give `build_pod`."""
-    vols = [copy.deepcopy(v) for v in settings.get("volumes") or [] if isinstance(v, dict)]
-    for claim in settings.get("volumeClaimTemplates") or []:
+    vols = [copy.deepcopy(v) for v in settings.volumes or [] if isinstance(v, dict)]
+    for claim in settings.volume_claim_templates or []:
         name = ((claim or {}).get("metadata") or {}).get("name")
         if name and not any(v.get("name") == name for v in vols):
             vols.append({"name": name, "persistentVolumeClaim": {"claimName": name}})

@@ -13,7 +13,7 @@ import datetime as _dt
 import enum
 from typing import Any, Mapping
 
-from plait.compiler.plancodec import PlanRecord, read_stored_plan
+from plait.compiler.plancodec import PlanRecord, WorkflowMeta, read_stored_plan
 
 from .types import Node
 
@@ -121,12 +121,12 @@ def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = N
     status["nodes"] = {n.id: node_json(n) for n in ordered}
     if plan is None:
         plan = read_stored_plan(_field(workflow, "plan_json"))
-    meta = plan.workflow if plan is not None else {}
+    meta = plan.workflow if plan is not None else WorkflowMeta()
     metadata: dict[str, Any] = {"name": name, "namespace": str(
-        meta.get("namespace") or _field(workflow, "namespace", default="default"))}
-    if meta.get("labels"):
-        metadata["labels"] = {str(k): str(v) for k, v in meta["labels"].items()}
-    notes = {**{str(k): str(v) for k, v in (meta.get("annotations") or {}).items()},
+        meta.namespace or _field(workflow, "namespace", default="default"))}
+    if meta.labels:
+        metadata["labels"] = {str(k): str(v) for k, v in meta.labels.items()}
+    notes = {**{str(k): str(v) for k, v in (meta.annotations or {}).items()},
              **isolation_notes(_field(workflow, "options"))}
     if notes:
         metadata["annotations"] = notes
