@@ -175,6 +175,38 @@ class WorkflowSettings:
     keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateSettings:
+    """A template's other fields (`settings`, an open set) that the runtime interprets by
+    name; `metadata` (the pod's labels and annotations), `sidecars`, `init_containers`,
+    `volumes` and `pod` (the pod-level fields, `POD_SPEC_KEYS`) are Kubernetes' own objects,
+    which the pod receives as written, so they stay JSON; `other` keeps the rest (resources,
+    nodeSelector's siblings the runtime does not read, memoize, synchronization, ...)."""
+
+    daemon: Any = None
+    parallelism: Any = None
+    fail_fast: Any = None
+    service_account_name: str | None = None
+    pod_spec_patch: str | None = None
+    metadata: dict[str, Any] | None = None
+    annotations: dict[str, Any] | None = None
+    sidecars: list[Any] | None = None
+    init_containers: list[Any] | None = None
+    volumes: list[Any] | None = None
+    pod: dict[str, Any] | None = None
+    other: dict[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def is_daemon(self) -> bool:
+        return self.daemon in (True, "true")
+
+
+_TEMPLATE_SETTINGS_FIELDS = {"daemon": "daemon", "parallelism": "parallelism",
+                             "failFast": "fail_fast", "serviceAccountName": "service_account_name",
+                             "podSpecPatch": "pod_spec_patch", "metadata": "metadata",
+                             "annotations": "annotations", "sidecars": "sidecars",
+                             "initContainers": "init_containers", "volumes": "volumes"}
 _META_FIELDS = {"name": "name", "generateName": "generate_name", "namespace": "namespace",
                 "labels": "labels", "annotations": "annotations", "source": "source",
                 "workflowTemplateRef": "workflow_template_ref"}
@@ -304,7 +336,7 @@ class Template:
     timeout: float | str | None = None
     pending_timeout: float | str | None = None
     active_deadline_seconds: float | str | None = None
-    settings: dict[str, Any] | None = None
+    settings: TemplateSettings | None = None
 
     @property
     def children(self) -> tuple[Child, ...]:
@@ -385,6 +417,14 @@ def decode_settings(d: Mapping[str, Any]) -> WorkflowSettings:
     return WorkflowSettings(**known, pod=pod or None, other=other or None, keys=tuple(d))
 
 
+def decode_template_settings(d: Mapping[str, Any] | None) -> TemplateSettings:
+    """A template's `settings` (rendered or not) as a record."""
+    d = d or {}
+    known, other = _split(d, _TEMPLATE_SETTINGS_FIELDS)
+    pod = {k: other.pop(k) for k in list(other) if k in POD_SPEC_KEYS}
+    return TemplateSettings(**known, pod=pod or None, other=other or None, keys=tuple(d))
+
+
 def decode_io(d: Mapping[str, Any] | None) -> IO:
     """Argo's `{parameters: [...], artifacts: [...]}` (either may be absent) as a record."""
     d = d or {}
@@ -452,7 +492,8 @@ def decode_template(d: Mapping[str, Any]) -> Template:
         inputs=_io(d.get("inputs") or {}), outputs=_io(d.get("outputs") or {}), body=body,
         library=d.get("library"), retry=None if d.get("retry") is None else _retry(d["retry"]),
         timeout=d.get("timeout"), pending_timeout=d.get("pendingTimeout"),
-        active_deadline_seconds=d.get("activeDeadlineSeconds"), settings=d.get("settings"))
+        active_deadline_seconds=d.get("activeDeadlineSeconds"),
+        settings=None if d.get("settings") is None else decode_template_settings(d["settings"]))
 
 
 def decode_plan(data: Any, validate: bool = True) -> PlanRecord:
@@ -551,6 +592,10 @@ def encode_settings(st: WorkflowSettings) -> dict[str, Any]:
     return _object(st, _SETTINGS_FIELDS, {**(st.pod or {}), **(st.other or {})})
 
 
+def encode_template_settings(st: TemplateSettings) -> dict[str, Any]:
+    return _object(st, _TEMPLATE_SETTINGS_FIELDS, {**(st.pod or {}), **(st.other or {})})
+
+
 def encode_io(io: IO) -> dict[str, Any]:
     """Argo's `{parameters: [...], artifacts: [...]}` of a record."""
     return {"parameters": [encode_parameter(p) for p in io.parameters],
@@ -637,7 +682,7 @@ def encode_template(t: Template) -> dict[str, Any]:
     _put(out, "timeout", t.timeout)
     _put(out, "pendingTimeout", t.pending_timeout)
     _put(out, "activeDeadlineSeconds", t.active_deadline_seconds)
-    _put(out, "settings", t.settings)
+    _put(out, "settings", None if t.settings is None else encode_template_settings(t.settings))
     return out
 
 
@@ -687,7 +732,8 @@ def _validator() -> Any:
 
 
 __all__ = ["ARTIFACT_LOCATIONS", "Artifact", "Backoff", "Body", "Child", "DagBody", "Hook", "IO",
-           "LeafBody", "Loop", "LoopItem", "PLAN_VERSION", "POD_SPEC_KEYS", "Parameter",
+           "LeafBody", "Loop", "LoopItem", "PLAN_VERSION", "POD_SPEC_KEYS", "Parameter", "TemplateSettings",
+           "decode_template_settings", "encode_template_settings",
            "ValueFrom", "WorkflowMeta", "WorkflowSettings", "decode_meta", "decode_settings",
            "encode_meta", "encode_settings",
            "decode_artifact", "decode_io", "decode_parameter", "decode_value_from",

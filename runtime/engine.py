@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from plait.compiler.plan import unresolved_text
-from plait.compiler.plancodec import Hook, Parameter, PlanRecord, Template
+from plait.compiler.plancodec import Hook, Parameter, PlanRecord, Template, TemplateSettings
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.limits import cap
 
@@ -518,9 +518,9 @@ class Engine:
         if retries is not None:
             local["retries"] = str(retries)
         scope = layer(local, self.globals)
-        settings = tmpl.settings or {}
-        shown = ((settings.get("annotations") or {}).get("workflows.argoproj.io/display-name")
-                 or ((settings.get("metadata") or {}).get("annotations") or {}).get(
+        settings = tmpl.settings or TemplateSettings()
+        shown = ((settings.annotations or {}).get("workflows.argoproj.io/display-name")
+                 or ((settings.metadata or {}).get("annotations") or {}).get(
                      "workflows.argoproj.io/display-name"))
         if shown:
             node.display_name = render_text(str(shown), scope)

@@ -23,6 +23,7 @@ from plait.compiler.plancodec import (
     ValueFrom,
     WorkflowSettings,
     decode_io,
+    decode_template_settings,
     encode_io,
     encode_template,
 )
@@ -184,8 +185,7 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
     except ValueError as exc:          # an expression tag failed: the pod never starts
         engine.finish(node, Phase.ERROR, str(exc))
         return
-    settings = rendered.get("settings") or {}
-    daemon = settings.get("daemon") in (True, "true")
+    daemon = decode_template_settings(rendered.get("settings")).is_daemon
     try:
         nul = nul_field({k: rendered.get(k) for k in ("body", "settings", "outputs")})
         if nul:

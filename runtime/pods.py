@@ -22,7 +22,12 @@ import copy
 import json
 from typing import Any
 
-from plait.compiler.plancodec import POD_SPEC_KEYS, WorkflowSettings, decode_io
+from plait.compiler.plancodec import (
+    POD_SPEC_KEYS,
+    WorkflowSettings,
+    decode_io,
+    decode_template_settings,
+)
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import LimitError, load_json
 
@@ -69,10 +74,10 @@ def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[st
     body = template.get("body")
     if kind not in POD_KINDS or not isinstance(body, dict):
         raise PodError(f"template {template.get('name')!r} of kind {kind!r} does not run as a pod")
-    settings = template.get("settings") or {}
+    settings = decode_template_settings(template.get("settings"))
     annotations: dict[str, str] = {NODE_NAME_ANNOTATION: node_name}
     labels: dict[str, str] = {}
-    meta = settings.get("metadata") or {}
+    meta = settings.metadata or {}
     labels.update({str(k): str(v) for k, v in (meta.get("labels") or {}).items()})
     annotations.update({str(k): str(v) for k, v in (meta.get("annotations") or {}).items()})
     labels[WORKFLOW_LABEL] = workflow
@@ -96,34 +101,35 @@ def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[st
             annotations[SCRIPT] = json.dumps({"container": "main", "source": str(body.get("source", ""))})
         containers = [main]
         main_name = "main"
-        for raw in settings.get("sidecars") or []:
+        for raw in settings.sidecars or []:
             containers.append(_mirrored(_container(raw, raw.get("name", "sidecar")), raw, main))
     main_mounts = next((c.get("volumeMounts") or [] for c in containers if c["name"] == main_name), [])
     inits = [_mirrored(_container(raw, raw.get("name", f"init-{i}")), raw, {"volumeMounts": main_mounts})
-             for i, raw in enumerate(settings.get("initContainers") or [])]
+             for i, raw in enumerate(settings.init_containers or [])]
 
     annotations[OUTPUTS] = json.dumps([{"path": p, "container": main_name} for p in outputs])
     annotations[INPUTS] = json.dumps([dict(i) for i in inputs])
-    if settings.get("daemon") in (True, "true"):
+    if settings.is_daemon:
         annotations[DAEMON] = "true"
 
     spec: dict[str, Any] = {"restartPolicy": "Never"}
     if inits:
         spec["initContainers"] = inits
     spec["containers"] = containers
-    spec["volumes"] = _volumes(inits + containers, settings.get("volumes") or [], spec_volumes)
+    spec["volumes"] = _volumes(inits + containers, settings.volumes or [], spec_volumes)
     if deadline is not None:
         spec["activeDeadlineSeconds"] = int(deadline)
-    account = service_account or settings.get("serviceAccountName")
+    account = service_account or settings.service_account_name
     if account:
         spec["serviceAccountName"] = str(account)
+    pod_fields = settings.pod or {}
     for key in POD_SPEC_KEYS:
-        if key in settings:
-            spec[key] = copy.deepcopy(settings[key])
+        if key in pod_fields:
+            spec[key] = copy.deepcopy(pod_fields[key])
     pod = {"apiVersion": "v1", "kind": "Pod",
            "metadata": {"name": pod_name, "labels": labels, "annotations": annotations},
            "spec": spec}
-    patch = settings.get("podSpecPatch")
+    patch = settings.pod_spec_patch
     if patch:
         pod["spec"] = _patch_spec(spec, patch)
     return pod

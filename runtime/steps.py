@@ -17,7 +17,15 @@ from typing import Any
 
 from plait.compiler.loops import expand_sequence
 from plait.compiler.plan import unresolved_text
-from plait.compiler.plancodec import Child, Hook, Loop, StepsBody, Template, ValueFrom
+from plait.compiler.plancodec import (
+    Child,
+    Hook,
+    Loop,
+    StepsBody,
+    Template,
+    TemplateSettings,
+    ValueFrom,
+)
 from plait.compiler.values import int_value
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.evaluate import evaluate_when
@@ -44,13 +52,13 @@ class Gate:
 
 
 def gate_of(tmpl: Template, scope: Any, fail_fast_default: bool = False) -> Gate:
-    settings = tmpl.settings or {}
-    limit = settings.get("parallelism")
+    settings = tmpl.settings or TemplateSettings()
+    limit = settings.parallelism
     if isinstance(limit, str):
         limit = render_text(limit, scope)
         limit = int(limit) if limit.strip().isdigit() else None
     sem = asyncio.Semaphore(limit) if isinstance(limit, int) and limit > 0 else None
-    ff = settings.get("failFast")
+    ff = settings.fail_fast
     return Gate(sem, fail_fast_default if ff is None else ff in (True, "true"))
 
 
