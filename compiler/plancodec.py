@@ -11,8 +11,9 @@ settings as attributes of these records (`template_records`, `read_stored_plan`)
 
 A field that the JSON may leave out is None here when it is absent. What stays JSON inside a
 named field is Kubernetes' and Argo's own open formats, which pods and the status copy as they
-are: a leaf's body (a container, a script, ...), a template's `settings`, an artifact's storage
-location, pod-level spec fields (affinity, tolerations, ...) and volumes.
+are: a leaf's body (a container, a script, ...), a template's sidecars, init containers and pod
+metadata, an artifact's storage location, pod-level spec fields (affinity, tolerations, ...),
+volumes, and the settings no local run interprets (`other`).
 """
 
 from __future__ import annotations
