@@ -28,6 +28,7 @@ from plait.grammar import GrammarError, parse_depends, unparse
 from plait.grammar import ast as A
 
 from .plan import Plan
+from .plancodec import IO, Child, DagBody, Hook, Loop, Retry, StepsBody, Template
 
 MAX_NODES = 2000        # nested calls are not expanded past this many nodes
 MAX_LABEL = 90          # longer conditions are cut in the label (the tooltip keeps them whole)
@@ -93,6 +94,7 @@ def _title(plan: Plan) -> str:
 class _Drawer:
     def __init__(self, plan: Plan):
         self.plan = plan
+        self.record = plan.record()          # the plan as typed records (plancodec)
         self.g: nx.DiGraph[str] = nx.DiGraph(name=_title(plan))
         self.g.graph["clusters"] = {}   # id -> {"parent": id | None, "attrs": {...}}
         self.g.graph["ranks"] = {}      # id -> {"cluster": id, "nodes": [...]}
@@ -151,39 +153,38 @@ class _Drawer:
 
     # --- calls ---
 
-    def template(self, key: str | None) -> dict[str, Any] | None:
-        return self.plan.templates.get(key) if key else None
+    def template(self, key: str | None) -> Template | None:
+        return self.record.templates.get(key) if key else None
 
     def kind_attrs(self, kind: str | None) -> dict[str, str]:
         self.kinds.add(_LEGEND_GROUP.get(kind or "", kind))
         return dict(KIND_STYLE.get(kind, KIND_STYLE[None]))
 
-    def call(self, path: str, parent: str | None, name: str | None, child: dict[str, Any],
+    def call(self, path: str, parent: str | None, name: str | None, child: Child,
              stack: dict[str, str], cluster_id: str | None = None,
              cluster_label: str | None = None) -> _Drawn:
         """Draw one call of a template (a step, a task, the entrypoint or the exit handler)."""
-        key = child.get("template")
+        key = child.template
         tmpl = self.template(key)
-        kind = tmpl.get("kind") if tmpl else None
+        kind = tmpl.kind if tmpl else None
         attrs = self.kind_attrs(kind)
-        tmpl_name = str(tmpl.get("name", key)) if tmpl else None
+        tmpl_name = str(tmpl.name) if tmpl else None
         lines = [name] if name else []
         if tmpl_name is None:
-            unresolved = child.get("unresolved") or {}
+            unresolved = child.unresolved or {}
             lines.append("? " + _short(" ".join(f"{k} {v}" for k, v in sorted(unresolved.items()))
                                        or "unknown template"))
         elif not name or (tmpl_name != name and key != name):
             lines.append(key if key else tmpl_name)
-        if tmpl is not None and isinstance(tmpl.get("retry"), dict):
-            lines.append(retry_mark(tmpl["retry"]))
+        if tmpl is not None and tmpl.retry is not None:
+            lines.append(retry_mark(tmpl.retry))
             self.features.add("retry")
-        loop = child.get("loop")
+        loop = child.loop
         if loop:
             lines.append(self.loop_label(loop))
             attrs["peripheries"] = "2"
             self.features.add("loop")
-        when = child.get("when") or {}
-        if when.get("static") is False:
+        if child.when is not None and child.when.static is False:
             attrs["style"] = attrs.get("style", "") + ",dashed"
             attrs["fontcolor"] = "#6b7280"
         attrs["label"] = "\n".join(lines)
@@ -211,24 +212,24 @@ class _Drawer:
         return _Drawn(header, cid, sinks)
 
     @staticmethod
-    def loop_label(loop: dict[str, Any]) -> str:
-        if loop.get("kind") == "items":
-            return f"× {len(loop.get('items') or [])}"
-        if loop.get("kind") == "param":
-            text = loop.get("text")
+    def loop_label(loop: Loop) -> str:
+        if loop.kind == "items":
+            return f"× {len(loop.items)}"
+        if loop.kind == "param":
+            text = loop.text
             return "× " + _short(text if isinstance(text, str) else "withParam")
         return "× withSequence"
 
-    def when_edge(self, child: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    def when_edge(self, child: Child) -> tuple[str | None, dict[str, Any]]:
         """The label and style of the edges into a child with a `when`."""
-        when = child.get("when")
-        if not when:
+        when = child.when
+        if when is None:
             return None, {}
-        text = str(when.get("text", ""))
+        text = str(when.text)
         label = _short(text)
-        if when.get("static") is True:
+        if when.static is True:
             label += "\n(true)"
-        elif when.get("static") is False:
+        elif when.static is False:
             label += "\n(false: skipped)"
         self.features.add("when")
         attrs: dict[str, Any] = {"style": "dashed", "color": WHEN_COLOR, "fontcolor": WHEN_COLOR}
@@ -236,35 +237,37 @@ class _Drawer:
             attrs["labeltooltip"] = text
         return label, attrs
 
-    def child(self, path: str, cluster: str, child: dict[str, Any], stack: dict[str, str]) -> _Drawn:
+    def child(self, path: str, cluster: str, child: Child, stack: dict[str, str]) -> _Drawn:
         """A step or task, with its hooks."""
-        name = str(child.get("name", ""))
+        name = str(child.name)
         d = self.call(path, cluster, name, child, stack)
-        for hname in sorted(child.get("hooks") or {}):
-            hook = child["hooks"][hname]
+        hooks = child.hooks or {}
+        for hname in sorted(hooks):
+            hook = hooks[hname]
             hpath = f"{path}.onExit" if hname == "exit" else f"{path}.hooks.{hname}"
             title = f"{name}.onExit" if hname == "exit" else f"{name}.hooks.{hname}"
             self.hook(hpath, cluster, title, hook, self.exit(d) if hname == "exit" else d.entry)
         return d
 
-    def hook(self, path: str, cluster: str | None, title: str, hook: dict[str, Any],
+    def hook(self, path: str, cluster: str | None, title: str, hook: Hook,
              after: str) -> None:
         """A hook is one node (not expanded), joined by a dotted edge."""
-        tmpl = self.template(hook.get("template"))
-        kind = tmpl.get("kind") if tmpl else None
+        tmpl = self.template(hook.template)
+        kind = tmpl.kind if tmpl else None
         attrs = self.kind_attrs(kind)
-        attrs["label"] = f"{title}\n{hook.get('template') or '?'}"
+        attrs["label"] = f"{title}\n{hook.template or '?'}"
         nid = self.node(path, cluster, **attrs)
-        expr = hook.get("expression")
+        expr = hook.expression
         label = _short(str(expr)) if expr else ("on exit" if title.endswith("onExit") else None)
         self.edge(after, nid, label, style="dotted", color=HOOK_COLOR, fontcolor=HOOK_COLOR)
         self.features.add("hook")
 
-    def steps(self, path: str, cid: str, tmpl: dict[str, Any], header: str,
+    def steps(self, path: str, cid: str, tmpl: Template, header: str,
               stack: dict[str, str]) -> tuple[_Drawn, ...]:
         prev: list[_Drawn] = []
-        for i, group in enumerate(tmpl.get("steps") or []):
-            drawn = [self.child(f"{path}[{i}].{c.get('name')}", cid, c, stack) for c in group]
+        groups = tmpl.body.groups if isinstance(tmpl.body, StepsBody) else ()
+        for i, group in enumerate(groups):
+            drawn = [self.child(f"{path}[{i}].{c.name}", cid, c, stack) for c in group]
             self.rank(cid, [d.entry for d in drawn if d.cluster == cid])
             sources = [self.exit(d) for d in prev] or [header]
             if len(sources) > 1 and len(drawn) > 1:     # a join point keeps edges linear
@@ -280,16 +283,17 @@ class _Drawer:
             prev = drawn or prev
         return tuple(prev)
 
-    def dag(self, path: str, cid: str, tmpl: dict[str, Any], header: str,
+    def dag(self, path: str, cid: str, tmpl: Template, header: str,
             stack: dict[str, str]) -> tuple[_Drawn, ...]:
-        tasks = [t for t in tmpl.get("tasks") or [] if isinstance(t.get("name"), str)]
-        drawn = {t["name"]: self.child(f"{path}.{t['name']}", cid, t, stack) for t in tasks}
+        body = tmpl.body if isinstance(tmpl.body, DagBody) else DagBody(())
+        tasks = [t for t in body.tasks if isinstance(t.name, str)]
+        drawn = {t.name: self.child(f"{path}.{t.name}", cid, t, stack) for t in tasks}
         depended: set[str] = set()
         for t in tasks:
-            d = drawn[t["name"]]
+            d = drawn[t.name]
             when_label, attrs = self.when_edge(t)
-            deps = [(task, label) for task, label in depends_edges(t.get("depends"))
-                    if task in drawn and task != t["name"]]
+            deps = [(task, label) for task, label in depends_edges(t.depends)
+                    if task in drawn and task != t.name]
             if not deps:
                 self.edge(header, d.entry, when_label, **attrs)
                 continue
@@ -300,9 +304,9 @@ class _Drawer:
                 labels = [x for x in (label if label else None,
                                       when_label if k == 0 else None) if x]
                 self.edge(self.exit(drawn[task]), d.entry, "\n".join(labels) or None, **attrs)
-        target = tmpl.get("target")
-        names = target if isinstance(target, list) else [t["name"] for t in tasks
-                                                         if t["name"] not in depended]
+        target = body.target
+        names = target if isinstance(target, tuple) else [t.name for t in tasks
+                                                          if t.name not in depended]
         return tuple(drawn[n] for n in names if n in drawn)
 
     # --- the workflow ---
@@ -310,12 +314,12 @@ class _Drawer:
     def draw(self) -> None:
         plan = self.plan
         root = _title(plan)
-        entry = self.call(root, None, root, {"template": plan.entrypoint}, {},
+        entry = self.call(root, None, root, _called(plan.entrypoint), {},
                           cluster_id="cluster_entry",
                           cluster_label=f"entrypoint: {self.title(plan.entrypoint)}")
         if plan.on_exit:
             handler = self.call(f"{root}.onExit", None, f"{root}.onExit",
-                                {"template": plan.on_exit}, {}, cluster_id="cluster_onexit",
+                                _called(plan.on_exit), {}, cluster_id="cluster_onexit",
                                 cluster_label=f"onExit: {self.title(plan.on_exit)}")
             if handler.cluster != "cluster_onexit":     # a leaf handler: wrap it
                 self.cluster("cluster_onexit", None, label=f"onExit: {self.title(plan.on_exit)}",
@@ -324,15 +328,16 @@ class _Drawer:
             self.edge(self.exit(entry), handler.entry, "on exit", style="dotted",
                       color=HOOK_COLOR, fontcolor=HOOK_COLOR)
             self.features.add("hook")
-        for hname in sorted(plan.hooks):
+        for hname in sorted(self.record.hooks):
             if hname == "exit" and plan.on_exit:     # already drawn as the exit handler
                 continue
-            self.hook(f"{root}.hooks.{hname}", None, f"hooks.{hname}", plan.hooks[hname], entry.entry)
+            self.hook(f"{root}.hooks.{hname}", None, f"hooks.{hname}", self.record.hooks[hname],
+                      entry.entry)
         self.legend()
 
     def title(self, key: str) -> str:
         tmpl = self.template(key)
-        return f"{key} ({tmpl.get('kind')})" if tmpl else key
+        return f"{key} ({tmpl.kind})" if tmpl else key
 
     def legend(self) -> None:
         """The legend: one row under the drawing (after each node that has no successor), so
@@ -364,9 +369,14 @@ class _Drawer:
             self.edge(a, b, style="invis")
 
 
-def retry_mark(retry: dict[str, Any]) -> str:
+def _called(key: str) -> Child:
+    """The entrypoint or the exit handler, drawn as a call of that template."""
+    return Child(name="", template=key, arguments=IO())
+
+
+def retry_mark(retry: Retry | None) -> str:
     """The label line of a template with a retryStrategy: `↻ retries: LIMIT`."""
-    limit = retry.get("limit")
+    limit = retry.limit if retry is not None else None
     return "↻ retries" + (f": {_short(str(limit))}" if limit is not None else "")
 
 

@@ -17,6 +17,7 @@ from plait.grammar import ast as A
 
 from .model import Workflow
 from .plan import Plan
+from .plancodec import decode_io
 from .planner import plain
 
 
@@ -92,12 +93,12 @@ def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
     spec = doc.setdefault("spec", {})
     if entrypoint_fixed or "entrypoint" in spec or "workflowTemplateRef" not in spec:
         spec["entrypoint"] = plan.entrypoint
-    resolved = {p["name"]: p for p in plan.arguments.get("parameters", [])}
+    resolved = {p.name: p.value for p in decode_io(plan.arguments).parameters}
     params = spec.get("arguments", {}).get("parameters")
     if isinstance(params, list):
         for p in params:
             if isinstance(p, dict) and p.get("name") in resolved:
-                value = resolved[p["name"]].get("value")
+                value = resolved[p["name"]]
                 if isinstance(value, str):
                     p.pop("valueFrom", None)
                     p["value"] = (literal_text(value) if p["name"] in supplied
@@ -106,9 +107,9 @@ def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
     # (for the `--entrypoint` template's inputs, or a referenced template's parameters)
     have = {p.get("name") for p in params if isinstance(p, dict)} if isinstance(params, list) \
         else set()
-    added = [{"name": name, "value": literal_text(str(resolved[name].get("value")))}
+    added = [{"name": name, "value": literal_text(str(resolved[name]))}
              for name in sorted(supplied) if name not in have and name in resolved
-             and isinstance(resolved[name].get("value"), str)]
+             and isinstance(resolved[name], str)]
     if added:
         arguments = spec.get("arguments")
         if not isinstance(arguments, dict):

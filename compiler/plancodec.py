@@ -6,19 +6,21 @@ the only place that knows the JSON's key names: `decode_plan(data)` validates a 
 the schema and its version and returns a `PlanRecord`; `encode_plan(record)` gives the JSON
 data back, equal to what was read (the golden plans round-trip byte for byte:
 tests/compiler/test_plancodec.py). The runtime reads templates, steps, tasks, loops, `when`,
-hooks and retry settings as attributes of these records (`template_records`).
+hooks, retry settings, parameters and artifacts, the workflow's metadata and its spec
+settings as attributes of these records (`template_records`, `read_stored_plan`).
 
-A field that the JSON may leave out is None here when it is absent. Leaf bodies (a container,
-a script, ...), parameter and artifact records, `settings` and workflow metadata stay JSON
-values: they are Kubernetes' and Argo's own formats, which pods and the status copy as they
-are.
+A field that the JSON may leave out is None here when it is absent. What stays JSON inside a
+named field is Kubernetes' and Argo's own open formats, which pods and the status copy as they
+are: a leaf's body (a container, a script, ...), a template's sidecars, init containers and pod
+metadata, an artifact's storage location, pod-level spec fields (affinity, tolerations, ...),
+volumes, and the settings no local run interprets (`other`).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -34,12 +36,194 @@ class PlanError(ValueError):
 # --- records ----------------------------------------------------------------------------
 
 
+# Parameter, ValueFrom and Artifact are Argo's open JSON objects: each record names the keys
+# the runtime interprets, keeps any other key in `other`, and remembers the order its keys were
+# written in (`keys`), so that encoding gives back the same object, key order included (an
+# artifact is passed on as a value: it lands in node inputs and `get -o json` as written).
+# A key written with a null value stays written (it is in `keys`); one never written is None.
+
+
+@dataclass(frozen=True, slots=True)
+class ValueFrom:
+    """A parameter's `valueFrom`. `config_map_key_ref` stays Kubernetes' own selector object
+    (name, key, optional) and `supplied` Argo's (empty) marker object."""
+
+    path: str | None = None
+    parameter: str | None = None
+    expression: str | None = None
+    json_path: str | None = None
+    jq_filter: str | None = None
+    default: Any = None
+    supplied: Any = None
+    config_map_key_ref: dict[str, Any] | None = None
+    event: str | None = None
+    other: dict[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def has(self, key: str) -> bool:
+        """True when the JSON key `key` was written (even with a null value)."""
+        return _has(self, _VALUE_FROM_FIELDS, key)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """An input, output or argument parameter (`value` as written: text, or a number or bool
+    YAML wrote; `enum` as written)."""
+
+    name: str
+    value: Any = None
+    default: Any = None
+    enum: Any = None
+    description: Any = None
+    value_from: ValueFrom | None = None
+    global_name: str | None = None
+    other: dict[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """An input, output or argument artifact. `source` holds its storage location as written
+    (`raw`, `s3`, `http`, `git`, ...: Argo's own open formats, which a pod or a repository reads
+    as they are); `archive` stays Argo's object (`{none: {}}`, `{tar: {...}}`); `other` keeps
+    the keys the runtime does not interpret (archiveLogs, artifactGC, deleted, recurseMode)."""
+
+    name: str
+    path: str | None = None
+    from_: str | None = None
+    from_expression: str | None = None
+    optional: Any = None
+    sub_path: str | None = None
+    mode: Any = None
+    global_name: str | None = None
+    archive: Any = None
+    source: dict[str, Any] | None = None
+    other: dict[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def has(self, key: str) -> bool:
+        """True when the JSON key `key` was written (even with a null value)."""
+        return _has(self, _ARTIFACT_FIELDS, key) or key in (self.source or {})
+
+    def json(self) -> dict[str, Any]:
+        """The artifact as Argo's JSON object (what a step passes on as a value)."""
+        return encode_artifact(self)
+
+
+def _has(rec: Any, names: Mapping[str, str], key: str) -> bool:
+    if key in rec.keys:
+        return True
+    attr = names.get(key)
+    return getattr(rec, attr) is not None if attr else key in (rec.other or {})
+
+
+ARTIFACT_LOCATIONS = ("raw", "s3", "gcs", "azure", "hdfs", "oss", "artifactory", "git", "http",
+                      "plugin")
+_VALUE_FROM_FIELDS = {"path": "path", "parameter": "parameter", "expression": "expression",
+                      "jsonPath": "json_path", "jqFilter": "jq_filter", "default": "default",
+                      "supplied": "supplied", "configMapKeyRef": "config_map_key_ref",
+                      "event": "event"}
+_PARAMETER_FIELDS = {"name": "name", "value": "value", "default": "default", "enum": "enum",
+                     "description": "description", "valueFrom": "value_from",
+                     "globalName": "global_name"}
+_ARTIFACT_FIELDS = {"name": "name", "path": "path", "from": "from_",
+                    "fromExpression": "from_expression", "optional": "optional",
+                    "subPath": "sub_path", "mode": "mode", "globalName": "global_name",
+                    "archive": "archive"}
+
+
+# Kubernetes' own pod-level fields that a workflow spec (or a template) may set and that go
+# into every pod as they are written (pods.build_pod).
+POD_SPEC_KEYS = ("nodeSelector", "affinity", "tolerations", "securityContext", "hostAliases",
+                 "priorityClassName", "schedulerName", "automountServiceAccountToken",
+                 "dnsPolicy", "dnsConfig", "imagePullSecrets", "hostNetwork")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowMeta:
+    """The workflow's metadata (`plan.workflow`): `labels` and `annotations` stay
+    Kubernetes' string maps, `workflow_template_ref` Argo's reference object."""
+
+    name: str | None = None
+    generate_name: str | None = None
+    namespace: str | None = None
+    labels: dict[str, Any] | None = None
+    annotations: dict[str, Any] | None = None
+    source: str | None = None
+    workflow_template_ref: dict[str, Any] | None = None
+    other: dict[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowSettings:
+    """The workflow spec's other fields (`plan.settings`, an open set). The ones the runtime
+    interprets are named; `pod` holds the pod-level fields (`POD_SPEC_KEYS`) that every pod
+    inherits, and `volumes`/`volume_claim_templates` the volumes every pod may mount: those
+    are Kubernetes' own objects, which pods receive as written, so they stay JSON here.
+    `other` keeps the rest as written (podGC, ttlStrategy, synchronization, metrics, ...:
+    fields `plait export` and the status copy, and that no local run interprets)."""
+
+    parallelism: Any = None
+    active_deadline_seconds: Any = None
+    service_account_name: str | None = None
+    priority: Any = None
+    pod_spec_patch: str | None = None
+    volumes: list[Any] | None = None
+    volume_claim_templates: list[Any] | None = None
+    pod: dict[str, Any] | None = None
+    other: dict[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSettings:
+    """A template's other fields (`settings`, an open set) that the runtime interprets by
+    name; `metadata` (the pod's labels and annotations), `sidecars`, `init_containers`,
+    `volumes` and `pod` (the pod-level fields, `POD_SPEC_KEYS`) are Kubernetes' own objects,
+    which the pod receives as written, so they stay JSON; `other` keeps the rest (resources,
+    nodeSelector's siblings the runtime does not read, memoize, synchronization, ...)."""
+
+    daemon: Any = None
+    parallelism: Any = None
+    fail_fast: Any = None
+    service_account_name: str | None = None
+    pod_spec_patch: str | None = None
+    metadata: dict[str, Any] | None = None
+    annotations: dict[str, Any] | None = None
+    sidecars: list[Any] | None = None
+    init_containers: list[Any] | None = None
+    volumes: list[Any] | None = None
+    pod: dict[str, Any] | None = None
+    other: dict[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def is_daemon(self) -> bool:
+        return self.daemon in (True, "true")
+
+
+_TEMPLATE_SETTINGS_FIELDS = {"daemon": "daemon", "parallelism": "parallelism",
+                             "failFast": "fail_fast", "serviceAccountName": "service_account_name",
+                             "podSpecPatch": "pod_spec_patch", "metadata": "metadata",
+                             "annotations": "annotations", "sidecars": "sidecars",
+                             "initContainers": "init_containers", "volumes": "volumes"}
+_META_FIELDS = {"name": "name", "generateName": "generate_name", "namespace": "namespace",
+                "labels": "labels", "annotations": "annotations", "source": "source",
+                "workflowTemplateRef": "workflow_template_ref"}
+_SETTINGS_FIELDS = {"parallelism": "parallelism",
+                    "activeDeadlineSeconds": "active_deadline_seconds",
+                    "serviceAccountName": "service_account_name", "priority": "priority",
+                    "podSpecPatch": "pod_spec_patch", "volumes": "volumes",
+                    "volumeClaimTemplates": "volume_claim_templates"}
+
+
 @dataclass(frozen=True, slots=True)
 class IO:
-    """Inputs, outputs or arguments: parameter and artifact records as Argo writes them."""
+    """Inputs, outputs or arguments: parameter and artifact records."""
 
-    parameters: tuple[dict[str, Any], ...] = ()
-    artifacts: tuple[dict[str, Any], ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    artifacts: tuple[Artifact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +337,7 @@ class Template:
     timeout: float | str | None = None
     pending_timeout: float | str | None = None
     active_deadline_seconds: float | str | None = None
-    settings: dict[str, Any] | None = None
+    settings: TemplateSettings | None = None
 
     @property
     def children(self) -> tuple[Child, ...]:
@@ -172,16 +356,15 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class PlanRecord:
-    """The plan: `workflow` (metadata) and `settings` (the spec's other fields, an open set)
-    stay JSON objects."""
+    """The plan: the workflow's metadata, arguments, templates, hooks and spec settings."""
 
-    workflow: dict[str, Any]
+    workflow: WorkflowMeta
     arguments: IO
     entrypoint: str
     templates: dict[str, Template]
     on_exit: str | None
     hooks: dict[str, Hook]
-    settings: dict[str, Any]
+    settings: WorkflowSettings
     call_graph: dict[str, list[str]]
     recursive: list[str]
     max_depth: int
@@ -191,8 +374,66 @@ class PlanRecord:
 # --- decoding ---------------------------------------------------------------------------
 
 
-def _io(d: Mapping[str, Any]) -> IO:
-    return IO(tuple(d.get("parameters") or ()), tuple(d.get("artifacts") or ()))
+def _split(d: Mapping[str, Any], names: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An open JSON object's keys: (named fields by attribute name, every other key)."""
+    known: dict[str, Any] = {}
+    other: dict[str, Any] = {}
+    for k, v in d.items():
+        if k in names:
+            known[names[k]] = v
+        else:
+            other[k] = v
+    return known, other
+
+
+def decode_value_from(d: Mapping[str, Any]) -> ValueFrom:
+    known, other = _split(d, _VALUE_FROM_FIELDS)
+    return ValueFrom(**known, other=other or None, keys=tuple(d))
+
+
+def decode_parameter(d: Mapping[str, Any]) -> Parameter:
+    known, other = _split(d, _PARAMETER_FIELDS)
+    if isinstance(known.get("value_from"), Mapping):
+        known["value_from"] = decode_value_from(known["value_from"])
+    elif "value_from" in known:          # not an object (the schema leaves it open): kept
+        other["valueFrom"] = known.pop("value_from")
+    return Parameter(**{"name": None, **known}, other=other or None, keys=tuple(d))
+
+
+def decode_artifact(d: Mapping[str, Any]) -> Artifact:
+    known, other = _split(d, _ARTIFACT_FIELDS)
+    source = {k: other.pop(k) for k in ARTIFACT_LOCATIONS if k in other}
+    return Artifact(**{"name": None, **known}, source=source or None, other=other or None,
+                    keys=tuple(d))
+
+
+def decode_meta(d: Mapping[str, Any]) -> WorkflowMeta:
+    known, other = _split(d, _META_FIELDS)
+    return WorkflowMeta(**known, other=other or None, keys=tuple(d))
+
+
+def decode_settings(d: Mapping[str, Any]) -> WorkflowSettings:
+    known, other = _split(d, _SETTINGS_FIELDS)
+    pod = {k: other.pop(k) for k in list(other) if k in POD_SPEC_KEYS}
+    return WorkflowSettings(**known, pod=pod or None, other=other or None, keys=tuple(d))
+
+
+def decode_template_settings(d: Mapping[str, Any] | None) -> TemplateSettings:
+    """A template's `settings` (rendered or not) as a record."""
+    d = d or {}
+    known, other = _split(d, _TEMPLATE_SETTINGS_FIELDS)
+    pod = {k: other.pop(k) for k in list(other) if k in POD_SPEC_KEYS}
+    return TemplateSettings(**known, pod=pod or None, other=other or None, keys=tuple(d))
+
+
+def decode_io(d: Mapping[str, Any] | None) -> IO:
+    """Argo's `{parameters: [...], artifacts: [...]}` (either may be absent) as a record."""
+    d = d or {}
+    return IO(tuple(decode_parameter(p) for p in d.get("parameters") or ()),
+              tuple(decode_artifact(a) for a in d.get("artifacts") or ()))
+
+
+_io = decode_io
 
 
 def _strings(v: Any) -> tuple[str, ...] | None:
@@ -252,7 +493,8 @@ def decode_template(d: Mapping[str, Any]) -> Template:
         inputs=_io(d.get("inputs") or {}), outputs=_io(d.get("outputs") or {}), body=body,
         library=d.get("library"), retry=None if d.get("retry") is None else _retry(d["retry"]),
         timeout=d.get("timeout"), pending_timeout=d.get("pendingTimeout"),
-        active_deadline_seconds=d.get("activeDeadlineSeconds"), settings=d.get("settings"))
+        active_deadline_seconds=d.get("activeDeadlineSeconds"),
+        settings=None if d.get("settings") is None else decode_template_settings(d["settings"]))
 
 
 def decode_plan(data: Any, validate: bool = True) -> PlanRecord:
@@ -266,9 +508,11 @@ def decode_plan(data: Any, validate: bool = True) -> PlanRecord:
     if validate:
         validate_plan(data)
     return PlanRecord(
-        workflow=data["workflow"], arguments=_io(data["arguments"]), entrypoint=data["entrypoint"],
+        workflow=decode_meta(data["workflow"]), arguments=_io(data["arguments"]),
+        entrypoint=data["entrypoint"],
         templates={k: decode_template(t) for k, t in data["templates"].items()},
-        on_exit=data["onExit"], hooks=decode_hooks(data["hooks"]), settings=data["settings"],
+        on_exit=data["onExit"], hooks=decode_hooks(data["hooks"]),
+        settings=decode_settings(data["settings"]),
         call_graph=data["callGraph"], recursive=data["recursive"], max_depth=data["maxDepth"],
         plan_version=version)
 
@@ -286,6 +530,18 @@ def read_plan(text: str) -> PlanRecord:
     return decode_plan(parse_plan_text(text))
 
 
+def read_stored_plan(text: str | None) -> PlanRecord | None:
+    """The plan a store row holds (`plan_json`), read as every plan file is (validated), or
+    None when the row holds no valid plan (a store made by a test or an older plait): the
+    views that show a run's metadata read it this way and show less rather than fail."""
+    if not text:
+        return None
+    try:
+        return read_plan(text)
+    except PlanError:
+        return None
+
+
 def template_records(templates: Mapping[str, Mapping[str, Any]]) -> dict[str, Template]:
     """A plan's templates (`Plan.templates`, JSON values) as records, by key."""
     return {k: decode_template(t) for k, t in templates.items()}
@@ -299,8 +555,55 @@ def _put(out: dict[str, Any], key: str, value: Any) -> None:
         out[key] = value
 
 
-def _io_json(io: IO) -> dict[str, Any]:
-    return {"parameters": list(io.parameters), "artifacts": list(io.artifacts)}
+def _object(rec: Any, names: Mapping[str, str], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """An open JSON object from its record: the keys as written first, in their order (a
+    written null stays), then any named field set on a record built in code."""
+    values = {k: getattr(rec, a) for k, a in names.items()}
+    values.update(extra)
+    out: dict[str, Any] = {}
+    for k in rec.keys:
+        if k in values:
+            out[k] = values[k]
+    for k, v in values.items():
+        if k not in out and v is not None:
+            out[k] = v
+    return out
+
+
+def encode_value_from(vf: ValueFrom) -> dict[str, Any]:
+    return _object(vf, _VALUE_FROM_FIELDS, vf.other or {})
+
+
+def encode_parameter(p: Parameter) -> dict[str, Any]:
+    names = {k: a for k, a in _PARAMETER_FIELDS.items() if a != "value_from"}
+    vf = None if p.value_from is None else encode_value_from(p.value_from)
+    extra = {**({} if vf is None else {"valueFrom": vf}), **(p.other or {})}
+    return _object(p, names, extra)
+
+
+def encode_artifact(a: Artifact) -> dict[str, Any]:
+    return _object(a, _ARTIFACT_FIELDS, {**(a.source or {}), **(a.other or {})})
+
+
+def encode_meta(m: WorkflowMeta) -> dict[str, Any]:
+    return _object(m, _META_FIELDS, m.other or {})
+
+
+def encode_settings(st: WorkflowSettings) -> dict[str, Any]:
+    return _object(st, _SETTINGS_FIELDS, {**(st.pod or {}), **(st.other or {})})
+
+
+def encode_template_settings(st: TemplateSettings) -> dict[str, Any]:
+    return _object(st, _TEMPLATE_SETTINGS_FIELDS, {**(st.pod or {}), **(st.other or {})})
+
+
+def encode_io(io: IO) -> dict[str, Any]:
+    """Argo's `{parameters: [...], artifacts: [...]}` of a record."""
+    return {"parameters": [encode_parameter(p) for p in io.parameters],
+            "artifacts": [encode_artifact(a) for a in io.artifacts]}
+
+
+_io_json = encode_io
 
 
 def encode_hook(h: Hook) -> dict[str, Any]:
@@ -380,18 +683,18 @@ def encode_template(t: Template) -> dict[str, Any]:
     _put(out, "timeout", t.timeout)
     _put(out, "pendingTimeout", t.pending_timeout)
     _put(out, "activeDeadlineSeconds", t.active_deadline_seconds)
-    _put(out, "settings", t.settings)
+    _put(out, "settings", None if t.settings is None else encode_template_settings(t.settings))
     return out
 
 
 def encode_plan(p: PlanRecord) -> dict[str, Any]:
     """The plan's JSON data (what `decode_plan` read)."""
-    return {"planVersion": p.plan_version, "workflow": p.workflow,
+    return {"planVersion": p.plan_version, "workflow": encode_meta(p.workflow),
             "arguments": _io_json(p.arguments),
             "entrypoint": p.entrypoint,
             "templates": {k: encode_template(t) for k, t in p.templates.items()},
             "onExit": p.on_exit, "hooks": {k: encode_hook(h) for k, h in p.hooks.items()},
-            "settings": p.settings, "callGraph": p.call_graph, "recursive": p.recursive,
+            "settings": encode_settings(p.settings), "callGraph": p.call_graph, "recursive": p.recursive,
             "maxDepth": p.max_depth}
 
 
@@ -429,8 +732,13 @@ def _validator() -> Any:
     return jsonschema.validators.validator_for(schema)(schema)
 
 
-__all__ = ["Backoff", "Body", "Child", "DagBody", "Hook", "IO", "LeafBody", "Loop", "LoopItem",
-           "PLAN_VERSION", "PlanError", "PlanRecord", "Retry", "SCHEMA_PATH", "StepsBody",
+__all__ = ["ARTIFACT_LOCATIONS", "Artifact", "Backoff", "Body", "Child", "DagBody", "Hook", "IO",
+           "LeafBody", "Loop", "LoopItem", "PLAN_VERSION", "POD_SPEC_KEYS", "Parameter", "TemplateSettings",
+           "decode_template_settings", "encode_template_settings",
+           "ValueFrom", "WorkflowMeta", "WorkflowSettings", "decode_meta", "decode_settings",
+           "encode_meta", "encode_settings",
+           "decode_artifact", "decode_io", "decode_parameter", "decode_value_from",
+           "encode_artifact", "encode_io", "encode_parameter", "encode_value_from", "PlanError", "PlanRecord", "Retry", "SCHEMA_PATH", "StepsBody",
            "Template", "When", "decode_child", "decode_hook", "decode_hooks", "decode_plan",
            "decode_template", "encode_child", "encode_hook", "encode_plan", "encode_template",
-           "parse_plan_text", "plan_text", "read_plan", "template_records", "validate_plan", "write_plan"]
+           "parse_plan_text", "plan_text", "read_plan", "read_stored_plan", "template_records", "validate_plan", "write_plan"]

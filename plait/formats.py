@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from plait.compiler.export import dump_yaml
+from plait.compiler.plancodec import PlanRecord, read_stored_plan
 from plait.runtime.runs import age, duration, is_active, status_text
 from plait.runtime.status import argo_time, workflow_json
 from plait.runtime.storeapi import WorkflowRow
@@ -81,19 +82,12 @@ def parameter_string(arguments: Mapping[str, Any] | None) -> str:
     return ",".join(parts)
 
 
-def _plan(row: WorkflowRow) -> dict[str, Any]:
-    try:
-        plan = json.loads(row.plan_json or "{}")
-    except ValueError:
-        return {}
-    return plan if isinstance(plan, dict) else {}
-
-
 def run_labels(row: WorkflowRow) -> dict[str, str]:
     """The labels `list -l` selects by: the workflow's (metadata and `submit -l`) and the
     phase and completed labels Argo's controller keeps on every workflow. `row` must carry
     its plan (a `store.workflow` row, not a `list_workflows` one)."""
-    own = (_plan(row).get("workflow") or {}).get("labels") or {}
+    plan = read_stored_plan(row.plan_json)
+    own = (plan.workflow.labels if plan is not None else None) or {}
     labels = {str(k): str(v) for k, v in own.items()} if isinstance(own, Mapping) else {}
     labels[PHASE_LABEL] = row.phase.value
     labels[COMPLETED_LABEL] = "false" if is_active(row) else "true"
@@ -121,14 +115,15 @@ def list_table(entries: Sequence[ListEntry], now: float, wide: bool = False,
         if not wide:
             table.append([r.name, status, age(r, now), duration(r, now), r.message])
             continue
-        priority = (_plan(r).get("settings") or {}).get("priority") or 0
+        plan = read_stored_plan(r.plan_json)
+        priority = (plan.settings.priority if plan is not None else None) or 0
         counts = "/".join(map(str, pod_counts(entry.nodes)))
         table.append([r.name, status, age(r, now), duration(r, now), str(priority), r.message,
                       counts, parameter_string(r.arguments)])
     return columns(table) if table else ""
 
 
-def submitted_workflow(row: WorkflowRow, plan: Mapping[str, Any],
+def submitted_workflow(row: WorkflowRow, plan: PlanRecord,
                        spec: Mapping[str, Any]) -> dict[str, Any]:
     """`submit -o json|yaml`: the Workflow object of a run as it was submitted: its
     metadata (name, generateName, namespace, creationTimestamp, labels, annotations), the
@@ -138,7 +133,7 @@ def submitted_workflow(row: WorkflowRow, plan: Mapping[str, Any],
     doc["status"].update(phase=Phase.PENDING.value, message="", finishedAt=None, nodes={})
     doc["status"].pop("outputs", None)
     meta: dict[str, Any] = {"name": row.name}
-    generate = (plan.get("workflow") or {}).get("generateName")
+    generate = plan.workflow.generate_name
     if generate:
         meta["generateName"] = generate
     meta["namespace"] = doc["metadata"]["namespace"]

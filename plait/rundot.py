@@ -12,12 +12,12 @@ dotted edge, as in the plan's drawing. The run's name and phase title the graph.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import networkx as nx
 
 from plait.compiler.dot import HOOK_COLOR, retry_mark, to_pydot, wrap_label
-from plait.compiler.plan import Plan
+from plait.compiler.plancodec import Retry, read_stored_plan
 from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Phase
 
@@ -35,7 +35,7 @@ _SHAPES = {NodeType.POD: "box", NodeType.STEPS: "box3d", NodeType.DAG: "box3d",
 _POINTS = (NodeType.STEP_GROUP, NodeType.TASK_GROUP)
 
 
-def node_label(node: Node, now: float, retry: dict[str, Any] | None = None) -> str:
+def node_label(node: Node, now: float, retry: Retry | None = None) -> str:
     """`display name`, `(template)`, `phase duration` (the duration only once it started),
     `↻ retries: N` for a Retry node, then the node's message (why it failed or was skipped),
     each line wrapped so the label stays narrow."""
@@ -47,20 +47,17 @@ def node_label(node: Node, now: float, retry: dict[str, Any] | None = None) -> s
         line += " " + format_duration((node.finished_at or now) - node.started_at)
     lines.append(line)
     if node.type is NodeType.RETRY:
-        lines.append(retry_mark(retry or {}))
+        lines.append(retry_mark(retry))
     if node.message:
         lines.append(wrap_label(node.message))
     return "\n".join(lines)
 
 
-def _retries(row: WorkflowRow | None) -> dict[str, dict[str, Any]]:
+def _retries(row: WorkflowRow | None) -> dict[str, Retry]:
     """Each template's retryStrategy (as planned) by template name, from the run's plan."""
-    try:
-        plan = Plan.from_json(row.plan_json or "") if row is not None else None
-    except (ValueError, TypeError):
-        return {}
-    return {str(t.get("name")): t["retry"] for t in (plan.templates if plan else {}).values()
-            if isinstance(t, dict) and isinstance(t.get("retry"), dict)}
+    plan = read_stored_plan(row.plan_json) if row is not None else None
+    return {t.name: t.retry for t in (plan.templates if plan else {}).values()
+            if t.retry is not None}
 
 
 def _exit_edges(g: nx.DiGraph, name: str, nodes: Mapping[str, Node]) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import json
 import re
 import sys
 import threading
@@ -21,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, TextIO
 
+from plait.compiler.plancodec import PlanRecord, read_stored_plan
 from plait.runtime.status import LIMITS_ANNOTATION, SANDBOX_ANNOTATION, isolation_notes
 from plait.runtime.types import Node, NodeType, Phase
 
@@ -272,16 +272,14 @@ class WorkflowInfo:
 
     @classmethod
     def of(cls, name: str, source: Any, parameters: Any = None,
-           plan: Mapping[str, Any] | None = None) -> "WorkflowInfo":
+           plan: PlanRecord | None = None) -> "WorkflowInfo":
         """From a store row (dict) or a RunResult (attributes); the namespace and the service
         account from the run's plan (`plan`, or the row's `plan_json`)."""
         def get(key: str) -> Any:
             return source.get(key) if isinstance(source, Mapping) else getattr(source, key, None)
 
-        if plan is None and isinstance(get("plan_json"), str):
-            plan = json.loads(get("plan_json"))
-        meta = (plan or {}).get("workflow") or {}
-        settings = (plan or {}).get("settings") or {}
+        if plan is None:
+            plan = read_stored_plan(get("plan_json"))
 
         phase = get("phase")
         phase = phase.value if isinstance(phase, Phase) else str(phase or "")
@@ -302,8 +300,8 @@ class WorkflowInfo:
                    created_at=get("created_at") or started, started_at=started,
                    finished_at=get("finished_at"), parameters=tuple(pairs),
                    notes=isolation_notes(get("options")),
-                   namespace=str(meta.get("namespace") or "default"),
-                   service_account=str(settings.get("serviceAccountName") or ""))
+                   namespace=str(plan and plan.workflow.namespace or "default"),
+                   service_account=str(plan and plan.settings.service_account_name or ""))
 
 
 def _param_text(value: Any) -> str:

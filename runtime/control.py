@@ -13,12 +13,14 @@ the run is in a phase the verb cannot act on (the CLI prints either and exits 1)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
 from typing import Any, Callable, Mapping
 
 from plait.compiler.plan import Plan
+from plait.compiler.plancodec import Parameter, decode_io, encode_io
 from plait.compiler.planner import generate_name
 
 from .runs import (
@@ -123,29 +125,34 @@ def _unless_runner_died(store: RunStore, name: str, pid: int, message: str, grac
 def workflow_parameters(store: RunStore, name: str) -> list[str]:
     """The names of a run's workflow parameters (what `retry -p`/`resubmit -p` can set)."""
     plan = Plan.from_json(_row(store, name).plan_json or "")
-    return [str(p.get("name")) for p in plan.arguments.get("parameters") or []
-            if isinstance(p, dict)]
+    return [str(p.name) for p in decode_io(plan.arguments).parameters]
 
 
 def _override(plan: Plan, arguments: dict[str, Any], given: Mapping[str, str] | None
-              ) -> dict[str, Any]:
+              ) -> tuple[Plan, dict[str, Any]]:
     """Argo's `retry -p`/`resubmit -p` (its `overrideParameters`): each value replaces the
-    value of the workflow parameter of that name, in `plan` (in place) and in the run's
-    recorded `arguments` (returned); a name the workflow does not have is added, as
+    value of the workflow parameter of that name, in the plan and in the run's recorded
+    `arguments` (both returned); a name the workflow does not have is added, as
     `argo submit -p` adds it."""
     if not given:
-        return arguments
-    planned = plan.arguments.setdefault("parameters", [])
+        return plan, arguments
+    io = decode_io(plan.arguments)
+    planned = [dataclasses.replace(p, value=given[p.name], value_from=None)
+               if p.name in given else p for p in io.parameters]
+    planned += [Parameter(k, value=v) for k, v in given.items()
+                if k not in {p.name for p in io.parameters}]
+    plan = dataclasses.replace(plan, arguments={
+        **plan.arguments,
+        "parameters": encode_io(dataclasses.replace(io, parameters=tuple(planned)))["parameters"]})
     recorded = [dict(p) for p in arguments.get("parameters") or [] if isinstance(p, dict)]
-    for params in (planned, recorded):
-        have = set()
-        for p in params:
-            if isinstance(p, dict) and p.get("name") in given:
-                p.pop("valueFrom", None)
-                p["value"] = given[str(p["name"])]
-                have.add(p["name"])
-        params.extend({"name": k, "value": v} for k, v in given.items() if k not in have)
-    return {**arguments, "parameters": recorded}
+    have = set()
+    for p in recorded:
+        if p.get("name") in given:
+            p.pop("valueFrom", None)
+            p["value"] = given[str(p["name"])]
+            have.add(p["name"])
+    recorded.extend({"name": k, "value": v} for k, v in given.items() if k not in have)
+    return plan, {**arguments, "parameters": recorded}
 
 
 def retry(store: RunStore, name: str, parameters: Mapping[str, str] | None = None) -> int:
@@ -156,8 +163,8 @@ def retry(store: RunStore, name: str, parameters: Mapping[str, str] | None = Non
     if row.phase not in (Phase.FAILED, Phase.ERROR) or runner_alive(row):
         raise ControlError(f"Cannot retry a workflow in phase {_phase_text(row)}")
     if parameters:
-        plan = Plan.from_json(row.plan_json or "")
-        arguments = _override(plan, dict(row.arguments), parameters)
+        plan, arguments = _override(Plan.from_json(row.plan_json or ""), dict(row.arguments),
+                                    parameters)
         store.set_plan(name, plan.to_json(), arguments)
     store.set_workflow(name, Phase.RUNNING, row.message)
     return start_runner(store, name, "retry", RUNNER_SIGNALS)
@@ -176,8 +183,7 @@ def resubmit(store: RunStore, name: str, new_name: str | None = None,
     safe_segment(new, "workflow name")
     if store.workflow(new) is not None:
         raise ValueError(f"workflow {new!r} already exists: choose another --name")
-    plan.workflow["name"] = new
-    arguments = _override(plan, dict(row.arguments), parameters)
+    plan, arguments = _override(plan.named(new), dict(row.arguments), parameters)
     store.create_workflow(new, plan.to_json(), arguments, now(),
                           phase=Phase.PENDING)
     store.set_options(new, dict(row.options, resubmitted_from=name))

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from plait.compiler.cron import Schedule, read_schedule, schedules_of
 from plait.compiler.plan import Plan
+from plait.compiler.plancodec import decode_io
 from plait.compiler.submitted import CRON_LABEL, SCHEDULED_ANNOTATION
 from plait.grammar import EvaluationError, GrammarError, evaluate_expression, parse_expression
 from plait.grammar.evaluate import evaluate_when
@@ -309,9 +310,8 @@ def scheduled_now(plan: Plan, now: float) -> Plan:
 
 def plan_arguments(plan: Plan) -> dict[str, Any]:
     """The plan's literal workflow parameters, as a run's row records them."""
-    params = [{"name": p["name"], "value": p.get("value")}
-              for p in (plan.arguments or {}).get("parameters") or []
-              if isinstance(p, dict) and "name" in p]
+    params = [{"name": p.name, "value": p.value}
+              for p in decode_io(plan.arguments).parameters if p.name is not None]
     return {"parameters": params}
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from plait.compiler.plan import unresolved_text
-from plait.compiler.plancodec import Hook, PlanRecord, Template
+from plait.compiler.plancodec import Hook, Parameter, PlanRecord, Template, TemplateSettings
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.limits import cap
 
@@ -113,7 +113,7 @@ class Engine:
         self._halt_reason: str | None = None
         self._halt = asyncio.Event()
         self._term = asyncio.Event()
-        limit = plan.settings.get("parallelism")
+        limit = self.record.settings.parallelism
         if isinstance(limit, str):
             limit = int(limit) if limit.strip().isdigit() else None
         self._pods = asyncio.Semaphore(limit) if isinstance(limit, int) and limit > 0 else None
@@ -148,7 +148,7 @@ class Engine:
                                        {"parameters": params}, self.started_at)
         else:
             self._load_stored()
-        self.globals = global_scope(self.plan, self.name, self.started_at, params)
+        self.globals = global_scope(self.record, self.name, self.started_at, params)
         watchers = self._start_watchers()
         beat = Heartbeat(self.store, self.name, HEARTBEAT_SECONDS).start()
         root_ctx = Ctx(depth=0, boundary=None)
@@ -180,14 +180,14 @@ class Engine:
         self._check_wf_hooks(hooks_ctx)
         args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
                 self._workflow_artifacts())
-        entry = await self.invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
+        entry = await self.invoke(self.name, self.record.entrypoint, args, None, root_ctx)
         await self._end_daemons(root_ctx)
         phase, message = self._workflow_phase(entry)
         self.globals["workflow.status"] = phase.value
         self._check_wf_hooks(hooks_ctx)
         await self.hooks_done(self._hook_tasks)
         await self._end_daemons(hooks_ctx)
-        if self.plan.on_exit and not self._term.is_set():
+        if self.record.on_exit and not self._term.is_set():
             phase, message = await self._run_exit_handler(phase, message)
         return phase, message
 
@@ -244,13 +244,13 @@ class Engine:
             self.attach(p, old)
         values = {p["name"]: p.get("value") for p in old.outputs.parameters}
         for p in tmpl.outputs.parameters:
-            if p.get("globalName") and (value := values.get(p["name"])) is not None:
+            if p.global_name and (value := values.get(p.name)) is not None:
                 self.publish(p, value)
         stored_arts = {a["name"]: a for a in old.outputs.artifacts}
         for a in tmpl.outputs.artifacts:
-            entry = stored_arts.get(a.get("name"))
-            if a.get("globalName") and entry is not None:
-                g = str(a["globalName"])
+            entry = stored_arts.get(a.name)
+            if a.global_name and entry is not None:
+                g = str(a.global_name)
                 self.wf_outputs["artifacts"][g] = dict(entry, name=g)
                 self.globals[f"workflow.outputs.artifacts.{g}"] = entry
         self._notify(old)
@@ -363,7 +363,7 @@ class Engine:
 
     def _start_watchers(self) -> list[asyncio.Task]:
         out: list[asyncio.Task] = []
-        deadline = self.plan.settings.get("activeDeadlineSeconds")
+        deadline = self.record.settings.active_deadline_seconds
         if isinstance(deadline, (int, float)) and not isinstance(deadline, bool):
             async def expire() -> None:
                 await asyncio.sleep(max(0.0, float(deadline)))
@@ -382,7 +382,7 @@ class Engine:
         return out
 
     def deadline_left(self) -> float | None:
-        deadline = self.plan.settings.get("activeDeadlineSeconds")
+        deadline = self.record.settings.active_deadline_seconds
         if isinstance(deadline, (int, float)) and not isinstance(deadline, bool):
             return max(0.0, self.started_at + float(deadline) - self.clock())
         return None
@@ -490,7 +490,7 @@ class Engine:
         tmpl = self.templates.get(key) if key else None
         if tmpl is None or key is None:
             return self.error_node(name, key, parent, ctx, unresolved_text({"template": key}))
-        if ctx.depth >= self.plan.max_depth:
+        if ctx.depth >= self.record.max_depth:
             return self.error_node(name, tmpl.name, parent, ctx, RECURSION_MESSAGE)
         if tmpl.retry is not None:
             return await self.handlers.retry(self, name, key, tmpl, args, parent, ctx)
@@ -521,9 +521,9 @@ class Engine:
         if retries is not None:
             local["retries"] = str(retries)
         scope = layer(local, self.globals)
-        settings = tmpl.settings or {}
-        shown = ((settings.get("annotations") or {}).get("workflows.argoproj.io/display-name")
-                 or ((settings.get("metadata") or {}).get("annotations") or {}).get(
+        settings = tmpl.settings or TemplateSettings()
+        shown = ((settings.annotations or {}).get("workflows.argoproj.io/display-name")
+                 or ((settings.metadata or {}).get("annotations") or {}).get(
                      "workflows.argoproj.io/display-name"))
         if shown:
             node.display_name = render_text(str(shown), scope)
@@ -584,9 +584,9 @@ class Engine:
     async def _end_daemons(self, ctx: Ctx) -> None:
         await self.end_daemons(ctx.daemons)
 
-    def publish(self, p: dict[str, Any], value: str) -> None:
+    def publish(self, p: Parameter, value: str) -> None:
         """An output parameter with `globalName` becomes `workflow.outputs.parameters.<g>`."""
-        g = p.get("globalName")
+        g = p.global_name
         if g:
             g = str(g)
             self.wf_outputs["parameters"][g] = {"name": g, "value": value}
@@ -634,13 +634,13 @@ class Engine:
             try:
                 args = self.arguments(hook.arguments, self.globals)
             except TemplateError as exc:
-                node = self.error_node(f"{self.name}.onExit", self.plan.on_exit, None, ctx,
+                node = self.error_node(f"{self.name}.onExit", self.record.on_exit, None, ctx,
                                        str(exc))
                 return (node.phase, node.message) if phase is Phase.SUCCEEDED else (phase, message)
         else:
             args = ({p["name"]: p["value"] for p in self._workflow_parameters()
                      if p.get("value") is not None}, {})
-        node = await self.invoke(f"{self.name}.onExit", self.plan.on_exit, args, None, ctx)
+        node = await self.invoke(f"{self.name}.onExit", self.record.on_exit, args, None, ctx)
         await self._end_daemons(ctx)
         if phase is Phase.SUCCEEDED and node.phase in FAILED_PHASES:
             return node.phase, node.message

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from plait.compiler.plancodec import IO, Template
+from plait.compiler.plancodec import (
+    ARTIFACT_LOCATIONS,
+    IO,
+    Artifact,
+    Template,
+    ValueFrom,
+    decode_io,
+)
 
 from .naming import item_text
 from .values import params_json, render_text
 
-REMOTE_ARTIFACTS = ("s3", "gcs", "azure", "hdfs", "oss", "artifactory", "git", "http", "plugin")
+# the storage locations the local backend cannot reach (every one but `raw`)
+REMOTE_ARTIFACTS = tuple(k for k in ARTIFACT_LOCATIONS if k != "raw")
 
 
 class TemplateError(Exception):
@@ -51,31 +59,31 @@ def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
     (TemplateError with Argo's message; `Engine.run` ends the run Failed with it)."""
     out = []
     for p in engine.record.arguments.parameters:
-        value = p.get("value")
-        vf = p.get("valueFrom")
-        if value is None and isinstance(vf, dict):
+        value = p.value
+        vf = p.value_from
+        if value is None and vf is not None:
             try:
-                value = value_from(engine, vf, p["name"])
+                value = value_from(engine, vf, p.name)
             except MissingConfig as exc:
-                ref = vf.get("configMapKeyRef") or {}
+                ref = vf.config_map_key_ref or {}
                 raise TemplateError(
-                    f"failed to set global parameters: failed to set global parameter {p['name']} "
+                    f"failed to set global parameters: failed to set global parameter {p.name} "
                     f"from configmap with name {ref.get('name')} and key {ref.get('key')}: "
                     f"{exc.detail}") from None
-        out.append({"name": p["name"], "value": None if value is None else _text(value)})
+        out.append({"name": p.name, "value": None if value is None else _text(value)})
     return out
 
 
 def workflow_artifacts(engine: Any) -> dict[str, dict[str, Any]]:
-    return {a["name"]: a for a in engine.record.arguments.artifacts
-            if isinstance(a, dict) and "name" in a}
+    """The workflow's arguments.artifacts by name, as Argo's JSON objects (values)."""
+    return {a.name: a.json() for a in engine.record.arguments.artifacts if a.name is not None}
 
 
-def value_from(engine: Any, vf: dict[str, Any], name: str) -> str | None:
+def value_from(engine: Any, vf: ValueFrom, name: str) -> str | None:
     """A parameter's `valueFrom` outside a pod: a ConfigMap key (`--configmaps FILE`), else its
     `default`. MissingConfig when the ConfigMap or key is missing and
     there is no default and the ref is not optional."""
-    ref = vf.get("configMapKeyRef")
+    ref = vf.config_map_key_ref
     if isinstance(ref, dict):
         try:
             if engine.secrets is None:
@@ -84,10 +92,10 @@ def value_from(engine: Any, vf: dict[str, Any], name: str) -> str | None:
             return engine.secrets.config(str(ref.get("name")), str(ref.get("key")))
         except KeyError as exc:
             detail = str(exc.args[0]) if exc.args else str(exc)
-            if not ref.get("optional") and "default" not in vf:
+            if not ref.get("optional") and not vf.has("default"):
                 raise MissingConfig(f"parameter {name!r}: {detail}", detail) from None
-    if "default" in vf:
-        return _text(vf["default"])
+    if vf.has("default"):
+        return _text(vf.default)
     return None
 
 
@@ -97,16 +105,15 @@ def inputs(engine: Any, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, 
     local: dict[str, Any] = {}
     params = []
     for p in tmpl.inputs.parameters:
-        n = p["name"]
+        n = p.name
         if n in given and given[n] is not ABSENT:
             v = given[n]
-        elif p.get("value") is not None:
-            v = render_text(_text(p["value"]), engine.globals)
-        elif isinstance(p.get("valueFrom"), dict) and \
-                value_from(engine, p["valueFrom"], n) is not None:
-            v = value_from(engine, p["valueFrom"], n)
-        elif p.get("default") is not None:
-            v = render_text(_text(p["default"]), engine.globals)
+        elif p.value is not None:
+            v = render_text(_text(p.value), engine.globals)
+        elif p.value_from is not None and value_from(engine, p.value_from, n) is not None:
+            v = value_from(engine, p.value_from, n)
+        elif p.default is not None:
+            v = render_text(_text(p.default), engine.globals)
         elif given.get(n) is ABSENT:
             raise TemplateError(f"inputs.parameters.{n}: {ABSENT_MESSAGE}")
         else:
@@ -117,12 +124,12 @@ def inputs(engine: Any, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, 
         local["inputs.parameters"] = params_json(params)
     artifacts = []
     for a in tmpl.inputs.artifacts:
-        n = a.get("name")
+        n = a.name
         src = given_art.get(n)
-        if src is None and any(k in a for k in ("raw",) + REMOTE_ARTIFACTS):
-            src = a
+        if src is None and a.source:
+            src = a.json()
         if src is None or src is ABSENT:
-            if a.get("optional"):
+            if a.optional:
                 continue            # absent, and stays absent when passed on with from:
             if src is ABSENT:
                 raise TemplateError(f"inputs.artifacts.{n}: {ABSENT_MESSAGE}")
@@ -132,11 +139,11 @@ def inputs(engine: Any, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, 
                 raise TemplateError(f"{loc} artifacts are not supported by the local "
                                     f"backend (input artifact {n!r})")
         obj = dict(src, name=n)
-        if a.get("path"):
-            obj["path"] = a["path"]
-            local[f"inputs.artifacts.{n}.path"] = a["path"]
-        if a.get("mode") is not None:
-            obj["mode"] = a["mode"]
+        if a.path:
+            obj["path"] = a.path
+            local[f"inputs.artifacts.{n}.path"] = a.path
+        if a.mode is not None:
+            obj["mode"] = a.mode
         local[f"inputs.artifacts.{n}"] = obj
         artifacts.append(obj)
     return local, artifacts
@@ -152,12 +159,11 @@ def arguments(engine: Any, raw: IO | dict[str, Any] | None, scope: Any,
     params: dict[str, str | _AbsentType] = {}
     arts: dict[str, dict | _AbsentType] = {}
     # a step's arguments are a record; a hook's are Argo's `arguments` object as written
-    io = raw if isinstance(raw, IO) else IO(tuple((raw or {}).get("parameters") or ()),
-                                            tuple((raw or {}).get("artifacts") or ()))
+    io = raw if isinstance(raw, IO) else decode_io(raw)
     for p in io.parameters:
-        n: Any = p.get("name")
-        if "value" in p and p["value"] is not None:
-            v = p["value"]
+        n: Any = p.name
+        if p.value is not None:
+            v = p.value
             if isinstance(v, str):
                 try:
                     text = render_text(v, scope, checked=True)
@@ -170,38 +176,37 @@ def arguments(engine: Any, raw: IO | dict[str, Any] | None, scope: Any,
                 params[n] = text
             else:
                 params[n] = _text(v)
-        elif isinstance(p.get("valueFrom"), dict):
-            v2 = value_from(engine, p["valueFrom"], n)
+        elif p.value_from is not None:
+            v2 = value_from(engine, p.value_from, n)
             if v2 is not None:
                 params[n] = v2
     for a in io.artifacts:
-        n = a.get("name")
-        if "from" in a:
-            ref = tag_body(str(a["from"]))
+        n = a.name
+        source = a.source or {}
+        if a.has("from"):
+            ref = tag_body(str(a.from_))
             obj = scope.get(ref) if ref else None
             if isinstance(obj, dict):
-                arts[n] = with_sub_path(obj, a, scope) if a.get("subPath") else obj
+                arts[n] = with_sub_path(obj, a, scope) if a.sub_path else obj
             elif obj is ABSENT or (ref and absent_output(ref, scope)):
                 arts[n] = ABSENT            # subPath of nothing is nothing too
-            elif not a.get("optional"):
-                raise TemplateError(f"Unable to resolve: {a['from']}")
-        elif "raw" in a:
-            arts[n] = {"raw": {"data": render_text(str((a["raw"] or {}).get("data", "")),
+            elif not a.optional:
+                raise TemplateError(f"Unable to resolve: {a.from_}")
+        elif "raw" in source:
+            arts[n] = {"raw": {"data": render_text(str((source["raw"] or {}).get("data", "")),
                                                    scope)}}
-        else:
-            for loc in REMOTE_ARTIFACTS:
-                if loc in a:
-                    arts[n] = dict(a)
+        elif any(loc in source for loc in REMOTE_ARTIFACTS):
+            arts[n] = a.json()
     return params, arts
 
 
-def with_sub_path(obj: dict[str, Any], arg: dict[str, Any], scope: Any) -> dict[str, Any]:
+def with_sub_path(obj: dict[str, Any], arg: Artifact, scope: Any) -> dict[str, Any]:
     """The artifact `obj` narrowed to the argument's `subPath` (rendered in `scope`): as Argo's
     resolveArtifact does, the path is appended to the artifact's key, so the consumer gets
     that file or folder inside it (a stored folder: `archive: none`). A path that climbs or is
     absolute, or an artifact without a key, is a TemplateError (ignored when `optional`)."""
     try:
-        sub = render_text(str(arg["subPath"]), scope, checked=True)
+        sub = render_text(str(arg.sub_path), scope, checked=True)
     except ValueError as exc:
         raise TemplateError(str(exc)) from None
     parts = [p for p in sub.split("/") if p not in ("", ".")]
@@ -211,9 +216,9 @@ def with_sub_path(obj: dict[str, Any], arg: dict[str, Any], scope: Any) -> dict[
     elif sub.startswith("/") or ".." in parts or "\0" in sub:
         problem = "it must be a relative path inside the artifact"
     if problem:
-        if arg.get("optional"):
+        if arg.optional:
             return obj
-        raise TemplateError(f"artifact {arg.get('name')!r} subPath {sub!r}: {problem}")
+        raise TemplateError(f"artifact {arg.name!r} subPath {sub!r}: {problem}")
     return dict(obj, key="/".join([str(obj["key"]).rstrip("/"), *parts])) if parts else obj
 
 

@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from plait.compiler.plan import Plan
-from plait.compiler.plancodec import IO, Hook, Template
+from plait.compiler.plancodec import IO, Hook, Parameter, PlanRecord, Template
 from plait.grammar import evaluate_expression, nest, parse_expression
 
 from .types import Backend, Node, NodeType, Phase, PodHandle
@@ -78,7 +77,7 @@ class Kernel(Protocol):
     """The engine as the handlers see it (implemented by `runtime.engine.Engine`)."""
 
     name: str                                  # the workflow name
-    plan: Plan
+    record: PlanRecord                         # the plan as typed records
     templates: dict[str, Template]             # the plan's templates as records, by key
     backend: Backend
     store: Any                                 # runtime.storeapi.Store
@@ -106,7 +105,7 @@ class Kernel(Protocol):
                    message: str, type_: NodeType = ...) -> Node: ...
     def outbound_of(self, node: Node) -> list[str]: ...
     def mask(self, text: str) -> str: ...
-    def publish(self, p: dict[str, Any], value: str) -> None: ...
+    def publish(self, p: Parameter, value: str) -> None: ...
 
     # --- running templates
     async def invoke(self, name: str, key: str | None, args: Args, parent: Parent,

@@ -17,7 +17,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from plait.compiler.plancodec import Template, encode_template
+from plait.compiler.plancodec import (
+    POD_SPEC_KEYS,
+    Template,
+    ValueFrom,
+    WorkflowSettings,
+    decode_io,
+    decode_template_settings,
+    encode_io,
+    encode_template,
+)
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import nul_field
 
@@ -29,7 +38,7 @@ from .logfiles import LogWriter, append_line
 from .naming import item_text, pod_name
 from .outputs import OutputError, OutputLimits, read_parameter
 from .paths import inside
-from .pods import POD_SPEC_KEYS, build_pod, pod_outputs, workflow_volumes
+from .pods import build_pod, pod_outputs, workflow_volumes
 from .store import folder_name
 from .types import Node, Phase, PodHandle, PodResult
 from .values import render_text, render_value
@@ -160,12 +169,12 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
     node.pod_name = pod
     scope.maps[0]["pod.name"] = pod
     for a in tmpl.outputs.artifacts:
-        if a.get("path"):
-            scope.maps[0][f"outputs.artifacts.{a['name']}.path"] = a["path"]
+        if a.path:
+            scope.maps[0][f"outputs.artifacts.{a.name}.path"] = a.path
     for p in tmpl.outputs.parameters:
-        path = (p.get("valueFrom") or {}).get("path")
+        path = p.value_from.path if p.value_from is not None else None
         if path:
-            scope.maps[0][f"outputs.parameters.{p['name']}.path"] = path
+            scope.maps[0][f"outputs.parameters.{p.name}.path"] = path
     # the pod is built from the template's JSON form (Argo's and Kubernetes' own format:
     # runtime/pods.py turns it into a Pod manifest), rendered in the node's scope
     raw = encode_template(tmpl)
@@ -177,22 +186,21 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
     except ValueError as exc:          # an expression tag failed: the pod never starts
         engine.finish(node, Phase.ERROR, str(exc))
         return
-    settings = rendered.get("settings") or {}
-    daemon = settings.get("daemon") in (True, "true")
+    daemon = decode_template_settings(rendered.get("settings")).is_daemon
     try:
         nul = nul_field({k: rendered.get(k) for k in ("body", "settings", "outputs")})
         if nul:
             raise TemplateError(f"{nul} holds a NUL byte, which no process argument, "
                                 f"environment variable or path can hold")
-        for a in (rendered.get("outputs") or {}).get("artifacts") or []:
+        for a in decode_io(rendered.get("outputs")).artifacts:
             for loc in REMOTE_ARTIFACTS:
-                if loc in a:
+                if loc in (a.source or {}):
                     raise TemplateError(f"{loc} artifacts are not supported by the local "
-                                        f"backend (output artifact {a.get('name')!r})")
+                                        f"backend (output artifact {a.name!r})")
         inputs = stage_inputs(engine, pod, artifacts)
         out_paths = pod_outputs(rendered)
         manifest = _build_pod(workflow=engine.name, node_name=node.name, pod_name=pod,
-                              template=rendered, settings=engine.plan.settings,
+                              template=rendered, settings=engine.record.settings,
                               inputs=inputs, outputs=out_paths,
                               deadline=pod_deadline(engine, tmpl, scope, ctx.exit))
     except (TemplateError, ValueError, OSError) as exc:
@@ -348,59 +356,60 @@ def pod_done(engine: Kernel, node: Node, rendered: dict[str, Any], result: PodRe
 
 def collect_outputs(engine: Kernel, node: Node, rendered: dict[str, Any], result: PodResult,
                     strict: bool) -> None:
-    outs = rendered.get("outputs") or {}
+    """The pod's output parameters and artifacts, from the template's outputs as rendered in
+    the node's scope (read back through the codec)."""
+    outs = decode_io(rendered.get("outputs"))
     problem = None
-    for p in outs.get("parameters") or []:
-        vf = p.get("valueFrom") or {}
+    for p in outs.parameters:
+        vf = p.value_from or ValueFrom()
         value = None
-        if p.get("value") is not None:
-            value = item_text(p["value"])
-        elif vf.get("path"):
-            local = result.files.get(vf["path"])
+        if p.value is not None:
+            value = item_text(p.value)
+        elif vf.path:
+            local = result.files.get(vf.path)
             if local is not None and os.path.isfile(local):
                 try:
                     value = read_parameter(local, OutputLimits.from_env().parameter)
                 except OutputError as exc:
-                    problem = problem or f"output parameter {p['name']!r}: {exc}"
+                    problem = problem or f"output parameter {p.name!r}: {exc}"
                     continue
                 if value.endswith("\n"):
                     value = value[:-1]
-            elif vf.get("default") is not None:
-                value = item_text(vf["default"])
+            elif vf.default is not None:
+                value = item_text(vf.default)
             else:
-                problem = problem or f"open {vf['path']}: no such file or directory"
+                problem = problem or f"open {vf.path}: no such file or directory"
                 continue
-        elif vf.get("default") is not None:
-            value = item_text(vf["default"])
+        elif vf.default is not None:
+            value = item_text(vf.default)
         if value is None:
             continue
         value = engine.mask(value)
-        node.outputs.parameters.append({"name": p["name"], "value": value})
+        node.outputs.parameters.append({"name": p.name, "value": value})
         engine.publish(p, value)
-    for a in outs.get("artifacts") or []:
-        path = a.get("path")
+    for a in outs.artifacts:
+        path = a.path
         if not path:
             continue
         local = result.files.get(path)
         if local is None or not os.path.lexists(local):
-            if not a.get("optional") and strict:
+            if not a.optional and strict:
                 problem = problem or f"open {path}: no such file or directory"
             continue
         repo = engine.repo()
         if repo is None:
             problem = problem or "output artifacts need runtime.artifacts"
             continue
-        archive = "none" if isinstance(a.get("archive"), dict) and "none" in a["archive"] \
-            else "tgz"
+        archive = "none" if isinstance(a.archive, dict) and "none" in a.archive else "tgz"
         try:
-            key = repo.save(engine.name, node.pod_name or node.name, a["name"], local, archive)
+            key = repo.save(engine.name, node.pod_name or node.name, a.name, local, archive)
         except Exception as exc:
-            problem = problem or f"output artifact {a['name']!r}: {exc}"
+            problem = problem or f"output artifact {a.name!r}: {exc}"
             continue
-        entry = {"name": a["name"], "path": path, "key": key}
+        entry = {"name": a.name, "path": path, "key": key}
         node.outputs.artifacts.append(entry)
-        if a.get("globalName"):
-            g = str(a["globalName"])
+        if a.global_name:
+            g = str(a.global_name)
             engine.wf_outputs["artifacts"][g] = dict(entry, name=g)
             engine.globals[f"workflow.outputs.artifacts.{g}"] = entry
     if problem and strict:
@@ -484,23 +493,23 @@ async def run_suspend(engine: Kernel, node: Node, tmpl: Template, scope: Any, ct
         engine.finish(node, Phase.FAILED, engine.halt_message())
         return
     for p in tmpl.outputs.parameters:
-        vf = p.get("valueFrom") or {}
-        if p.get("value") is not None:
-            value = render_text(item_text(p["value"]), scope)
-        elif vf.get("default") is not None:
-            value = render_text(item_text(vf["default"]), scope)
-        elif scope.get(f"inputs.parameters.{p['name']}") is not None:
-            value = scope[f"inputs.parameters.{p['name']}"]
-        elif "supplied" in vf and not resumed.is_set():
+        vf = p.value_from or ValueFrom()
+        if p.value is not None:
+            value = render_text(item_text(p.value), scope)
+        elif vf.default is not None:
+            value = render_text(item_text(vf.default), scope)
+        elif scope.get(f"inputs.parameters.{p.name}") is not None:
+            value = scope[f"inputs.parameters.{p.name}"]
+        elif vf.has("supplied") and not resumed.is_set():
             # the duration ran out and nobody supplied it: Argo fails the node and the
             # workflow with this message (e2e TestSuspendNodeTimeoutWithoutDefaultValue)
-            message = RAW_OUTPUT_UNSET.format(p["name"])
+            message = RAW_OUTPUT_UNSET.format(p.name)
             engine.workflow_error = engine.workflow_error or message
             engine.finish(node, Phase.FAILED, message)
             return
         else:
             continue
-        node.outputs.parameters.append({"name": p["name"], "value": value})
+        node.outputs.parameters.append({"name": p.name, "value": value})
         engine.publish(p, value)
     engine.finish(node, Phase.SUCCEEDED)
 
@@ -520,7 +529,8 @@ async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, c
         return
     try:
         body = render_value(tmpl.spec or {}, scope, checked=True)
-        outs = render_value(list(tmpl.outputs.parameters), scope, checked=True)
+        # the backend takes Argo's output parameter objects, rendered in the node's scope
+        outs = render_value(encode_io(tmpl.outputs)["parameters"], scope, checked=True)
         source = (body.get("manifestFrom") or {}).get("artifact") or {}
         if source and not body.get("manifest"):
             body["manifest"] = manifest_from(engine, node, artifacts or [], str(source.get("name")))
@@ -535,10 +545,10 @@ async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, c
         return
     phase, message, params = got
     node.outputs.parameters = params
-    for p in outs:
-        value = next((x["value"] for x in params if x["name"] == p.get("name")), None)
-        if p.get("globalName") and value is not None:
-            engine.publish(p, value)
+    for out in decode_io({"parameters": outs}).parameters:
+        value = next((x["value"] for x in params if x["name"] == out.name), None)
+        if out.global_name and value is not None:
+            engine.publish(out, value)
     engine.finish(node, phase, message)
 
 
@@ -602,16 +612,17 @@ def run_unsupported(engine: Kernel, node: Node, tmpl: Template) -> None:
 
 
 def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
-               settings: dict[str, Any], inputs: list, outputs: list,
+               settings: WorkflowSettings, inputs: list, outputs: list,
                deadline: int | None) -> dict[str, Any]:
     own = template.get("settings") or {}
-    inherited = {k: settings[k] for k in POD_SPEC_KEYS if k in settings and k not in own}
+    pod = settings.pod or {}
+    inherited = {k: pod[k] for k in POD_SPEC_KEYS if k in pod and k not in own}
     if inherited:       # the workflow's pod-spec fields apply to every pod that sets none
         template = dict(template, settings={**own, **inherited})
     return build_pod(workflow=workflow, node_name=node_name, pod_name=pod_name,
                      template=template, spec_volumes=workflow_volumes(settings), inputs=inputs,
                      outputs=outputs, deadline=deadline,
-                     service_account=settings.get("serviceAccountName"))
+                     service_account=settings.service_account_name)
 
 
 

@@ -22,6 +22,12 @@ import copy
 import json
 from typing import Any
 
+from plait.compiler.plancodec import (
+    POD_SPEC_KEYS,
+    WorkflowSettings,
+    decode_io,
+    decode_template_settings,
+)
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import LimitError, load_json
 
@@ -36,9 +42,6 @@ DEPENDENCIES = "plait.dev/container-dependencies"
 CONTAINER_RETRY = "plait.dev/container-retry"   # containerSet.retryStrategy: {retries, seconds}
 
 # template keys that are Pod spec fields (kept for a Kubernetes backend; the local one ignores them)
-POD_SPEC_KEYS = ("nodeSelector", "affinity", "tolerations", "securityContext", "hostAliases",
-                  "priorityClassName", "schedulerName", "automountServiceAccountToken",
-                  "dnsPolicy", "dnsConfig", "imagePullSecrets", "hostNetwork")
 
 
 def _container_retry(rs: dict[str, Any]) -> dict[str, float]:
@@ -71,10 +74,10 @@ def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[st
     body = template.get("body")
     if kind not in POD_KINDS or not isinstance(body, dict):
         raise PodError(f"template {template.get('name')!r} of kind {kind!r} does not run as a pod")
-    settings = template.get("settings") or {}
+    settings = decode_template_settings(template.get("settings"))
     annotations: dict[str, str] = {NODE_NAME_ANNOTATION: node_name}
     labels: dict[str, str] = {}
-    meta = settings.get("metadata") or {}
+    meta = settings.metadata or {}
     labels.update({str(k): str(v) for k, v in (meta.get("labels") or {}).items()})
     annotations.update({str(k): str(v) for k, v in (meta.get("annotations") or {}).items()})
     labels[WORKFLOW_LABEL] = workflow
@@ -98,34 +101,35 @@ def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[st
             annotations[SCRIPT] = json.dumps({"container": "main", "source": str(body.get("source", ""))})
         containers = [main]
         main_name = "main"
-        for raw in settings.get("sidecars") or []:
+        for raw in settings.sidecars or []:
             containers.append(_mirrored(_container(raw, raw.get("name", "sidecar")), raw, main))
     main_mounts = next((c.get("volumeMounts") or [] for c in containers if c["name"] == main_name), [])
     inits = [_mirrored(_container(raw, raw.get("name", f"init-{i}")), raw, {"volumeMounts": main_mounts})
-             for i, raw in enumerate(settings.get("initContainers") or [])]
+             for i, raw in enumerate(settings.init_containers or [])]
 
     annotations[OUTPUTS] = json.dumps([{"path": p, "container": main_name} for p in outputs])
     annotations[INPUTS] = json.dumps([dict(i) for i in inputs])
-    if settings.get("daemon") in (True, "true"):
+    if settings.is_daemon:
         annotations[DAEMON] = "true"
 
     spec: dict[str, Any] = {"restartPolicy": "Never"}
     if inits:
         spec["initContainers"] = inits
     spec["containers"] = containers
-    spec["volumes"] = _volumes(inits + containers, settings.get("volumes") or [], spec_volumes)
+    spec["volumes"] = _volumes(inits + containers, settings.volumes or [], spec_volumes)
     if deadline is not None:
         spec["activeDeadlineSeconds"] = int(deadline)
-    account = service_account or settings.get("serviceAccountName")
+    account = service_account or settings.service_account_name
     if account:
         spec["serviceAccountName"] = str(account)
+    pod_fields = settings.pod or {}
     for key in POD_SPEC_KEYS:
-        if key in settings:
-            spec[key] = copy.deepcopy(settings[key])
+        if key in pod_fields:
+            spec[key] = copy.deepcopy(pod_fields[key])
     pod = {"apiVersion": "v1", "kind": "Pod",
            "metadata": {"name": pod_name, "labels": labels, "annotations": annotations},
            "spec": spec}
-    patch = settings.get("podSpecPatch")
+    patch = settings.pod_spec_patch
     if patch:
         pod["spec"] = _patch_spec(spec, patch)
     return pod
@@ -134,24 +138,20 @@ def build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[st
 def pod_outputs(template: dict[str, Any]) -> list[str]:
     """Container paths to read back after main exits: output parameters' `valueFrom.path` and
     output artifacts' `path`, in order, without duplicates."""
-    outs = template.get("outputs") or {}
+    outs = decode_io(template.get("outputs"))
     paths: list[str] = []
-    for p in outs.get("parameters") or []:
-        path = (p.get("valueFrom") or {}).get("path") if isinstance(p, dict) else None
-        if isinstance(path, str) and path and path not in paths:
-            paths.append(path)
-    for a in outs.get("artifacts") or []:
-        path = a.get("path") if isinstance(a, dict) else None
+    for path in [p.value_from.path if p.value_from is not None else None
+                 for p in outs.parameters] + [a.path for a in outs.artifacts]:
         if isinstance(path, str) and path and path not in paths:
             paths.append(path)
     return paths
 
 
-def workflow_volumes(settings: dict[str, Any]) -> list[dict[str, Any]]:
+def workflow_volumes(settings: WorkflowSettings) -> list[dict[str, Any]]:
     """`spec.volumes` plus one `persistentVolumeClaim` volume per `spec.volumeClaimTemplates`
     entry (as Argo's controller adds them): the `spec_volumes` to give `build_pod`."""
-    vols = [copy.deepcopy(v) for v in settings.get("volumes") or [] if isinstance(v, dict)]
-    for claim in settings.get("volumeClaimTemplates") or []:
+    vols = [copy.deepcopy(v) for v in settings.volumes or [] if isinstance(v, dict)]
+    for claim in settings.volume_claim_templates or []:
         name = ((claim or {}).get("metadata") or {}).get("name")
         if name and not any(v.get("name") == name for v in vols):
             vols.append({"name": name, "persistentVolumeClaim": {"claimName": name}})

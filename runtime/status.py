@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-import json
 from typing import Any, Mapping
+
+from plait.compiler.plancodec import PlanRecord, WorkflowMeta, read_stored_plan
 
 from .types import Node
 
@@ -95,7 +96,7 @@ def isolation_notes(options: Any) -> dict[str, str]:
 
 
 def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = None,
-                  plan: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  plan: PlanRecord | None = None) -> dict[str, Any]:
     """The whole Workflow object of a run (contract 8). `workflow` is a store row or a RunResult;
     `nodes` defaults to `workflow.nodes` when it has them; the namespace, labels and
     annotations come from the run's plan (`plan`, or the row's `plan_json`)."""
@@ -118,14 +119,14 @@ def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = N
         status["outputs"] = outputs
     ordered = sorted(nodes.values(), key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
     status["nodes"] = {n.id: node_json(n) for n in ordered}
-    if plan is None and isinstance(_field(workflow, "plan_json"), str):
-        plan = json.loads(_field(workflow, "plan_json"))
-    meta = (plan or {}).get("workflow") or {}
+    if plan is None:
+        plan = read_stored_plan(_field(workflow, "plan_json"))
+    meta = plan.workflow if plan is not None else WorkflowMeta()
     metadata: dict[str, Any] = {"name": name, "namespace": str(
-        meta.get("namespace") or _field(workflow, "namespace", default="default"))}
-    if meta.get("labels"):
-        metadata["labels"] = {str(k): str(v) for k, v in meta["labels"].items()}
-    notes = {**{str(k): str(v) for k, v in (meta.get("annotations") or {}).items()},
+        meta.namespace or _field(workflow, "namespace", default="default"))}
+    if meta.labels:
+        metadata["labels"] = {str(k): str(v) for k, v in meta.labels.items()}
+    notes = {**{str(k): str(v) for k, v in (meta.annotations or {}).items()},
              **isolation_notes(_field(workflow, "options"))}
     if notes:
         metadata["annotations"] = notes

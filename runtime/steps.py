@@ -17,7 +17,15 @@ from typing import Any
 
 from plait.compiler.loops import expand_sequence
 from plait.compiler.plan import unresolved_text
-from plait.compiler.plancodec import Child, Hook, Loop, StepsBody, Template
+from plait.compiler.plancodec import (
+    Child,
+    Hook,
+    Loop,
+    StepsBody,
+    Template,
+    TemplateSettings,
+    ValueFrom,
+)
 from plait.compiler.values import int_value
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.evaluate import evaluate_when
@@ -52,13 +60,13 @@ class Gate:
 
 
 def gate_of(tmpl: Template, scope: Any, fail_fast_default: bool = False) -> Gate:
-    settings = tmpl.settings or {}
-    limit = settings.get("parallelism")
+    settings = tmpl.settings or TemplateSettings()
+    limit = settings.parallelism
     if isinstance(limit, str):
         limit = render_text(limit, scope)
         limit = int(limit) if limit.strip().isdigit() else None
     sem = asyncio.Semaphore(limit) if isinstance(limit, int) and limit > 0 else None
-    ff = settings.get("failFast")
+    ff = settings.fail_fast
     return Gate(sem, fail_fast_default if ff is None else ff in (True, "true"))
 
 
@@ -100,9 +108,8 @@ def skipped_defaults(engine: Kernel, prefix: str, child: Child) -> dict[str, Any
     tmpl = engine.templates.get(child.template or "")
     d = {}
     for p in tmpl.outputs.parameters if tmpl is not None else ():
-        vf = p.get("valueFrom") or {}
-        if vf.get("default") is not None:
-            d[f"{prefix}.outputs.parameters.{p['name']}"] = str(vf["default"])
+        if p.value_from is not None and p.value_from.default is not None:
+            d[f"{prefix}.outputs.parameters.{p.name}"] = str(p.value_from.default)
     return d
 
 
@@ -378,34 +385,34 @@ async def run_steps(engine: Kernel, node: Node, key: str, tmpl: Template, scope:
 def outputs(engine: Kernel, node: Node, tmpl: Template, scope: Any) -> None:
     """Output parameters of a steps/dag node: `valueFrom.parameter` / `expression`."""
     for p in tmpl.outputs.parameters:
-        vf = p.get("valueFrom") or {}
+        vf = p.value_from or ValueFrom()
         value = None
         try:
-            if p.get("value") is not None:
-                value = render_text(str(p["value"]), scope)
-            elif vf.get("parameter"):
-                value = render_strict(str(vf["parameter"]), scope)
-            elif vf.get("expression"):
-                v = evaluate(str(vf["expression"]), scope)
+            if p.value is not None:
+                value = render_text(str(p.value), scope)
+            elif vf.parameter:
+                value = render_strict(str(vf.parameter), scope)
+            elif vf.expression:
+                v = evaluate(str(vf.expression), scope)
                 value = v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
         except (EvaluationError, GrammarError):
             value = None
         if value is None:
-            if vf.get("default") is not None:
-                value = str(vf["default"])
+            if vf.default is not None:
+                value = str(vf.default)
             else:
-                raise TemplateError(f"unable to resolve output parameter {p['name']!r}")
+                raise TemplateError(f"unable to resolve output parameter {p.name!r}")
         value = engine.mask(value)
-        node.outputs.parameters.append({"name": p["name"], "value": value})
+        node.outputs.parameters.append({"name": p.name, "value": value})
         engine.publish(p, value)
     for a in tmpl.outputs.artifacts:
-        src = a.get("from")
+        src = a.from_
         if src:
             obj = scope.get(tag_body(str(src)) or "")
             if isinstance(obj, dict):
-                entry = dict(obj, name=a["name"])
+                entry = dict(obj, name=a.name)
                 node.outputs.artifacts.append(entry)
-            elif not a.get("optional"):
+            elif not a.optional:
                 raise TemplateError(f"Unable to resolve: {src}")
 
 

@@ -14,6 +14,7 @@ import json
 from collections import ChainMap
 from typing import Any, Mapping, MutableMapping
 
+from plait.compiler.plancodec import PlanRecord
 from plait.compiler.submitted import SCHEDULED_ANNOTATION
 from plait.grammar import EvaluationError, GrammarError, nest, parse_template, render_template
 from plait.grammar.limits import load_json
@@ -47,16 +48,16 @@ class Globals(dict):
 _HIDDEN = "workflow.creationTimestamp."
 
 
-def global_scope(plan: Any, name: str, created: float,
+def global_scope(plan: PlanRecord, name: str, created: float,
                  parameters: list[dict[str, Any]]) -> dict[str, Any]:
     """`workflow.*` values known when the run starts."""
     wf = plan.workflow
     g: dict[str, Any] = Globals()
     g.update({"workflow.name": name,
-                         "workflow.namespace": str(wf.get("namespace") or "default"),
+                         "workflow.namespace": str(wf.namespace or "default"),
                          "workflow.uid": name,
                          "workflow.mainEntrypoint": plan.entrypoint,
-                         "workflow.serviceAccountName": str(plan.settings.get("serviceAccountName")
+                         "workflow.serviceAccountName": str(plan.settings.service_account_name
                                                             or "default"),
                          "workflow.status": "Running"})
     for p in parameters:
@@ -64,16 +65,15 @@ def global_scope(plan: Any, name: str, created: float,
             g[f"workflow.parameters.{p['name']}"] = p["value"]
     if parameters:
         g["workflow.parameters"] = g["workflow.parameters.json"] = params_json(parameters)
-    for what in ("labels", "annotations"):
-        m = wf.get(what) or {}
+    for what, m in (("labels", wf.labels or {}), ("annotations", wf.annotations or {})):
         if isinstance(m, dict) and m:
             for k, v in m.items():
                 g[f"workflow.{what}.{k}"] = str(v)
             g[f"workflow.{what}"] = g[f"workflow.{what}.json"] = json.dumps(
                 {str(k): str(v) for k, v in m.items()}, separators=(",", ":"))
-    if plan.settings.get("priority") is not None:
-        g["workflow.priority"] = str(plan.settings["priority"])
-    scheduled = (wf.get("annotations") or {}).get(SCHEDULED_ANNOTATION)
+    if plan.settings.priority is not None:
+        g["workflow.priority"] = str(plan.settings.priority)
+    scheduled = (wf.annotations or {}).get(SCHEDULED_ANNOTATION)
     if scheduled:                      # cron-created runs only (runtime/cronjobs.py)
         g["workflow.scheduledTime"] = str(scheduled)
     t = dt.datetime.fromtimestamp(int(created), dt.timezone.utc)

@@ -236,9 +236,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
-        sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes, plan.to_dict()), indent=2) + "\n")
+        sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes, plan.record()), indent=2) + "\n")
     else:
-        info = WorkflowInfo.of(result.name, result, plan_parameters(plan), plan.to_dict())
+        info = WorkflowInfo.of(result.name, result, plan_parameters(plan), plan.record())
         sys.stdout.write(render_get(info, result.nodes))
     return EXIT_OK if result.phase == Phase.SUCCEEDED and not interrupts else EXIT_FINDINGS
 
@@ -390,7 +390,7 @@ def print_submitted(store: Store, plan: Plan, args: argparse.Namespace) -> None:
     Workflow object (`json`, `yaml`) or the `get -o wide` view."""
     row = store.workflow(plan.name)
     if args.output in ("json", "yaml") and row is not None:
-        doc = submitted_workflow(row, plan.to_dict(), submitted_spec(plan, args))
+        doc = submitted_workflow(row, plan.record(), submitted_spec(plan, args))
         sys.stdout.write(document_text(doc, args.output))
     elif args.output == "wide" and row is not None:
         sys.stdout.write(get_text(store, plan.name, row, base.now(), "wide"))

@@ -17,11 +17,16 @@ from plait.compiler.check import UsageError
 from plait.compiler.compile import compile_file
 from plait.compiler.plan import Plan
 from plait.compiler.plancodec import (
+    Artifact,
     DagBody,
     LeafBody,
+    Parameter,
     PlanError,
     StepsBody,
+    decode_io,
     decode_plan,
+    encode_io,
+    encode_parameter,
     encode_plan,
     read_plan,
     template_records,
@@ -103,3 +108,29 @@ def test_plait_run_of_a_bad_plan_file_exits_2_without_a_traceback(tmp_path, caps
     code = main(["run", str(bad)])
     err = capsys.readouterr().err
     assert code == 2 and "templates.x" in err and "Traceback" not in err
+
+
+def test_parameters_and_artifacts_are_records_that_give_back_their_json():
+    io = {"parameters": [{"valueFrom": {"path": "/tmp/x", "default": None}, "name": "p",
+                          "globalName": "g", "x-extra": 1}],
+          "artifacts": [{"path": "/in", "name": "a", "s3": {"key": "k"}, "archive": {"none": {}},
+                         "recurseMode": True, "from": "{{steps.s.outputs.artifacts.o}}"}]}
+    record = decode_io(io)
+    p, a = record.parameters[0], record.artifacts[0]
+    assert isinstance(p, Parameter) and isinstance(a, Artifact)
+    assert (p.name, p.global_name, p.other) == ("p", "g", {"x-extra": 1})
+    assert p.value_from is not None and p.value_from.path == "/tmp/x"
+    assert p.value_from.default is None and p.value_from.has("default")
+    assert not p.value_from.has("supplied")
+    assert (a.name, a.path, a.from_, a.archive) == ("a", "/in", "{{steps.s.outputs.artifacts.o}}",
+                                                    {"none": {}})
+    assert a.source == {"s3": {"key": "k"}} and a.other == {"recurseMode": True}
+    back = encode_io(record)
+    assert back == io
+    # key order as written (an artifact is passed on as a value), a written null included
+    assert [list(x) for x in back["parameters"]] == [list(x) for x in io["parameters"]]
+    assert list(back["parameters"][0]["valueFrom"]) == ["path", "default"]
+    assert [list(x) for x in back["artifacts"]] == [list(x) for x in io["artifacts"]]
+    assert a.json() == io["artifacts"][0]
+    # a record built in code encodes only what it sets
+    assert encode_parameter(Parameter("n", value="1")) == {"name": "n", "value": "1"}

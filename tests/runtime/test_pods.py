@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from plait.compiler.plancodec import decode_settings
 from plait.runtime.pods import (
     DAEMON,
     DEPENDENCIES,
@@ -115,7 +116,7 @@ def test_volumes_template_over_workflow_and_only_mounted_ones():
 def test_workflow_volumes_add_claim_templates():
     settings = {"volumes": [{"name": "cfg", "configMap": {"name": "c"}}],
                 "volumeClaimTemplates": [{"metadata": {"name": "workdir"}, "spec": {}}]}
-    assert workflow_volumes(settings) == [
+    assert workflow_volumes(decode_settings(settings)) == [
         {"name": "cfg", "configMap": {"name": "c"}},
         {"name": "workdir", "persistentVolumeClaim": {"claimName": "workdir"}}]
 
@@ -160,7 +161,7 @@ def test_every_golden_pod_template_builds():
     count = 0
     for path in sorted(GOLDEN.glob("*.json")):
         plan = json.loads(path.read_text())
-        vols = workflow_volumes(plan.get("settings") or {})
+        vols = workflow_volumes(decode_settings(plan.get("settings") or {}))
         for t in plan["templates"].values():
             if t["kind"] in ("container", "script", "containerSet"):
                 m = pod(t, spec_volumes=vols, outputs=pod_outputs(t))
