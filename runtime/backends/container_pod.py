@@ -95,7 +95,11 @@ class ContainerPod(PodLife):
         super().__init__(manifest, sink)
         self.backend = backend
         self.engine = backend.engine
-        self.engine_name = engine_name(self.name)    # the engine's objects (`engine_name`)
+        # the pod's hostname is its name, as on Kubernetes; the engine's objects (pod,
+        # containers, volumes) add the home's id, so two plait homes running a workflow of
+        # the same name at once never meet on one name (the network has it already)
+        self.hostname = engine_name(self.name)
+        self.engine_name = f"{self.hostname}-{backend.home_label[:8]}"
         node_name = self.annotations.get(P.NODE_NAME_ANNOTATION, self.name)
         self.node = node_id(self.workflow, node_name)
         self.files = PodFolder(backend.home, self.engine_name, self.workflow, self.spec, backend.secrets)
@@ -222,7 +226,7 @@ class ContainerPod(PodLife):
         args = ["pod", "create", "--name", self.engine_name, "--infra-name", f"{self.engine_name}-infra",
                 "--network", network, *self._labels()]
         if not self.host_network:
-            args += ["--hostname", self.engine_name]
+            args += ["--hostname", self.hostname]
         await self.engine.call(*args)
         self._pod_made = True
         # started now, not by the first `run`: starting it sets up its network, and what the
@@ -399,8 +403,8 @@ class ContainerPod(PodLife):
             return ["--network", "host"]
         if str(spec.get("name")) != self._main_name and self._main_started:
             return ["--network", f"container:{self._main_container}"]
-        return ["--network", self.backend.network(self.workflow), "--network-alias", self.engine_name,
-                "--hostname", self.engine_name]
+        return ["--network", self.backend.network(self.workflow), "--network-alias", self.hostname,
+                "--hostname", self.hostname]
 
     async def _started(self, name: str) -> None:
         """Wait until container `name` runs (or ended)."""

@@ -34,7 +34,8 @@ built images as `busybox` or `python:alpine3.23` never reach for a registry. Not
 
 
 def engine_name(pod: str) -> str:
-    """The name of a pod's engine objects (engine pod, containers, volumes, hostname): the
+    """A pod's hostname and the base of its engine objects' names (engine pod, containers,
+    volumes, which add the plait home's id: `ContainerPod`): the
     pod's own name where the engine takes it, else a sanitized prefix and a short hash of it
     (an inline template's pod `wf-main/a:inline-0` -> `wf-main-a-inline-0-1a2b3c4d`), the same
     on every run of the same pod, so a resumed runner finds what its predecessor made. plait's

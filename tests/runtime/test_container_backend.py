@@ -18,7 +18,7 @@ import pytest
 from plait.runtime.backends.container import home_label
 from plait.runtime.store import Store
 from tests.containers import engine_call
-from tests.helpers import ROOT, finished, plait_process, wait_for
+from tests.helpers import ROOT, finished, plait_command, plait_env, plait_process, wait_for
 
 SECRET = "S00perS3cretPa55word"
 
@@ -610,3 +610,33 @@ def test_configmap_items_subpath_and_readonly_mounts(tmp_path):
     assert doc["status"]["phase"] == "Succeeded", proc.stderr
     assert _nodes(doc)["mounts"]["outputs"]["result"] == "sub\nbeta\n600\ninside\nread-only"
     assert "imagePullSecrets are not supported by the container backend" in proc.stderr
+
+
+def test_two_homes_run_a_workflow_of_the_same_name_at_once(tmp_path):
+    """The engine is shared by every plait home on the machine (a user's, a CI job's, a
+    test's): a pod's engine objects carry its home's id, so two runs named alike never meet
+    on a pod, container or volume name (the second used to fail: the name was in use)."""
+    path = tmp_path / "twin.yaml"
+    path.write_text(textwrap.dedent("""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: twin}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            volumes: [{name: mem, emptyDir: {medium: Memory}}]
+            container:
+              image: busybox
+              command: [sh, -c, "hostname; sleep 3"]
+              volumeMounts: [{name: mem, mountPath: /m}]
+        """), encoding="utf-8")
+    homes = [tmp_path / "a", tmp_path / "b"]
+    procs = [subprocess.Popen(plait_command("run", "--backend", "container", "-o", "json", path),
+                              env=plait_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for home in homes]
+    for proc in procs:
+        out, err = proc.communicate(timeout=240)
+        doc = json.loads(out)
+        assert doc["status"]["phase"] == "Succeeded", err
+        assert _nodes(doc)["twin"]["outputs"]["result"] == "twin"     # the hostname: the pod's name
