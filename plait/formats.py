@@ -24,9 +24,9 @@ from plait.runtime.status import argo_time, workflow_json
 from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Phase
 
-__all__ = ["PHASE_LABEL", "COMPLETED_LABEL", "ListEntry", "columns", "document_text",
-           "host_name", "list_table", "parameter_string", "pod_counts", "run_labels",
-           "submitted_workflow"]
+__all__ = ["PHASE_LABEL", "COMPLETED_LABEL", "UNSANDBOXED_MARK", "ListEntry", "columns",
+           "document_text", "host_name", "list_message", "list_table", "parameter_string",
+           "pod_counts", "run_labels", "submitted_workflow"]
 
 PHASE_LABEL = "workflows.argoproj.io/phase"
 COMPLETED_LABEL = "workflows.argoproj.io/completed"
@@ -112,15 +112,27 @@ def list_table(entries: Sequence[ListEntry], now: float, wide: bool = False,
     for entry in entries:
         r = entry.row
         status = status_text(r, entry.nodes if is_active(r) else None, now)
+        message = list_message(r)
         if not wide:
-            table.append([r.name, status, age(r, now), duration(r, now), r.message])
+            table.append([r.name, status, age(r, now), duration(r, now), message])
             continue
         plan = read_stored_plan(r.plan_json)
         priority = (plan.settings.priority if plan is not None else None) or 0
         counts = "/".join(map(str, pod_counts(entry.nodes)))
-        table.append([r.name, status, age(r, now), duration(r, now), str(priority), r.message,
+        table.append([r.name, status, age(r, now), duration(r, now), str(priority), message,
                       counts, parameter_string(r.arguments)])
     return columns(table) if table else ""
+
+
+UNSANDBOXED_MARK = "(unsandboxed)"
+
+
+def list_message(row: WorkflowRow) -> str:
+    """The MESSAGE cell: the run's message, after `(unsandboxed)` for a run whose pods ran
+    as plain host processes (`--sandbox none`), so no list hides it (issue 8)."""
+    if (row.options or {}).get("sandbox") == "none":
+        return f"{UNSANDBOXED_MARK} {row.message}".rstrip()
+    return row.message
 
 
 def submitted_workflow(row: WorkflowRow, plan: PlanRecord,

@@ -101,7 +101,7 @@ _NODE_COLUMNS = ("id, name, display_name, type, template_name, phase, message, s
                  "inputs_json, retries")
 
 _LIST_COLUMNS = ("name, phase, message, created_at, started_at, finished_at, arguments_json, "
-                 "runner_pid, heartbeat")
+                 "options_json, runner_pid, heartbeat")
 
 # Workflow and pod names become folder names: one plain path segment, nothing that climbs.
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*\Z")

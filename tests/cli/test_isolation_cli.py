@@ -152,6 +152,8 @@ def test_unsandboxed_run_says_so_in_get_and_the_store(capsys, tmp_path, home, mo
     assert code == 0
     assert "Sandbox:             none: pods ran as plain host processes, unsandboxed" in text
     assert "Not enforced:" in text and "limits.cpu" in text
+    code, out, _ = plait(capsys, "list")
+    assert f"{name} " in out and "(unsandboxed)" in out.splitlines()[1]     # list says so too
     code, out, _ = plait(capsys, "get", name, "-o", "json")
     notes = json.loads(out)["metadata"]["annotations"]
     assert notes["plait.dev/sandbox"].startswith("none")
