@@ -21,9 +21,9 @@ Pod and its Secret (unless `keep_pods`), which also stops sidecars started witho
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
+import posixpath
 import shutil
 import tarfile
 import tempfile
@@ -31,6 +31,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from plait.runtime.artifacts import ArtifactError, extract
 from plait.runtime.outputs import OutputLimits
 from plait.runtime.store import folder_name
 from plait.runtime.types import LogSink, Phase, PodResult
@@ -464,7 +465,8 @@ class KubePod:
                 and S.terminated(self.status, self.main)):
             try:
                 await self._collect(result)
-            except (KubeApiError, X.FrameError, OSError, tarfile.TarError) as exc:
+            except (KubeApiError, X.FrameError, OSError, tarfile.TarError,
+                    ArtifactError) as exc:
                 if end.phase is Phase.SUCCEEDED:       # a failure says more than its outputs
                     result = PodResult(Phase.ERROR, end.exit_code,
                                        f"cannot read the pod's outputs: {exc}")
@@ -516,12 +518,15 @@ class KubePod:
             if data is None:
                 result.files[path] = None
                 continue
-            dest = scratch / str(i)
-            dest.mkdir()
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-                tar.extractall(dest, filter="data")
-            entries = list(dest.iterdir())
-            result.files[path] = str(entries[0]) if entries else None
+            saved = scratch / f"{i}.tar"
+            with open(saved, "wb") as out:
+                root = X.own_links(data, out)
+            if not root:
+                result.files[path] = None
+                continue
+            dest = scratch / str(i) / (posixpath.basename(path.rstrip("/")) or "artifact")
+            extract(saved, dest)          # nothing outside dest, no link leading out
+            result.files[path] = str(dest)
 
     async def kill(self, reason: str) -> None:
         if self.finished or self._killed:
