@@ -25,6 +25,7 @@ import json
 import logging
 import posixpath
 import shutil
+import socket
 import tarfile
 import tempfile
 import threading
@@ -57,6 +58,7 @@ WAIT_GRACE = 60.0           # after main ended, how long the wait container may 
 RESOURCE_POLL = 1.0         # seconds between two reads of a resource awaiting its condition
 LOG_GRACE = 10.0            # after the pod ended, how long its logs may take to be read
 DELETE_GRACE = 5            # gracePeriodSeconds when a pod is killed
+THREAD_GRACE = 5.0          # at the end of the run, how long its threads may take to end
 _WORKFLOW = "workflows.argoproj.io/workflow"
 
 
@@ -85,6 +87,7 @@ class KubernetesBackend:
         self.limits = OutputLimits.from_env()
         self.pods: dict[str, KubePod] = {}
         self.deleting: set[asyncio.Future[None]] = set()     # cleanups not yet done
+        self.threads: list[threading.Thread] = []            # every pod's watch and log threads
         self.sandbox = None          # recorded on the run: the cluster isolates, not plait
         self.unenforced: list[str] = []
 
@@ -113,6 +116,14 @@ class KubernetesBackend:
         self.pods.clear()
         if self.deleting:
             await asyncio.gather(*self.deleting, return_exceptions=True)
+        # no thread may still read from the API when the interpreter ends (a daemon thread
+        # woken by its socket during finalization can abort the process): their sockets were
+        # shut down (`stop_threads`), so they end at once
+        deadline = asyncio.get_running_loop().time() + THREAD_GRACE
+        for t in self.threads:
+            left = deadline - asyncio.get_running_loop().time()
+            if t.is_alive() and left > 0:
+                await asyncio.to_thread(t.join, left)
         self.connection.api_client.close()
 
     async def run_resource(self, body: dict[str, Any], outputs: list[dict[str, Any]],
@@ -231,6 +242,17 @@ class KubernetesBackend:
                     raise
 
 
+def _shut(resp: Any) -> None:
+    """Shut down the socket of a streamed response (a followed log), as the client's
+    `Watch.stop` does for a watch."""
+    sock = getattr(getattr(resp, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 class KubePod:
     """One Pod on the cluster (`runtime.types.PodHandle`)."""
 
@@ -250,6 +272,8 @@ class KubePod:
         self._loop = asyncio.get_running_loop()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._watch: Any = None                 # the watch being read
+        self._streams: list[Any] = []           # the logs being followed
         self._logging: set[str] = set()
         self._log_threads: dict[str, threading.Thread] = {}
         self._rv: str | None = None
@@ -329,6 +353,7 @@ class KubePod:
         t = threading.Thread(target=target, args=args, daemon=True,
                              name=f"plait-kube-{self.name}")
         self._threads.append(t)
+        self.backend.threads.append(t)
         t.start()
         return t
 
@@ -375,7 +400,7 @@ class KubePod:
         b = self.backend
         failures = 0
         while not self._stop.is_set():
-            w = b.watch_factory()
+            w = self._watch = b.watch_factory()
             try:
                 for event in w.stream(b.core.list_namespaced_pod, b.namespace,
                                       field_selector=f"metadata.name={self.name}",
@@ -409,6 +434,7 @@ class KubePod:
         try:
             resp = b.core.read_namespaced_pod_log(self.name, b.namespace, container=container,
                                                   follow=True, _preload_content=False)
+            self._streams.append(resp)
             pending = b""
             for chunk in resp.stream(65536):
                 if self._stop.is_set():
@@ -428,7 +454,13 @@ class KubePod:
             self._loop.call_soon_threadsafe(self.log, container, text)
 
     def stop_threads(self) -> None:
+        """End the watch and log threads now: their sockets are shut down, so a read that
+        waits for the API returns at once."""
         self._stop.set()
+        if self._watch is not None:
+            self._watch.stop()
+        for resp in self._streams:
+            _shut(resp)
 
     # -- PodHandle ---------------------------------------------------------------------------
 
