@@ -1,7 +1,13 @@
 """The conformance cases through the test API server: the same `Case`s and the same
 assertions as the local and container backends (tests/conformance/test_examples.py), with
 `plait run --backend kubernetes --kubeconfig <the test server's>`; the Pods run with podman
-on the locally built images (tests/containers.py)."""
+on the locally built images (tests/containers.py). A case's `--secrets`/`--configmaps` file is
+applied to the test server first, as a user applies them to a cluster.
+
+Which cases, as on the container backend (tests/conformance/on_container.py): CI runs the
+container backend's subset and KUBE_EXTRA; PLAIT_KUBE_CASES=all runs every case that passes on
+the container backend (not CONTAINER_DIFFERENCES nor CONTAINER_GAPS); KUBE_GAPS lists what
+does not pass here yet, with why (the README's Kubernetes section says the same)."""
 
 from __future__ import annotations
 
