@@ -36,6 +36,8 @@ def pod_name(workflow: str, template: str | None, name: str) -> str:
     """The pod name of node `name` (Argo's pod-name format v2)."""
     if name == workflow:
         return workflow
+    if template and template.endswith(":inline"):
+        template = None      # an inline template has no name (plait keys it `owner/step:inline`)
     prefix = f"{workflow}-{template}" if template else workflow
     limit = _MAX_NAME - _HASH_LEN - 1
     if len(prefix) > limit:

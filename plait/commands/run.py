@@ -247,6 +247,8 @@ def _backend_line(args: argparse.Namespace, sandbox_mode: str) -> str:
     """The run's first progress line: which backend runs its pods, and how."""
     if args.engine_cli is not None:
         return f"plait: backend container, engine {args.engine_cli.describe()}"
+    if getattr(args, "kube_options", None) is not None:
+        return "plait: backend kubernetes"
     return f"plait: backend local, sandbox {sandbox_mode}"
 
 

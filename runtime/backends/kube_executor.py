@@ -9,10 +9,12 @@ publishes no image, so it borrows a small public static one (`busybox` by defaul
   plait wraps;
 - main's command runs under `/plait/busybox sh -c MAIN_SCRIPT plait-exec <command...>`: it
   extracts the input artifacts (from the pod's Secret, mounted at `/plait-in`) to their paths,
-  runs the command with its stdout also copied to `/plait/stdout`, then archives each output
-  path to `/plait/out/<i>.tgz` (or marks it missing) and writes the exit code to
-  `/plait/ctr/<name>.exit` last;
-- a `wait` container (the executor image) waits for that file and prints, framed and
+  runs the command with its stdout also copied to `/plait/stdout`, writes the exit code to
+  `/plait/ctr/<name>.exit`, then (in a containerSet, once every other container of the set
+  wrote its exit file too, as Argo reads a containerSet's outputs once all of them ended)
+  archives each output path to `/plait/out/<i>.tgz` (or marks it missing) and writes
+  `/plait/out/done` last;
+- a `wait` container (the executor image) waits for those files and prints, framed and
   base64-encoded, the exit code, the end of main's stdout (Argo's `result`, 256 KiB) and each
   output archive on its stdout, which plait reads through the pod's log (`parse_frames`);
 - sidecars with a command run under SIDECAR_SCRIPT, which stops them (SIGTERM, then SIGKILL
@@ -37,9 +39,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import posixpath
 import shlex
+import tarfile
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 EXEC_DIR = "/plait"                    # the emptyDir plait's scripts share
 EXEC_VOLUME = "plait-exec"
@@ -66,21 +71,26 @@ def _q(text: str) -> str:
 
 
 def main_script(name: str, *, inputs: list[dict], outputs: list[str], capture: bool,
-                after: list[str]) -> str:
+                after: list[str], others: list[str] | None = None) -> str:
     """The shell text main (or a containerSet container) runs under: wait for the containers
-    it depends on, place inputs, run `"$@"`, archive outputs, write the exit file last."""
-    lines = [f"B={BUSYBOX}"]
+    it depends on, place inputs, run `"$@"`, write the exit file; then, for the container
+    whose outputs count (`others` not None: the set's other containers, waited for first),
+    archive the outputs and write `out/done` last."""
+    exit_file = f"{EXEC_DIR}/ctr/{_q(name)}.exit"
+    done = f"{EXEC_DIR}/out/done" if others is not None else ""
+    lines = [f"B={BUSYBOX}",
+             f"end() {{ echo $1 > {exit_file}.tmp && $B mv {exit_file}.tmp {exit_file}; }}"]
+    give_up = f"end 1; {'$B touch ' + done + '; ' if done else ''}exit 1"
     for dep in after:      # containerSet dependencies: run once each one ended with 0
         lines += [f"until [ -e {EXEC_DIR}/ctr/{_q(dep)}.exit ]; do $B sleep 0.2; done",
                   f'if [ "$($B cat {EXEC_DIR}/ctr/{_q(dep)}.exit)" != 0 ]; then '
-                  f'echo "plait: dependency {dep} failed" >&2; '
-                  f"echo 1 > {EXEC_DIR}/ctr/{_q(name)}.exit; exit 1; fi"]
+                  f'echo "plait: dependency {dep} failed" >&2; {give_up}; fi']
     for i, entry in enumerate(inputs):
         path = str(entry["path"])
         parent = posixpath.dirname(path.rstrip("/")) or "/"
         lines.append(f"$B mkdir -p {_q(parent)} && $B tar -xzf {INPUT_DIR}/in-{i}.tgz "
                      f"-C {_q(parent)} || {{ echo 'plait: cannot place input artifact at "
-                     f"{path}' >&2; echo 1 > {EXEC_DIR}/ctr/{_q(name)}.exit; exit 1; }}")
+                     f"{path}' >&2; {give_up}; }}")
         if entry.get("mode") is not None:
             lines.append(f"$B chmod {int(entry['mode']):o} {_q(path)}")
     # A command that is not on PATH never starts: the container runtime's words (Argo's
@@ -94,26 +104,41 @@ def main_script(name: str, *, inputs: list[dict], outputs: list[str], capture: b
               'if [ -n "$m" ]; then',
               f'  echo "$m" >&2; echo "$m" > {EXEC_DIR}/ctr/{_q(name)}.msg; c=127',
               "else"]
+    # main runs as the shell's child, which forwards SIGTERM to it (a shell that is a
+    # container's PID 1 ignores it): a deleted pod's main stops at once, as under Argo's
+    # emissary, rather than after the grace period. `exec 3<&0`: main keeps the container's
+    # stdin, which a background command would lose.
+    run = '"$@" <&3 3<&-'
     if capture:
         lines += [f"$B mkfifo {EXEC_DIR}/stdout.fifo",
                   f"$B tee {EXEC_DIR}/stdout < {EXEC_DIR}/stdout.fifo &",
                   "T=$!",
-                  f'"$@" > {EXEC_DIR}/stdout.fifo',
-                  "c=$?",
-                  "wait $T"]
+                  f"exec 3<&0; {run} > {EXEC_DIR}/stdout.fifo &"]
     else:
-        lines += ['"$@"', "c=$?"]
-    lines.append("fi")
+        lines.append(f"exec 3<&0; {run} &")
+    lines += ["P=$!",
+              "trap '$B kill -TERM $P 2>/dev/null' TERM",
+              "wait $P; c=$?",
+              "while $B kill -0 $P 2>/dev/null; do wait $P; c=$?; done"]
+    if capture:
+        lines.append("wait $T")
+    lines += ["fi", "end $c"]
+    for other in others or []:
+        lines.append(f"until [ -e {EXEC_DIR}/ctr/{_q(other)}.exit ]; do $B sleep 0.2; done")
     for i, path in enumerate(outputs):
         trimmed = path.rstrip("/") or "/"
         parent = posixpath.dirname(trimmed) or "/"
         base = posixpath.basename(trimmed) or "."
-        lines.append(f"if [ -e {_q(trimmed)} ] || [ -L {_q(trimmed)} ]; then "
-                     f"$B tar -czf {EXEC_DIR}/out/{i}.tgz -C {_q(parent)} {_q(base)}; "
-                     f"else : > {EXEC_DIR}/out/{i}.missing; fi")
-    lines += [f"echo $c > {EXEC_DIR}/ctr/{_q(name)}.tmp && "
-              f"$B mv {EXEC_DIR}/ctr/{_q(name)}.tmp {EXEC_DIR}/ctr/{_q(name)}.exit",
-              "exit $c"]
+        archive = f"{EXEC_DIR}/out/{i}.tgz"
+        # a link at the path itself is followed, as main sees the path (not those inside)
+        lines.append(f"if [ -L {_q(trimmed)} ]; then r=$($B readlink -f {_q(trimmed)}); "
+                     f'd=$($B dirname "$r"); n=$($B basename "$r"); '
+                     f"else d={_q(parent)}; n={_q(base)}; fi; "
+                     f'if [ -e "$d/$n" ] && $B tar -czf {archive} -C "$d" "$n"; then :; '
+                     f"else $B rm -f {archive}; : > {EXEC_DIR}/out/{i}.missing; fi")
+    if done:
+        lines.append(f"$B touch {done}")
+    lines.append("exit $c")
     return "\n".join(lines) + "\n"
 
 
@@ -123,6 +148,7 @@ def sidecar_script(main: str) -> str:
         f"B={BUSYBOX}",
         '"$@" &',
         "p=$!",
+        "trap '$B kill -TERM $p 2>/dev/null' TERM",
         "while $B kill -0 $p 2>/dev/null; do",
         f"  if [ -e {EXEC_DIR}/ctr/{_q(main)}.exit ]; then",
         f"    $B kill -TERM $p; ( $B sleep {GRACE}; $B kill -KILL $p 2>/dev/null ) &",
@@ -136,10 +162,11 @@ def sidecar_script(main: str) -> str:
 
 def wait_script(main: str, outputs: int, capture: bool, others: list[str]) -> str:
     """The `wait` container: once main (and every other wrapped container) wrote its exit
-    file, print the frames (see the module docstring)."""
-    lines = []
+    file and main its outputs (`out/done`), print the frames (see the module docstring)."""
+    lines = ["trap 'exit 143' TERM"]         # PID 1: a deleted pod's wait stops at once
     for name in [main, *others]:
         lines.append(f"until [ -e {EXEC_DIR}/ctr/{_q(name)}.exit ]; do sleep 0.2; done")
+    lines.append(f"until [ -e {EXEC_DIR}/out/done ]; do sleep 0.2; done")
     lines.append(f'echo "{FRAME} exit $(cat {EXEC_DIR}/ctr/{_q(main)}.exit)"')
     lines.append(f"if [ -e {EXEC_DIR}/ctr/{_q(main)}.msg ]; then echo '{FRAME} message'; "
                  f"base64 {EXEC_DIR}/ctr/{_q(main)}.msg; fi")
@@ -151,6 +178,35 @@ def wait_script(main: str, outputs: int, capture: bool, others: list[str]) -> st
                      f"base64 {EXEC_DIR}/out/{i}.tgz; else echo '{FRAME} missing {i}'; fi")
     lines.append(f"echo '{FRAME} end'")
     return "\n".join(lines) + "\n"
+
+
+def own_links(archive: bytes, out: BinaryIO) -> str:
+    """An output archive from main's wrapper (a gzip tar of one path) written to `out` as an
+    uncompressed tar without the symlinks whose target leads outside the output (absolute,
+    or climbing above its root entry); returns the root entry's name. Such a link is the
+    image's or the pod's view of a world plait does not copy (an image's
+    `/etc/mtab -> /proc/mounts` in `path: /etc`): it is left out, as the container backend
+    leaves out an image's links that lead outside. Everything else is checked again when
+    the archive is extracted (`artifacts.extract`)."""
+    root = ""
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as src, \
+            tarfile.open(fileobj=out, mode="w") as dst:
+        for member in src:
+            name = _relative(member.name)
+            root = root or name.split("/")[0]
+            if member.issym():
+                target = _relative(posixpath.join(posixpath.dirname(name), member.linkname))
+                if (member.linkname.startswith("/") or target == ".." or
+                        target.startswith("../") or
+                        not (target == root or target.startswith(root + "/"))):
+                    continue
+            dst.addfile(member, src.extractfile(member) if member.isreg() else None)
+    return root
+
+
+def _relative(name: str) -> str:
+    path = posixpath.normpath(name)
+    return "" if path == "." else path
 
 
 class FrameError(ValueError):
@@ -221,5 +277,5 @@ def parse_frames(lines: list[str], limit: int) -> Collected:
 
 
 __all__ = ["BUSYBOX", "Collected", "EXEC_DIR", "EXEC_VOLUME", "FrameError", "INPUT_DIR",
-           "INPUT_VOLUME", "RESULT_BYTES", "SCRIPT_DIR", "SCRIPT_VOLUME", "init_command",
+           "INPUT_VOLUME", "RESULT_BYTES", "own_links", "SCRIPT_DIR", "SCRIPT_VOLUME", "init_command",
            "main_script", "parse_frames", "sidecar_script", "wait_script"]

@@ -133,7 +133,9 @@ def translate(manifest: dict[str, Any], *, namespace: str,
                 argv = argv + [f"{X.SCRIPT_DIR}/script"]
             text = X.main_script(c["name"], inputs=inputs if is_main else [],
                                  outputs=outputs if is_main else [], capture=is_main,
-                                 after=(deps or {}).get(c["name"], []))
+                                 after=(deps or {}).get(c["name"], []),
+                                 others=[n for n in wrapped if n != c["name"]] if is_main
+                                 else None)
             c["command"] = [X.BUSYBOX, "sh", "-c", text, "plait-exec", *argv]
             c.pop("args", None)
             mounts = c.setdefault("volumeMounts", [])

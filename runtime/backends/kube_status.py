@@ -56,8 +56,16 @@ def running(pod: dict[str, Any], name: str) -> bool:
 
 
 def ready(pod: dict[str, Any], name: str) -> bool:
-    c = container(pod, name)
-    return bool((c.get("state") or {}).get("running")) and bool(c.get("ready", True))
+    """Main runs and the pod is Ready (its `Ready` condition, else every container's
+    `ready`): the kubelet says so only once each readinessProbe passed, and Argo marks a
+    daemon's node ready only then."""
+    if not running(pod, name):
+        return False
+    st = _status(pod)
+    cond = next((c for c in st.get("conditions") or [] if c.get("type") == "Ready"), None)
+    if cond is not None:
+        return cond.get("status") == "True"
+    return all(c.get("ready") for c in st.get("containerStatuses") or [])
 
 
 def pending_reason(pod: dict[str, Any]) -> str | None:

@@ -21,10 +21,11 @@ Pod and its Secret (unless `keep_pods`), which also stops sidecars started witho
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
+import posixpath
 import shutil
+import socket
 import tarfile
 import tempfile
 import threading
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
+from plait.runtime.artifacts import ArtifactError, extract
 from plait.runtime.logfiles import rfc3339_ns
 from plait.runtime.outputs import OutputLimits
 from plait.runtime.store import folder_name
@@ -58,6 +60,7 @@ WAIT_GRACE = 60.0           # after main ended, how long the wait container may 
 RESOURCE_POLL = 1.0         # seconds between two reads of a resource awaiting its condition
 LOG_GRACE = 10.0            # after the pod ended, how long its logs may take to be read
 DELETE_GRACE = 5            # gracePeriodSeconds when a pod is killed
+THREAD_GRACE = 5.0          # at the end of the run, how long its threads may take to end
 _WORKFLOW = "workflows.argoproj.io/workflow"
 
 
@@ -87,6 +90,7 @@ class KubernetesBackend:
         self.pods: dict[str, KubePod] = {}
         self.deleting: set[asyncio.Future[None]] = set()     # cleanups not yet done
         self.owners: dict[tuple[str, str], dict[str, Any]] = {}   # setOwnerReference's
+        self.threads: list[threading.Thread] = []            # every pod's watch and log threads
         self.sandbox = None          # recorded on the run: the cluster isolates, not plait
         self.unenforced: list[str] = []
 
@@ -115,6 +119,14 @@ class KubernetesBackend:
         self.pods.clear()
         if self.deleting:
             await asyncio.gather(*self.deleting, return_exceptions=True)
+        # no thread may still read from the API when the interpreter ends (a daemon thread
+        # woken by its socket during finalization can abort the process): their sockets were
+        # shut down (`stop_threads`), so they end at once
+        deadline = asyncio.get_running_loop().time() + THREAD_GRACE
+        for t in self.threads:
+            left = deadline - asyncio.get_running_loop().time()
+            if t.is_alive() and left > 0:
+                await asyncio.to_thread(t.join, left)
         self.connection.api_client.close()
 
     async def run_resource(self, body: dict[str, Any], outputs: list[dict[str, Any]],
@@ -284,6 +296,17 @@ class KubernetesBackend:
                     raise
 
 
+def _shut(resp: Any) -> None:
+    """Shut down the socket of a streamed response (a followed log), as the client's
+    `Watch.stop` does for a watch."""
+    sock = getattr(getattr(resp, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 class KubePod:
     """One Pod on the cluster (`runtime.types.PodHandle`)."""
 
@@ -303,6 +326,8 @@ class KubePod:
         self._loop = asyncio.get_running_loop()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._watch: Any = None                 # the watch being read
+        self._streams: list[Any] = []           # the logs being followed
         self._logging: set[str] = set()
         self._log_threads: dict[str, threading.Thread] = {}
         self._rv: str | None = None
@@ -382,6 +407,7 @@ class KubePod:
         t = threading.Thread(target=target, args=args, daemon=True,
                              name=f"plait-kube-{self.name}")
         self._threads.append(t)
+        self.backend.threads.append(t)
         t.start()
         return t
 
@@ -428,7 +454,7 @@ class KubePod:
         b = self.backend
         failures = 0
         while not self._stop.is_set():
-            w = b.watch_factory()
+            w = self._watch = b.watch_factory()
             try:
                 for event in w.stream(b.core.list_namespaced_pod, b.namespace,
                                       field_selector=f"metadata.name={self.name}",
@@ -463,6 +489,7 @@ class KubePod:
             resp = b.core.read_namespaced_pod_log(self.name, b.namespace, container=container,
                                                   follow=True, timestamps=True,
                                                   _preload_content=False)
+            self._streams.append(resp)
             pending = b""
             for chunk in resp.stream(65536):
                 if self._stop.is_set():
@@ -490,7 +517,13 @@ class KubePod:
             self._loop.call_soon_threadsafe(self.log, container, text, at)
 
     def stop_threads(self) -> None:
+        """End the watch and log threads now: their sockets are shut down, so a read that
+        waits for the API returns at once."""
         self._stop.set()
+        if self._watch is not None:
+            self._watch.stop()
+        for resp in self._streams:
+            _shut(resp)
 
     # -- PodHandle ---------------------------------------------------------------------------
 
@@ -527,7 +560,8 @@ class KubePod:
                 and S.terminated(self.status, self.main)):
             try:
                 await self._collect(result)
-            except (KubeApiError, X.FrameError, OSError, tarfile.TarError) as exc:
+            except (KubeApiError, X.FrameError, OSError, tarfile.TarError,
+                    ArtifactError) as exc:
                 if end.phase is Phase.SUCCEEDED:       # a failure says more than its outputs
                     result = PodResult(Phase.ERROR, end.exit_code,
                                        f"cannot read the pod's outputs: {exc}")
@@ -582,12 +616,15 @@ class KubePod:
             if data is None:
                 result.files[path] = None
                 continue
-            dest = scratch / str(i)
-            dest.mkdir()
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-                tar.extractall(dest, filter="data")
-            entries = list(dest.iterdir())
-            result.files[path] = str(entries[0]) if entries else None
+            saved = scratch / f"{i}.tar"
+            with open(saved, "wb") as out:
+                root = X.own_links(data, out)
+            if not root:
+                result.files[path] = None
+                continue
+            dest = scratch / str(i) / (posixpath.basename(path.rstrip("/")) or "artifact")
+            extract(saved, dest)          # nothing outside dest, no link leading out
+            result.files[path] = str(dest)
 
     async def kill(self, reason: str) -> None:
         if self.finished or self._killed:

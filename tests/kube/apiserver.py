@@ -21,6 +21,8 @@ container gets `imagePullPolicy: Never` (no registry here: the tests build image
 and the podman pod is named `<prefix><hash of the pod name>` so parallel tests never meet. The status
 (container states, exit codes, OOMKilled, phase) is polled from `podman inspect` and each
 change is a MODIFIED event; `activeDeadlineSeconds` is enforced (reason DeadlineExceeded).
+readinessProbes run as the kubelet runs them (`_Prober`): a container with one is `ready`, and
+the pod's `Ready` condition True, only once it passed.
 """
 
 from __future__ import annotations
@@ -31,12 +33,16 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import secrets as _random
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,6 +55,9 @@ from ..containers import engine_env
 
 VERSION = "1.33"
 POLL = 0.3
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # as the kubelet: no proxy
 
 
 def _now() -> str:
@@ -72,6 +81,77 @@ def _matches(obj: dict[str, Any], labels: str | None, fields: str | None) -> boo
         if key == "metadata.name" and meta.get("name") != value:
             return False
     return True
+
+
+class _Prober:
+    """A kubelet's readinessProbe of one container: first run once the container runs and
+    `initialDelaySeconds` passed (the kubelet triggers it as the container starts), then every
+    `periodSeconds` (10); ready after `successThreshold` (1) passes in a row, not ready again
+    after `failureThreshold` (3) failures in a row; each run may take `timeoutSeconds` (1).
+    exec runs in the container (`podman exec`); httpGet (2xx/3xx) and tcpSocket reach the
+    pod's IP, or the probe's host."""
+
+    def __init__(self, server: "FakeApiServer", container: dict[str, Any], full: str) -> None:
+        self.server, self.container, self.full = server, container, full
+        self.probe = container["readinessProbe"]
+        self.ready = False
+        self.passed = self.failed = 0
+        self.due: float | None = None
+
+    def _number(self, key: str, default: float) -> float:
+        return float(self.probe.get(key) or default)
+
+    def update(self, running: bool, ip: str) -> bool:
+        now = time.monotonic()
+        if not running:
+            self.ready, self.due = False, None
+            return False
+        if self.due is None:
+            self.due = now + self._number("initialDelaySeconds", 0)
+        if now < self.due:
+            return self.ready
+        self.due = now + self._number("periodSeconds", 10)
+        if self._once(ip):
+            self.passed, self.failed = self.passed + 1, 0
+            self.ready = self.ready or self.passed >= self._number("successThreshold", 1)
+        else:
+            self.passed, self.failed = 0, self.failed + 1
+            self.ready = self.ready and self.failed < self._number("failureThreshold", 3)
+        return self.ready
+
+    def _once(self, ip: str) -> bool:
+        timeout = self._number("timeoutSeconds", 1)
+        if "exec" in self.probe:
+            argv = [str(a) for a in (self.probe["exec"] or {}).get("command") or []]
+            try:
+                done = self.server._podman("exec", self.full, *argv, timeout=timeout + 5)
+            except subprocess.TimeoutExpired:
+                return False
+            return done.returncode == 0
+        how = self.probe.get("httpGet") or self.probe.get("tcpSocket") or {}
+        port = how.get("port")
+        if isinstance(port, str) and not port.isdigit():      # a named containerPort
+            port = next((p["containerPort"] for p in self.container.get("ports") or []
+                         if p.get("name") == port), 0)
+        host = how.get("host") or ip
+        if "httpGet" in self.probe:
+            scheme = str(how.get("scheme") or "HTTP").lower()
+            request = urllib.request.Request(
+                f"{scheme}://{host}:{int(port)}{how.get('path') or '/'}",
+                headers={h["name"]: h["value"] for h in how.get("httpHeaders") or []})
+            try:
+                with _DIRECT.open(request, timeout=timeout) as answer:
+                    return 200 <= answer.status < 400
+            except urllib.error.HTTPError as exc:
+                return 200 <= exc.code < 400
+            except (OSError, ValueError):
+                return False
+        if "tcpSocket" in self.probe:
+            try:
+                socket.create_connection((host, int(port)), timeout=timeout).close()
+            except (OSError, ValueError):
+                return False
+        return True
 
 
 class _Quiet(ThreadingHTTPServer):
@@ -121,6 +201,23 @@ class FakeApiServer:
             "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "tester",
                                                       "namespace": namespace}}]}))
         return path
+
+    def apply(self, obj: dict[str, Any], ns: str = "default") -> None:
+        """Store an object as `kubectl apply` would (a Secret a workflow reads)."""
+        kind = str(obj["kind"]).lower() + "s"
+        with self.cond:
+            obj = copy.deepcopy(obj)
+            obj["metadata"].update(namespace=ns, uid=str(uuid.uuid4()), creationTimestamp=_now())
+            self.objects[(kind, ns, obj["metadata"]["name"])] = obj
+            self._event(kind, "ADDED", obj)
+
+    def settle(self, timeout: float = 60) -> None:
+        """Wait until no Pod is terminating (deleted, its containers still stopping)."""
+        end = time.monotonic() + timeout
+        with self.cond:
+            while any("deletionTimestamp" in o["metadata"] for o in self.objects.values()):
+                if not self.cond.wait(max(0.0, end - time.monotonic())):
+                    break
 
     def live(self, resource: str) -> list[str]:
         with self.cond:
@@ -186,6 +283,7 @@ class FakeApiServer:
                 vol["hostPath"] = {"path": str(target), "type": "Directory"}
         for c in spec.get("initContainers", []) + spec["containers"]:
             c["imagePullPolicy"] = "Never"
+        problem = self._resolve_env(ns, spec)
         pod["metadata"] = {"name": self.podman_name(name), "labels": pod["metadata"].get("labels", {}),
                            # podman removes init containers once run: keep them for their logs
                            "annotations": {"io.podman.annotations.init.container.type": "always"}}
@@ -194,15 +292,21 @@ class FakeApiServer:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "pod.json").write_text(json.dumps(pod))
         started = time.monotonic()
-        proc = self._podman("kube", "play", str(folder / "pod.json"), timeout=300)
+        if problem:            # the kubelet does not start the pod's containers
+            proc = subprocess.CompletedProcess([], 1, "", problem)
+        else:
+            proc = self._podman("kube", "play", str(folder / "pod.json"), timeout=300)
         if proc.returncode != 0:
-            reason = "ErrImagePull" if "image" in proc.stderr.lower() else "CreateContainerError"
+            reason = ("CreateContainerConfigError" if problem else
+                      "ErrImagePull" if "image" in proc.stderr.lower() else "CreateContainerError")
             self._set_status(ns, name, {"phase": "Pending", "containerStatuses": [
                 {"name": c["name"], "ready": False, "restartCount": 0, "image": c["image"],
                  "imageID": "", "state": {"waiting": {"reason": reason,
                                                       "message": proc.stderr.strip()[-500:]}}}
                 for c in spec["containers"]]})
         ip = self._pod_ip(name) if proc.returncode == 0 else ""
+        probers = {c["name"]: _Prober(self, c, f"{self.podman_name(name)}-{c['name']}")
+                   for c in spec["containers"] if c.get("readinessProbe")}
         deadline = (self.objects.get(("pods", ns, name)) or {}).get("spec", {}).get(
             "activeDeadlineSeconds")
         while not stop.wait(POLL):
@@ -218,6 +322,7 @@ class FakeApiServer:
             status = self._inspect(spec, self.podman_name(name))
             if ip:
                 status["podIP"] = ip
+            self._ready(status, probers, ip)
             if deadline and time.monotonic() - started > deadline and status["phase"] in ("Pending", "Running"):
                 self._podman("pod", "kill", self.podman_name(name))
                 status = self._inspect(spec, self.podman_name(name))
@@ -227,14 +332,91 @@ class FakeApiServer:
             if status["phase"] in ("Succeeded", "Failed"):
                 return
 
+    def _resolve_env(self, ns: str, spec: dict[str, Any]) -> str | None:
+        """As the kubelet: env `valueFrom` secretKeyRef/configMapKeyRef and `envFrom` become
+        the values of the namespace's Secrets and ConfigMaps (podman would look for its own).
+        Returns the kubelet's message when one is missing (the pod then waits)."""
+        def lookup(kind: str, ref: dict[str, Any]) -> dict[str, str] | None:
+            with self.cond:
+                obj = self.objects.get((kind, ns, str(ref.get("name"))))
+            if obj is None:
+                return None
+            if kind == "secrets":
+                return {k: base64.b64decode(v).decode() for k, v in (obj.get("data") or {}).items()}
+            return dict(obj.get("data") or {})
+        for c in spec.get("initContainers", []) + spec["containers"]:
+            env = []
+            for source in c.pop("envFrom", None) or []:
+                kind, ref = (("secrets", source["secretRef"]) if "secretRef" in source
+                             else ("configmaps", source.get("configMapRef") or {}))
+                values = lookup(kind, ref)
+                if values is None and not ref.get("optional"):
+                    return f'{kind[:-1]} "{ref.get("name")}" not found'
+                env += [{"name": source.get("prefix", "") + k, "value": v}
+                        for k, v in (values or {}).items()]
+            for e in c.get("env") or []:
+                how = e.get("valueFrom") or {}
+                ref = how.get("secretKeyRef") or how.get("configMapKeyRef")
+                if ref is None:
+                    env.append(e)
+                    continue
+                kind = "secrets" if "secretKeyRef" in how else "configmaps"
+                values = lookup(kind, ref)
+                if values is None or ref.get("key") not in values:
+                    if ref.get("optional"):
+                        continue
+                    return (f'{kind[:-1]} "{ref.get("name")}" not found' if values is None else
+                            f'couldn\'t find key {ref.get("key")} in {kind[:-1].capitalize()} '
+                            f'{ns}/{ref.get("name")}')
+                env.append({"name": e["name"], "value": values[ref["key"]]})
+            if env:
+                c["env"] = env
+        return None
+
+    @staticmethod
+    def _ready(status: dict[str, Any], probers: dict[str, "_Prober"], ip: str) -> None:
+        """Each container's `ready` and the pod's conditions, as the kubelet reports them: a
+        running container without a readinessProbe is ready, one with a probe only once the
+        probe passed (`_Prober`); the pod is Ready when all its containers are."""
+        for c in status["containerStatuses"]:
+            prober = probers.get(c["name"])
+            if prober is not None:
+                c["ready"] = prober.update("running" in c["state"], ip)
+        started = status["phase"] != "Pending"
+        ready = started and all(c["ready"] for c in status["containerStatuses"])
+
+        def cond(kind: str, ok: bool) -> dict[str, Any]:
+            return {"type": kind, "status": "True" if ok else "False"}
+        status["conditions"] = [cond("PodScheduled", True), cond("Initialized", started),
+                                cond("ContainersReady", ready), cond("Ready", ready)]
+
+    def _delete_pod(self, ns: str, name: str, grace: int) -> None:
+        if grace == 0:
+            self._gone(ns, "pods", name)
+        self._podman("pod", "stop", "-t", str(grace), self.podman_name(name))
+        time.sleep(POLL * 2)                    # the poller reports how the containers ended
+        stop = self.pods.get(name)
+        if stop is not None:
+            stop.set()
+        self._podman("pod", "rm", "-f", "-t", "0", self.podman_name(name))
+        self._gone(ns, "pods", name)
+
+    def _gone(self, ns: str, resource: str, name: str) -> None:
+        with self.cond:
+            gone = self.objects.pop((resource, ns, name), None)
+            if gone is not None:
+                self._event(resource, "DELETED", gone)
+                self.collect_garbage(gone["metadata"]["uid"])
+
     def _pod_ip(self, name: str) -> str:
         """The pod's address on podman's network (its infra container's)."""
         infra = self._podman("pod", "inspect", self.podman_name(name), "--format",
                              "{{.InfraContainerID}}").stdout.strip()
         if not infra:
             return ""
-        return self._podman("inspect", infra, "--format",
-                            "{{.NetworkSettings.IPAddress}}").stdout.strip()
+        return (self._podman("inspect", infra, "--format",      # on the pod's network
+                             "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}")
+                .stdout.split() or [""])[0]
 
     def _inspect(self, spec: dict[str, Any], pod_name: str) -> dict[str, Any]:
         names = [c["name"] for c in spec["containers"]]
@@ -359,12 +541,26 @@ class FakeApiServer:
                 return json.loads(self.raw or b"{}")
 
             def invalid(self, obj: dict[str, Any]) -> str | None:
+                """The schema (strict), then what the API server checks beyond it: the
+                object's name and its label values."""
+                kind = obj.get("kind")
+                meta = obj.get("metadata") or {}
+                name = meta.get("name")
                 try:
                     kubernetes_validate.validate(obj, VERSION, strict=True)
                 except kubernetes_validate.ValidationError as exc:
-                    kind = obj.get("kind")
-                    name = (obj.get("metadata") or {}).get("name")
                     return f'{kind} "{name}" is invalid: {exc.message}'
+                if name is not None and not (_SUBDOMAIN.fullmatch(str(name)) and len(name) <= 253):
+                    return (f'{kind} "{name}" is invalid: metadata.name: Invalid value: '
+                            f'"{name}": a lowercase RFC 1123 subdomain must consist of lower '
+                            f"case alphanumeric characters, '-' or '.', and must start and end "
+                            f"with an alphanumeric character")
+                for value in (meta.get("labels") or {}).values():
+                    if not (_LABEL_VALUE.fullmatch(str(value)) and len(str(value)) <= 63):
+                        return (f'{kind} "{name}" is invalid: metadata.labels: Invalid value: '
+                                f'"{value}": a valid label must be an empty string or consist '
+                                f"of alphanumeric characters, '-', '_' or '.', and must start "
+                                f"and end with an alphanumeric character")
                 return None
 
             def create(self, ns: str, resource: str) -> None:
@@ -439,17 +635,33 @@ class FakeApiServer:
                 self.send_json(200, copy.deepcopy(new))
 
             def delete(self, ns: str, resource: str, name: str, obj: dict[str, Any]) -> None:
-                if resource == "pods":
-                    stop = server.pods.get(name)
-                    if stop is not None:
-                        stop.set()
-                    server._podman("pod", "rm", "-f", "-t", "1", server.podman_name(name))
+                """A Secret goes at once; a Pod as the API server and kubelet delete it: the
+                answer comes at once, with `deletionTimestamp` set (a MODIFIED event), then
+                its containers get SIGTERM and, after the grace period, SIGKILL (their ends
+                reported as usual), and the Pod is DELETED once they are gone. A grace of 0
+                removes the Pod from the API at once (the containers are killed after)."""
+                if resource != "pods":
+                    server._gone(ns, resource, name)
+                    return self.send_json(200, self.public(obj))
+                q = {k: v[-1] for k, v in parse_qs(urlparse(self.path).query).items()}
+                grace = q.get("gracePeriodSeconds") or self.body().get("gracePeriodSeconds")
+                if grace is None:
+                    grace = obj["spec"].get("terminationGracePeriodSeconds", 30)
                 with server.cond:
-                    gone = server.objects.pop((resource, ns, name), None)
-                    if gone is not None:
-                        server._event(resource, "DELETED", gone)
-                        server.collect_garbage(gone["metadata"]["uid"])
-                self.send_json(200, self.public(obj))
+                    live = server.objects.get((resource, ns, name))
+                    if live is None:
+                        return self.send_json(404, _status(404, "NotFound",
+                                                           f'pods "{name}" not found'))
+                    first = "deletionTimestamp" not in live["metadata"]
+                    if first:
+                        live["metadata"].update(deletionTimestamp=_now(),
+                                                deletionGracePeriodSeconds=int(grace))
+                        server._event(resource, "MODIFIED", live)
+                    shown = self.public(live)
+                if first:
+                    threading.Thread(target=server._delete_pod, args=(ns, name, int(grace)),
+                                     daemon=True).start()
+                self.send_json(200, shown)
 
             def watch(self, ns: str, resource: str, q: dict[str, str]) -> None:
                 self.start_chunks("application/json")

@@ -92,13 +92,18 @@ def test_outputs_labels_and_sidecars(capsys, api, home):
     # delete removes the run's Pods and Secrets from the cluster
     assert api.live("secrets")
     assert main(["delete", "kube-outputs"]) == 0
+    api.settle()
     assert api.live("pods") == [] and api.live("secrets") == []
 
 
 def test_pods_are_deleted_once_their_outputs_are_stored(capsys, api, home):
     code, doc, nodes, err = run_json(capsys, api, str(OUTPUTS))
     assert nodes["consume"]["phase"] == "Succeeded", err
-    assert api.live("pods") == [] and api.live("secrets") == []
+    assert api.live("secrets") == []
+    assert all("deletionTimestamp" in api.objects[("pods", "default", n)]["metadata"]
+               for n in api.live("pods"))                # deleted, maybe still stopping
+    api.settle()
+    assert api.live("pods") == []
     deadline = time.monotonic() + 30
     while api.podman_pods() and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -139,6 +144,7 @@ def test_a_pod_that_cannot_be_created_leaves_no_secret(capsys, api, home, tmp_pa
     code, doc, nodes, err = run_json(capsys, api, str(flow))
     assert nodes["kube-raw"]["phase"] == "Error"
     assert ("secrets", next(n for r, n in api.creates)) in api.creates      # it was created
+    api.settle()
     assert api.live("secrets") == [] and api.live("pods") == []             # and removed
 
 
@@ -173,6 +179,10 @@ def test_the_api_server_refuses_unknown_fields_and_immutable_updates(api):
     code, body = _request(api, "POST", pods, pod)
     assert code == 422 and body["reason"] == "Invalid" and "colour" in body["message"]
     del pod["spec"]["containers"][0]["colour"]
+    pod["metadata"]["name"] = "wf-main/a:inline-1"          # not a DNS-1123 subdomain
+    code, body = _request(api, "POST", pods, pod)
+    assert code == 422 and "RFC 1123 subdomain" in body["message"]
+    pod["metadata"]["name"] = "x"
     assert _request(api, "POST", pods, pod)[0] == 201
     pod["spec"]["containers"][0]["command"] = ["false"]
     code, body = _request(api, "PUT", f"{pods}/x", pod)
@@ -372,3 +382,26 @@ def test_a_command_that_does_not_exist_fails_the_node_with_the_runtimes_words(
     assert doc["status"]["message"] == message
     (node,) = nodes.values()
     assert (node["type"], node["phase"], node["message"]) == ("Pod", "Failed", message)
+
+
+def test_a_failed_main_still_hands_back_its_outputs_as_on_local(capsys, api, home):
+    """Argo keeps a failed main's result, exit code and the outputs it wrote: a continueOn
+    step and an exit hook use them, here as on the local backend."""
+    flow = str(HERE / "workflows" / "failed-main.yaml")
+    code, doc, nodes, err = run_json(capsys, api, flow)
+    assert code == 0, err
+    assert main(["delete", "kube-failed-main"]) == 0
+    capsys.readouterr()
+    assert main(["run", "--sandbox", "none", "-o", "json", flow]) == 0
+    local = {n["displayName"]: n for n in json.loads(capsys.readouterr().out)["status"]["nodes"].values()}
+    flaky = nodes["flaky"]
+    assert flaky["phase"] == "Failed" and flaky["message"] == "main: Error (exit code 1)"
+    assert flaky["outputs"]["result"] == "partial-output" and flaky["outputs"]["exitCode"] == "1"
+    assert flaky["outputs"]["parameters"] == [{"name": "note", "value": "half-done"}]
+    assert [a["name"] for a in flaky["outputs"]["artifacts"]] == ["report"]
+    assert nodes["use"]["outputs"]["result"] == "partial-output / half-done / 1 and report-body"
+    assert nodes["flaky.onExit"]["outputs"]["result"] == "hook saw partial-output (1)"
+    for name in ("flaky", "use", "flaky.onExit"):
+        ours = {k: v for k, v in nodes[name]["outputs"].items() if k != "artifacts"}
+        theirs = {k: v for k, v in local[name]["outputs"].items() if k != "artifacts"}
+        assert (nodes[name]["phase"], ours) == (local[name]["phase"], theirs), name

@@ -251,3 +251,57 @@ def test_a_command_not_on_path_is_reported_in_the_runtimes_words(tmp_path, comma
         message = 'exec: "no-such-tool": executable file not found in $PATH'
         assert (main.returncode, got.exit_code, got.message) == (127, 127, message)
         assert main.stderr == message + "\n"
+
+
+def test_output_links_leading_outside_are_left_out():
+    """An output folder from the pod (`path: /etc` in a podman pod holds `mtab ->
+    /proc/mounts`): its links that lead outside it are left out, the rest kept as they are."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        def add(name, kind, target="", data=b""):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname, info.size = kind, target, len(data)
+            tar.addfile(info, io.BytesIO(data) if data else None)
+        add("etc", tarfile.DIRTYPE)
+        add("etc/hosts", tarfile.REGTYPE, data=b"127.0.0.1 localhost\n")
+        add("etc/mtab", tarfile.SYMTYPE, "/proc/mounts")
+        add("etc/up", tarfile.SYMTYPE, "../../x")
+        add("etc/beside", tarfile.SYMTYPE, "../other")
+        add("etc/alias", tarfile.SYMTYPE, "hosts")
+    out = io.BytesIO()
+    assert X.own_links(raw.getvalue(), out) == "etc"
+    with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as tar:
+        assert sorted(tar.getnames()) == ["etc", "etc/alias", "etc/hosts"]
+        assert tar.extractfile("etc/hosts").read() == b"127.0.0.1 localhost\n"
+
+
+@pytest.mark.skipif(not bwrap_works(), reason="needs bubblewrap to stage a pod's file system")
+@pytest.mark.skipif(not os.path.exists(BUSYBOX), reason="needs busybox (busybox-static)")
+def test_a_container_sets_outputs_are_read_once_every_container_ended(tmp_path):
+    """Argo's containerSet workspace example: `a` writes the output into a shared volume
+    while `main` has ended already; the outputs are archived once both ended."""
+    body = {"containers": [
+        {"name": "a", "image": "busybox", "command": ["sh", "-c", "sleep 1; echo hi > /ws/out"]},
+        {"name": "main", "image": "busybox", "command": ["true"]}]}
+    objs = translate(manifest(body, kind="containerSet", outputs=["/ws/out"]), namespace="d")
+    exec_dir, ws = tmp_path / "exec", tmp_path / "ws"
+    exec_dir.mkdir()
+    ws.mkdir()
+
+    def container(command):
+        argv = ["bwrap", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+                "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                "--ro-bind", BUSYBOX, "/usr/bin/busybox", "--proc", "/proc", "--dev", "/dev",
+                "--tmpfs", "/tmp", "--bind", str(exec_dir), "/plait", "--bind", str(ws), "/ws",
+                "--unshare-pid", "--die-with-parent", "--"]
+        return subprocess.Popen(argv + command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+
+    assert container(objs.pod["spec"]["initContainers"][0]["command"]).wait(60) == 0
+    running = [container(containers(objs.pod)[n]["command"]) for n in ("a", "main", "wait")]
+    out, err = running[2].communicate(timeout=60)
+    assert [p.wait(60) for p in running] == [0, 0, 0], err
+    got = X.parse_frames(out.splitlines(), 1 << 20)
+    assert got.exit_code == 0
+    with tarfile.open(fileobj=io.BytesIO(got.files[0])) as tar:
+        assert tar.extractfile("out").read() == b"hi\n"

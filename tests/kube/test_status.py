@@ -31,6 +31,24 @@ def waiting(name, reason, message=""):
     return {"name": name, "state": {"waiting": {"reason": reason, "message": message}}}
 
 
+def running(name, ready):
+    return {"name": name, "ready": ready, "state": {"running": {"startedAt": "t"}}}
+
+
+def test_a_daemon_is_ready_when_the_kubelet_says_the_pod_is():
+    both = [running("main", True), running("wait", True)]
+    assert S.ready(pod(containers=both), "main")
+    # a readinessProbe not passed yet: main runs but is not ready
+    assert not S.ready(pod(containers=[running("main", False), running("wait", True)]), "main")
+    assert not S.ready(pod(containers=[running("main", True), running("wait", False)]), "main")
+    # the Ready condition, when the kubelet reports it, decides
+    assert not S.ready(pod(containers=both, conditions=[{"type": "Ready", "status": "False"}]),
+                       "main")
+    assert S.ready(pod(containers=both, conditions=[{"type": "Ready", "status": "True"}]), "main")
+    assert not S.ready(pod(containers=[ended("main", 0, "Completed")],
+                           conditions=[{"type": "Ready", "status": "True"}]), "main")
+
+
 def test_main_decides_the_node():
     assert S.outcome(pod(containers=[ended("main", 0, "Completed")]), "main", []) == \
         S.Outcome(Phase.SUCCEEDED, 0, "")

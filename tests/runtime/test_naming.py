@@ -27,6 +27,8 @@ def test_node_ids_and_pod_names():
     assert node_id("wf", "wf[0].a") == f"wf-{fnv32a('wf[0].a')}"
     assert pod_name("wf", "whalesay", "wf") == "wf"
     assert pod_name("wf", "whalesay", "wf[0].a") == f"wf-whalesay-{fnv32a('wf[0].a')}"
+    # an inline template has no name: Argo's pod is then the node's id, a valid Pod name
+    assert pod_name("wf", "main/a:inline", "wf.a") == node_id("wf", "wf.a")
     long = pod_name("w" * 200, "t" * 100, "x")
     assert len(long) <= 253 and long.endswith(f"-{fnv32a('x')}")
 
