@@ -31,7 +31,7 @@ from plait.runtime.artifacts import ArtifactError, extract
 from plait.runtime.outputs import OutputLimits
 from plait.runtime.types import LogSink
 
-from .container_pod import LABEL_HOME, LABEL_WORKFLOW, ContainerPod
+from .container_pod import LABEL_HOME, LABEL_RUN, LABEL_WORKFLOW, ContainerPod, run_label
 from .container_spec import TEST_PULL_POLICY_ENV
 from .engine_cli import EngineCLI, EngineError, find_engine, probe
 from .podkit import launch, relative
@@ -146,14 +146,15 @@ class ContainerBackend:
             await self.engine.call(*call, check=False)
         net = self.network(workflow)
         done = await self.engine.call("network", "create", "--label", f"{LABEL_WORKFLOW}={workflow}",
-                                      "--label", f"{LABEL_HOME}={self.home_label}", net, check=False)
+                                      "--label", f"{LABEL_HOME}={self.home_label}", "--label",
+                                      f"{LABEL_RUN}={run_label(self.home_label, workflow)}",
+                                      net, check=False)
         if not done.ok and "exist" not in done.err.lower():
             raise self.engine.failure(["network", "create", net], done)
         self._networks.add(net)
 
     async def _leftovers(self, workflow: str) -> list[list[str]]:
-        filters = ["--filter", f"label={LABEL_WORKFLOW}={workflow}",
-                   "--filter", f"label={LABEL_HOME}={self.home_label}"]
+        filters = ["--filter", f"label={LABEL_RUN}={run_label(self.home_label, workflow)}"]
         calls = []
         if self.engine.is_podman:
             pods = (await self.engine.call("pod", "ps", "-q", *filters)).out.split()
@@ -257,8 +258,7 @@ def remove_run(home: Path, workflow: str, engine: str | None = None) -> list[str
             found = find_engine(engine)
         except Exception as exc:     # NoEngine, ValueError: nothing can be removed
             return [f"the run's containers could not be removed: {why or exc}"]
-    filters = ["--filter", f"label={LABEL_WORKFLOW}={workflow}",
-               "--filter", f"label={LABEL_HOME}={home_label(home)}"]
+    filters = ["--filter", f"label={LABEL_RUN}={run_label(home_label(home), workflow)}"]
     problems = []
     try:
         if found.is_podman:

@@ -73,6 +73,15 @@ LABEL_WORKFLOW = "plait.dev/workflow"
 LABEL_NODE = "plait.dev/node-id"
 LABEL_POD = "plait.dev/pod"
 LABEL_HOME = "plait.dev/home"
+# home and workflow in one label, the one that selects a run's objects: the engines OR
+# several `--filter label=...` (podman 4 and docker both), so selecting by workflow and home
+# as two filters picked another home's objects of a workflow of the same name too
+LABEL_RUN = "plait.dev/run"
+
+
+def run_label(home_label: str, workflow: str) -> str:
+    """The LABEL_RUN value of `workflow`'s objects under the home `home_label`."""
+    return f"{home_label}.{workflow}"
 _EXEC_ERROR = re.compile(r'exec: "[^"]*": [^:]+')
 
 
@@ -249,7 +258,8 @@ class ContainerPod(PodLife):
     def _labels(self) -> list[str]:
         out = []
         for key, value in ((LABEL_WORKFLOW, self.workflow), (LABEL_NODE, self.node),
-                           (LABEL_POD, self.name), (LABEL_HOME, self.backend.home_label)):
+                           (LABEL_POD, self.name), (LABEL_HOME, self.backend.home_label),
+                           (LABEL_RUN, run_label(self.backend.home_label, self.workflow))):
             out += ["--label", f"{key}={value}"]
         return out
 
@@ -542,4 +552,5 @@ class ContainerPod(PodLife):
         return posixpath.normpath(posixpath.join(self._main_workdir, path))
 
 
-__all__ = ["ContainerPod", "LABEL_HOME", "LABEL_NODE", "LABEL_POD", "LABEL_WORKFLOW"]
+__all__ = ["ContainerPod", "LABEL_HOME", "LABEL_NODE", "LABEL_POD", "LABEL_RUN",
+           "LABEL_WORKFLOW", "run_label"]

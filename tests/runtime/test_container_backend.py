@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from plait.runtime.backends.container import home_label
+from plait.runtime.backends.container_pod import LABEL_RUN, run_label
 from plait.runtime.store import Store
 from tests.containers import engine_call
 from tests.helpers import ROOT, finished, plait_command, plait_env, plait_process, wait_for
@@ -48,8 +49,7 @@ def _logs(tmp_path: Path, name: str, *argv: str) -> str:
 
 def _left(name: str, home: Path) -> dict[str, list[str]]:
     """What the engine still holds of workflow `name` run under `home`."""
-    filters = ["--filter", f"label=plait.dev/workflow={name}",
-               "--filter", f"label=plait.dev/home={home_label(home)}"]
+    filters = ["--filter", f"label={LABEL_RUN}={run_label(home_label(home), name)}"]
     out = {}
     for kind, argv in (("containers", ["ps", "-a"]), ("pods", ["pod", "ls"]),
                        ("networks", ["network", "ls"]), ("volumes", ["volume", "ls"])):
@@ -640,3 +640,39 @@ def test_two_homes_run_a_workflow_of_the_same_name_at_once(tmp_path):
         doc = json.loads(out)
         assert doc["status"]["phase"] == "Succeeded", err
         assert _nodes(doc)["twin"]["outputs"]["result"] == "twin"     # the hostname: the pod's name
+
+
+def test_delete_in_one_home_leaves_another_homes_run_alone(tmp_path):
+    """The engines OR two `--filter label=` options: selecting a run's objects by workflow
+    and home that way made `plait delete` (and a new run's clean-up of leftovers) in one home
+    remove another home's containers of a workflow of the same name. Attack: keep a run's
+    objects in home `a`, delete a run of the same name in home `b`."""
+    text = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: shared-name}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            volumes: [{name: mem, emptyDir: {medium: Memory}}]
+            container:
+              image: busybox
+              command: [echo, hi]
+              volumeMounts: [{name: mem, mountPath: /m}]
+        """
+    proc, doc = _run(tmp_path, text, "--keep-pods", name="shared-name")
+    kept = tmp_path / "home"                            # _run's home
+    assert doc["status"]["phase"] == "Succeeded", proc.stderr
+    before = _left("shared-name", kept)
+    assert before["containers"] and before["volumes"], before
+    other = tmp_path / "other"
+    path = tmp_path / "shared-name.yaml"
+    done = plait_process(other, "run", "--backend", "container", "--name", "shared-name", path,
+                         timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert plait_process(other, "delete", "shared-name").returncode == 0
+    assert _left("shared-name", kept) == before          # home a's objects are all still there
+    assert plait_process(kept, "delete", "shared-name").returncode == 0
+    assert _left("shared-name", kept) == {"containers": [], "pods": [], "networks": [],
+                                          "volumes": []}
