@@ -458,21 +458,25 @@ def test_killed_runner_then_resume_runs_no_succeeded_node_again(tmp_path):
     assert (marks / "slow").read_text() == "run\nrun\n"
 
 
+# one pod with every kind of engine object a run leaves with --keep-pods (a memory volume)
+KEPT = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Workflow
+    metadata: {name: NAME}
+    spec:
+      entrypoint: main
+      templates:
+      - name: main
+        volumes: [{name: mem, emptyDir: {medium: Memory}}]
+        container:
+          image: busybox
+          command: [echo, hi]
+          volumeMounts: [{name: mem, mountPath: /m}]
+    """
+
+
 def test_delete_removes_the_runs_containers_pods_networks_and_volumes(tmp_path):
-    proc, doc = _run(tmp_path, """
-        apiVersion: argoproj.io/v1alpha1
-        kind: Workflow
-        metadata: {name: kept}
-        spec:
-          entrypoint: main
-          templates:
-          - name: main
-            volumes: [{name: mem, emptyDir: {medium: Memory}}]
-            container:
-              image: busybox
-              command: [echo, hi]
-              volumeMounts: [{name: mem, mountPath: /m}]
-        """, "--keep-pods", name="kept")
+    proc, doc = _run(tmp_path, KEPT.replace("NAME", "kept"), "--keep-pods", name="kept")
     home = tmp_path / "home"
     assert doc["status"]["phase"] == "Succeeded", proc.stderr
     left = _left("kept", home)
@@ -647,20 +651,7 @@ def test_delete_in_one_home_leaves_another_homes_run_alone(tmp_path):
     and home that way made `plait delete` (and a new run's clean-up of leftovers) in one home
     remove another home's containers of a workflow of the same name. Attack: keep a run's
     objects in home `a`, delete a run of the same name in home `b`."""
-    text = """
-        apiVersion: argoproj.io/v1alpha1
-        kind: Workflow
-        metadata: {name: shared-name}
-        spec:
-          entrypoint: main
-          templates:
-          - name: main
-            volumes: [{name: mem, emptyDir: {medium: Memory}}]
-            container:
-              image: busybox
-              command: [echo, hi]
-              volumeMounts: [{name: mem, mountPath: /m}]
-        """
+    text = KEPT.replace("NAME", "shared-name")
     proc, doc = _run(tmp_path, text, "--keep-pods", name="shared-name")
     kept = tmp_path / "home"                            # _run's home
     assert doc["status"]["phase"] == "Succeeded", proc.stderr
