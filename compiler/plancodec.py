@@ -119,6 +119,7 @@ def _has(rec: Any, names: Mapping[str, str], key: str) -> bool:
 
 ARTIFACT_LOCATIONS = ("raw", "s3", "gcs", "azure", "hdfs", "oss", "artifactory", "git", "http",
                       "plugin")
+_SEQUENCE_FIELDS = {"count": "count", "start": "start", "end": "end", "format": "format"}
 _VALUE_FROM_FIELDS = {"path": "path", "parameter": "parameter", "expression": "expression",
                       "jsonPath": "json_path", "jqFilter": "jq_filter", "default": "default",
                       "supplied": "supplied", "configMapKeyRef": "config_map_key_ref",
@@ -249,11 +250,13 @@ class Retry:
 
 @dataclass(frozen=True, slots=True)
 class Hook:
-    """A lifecycle hook (`exit`, or one with an `expression`): the template it runs."""
+    """A lifecycle hook (`exit`, or one with an `expression`): the template it runs, with
+    its arguments (`argument_keys`: which of `parameters`/`artifacts` were written)."""
 
     template: str | None
-    arguments: dict[str, Any] | None = None
+    arguments: IO | None = None
     expression: str | None = None
+    argument_keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +278,22 @@ class LoopItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Sequence:
+    """withSequence's fields as written: each a number, or text with tags to render."""
+
+    count: int | str | None = None
+    start: int | str | None = None
+    end: int | str | None = None
+    format: str | None = None
+    other: dict[str, Any] | None = None
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def has(self, key: str) -> bool:
+        """True when the JSON key `key` was written (even with a null value)."""
+        return _has(self, _SEQUENCE_FIELDS, key)
+
+
+@dataclass(frozen=True, slots=True)
 class Loop:
     """withItems (`items`), withParam (`text`, a JSON list or its tag text) or withSequence
     (`sequence`, its fields as written)."""
@@ -283,7 +302,7 @@ class Loop:
     items: tuple[LoopItem, ...] = ()
     text: Any = None
     producers: tuple[str, ...] | None = None
-    sequence: dict[str, Any] | None = None
+    sequence: Sequence | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,7 +460,10 @@ def _strings(v: Any) -> tuple[str, ...] | None:
 
 
 def decode_hook(d: Mapping[str, Any]) -> Hook:
-    return Hook(d.get("template"), d.get("arguments"), d.get("expression"))
+    args = d.get("arguments")
+    if not isinstance(args, Mapping):
+        return Hook(d.get("template"), None, d.get("expression"))
+    return Hook(d.get("template"), decode_io(args), d.get("expression"), tuple(args))
 
 
 def decode_hooks(d: Mapping[str, Any] | None) -> dict[str, Hook]:
@@ -455,7 +477,11 @@ def _loop(d: Mapping[str, Any]) -> Loop:
                                       for i in d.get("items") or ()))
     if kind == "param":
         return Loop(kind, text=d.get("text"), producers=_strings(d.get("producers")))
-    return Loop(kind, sequence=d.get("sequence"))
+    seq = d.get("sequence")
+    if not isinstance(seq, Mapping):
+        return Loop(kind)
+    known, other = _split(seq, _SEQUENCE_FIELDS)
+    return Loop(kind, sequence=Sequence(**known, other=other or None, keys=tuple(seq)))
 
 
 def decode_child(d: Mapping[str, Any]) -> Child:
@@ -608,7 +634,9 @@ _io_json = encode_io
 
 def encode_hook(h: Hook) -> dict[str, Any]:
     out: dict[str, Any] = {"template": h.template}
-    _put(out, "arguments", h.arguments)
+    if h.arguments is not None:
+        io = encode_io(h.arguments)
+        out["arguments"] = {k: io[k] for k in h.argument_keys or io if k in io}
     _put(out, "expression", h.expression)
     return out
 
@@ -625,7 +653,9 @@ def _loop_json(loop: Loop) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "param", "text": loop.text}
         _put(out, "producers", None if loop.producers is None else list(loop.producers))
         return out
-    return {"kind": loop.kind, "sequence": loop.sequence}
+    seq = loop.sequence
+    return {"kind": loop.kind,
+            "sequence": None if seq is None else _object(seq, _SEQUENCE_FIELDS, seq.other or {})}
 
 
 def _list(v: tuple[str, ...] | None) -> list[str] | None:
@@ -733,7 +763,7 @@ def _validator() -> Any:
 
 
 __all__ = ["ARTIFACT_LOCATIONS", "Artifact", "Backoff", "Body", "Child", "DagBody", "Hook", "IO",
-           "LeafBody", "Loop", "LoopItem", "PLAN_VERSION", "POD_SPEC_KEYS", "Parameter", "TemplateSettings",
+           "LeafBody", "Loop", "LoopItem", "Sequence", "PLAN_VERSION", "POD_SPEC_KEYS", "Parameter", "TemplateSettings",
            "decode_template_settings", "encode_template_settings",
            "ValueFrom", "WorkflowMeta", "WorkflowSettings", "decode_meta", "decode_settings",
            "encode_meta", "encode_settings",

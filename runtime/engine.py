@@ -630,7 +630,7 @@ class Engine:
         self.globals["workflow.duration"] = _elapsed_text(self.clock() - self.started_at)
         hook = self.hooks.get("exit")
         ctx = Ctx(depth=0, boundary=None, exit=True)
-        if hook is not None and isinstance(hook.arguments, dict):
+        if hook is not None and hook.arguments is not None:
             try:
                 args = self.arguments(hook.arguments, self.globals)
             except TemplateError as exc:

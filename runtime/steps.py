@@ -21,6 +21,7 @@ from plait.compiler.plancodec import (
     Child,
     Hook,
     Loop,
+    Sequence,
     StepsBody,
     Template,
     TemplateSettings,
@@ -169,16 +170,16 @@ def _expand(kind: str, loop: Loop, base: str, prefix: str, scope: Any) -> list:
         check_loop_size(len(items), "withParam")
         return [(loop_name(base, i, it), it, None) for i, it in enumerate(items)]
     if kind == "sequence":
-        seq = loop.sequence or {}
+        seq = loop.sequence or Sequence()
         vals = {}
         for k in ("count", "start", "end"):
-            if k in seq:
-                v = render_text(str(seq[k]), scope, checked=True)
+            if seq.has(k):
+                v = render_text(str(getattr(seq, k)), scope, checked=True)
                 n = int_value(v)
                 if n is None:
                     raise TemplateError(f"withSequence.{k} {v!r} is not an integer")
                 vals[k] = n
-        fmt = render_text(str(seq.get("format") or "%d"), scope, checked=True)
+        fmt = render_text(str(seq.format or "%d"), scope, checked=True)
         try:
             numbers = expand_sequence(vals.get("count"), vals.get("start"), vals.get("end"), fmt)
         except LimitError:
