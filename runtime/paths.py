@@ -39,4 +39,9 @@ def inside(root: str | os.PathLike[str], *parts: str) -> Path:
     return path
 
 
-__all__ = ["UnsafePath", "inside"]
+def under(path: str, prefix: str) -> bool:
+    """`path` is `prefix` or below it (as text: resolve both first where links matter)."""
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+__all__ = ["UnsafePath", "inside", "under"]

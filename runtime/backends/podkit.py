@@ -22,7 +22,7 @@ from typing import Any, Awaitable, Callable, Mapping
 from plait.runtime import pods as P
 from plait.runtime.backends import limits as L
 from plait.runtime.outputs import Area, Budget, OutputError, OutputLimits, copy_output
-from plait.runtime.paths import inside
+from plait.runtime.paths import inside, under
 from plait.runtime.types import LogSink, Phase, PodResult
 
 RESULT_LIMIT = 256 * 1024          # outputs.result keeps the last 256 KiB of main's stdout
@@ -452,10 +452,6 @@ def within(path: Path | str, roots: list[Path]) -> bool:
     """`path` (symlinks resolved) is one of `roots` or inside one."""
     real = os.path.realpath(path)
     return any(under(real, os.path.realpath(r)) for r in roots)
-
-
-def under(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 def safe_name(name: str) -> str:

@@ -33,6 +33,8 @@ import shutil
 import stat
 import subprocess
 
+from plait.runtime.paths import under
+
 SANDBOX_MODES = ("auto", "bwrap", "none")
 SANDBOX_ENV = "PLAIT_SANDBOX"
 HARMLESS_CAPS = ("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
@@ -148,7 +150,7 @@ def linked_name_files(bound: frozenset[str] | set[str], root: str = "/etc") -> l
         if not os.path.islink(path):
             continue
         real = os.path.realpath(path)
-        if any(real == b or real.startswith(b.rstrip("/") + "/") for b in bound):
+        if any(under(real, b) for b in bound):
             continue
         try:
             mode = os.stat(real).st_mode
