@@ -558,8 +558,6 @@ def manifest_from(engine: Kernel, node: Node, artifacts: list[dict[str, Any]], n
     found = next((a for a in artifacts if a.get("name") == name), None)
     if found is None:
         raise TemplateError(f"manifestFrom: no input artifact named {name!r}")
-    if "raw" in found:
-        return str((found.get("raw") or {}).get("data", ""))
     folder = staging(engine, node.id)
     try:
         placed = stage_inputs(engine, node.id, [dict(found, path="/manifest")])
@@ -593,9 +591,9 @@ async def run_http(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: 
     engine.finish(node, result.phase, result.message)
 
 
+RESOURCE_ELSEWHERE = ("resource templates need the kubernetes backend (not supported by the "
+                      "{} backend)")
 UNSUPPORTED = {
-    "resource": "resource templates need the kubernetes backend (not supported by the {} "
-                "backend)",
     "data": "data templates are not supported by plait yet: they read an artifact repository "
             "through Argo's executor, and plait has no artifact repository",
     "plugin": "plugin templates are not supported by plait: executor plugins run in the Argo "
@@ -606,9 +604,11 @@ UNSUPPORTED = {
 def run_unsupported(engine: Kernel, node: Node, tmpl: Template) -> None:
     """Templates this backend cannot run: resource templates off the kubernetes backend, data
     and plugin templates on every backend (`UNSUPPORTED` says why)."""
-    backend = str(getattr(engine.backend, "name", "local"))
-    engine.finish(node, Phase.ERROR, UNSUPPORTED.get(str(tmpl.kind), "{} templates are not "
-                  "supported").format(backend if tmpl.kind == "resource" else tmpl.kind))
+    if tmpl.kind == "resource":
+        message = RESOURCE_ELSEWHERE.format(getattr(engine.backend, "name", "local"))
+    else:
+        message = UNSUPPORTED.get(str(tmpl.kind), f"{tmpl.kind} templates are not supported")
+    engine.finish(node, Phase.ERROR, message)
 
 
 def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[str, Any],
@@ -626,6 +626,7 @@ def _build_pod(*, workflow: str, node_name: str, pod_name: str, template: dict[s
 
 
 
-__all__ = ["MANIFEST_BYTES", "PENDING_TIMEOUT", "UNSUPPORTED", "collect_outputs", "end_daemons",
+__all__ = ["MANIFEST_BYTES", "PENDING_TIMEOUT", "RESOURCE_ELSEWHERE", "UNSUPPORTED",
+           "collect_outputs", "end_daemons",
            "manifest_from", "pod_deadline", "run_http", "run_pod", "run_resource", "run_suspend", "run_unsupported",
            "stage_inputs", "staging"]
