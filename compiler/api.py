@@ -283,7 +283,7 @@ def compile_source(workflow: Any, *, parameters: Mapping[str, Any] | None = None
         raise CheckError(f"{source.label}: {len(errors)} error(s)\n{shown}", diagnostics)
     plan = done.plan
     if path in labels:
-        plan.workflow["source"] = labels[path]
+        plan = plan.with_source(labels[path])
     return plan, diagnostics
 
 

@@ -27,8 +27,7 @@ import pydot
 from plait.grammar import GrammarError, parse_depends, unparse
 from plait.grammar import ast as A
 
-from .plan import Plan
-from .plancodec import IO, Child, DagBody, Hook, Loop, Retry, StepsBody, Template
+from .plan import IO, Child, DagBody, Hook, Loop, Plan, Retry, StepsBody, Template, Unresolved
 
 MAX_NODES = 2000        # nested calls are not expanded past this many nodes
 MAX_LABEL = 90          # longer conditions are cut in the label (the tooltip keeps them whole)
@@ -88,13 +87,12 @@ def _short(text: str) -> str:
 
 def _title(plan: Plan) -> str:
     """The workflow's name, or its generateName (the run picks the name), for the graph."""
-    return plan.name or str(plan.workflow.get("generateName") or "") or "workflow"
+    return plan.name or plan.workflow.generate_name or "workflow"
 
 
 class _Drawer:
     def __init__(self, plan: Plan):
         self.plan = plan
-        self.record = plan.record()          # the plan as typed records (plancodec)
         self.g: nx.DiGraph[str] = nx.DiGraph(name=_title(plan))
         self.g.graph["clusters"] = {}   # id -> {"parent": id | None, "attrs": {...}}
         self.g.graph["ranks"] = {}      # id -> {"cluster": id, "nodes": [...]}
@@ -154,7 +152,7 @@ class _Drawer:
     # --- calls ---
 
     def template(self, key: str | None) -> Template | None:
-        return self.record.templates.get(key) if key else None
+        return self.plan.templates.get(key) if key else None
 
     def kind_attrs(self, kind: str | None) -> dict[str, str]:
         self.kinds.add(_LEGEND_GROUP.get(kind or "", kind))
@@ -171,9 +169,11 @@ class _Drawer:
         tmpl_name = str(tmpl.name) if tmpl else None
         lines = [name] if name else []
         if tmpl_name is None:
-            unresolved = child.unresolved or {}
-            lines.append("? " + _short(" ".join(f"{k} {v}" for k, v in sorted(unresolved.items()))
-                                       or "unknown template"))
+            u = child.unresolved or Unresolved()
+            written = [f"{k} {v}" for k, v in (("template", u.template),
+                                               ("templateRef", u.template_ref))
+                       if k in u.keys or v is not None]
+            lines.append("? " + _short(" ".join(written) or "unknown template"))
         elif not name or (tmpl_name != name and key != name):
             lines.append(key if key else tmpl_name)
         if tmpl is not None and tmpl.retry is not None:
@@ -328,10 +328,10 @@ class _Drawer:
             self.edge(self.exit(entry), handler.entry, "on exit", style="dotted",
                       color=HOOK_COLOR, fontcolor=HOOK_COLOR)
             self.features.add("hook")
-        for hname in sorted(self.record.hooks):
+        for hname in sorted(self.plan.hooks):
             if hname == "exit" and plan.on_exit:     # already drawn as the exit handler
                 continue
-            self.hook(f"{root}.hooks.{hname}", None, f"hooks.{hname}", self.record.hooks[hname],
+            self.hook(f"{root}.hooks.{hname}", None, f"hooks.{hname}", self.plan.hooks[hname],
                       entry.entry)
         self.legend()
 

@@ -17,7 +17,7 @@ from plait.grammar import ast as A
 
 from .model import Workflow
 from .plan import Plan
-from .plancodec import decode_io
+from .plancodec import encode_meta
 from .planner import plain
 
 
@@ -83,7 +83,7 @@ def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
     if wf.kind != "Workflow":      # the Workflow Argo submits for it (compiler/submitted.py)
         spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
         doc = {"apiVersion": doc.get("apiVersion") or "argoproj.io/v1alpha1", "kind": "Workflow",
-               "metadata": {k: v for k, v in plan.workflow.items()
+               "metadata": {k: v for k, v in encode_meta(plan.workflow).items()
                             if k in ("name", "generateName", "namespace", "labels", "annotations")},
                "spec": spec.get("workflowSpec") or {} if wf.kind == "CronWorkflow" else spec}
     meta = doc.setdefault("metadata", {})
@@ -93,7 +93,7 @@ def workflow_document(wf: Workflow, plan: Plan, name_fixed: bool,
     spec = doc.setdefault("spec", {})
     if entrypoint_fixed or "entrypoint" in spec or "workflowTemplateRef" not in spec:
         spec["entrypoint"] = plan.entrypoint
-    resolved = {p.name: p.value for p in decode_io(plan.arguments).parameters}
+    resolved = {p.name: p.value for p in plan.arguments.parameters}
     params = spec.get("arguments", {}).get("parameters")
     if isinstance(params, list):
         for p in params:

@@ -1,393 +1,62 @@
-"""The plan as typed records, and the one codec between them and the versioned plan JSON.
+"""The one codec between the typed plan (`compiler/plan.py`) and the versioned plan JSON.
 
-`plait compile` writes a plan file and the runtime reads one (`compiler/plan.py` holds the
-`Plan` the compiler builds; `compiler/plan.schema.json` is the file format). This module is
-the only place that knows the JSON's key names: `decode_plan(data)` validates a plan against
-the schema and its version and returns a `PlanRecord`; `encode_plan(record)` gives the JSON
-data back, equal to what was read (the golden plans round-trip byte for byte:
-tests/compiler/test_plancodec.py). The runtime reads templates, steps, tasks, loops, `when`,
-hooks, retry settings, parameters and artifacts, the workflow's metadata and its spec
-settings as attributes of these records (`template_records`, `read_stored_plan`).
-
-A field that the JSON may leave out is None here when it is absent. What stays JSON inside a
-named field is Kubernetes' and Argo's own open formats, which pods and the status copy as they
-are: a leaf's body (a container, a script, ...), a template's sidecars, init containers and pod
-metadata, an artifact's storage location, pod-level spec fields (affinity, tolerations, ...),
-volumes, and the settings no local run interprets (`other`).
+`plait compile` writes a plan file and the runtime reads one (`compiler/plan.schema.json` is
+the file format). This module is the only place that turns records into that JSON and back:
+`read_plan(text)` validates a plan file against the schema and its version and returns a
+`Plan`; `write_plan(plan)` gives the file's text, deterministic (sorted keys), equal to what
+was read (the golden plans round-trip byte for byte: tests/compiler/test_plancodec.py). The
+`decode_*` functions also read Argo's own open objects (a parameter, an artifact, a
+withSequence, settings) into records where the compiler meets them in a workflow.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-PLAN_VERSION = 1
+from .plan import (
+    ARTIFACT_FIELDS,
+    ARTIFACT_LOCATIONS,
+    IO,
+    META_FIELDS,
+    PARAMETER_FIELDS,
+    PLAN_VERSION,
+    POD_SPEC_KEYS,
+    SEQUENCE_FIELDS,
+    SETTINGS_FIELDS,
+    TEMPLATE_SETTINGS_FIELDS,
+    UNRESOLVED_FIELDS,
+    VALUE_FROM_FIELDS,
+    Artifact,
+    Backoff,
+    Body,
+    Child,
+    DagBody,
+    Hook,
+    LeafBody,
+    Loop,
+    LoopItem,
+    Parameter,
+    Plan,
+    Retry,
+    Sequence,
+    StepsBody,
+    Template,
+    TemplateSettings,
+    Unresolved,
+    ValueFrom,
+    When,
+    WorkflowMeta,
+    WorkflowSettings,
+)
+
 SCHEMA_PATH = Path(__file__).with_name("plan.schema.json")
-JSON = Any
 
 
 class PlanError(ValueError):
     """A plan that does not follow `plan.schema.json`; the message names the field."""
-
-
-# --- records ----------------------------------------------------------------------------
-
-
-# Parameter, ValueFrom and Artifact are Argo's open JSON objects: each record names the keys
-# the runtime interprets, keeps any other key in `other`, and remembers the order its keys were
-# written in (`keys`), so that encoding gives back the same object, key order included (an
-# artifact is passed on as a value: it lands in node inputs and `get -o json` as written).
-# A key written with a null value stays written (it is in `keys`); one never written is None.
-
-
-@dataclass(frozen=True, slots=True)
-class ValueFrom:
-    """A parameter's `valueFrom`. `config_map_key_ref` stays Kubernetes' own selector object
-    (name, key, optional) and `supplied` Argo's (empty) marker object."""
-
-    path: str | None = None
-    parameter: str | None = None
-    expression: str | None = None
-    json_path: str | None = None
-    jq_filter: str | None = None
-    default: Any = None
-    supplied: Any = None
-    config_map_key_ref: dict[str, Any] | None = None
-    event: str | None = None
-    other: dict[str, Any] | None = None
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    def has(self, key: str) -> bool:
-        """True when the JSON key `key` was written (even with a null value)."""
-        return _has(self, _VALUE_FROM_FIELDS, key)
-
-
-@dataclass(frozen=True, slots=True)
-class Parameter:
-    """An input, output or argument parameter (`value` as written: text, or a number or bool
-    YAML wrote; `enum` as written)."""
-
-    name: str
-    value: Any = None
-    default: Any = None
-    enum: Any = None
-    description: Any = None
-    value_from: ValueFrom | None = None
-    global_name: str | None = None
-    other: dict[str, Any] | None = None
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Artifact:
-    """An input, output or argument artifact. `source` holds its storage location as written
-    (`raw`, `s3`, `http`, `git`, ...: Argo's own open formats, which a pod or a repository reads
-    as they are); `archive` stays Argo's object (`{none: {}}`, `{tar: {...}}`); `other` keeps
-    the keys the runtime does not interpret (archiveLogs, artifactGC, deleted, recurseMode)."""
-
-    name: str
-    path: str | None = None
-    from_: str | None = None
-    from_expression: str | None = None
-    optional: Any = None
-    sub_path: str | None = None
-    mode: Any = None
-    global_name: str | None = None
-    archive: Any = None
-    source: dict[str, Any] | None = None
-    other: dict[str, Any] | None = None
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    def has(self, key: str) -> bool:
-        """True when the JSON key `key` was written (even with a null value)."""
-        return _has(self, _ARTIFACT_FIELDS, key) or key in (self.source or {})
-
-    def json(self) -> dict[str, Any]:
-        """The artifact as Argo's JSON object (what a step passes on as a value)."""
-        return encode_artifact(self)
-
-
-def _has(rec: Any, names: Mapping[str, str], key: str) -> bool:
-    if key in rec.keys:
-        return True
-    attr = names.get(key)
-    return getattr(rec, attr) is not None if attr else key in (rec.other or {})
-
-
-ARTIFACT_LOCATIONS = ("raw", "s3", "gcs", "azure", "hdfs", "oss", "artifactory", "git", "http",
-                      "plugin")
-_SEQUENCE_FIELDS = {"count": "count", "start": "start", "end": "end", "format": "format"}
-_VALUE_FROM_FIELDS = {"path": "path", "parameter": "parameter", "expression": "expression",
-                      "jsonPath": "json_path", "jqFilter": "jq_filter", "default": "default",
-                      "supplied": "supplied", "configMapKeyRef": "config_map_key_ref",
-                      "event": "event"}
-_PARAMETER_FIELDS = {"name": "name", "value": "value", "default": "default", "enum": "enum",
-                     "description": "description", "valueFrom": "value_from",
-                     "globalName": "global_name"}
-_ARTIFACT_FIELDS = {"name": "name", "path": "path", "from": "from_",
-                    "fromExpression": "from_expression", "optional": "optional",
-                    "subPath": "sub_path", "mode": "mode", "globalName": "global_name",
-                    "archive": "archive"}
-
-
-# Kubernetes' own pod-level fields that a workflow spec (or a template) may set and that go
-# into every pod as they are written (pods.build_pod).
-POD_SPEC_KEYS = ("nodeSelector", "affinity", "tolerations", "securityContext", "hostAliases",
-                 "priorityClassName", "schedulerName", "automountServiceAccountToken",
-                 "dnsPolicy", "dnsConfig", "imagePullSecrets", "hostNetwork")
-
-
-@dataclass(frozen=True, slots=True)
-class WorkflowMeta:
-    """The workflow's metadata (`plan.workflow`): `labels` and `annotations` stay
-    Kubernetes' string maps, `workflow_template_ref` Argo's reference object."""
-
-    name: str | None = None
-    generate_name: str | None = None
-    namespace: str | None = None
-    labels: dict[str, Any] | None = None
-    annotations: dict[str, Any] | None = None
-    source: str | None = None
-    workflow_template_ref: dict[str, Any] | None = None
-    other: dict[str, Any] | None = None
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class WorkflowSettings:
-    """The workflow spec's other fields (`plan.settings`, an open set). The ones the runtime
-    interprets are named; `pod` holds the pod-level fields (`POD_SPEC_KEYS`) that every pod
-    inherits, and `volumes`/`volume_claim_templates` the volumes every pod may mount: those
-    are Kubernetes' own objects, which pods receive as written, so they stay JSON here.
-    `other` keeps the rest as written (podGC, ttlStrategy, synchronization, metrics, ...:
-    fields `plait export` and the status copy, and that no local run interprets)."""
-
-    parallelism: Any = None
-    active_deadline_seconds: Any = None
-    service_account_name: str | None = None
-    priority: Any = None
-    pod_spec_patch: str | None = None
-    volumes: list[Any] | None = None
-    volume_claim_templates: list[Any] | None = None
-    pod: dict[str, Any] | None = None
-    other: dict[str, Any] | None = None
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateSettings:
-    """A template's other fields (`settings`, an open set) that the runtime interprets by
-    name; `metadata` (the pod's labels and annotations), `sidecars`, `init_containers`,
-    `volumes` and `pod` (the pod-level fields, `POD_SPEC_KEYS`) are Kubernetes' own objects,
-    which the pod receives as written, so they stay JSON; `other` keeps the rest (resources,
-    nodeSelector's siblings the runtime does not read, memoize, synchronization, ...)."""
-
-    daemon: Any = None
-    parallelism: Any = None
-    fail_fast: Any = None
-    service_account_name: str | None = None
-    pod_spec_patch: str | None = None
-    metadata: dict[str, Any] | None = None
-    annotations: dict[str, Any] | None = None
-    sidecars: list[Any] | None = None
-    init_containers: list[Any] | None = None
-    volumes: list[Any] | None = None
-    pod: dict[str, Any] | None = None
-    other: dict[str, Any] | None = None
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    @property
-    def is_daemon(self) -> bool:
-        return self.daemon in (True, "true")
-
-
-_TEMPLATE_SETTINGS_FIELDS = {"daemon": "daemon", "parallelism": "parallelism",
-                             "failFast": "fail_fast", "serviceAccountName": "service_account_name",
-                             "podSpecPatch": "pod_spec_patch", "metadata": "metadata",
-                             "annotations": "annotations", "sidecars": "sidecars",
-                             "initContainers": "init_containers", "volumes": "volumes"}
-_META_FIELDS = {"name": "name", "generateName": "generate_name", "namespace": "namespace",
-                "labels": "labels", "annotations": "annotations", "source": "source",
-                "workflowTemplateRef": "workflow_template_ref"}
-_SETTINGS_FIELDS = {"parallelism": "parallelism",
-                    "activeDeadlineSeconds": "active_deadline_seconds",
-                    "serviceAccountName": "service_account_name", "priority": "priority",
-                    "podSpecPatch": "pod_spec_patch", "volumes": "volumes",
-                    "volumeClaimTemplates": "volume_claim_templates"}
-
-
-@dataclass(frozen=True, slots=True)
-class IO:
-    """Inputs, outputs or arguments: parameter and artifact records."""
-
-    parameters: tuple[Parameter, ...] = ()
-    artifacts: tuple[Artifact, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """retryStrategy.backoff, in seconds (text only where a tag makes it dynamic)."""
-
-    duration: float | str | None = None
-    factor: float | str | None = None
-    cap: float | str | None = None
-    max_duration: float | str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Retry:
-    """A template's retryStrategy: `limit` None is unlimited."""
-
-    limit: int | str | None
-    policy: str
-    expression: str | None = None
-    backoff: Backoff | None = None
-    affinity: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Hook:
-    """A lifecycle hook (`exit`, or one with an `expression`): the template it runs, with
-    its arguments (`argument_keys`: which of `parameters`/`artifacts` were written)."""
-
-    template: str | None
-    arguments: IO | None = None
-    expression: str | None = None
-    argument_keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class When:
-    """A step's or task's `when`: `static` when the compiler could decide it."""
-
-    text: str
-    static: bool | None = None
-    producers: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LoopItem:
-    """One `withItems` iteration: its node name, its item and its folded `when`."""
-
-    name: str
-    item: Any
-    when: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Sequence:
-    """withSequence's fields as written: each a number, or text with tags to render."""
-
-    count: int | str | None = None
-    start: int | str | None = None
-    end: int | str | None = None
-    format: str | None = None
-    other: dict[str, Any] | None = None
-    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    def has(self, key: str) -> bool:
-        """True when the JSON key `key` was written (even with a null value)."""
-        return _has(self, _SEQUENCE_FIELDS, key)
-
-
-@dataclass(frozen=True, slots=True)
-class Loop:
-    """withItems (`items`), withParam (`text`, a JSON list or its tag text) or withSequence
-    (`sequence`, its fields as written)."""
-
-    kind: str
-    items: tuple[LoopItem, ...] = ()
-    text: Any = None
-    producers: tuple[str, ...] | None = None
-    sequence: Sequence | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Child:
-    """A step or a DAG task."""
-
-    name: str
-    template: str | None                 # a key of the plan's templates; None: unresolved
-    arguments: IO
-    unresolved: dict[str, Any] | None = None
-    when: When | None = None
-    loop: Loop | None = None
-    depends: str | None = None
-    producers: tuple[str, ...] | None = None
-    continue_on: tuple[str, ...] | None = None
-    hooks: dict[str, Hook] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StepsBody:
-    groups: tuple[tuple[Child, ...], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DagBody:
-    tasks: tuple[Child, ...]
-    target: tuple[str, ...] | str | None = None    # text when a tag makes it dynamic
-    fail_fast: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class LeafBody:
-    """The body of a leaf template as written (container, script, suspend, http, ...)."""
-
-    spec: Any
-
-
-Body = StepsBody | DagBody | LeafBody
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    name: str
-    kind: str | None
-    leaf: bool
-    inputs: IO
-    outputs: IO
-    body: Body | None = None
-    library: str | None = None
-    retry: Retry | None = None
-    timeout: float | str | None = None
-    pending_timeout: float | str | None = None
-    active_deadline_seconds: float | str | None = None
-    settings: TemplateSettings | None = None
-
-    @property
-    def children(self) -> tuple[Child, ...]:
-        """Every step or task of the template (none for a leaf)."""
-        if isinstance(self.body, StepsBody):
-            return tuple(c for g in self.body.groups for c in g)
-        if isinstance(self.body, DagBody):
-            return self.body.tasks
-        return ()
-
-    @property
-    def spec(self) -> Any:
-        """A leaf's body as written (None for steps and dag templates)."""
-        return self.body.spec if isinstance(self.body, LeafBody) else None
-
-
-@dataclass(frozen=True, slots=True)
-class PlanRecord:
-    """The plan: the workflow's metadata, arguments, templates, hooks and spec settings."""
-
-    workflow: WorkflowMeta
-    arguments: IO
-    entrypoint: str
-    templates: dict[str, Template]
-    on_exit: str | None
-    hooks: dict[str, Hook]
-    settings: WorkflowSettings
-    call_graph: dict[str, list[str]]
-    recursive: list[str]
-    max_depth: int
-    plan_version: int = PLAN_VERSION
 
 
 # --- decoding ---------------------------------------------------------------------------
@@ -406,12 +75,12 @@ def _split(d: Mapping[str, Any], names: Mapping[str, str]) -> tuple[dict[str, An
 
 
 def decode_value_from(d: Mapping[str, Any]) -> ValueFrom:
-    known, other = _split(d, _VALUE_FROM_FIELDS)
+    known, other = _split(d, VALUE_FROM_FIELDS)
     return ValueFrom(**known, other=other or None, keys=tuple(d))
 
 
 def decode_parameter(d: Mapping[str, Any]) -> Parameter:
-    known, other = _split(d, _PARAMETER_FIELDS)
+    known, other = _split(d, PARAMETER_FIELDS)
     if isinstance(known.get("value_from"), Mapping):
         known["value_from"] = decode_value_from(known["value_from"])
     elif "value_from" in known:          # not an object (the schema leaves it open): kept
@@ -420,19 +89,19 @@ def decode_parameter(d: Mapping[str, Any]) -> Parameter:
 
 
 def decode_artifact(d: Mapping[str, Any]) -> Artifact:
-    known, other = _split(d, _ARTIFACT_FIELDS)
+    known, other = _split(d, ARTIFACT_FIELDS)
     source = {k: other.pop(k) for k in ARTIFACT_LOCATIONS if k in other}
     return Artifact(**{"name": None, **known}, source=source or None, other=other or None,
                     keys=tuple(d))
 
 
 def decode_meta(d: Mapping[str, Any]) -> WorkflowMeta:
-    known, other = _split(d, _META_FIELDS)
+    known, other = _split(d, META_FIELDS)
     return WorkflowMeta(**known, other=other or None, keys=tuple(d))
 
 
 def decode_settings(d: Mapping[str, Any]) -> WorkflowSettings:
-    known, other = _split(d, _SETTINGS_FIELDS)
+    known, other = _split(d, SETTINGS_FIELDS)
     pod = {k: other.pop(k) for k in list(other) if k in POD_SPEC_KEYS}
     return WorkflowSettings(**known, pod=pod or None, other=other or None, keys=tuple(d))
 
@@ -440,7 +109,7 @@ def decode_settings(d: Mapping[str, Any]) -> WorkflowSettings:
 def decode_template_settings(d: Mapping[str, Any] | None) -> TemplateSettings:
     """A template's `settings` (rendered or not) as a record."""
     d = d or {}
-    known, other = _split(d, _TEMPLATE_SETTINGS_FIELDS)
+    known, other = _split(d, TEMPLATE_SETTINGS_FIELDS)
     pod = {k: other.pop(k) for k in list(other) if k in POD_SPEC_KEYS}
     return TemplateSettings(**known, pod=pod or None, other=other or None, keys=tuple(d))
 
@@ -480,15 +149,24 @@ def _loop(d: Mapping[str, Any]) -> Loop:
     seq = d.get("sequence")
     if not isinstance(seq, Mapping):
         return Loop(kind)
-    known, other = _split(seq, _SEQUENCE_FIELDS)
-    return Loop(kind, sequence=Sequence(**known, other=other or None, keys=tuple(seq)))
+    return Loop(kind, sequence=decode_sequence(seq))
+
+
+def decode_unresolved(d: Mapping[str, Any]) -> Unresolved:
+    return Unresolved(d.get("template"), d.get("templateRef"), keys=tuple(d))
+
+
+def decode_sequence(d: Mapping[str, Any]) -> Sequence:
+    """withSequence's fields as written (Argo's object) as a record."""
+    known, other = _split(d, SEQUENCE_FIELDS)
+    return Sequence(**known, other=other or None, keys=tuple(d))
 
 
 def decode_child(d: Mapping[str, Any]) -> Child:
     when = d.get("when")
     return Child(
         name=d["name"], template=d.get("template"), arguments=_io(d.get("arguments") or {}),
-        unresolved=d.get("unresolved"),
+        unresolved=None if d.get("unresolved") is None else decode_unresolved(d["unresolved"]),
         when=None if when is None else When(when["text"], when.get("static"),
                                             _strings(when.get("producers"))),
         loop=None if d.get("loop") is None else _loop(d["loop"]),
@@ -523,7 +201,7 @@ def decode_template(d: Mapping[str, Any]) -> Template:
         settings=None if d.get("settings") is None else decode_template_settings(d["settings"]))
 
 
-def decode_plan(data: Any, validate: bool = True) -> PlanRecord:
+def decode_plan(data: Any, validate: bool = True) -> Plan:
     """The plan JSON data (a parsed plan file), validated: `PlanError` names what is wrong.
     (`validate=False` only for data already validated, or built by the compiler.)"""
     if not isinstance(data, dict):
@@ -533,7 +211,7 @@ def decode_plan(data: Any, validate: bool = True) -> PlanRecord:
         raise PlanError(f"unsupported planVersion {version!r} (this plait reads {PLAN_VERSION})")
     if validate:
         validate_plan(data)
-    return PlanRecord(
+    return Plan(
         workflow=decode_meta(data["workflow"]), arguments=_io(data["arguments"]),
         entrypoint=data["entrypoint"],
         templates={k: decode_template(t) for k, t in data["templates"].items()},
@@ -551,12 +229,12 @@ def parse_plan_text(text: str) -> Any:
         raise PlanError(f"not JSON: {exc or 'nested too deeply'}") from None
 
 
-def read_plan(text: str) -> PlanRecord:
+def read_plan(text: str) -> Plan:
     """A plan file's text as records; `PlanError` for text that is not a valid plan."""
     return decode_plan(parse_plan_text(text))
 
 
-def read_stored_plan(text: str | None) -> PlanRecord | None:
+def read_stored_plan(text: str | None) -> Plan | None:
     """The plan a store row holds (`plan_json`), read as every plan file is (validated), or
     None when the row holds no valid plan (a store made by a test or an older plait): the
     views that show a run's metadata read it this way and show less rather than fail."""
@@ -566,11 +244,6 @@ def read_stored_plan(text: str | None) -> PlanRecord | None:
         return read_plan(text)
     except PlanError:
         return None
-
-
-def template_records(templates: Mapping[str, Mapping[str, Any]]) -> dict[str, Template]:
-    """A plan's templates (`Plan.templates`, JSON values) as records, by key."""
-    return {k: decode_template(t) for k, t in templates.items()}
 
 
 # --- encoding ---------------------------------------------------------------------------
@@ -597,30 +270,30 @@ def _object(rec: Any, names: Mapping[str, str], extra: Mapping[str, Any]) -> dic
 
 
 def encode_value_from(vf: ValueFrom) -> dict[str, Any]:
-    return _object(vf, _VALUE_FROM_FIELDS, vf.other or {})
+    return _object(vf, VALUE_FROM_FIELDS, vf.other or {})
 
 
 def encode_parameter(p: Parameter) -> dict[str, Any]:
-    names = {k: a for k, a in _PARAMETER_FIELDS.items() if a != "value_from"}
+    names = {k: a for k, a in PARAMETER_FIELDS.items() if a != "value_from"}
     vf = None if p.value_from is None else encode_value_from(p.value_from)
     extra = {**({} if vf is None else {"valueFrom": vf}), **(p.other or {})}
     return _object(p, names, extra)
 
 
 def encode_artifact(a: Artifact) -> dict[str, Any]:
-    return _object(a, _ARTIFACT_FIELDS, {**(a.source or {}), **(a.other or {})})
+    return _object(a, ARTIFACT_FIELDS, {**(a.source or {}), **(a.other or {})})
 
 
 def encode_meta(m: WorkflowMeta) -> dict[str, Any]:
-    return _object(m, _META_FIELDS, m.other or {})
+    return _object(m, META_FIELDS, m.other or {})
 
 
 def encode_settings(st: WorkflowSettings) -> dict[str, Any]:
-    return _object(st, _SETTINGS_FIELDS, {**(st.pod or {}), **(st.other or {})})
+    return _object(st, SETTINGS_FIELDS, {**(st.pod or {}), **(st.other or {})})
 
 
 def encode_template_settings(st: TemplateSettings) -> dict[str, Any]:
-    return _object(st, _TEMPLATE_SETTINGS_FIELDS, {**(st.pod or {}), **(st.other or {})})
+    return _object(st, TEMPLATE_SETTINGS_FIELDS, {**(st.pod or {}), **(st.other or {})})
 
 
 def encode_io(io: IO) -> dict[str, Any]:
@@ -655,7 +328,7 @@ def _loop_json(loop: Loop) -> dict[str, Any]:
         return out
     seq = loop.sequence
     return {"kind": loop.kind,
-            "sequence": None if seq is None else _object(seq, _SEQUENCE_FIELDS, seq.other or {})}
+            "sequence": None if seq is None else _object(seq, SEQUENCE_FIELDS, seq.other or {})}
 
 
 def _list(v: tuple[str, ...] | None) -> list[str] | None:
@@ -665,7 +338,8 @@ def _list(v: tuple[str, ...] | None) -> list[str] | None:
 def encode_child(c: Child) -> dict[str, Any]:
     out: dict[str, Any] = {"name": c.name, "template": c.template,
                            "arguments": _io_json(c.arguments)}
-    _put(out, "unresolved", c.unresolved)
+    if c.unresolved is not None:
+        out["unresolved"] = _object(c.unresolved, UNRESOLVED_FIELDS, {})
     if c.when is not None:
         when: dict[str, Any] = {"text": c.when.text}
         _put(when, "static", c.when.static)
@@ -717,7 +391,7 @@ def encode_template(t: Template) -> dict[str, Any]:
     return out
 
 
-def encode_plan(p: PlanRecord) -> dict[str, Any]:
+def encode_plan(p: Plan) -> dict[str, Any]:
     """The plan's JSON data (what `decode_plan` read)."""
     return {"planVersion": p.plan_version, "workflow": encode_meta(p.workflow),
             "arguments": _io_json(p.arguments),
@@ -733,7 +407,7 @@ def plan_text(data: Mapping[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_plan(p: PlanRecord) -> str:
+def write_plan(p: Plan) -> str:
     return plan_text(encode_plan(p))
 
 
@@ -762,13 +436,11 @@ def _validator() -> Any:
     return jsonschema.validators.validator_for(schema)(schema)
 
 
-__all__ = ["ARTIFACT_LOCATIONS", "Artifact", "Backoff", "Body", "Child", "DagBody", "Hook", "IO",
-           "LeafBody", "Loop", "LoopItem", "Sequence", "PLAN_VERSION", "POD_SPEC_KEYS", "Parameter", "TemplateSettings",
-           "decode_template_settings", "encode_template_settings",
-           "ValueFrom", "WorkflowMeta", "WorkflowSettings", "decode_meta", "decode_settings",
-           "encode_meta", "encode_settings",
-           "decode_artifact", "decode_io", "decode_parameter", "decode_value_from",
-           "encode_artifact", "encode_io", "encode_parameter", "encode_value_from", "PlanError", "PlanRecord", "Retry", "SCHEMA_PATH", "StepsBody",
-           "Template", "When", "decode_child", "decode_hook", "decode_hooks", "decode_plan",
-           "decode_template", "encode_child", "encode_hook", "encode_plan", "encode_template",
-           "parse_plan_text", "plan_text", "read_plan", "read_stored_plan", "template_records", "validate_plan", "write_plan"]
+__all__ = ["PlanError", "SCHEMA_PATH", "decode_artifact", "decode_child", "decode_hook",
+           "decode_hooks", "decode_io", "decode_meta", "decode_parameter", "decode_plan",
+           "decode_sequence", "decode_settings", "decode_template", "decode_template_settings",
+           "decode_unresolved", "decode_value_from", "encode_artifact", "encode_child",
+           "encode_hook", "encode_io", "encode_meta", "encode_parameter", "encode_plan",
+           "encode_settings", "encode_template", "encode_template_settings", "encode_value_from",
+           "parse_plan_text", "plan_text", "read_plan", "read_stored_plan", "validate_plan",
+           "write_plan"]

@@ -31,7 +31,35 @@ from .calls import Call, How, Role, Target, call_arguments, find_library, litera
 from .context import Context
 from .loops import expand_sequence, item_description, item_values, loop_node_name
 from .model import BODY_KINDS, LEAF_KINDS, Step, Template, Workflow, as_map
-from .plan import DEFAULT_PREFIX, MAX_DEPTH, NAME_CHARS, Plan, generate_name
+from .plan import (
+    DEFAULT_PREFIX,
+    IO,
+    MAX_DEPTH,
+    NAME_CHARS,
+    Backoff,
+    Body,
+    Child,
+    DagBody,
+    Hook,
+    LeafBody,
+    Loop,
+    LoopItem,
+    Plan,
+    Retry,
+    StepsBody,
+    When,
+    generate_name,
+)
+from .plan import Template as PlanTemplate
+from .plancodec import (
+    decode_hook,
+    decode_io,
+    decode_meta,
+    decode_sequence,
+    decode_settings,
+    decode_template_settings,
+    decode_unresolved,
+)
 from .values import has_tag, int_value
 
 # spec keys that the plan holds elsewhere than in `settings`
@@ -101,6 +129,14 @@ def number(value: Any) -> Any:
     return f
 
 
+def _io(value: Any) -> IO:
+    """Argo's inputs, outputs or arguments object (as written) as a record."""
+    if not isinstance(value, dict):
+        return IO()
+    return decode_io({k: [x for x in value.get(k) or () if isinstance(x, dict)]
+                      for k in ("parameters", "artifacts")})
+
+
 # --- references ---------------------------------------------------------------------------
 
 def _producers(node: A.Node) -> set[str]:
@@ -152,7 +188,7 @@ class _Planner:
             v = p.get("value")
             if isinstance(v, str) and not has_tag(v):
                 self.known[f"workflow.parameters.{p['name']}"] = v
-        self.templates: dict[str, dict[str, Any]] = {}
+        self.templates: dict[str, PlanTemplate] = {}
         self.graph: dict[str, set[str]] = {}
         self.queue: list[tuple[str, Template, Workflow]] = []
         self.entry = entry
@@ -194,187 +230,155 @@ class _Planner:
 
     # --- templates ---
 
-    def template(self, key: str, tmpl: Template, owner: Workflow) -> dict[str, Any]:
+    def template(self, key: str, tmpl: Template, owner: Workflow) -> PlanTemplate:
         raw = merge(plain(self.defaults), plain(tmpl.raw)) if self.defaults else plain(tmpl.raw)
         kind = next((k for k in BODY_KINDS if k in raw), None)
-        rec: dict[str, Any] = {"name": tmpl.name or key, "kind": kind}
-        if owner is not self.main:
-            rec["library"] = owner.name
-        inputs = raw.get("inputs") if isinstance(raw.get("inputs"), dict) else {}
-        outputs = raw.get("outputs") if isinstance(raw.get("outputs"), dict) else {}
-        rec["inputs"] = {"parameters": inputs.get("parameters") or [],
-                         "artifacts": inputs.get("artifacts") or []}
-        rec["outputs"] = {"parameters": outputs.get("parameters") or [],
-                          "artifacts": outputs.get("artifacts") or []}
+        body: Body | None = None
         if kind == "steps":
-            rec["steps"] = [[self.child(key, owner, s, tmpl) for s in group] for group in tmpl.groups]
+            body = StepsBody(tuple(tuple(self.child(key, owner, s, tmpl) for s in group)
+                                   for group in tmpl.groups))
         elif kind == "dag":
-            dag = raw.get("dag") if isinstance(raw.get("dag"), dict) else {}
-            tasks = [self.child(key, owner, t, tmpl) for t in tmpl.tasks]
-            rec["tasks"] = tasks
-            target = dag.get("target")
-            if isinstance(target, str) and target.strip():
-                rec["target"] = target.split() if not has_tag(target) else target
-            else:
-                used: set[str] = set()
-                for t in tasks:
-                    used.update(t.get("producers", ()))
-                rec["target"] = [t["name"] for t in tasks if t["name"] not in used]
-            # dag.failFast (default true); a template-level failFast stays in settings
-            rec["failFast"] = dag.get("failFast", True) is not False
+            body = self.dag(key, owner, tmpl, raw)
         elif kind is not None:
-            body = raw.get(kind)
-            if kind == "suspend" and isinstance(body, dict) and "duration" in body:
-                body = dict(body, duration=seconds(body["duration"]))
-            rec["body"] = body
+            spec = raw.get(kind)
+            if kind == "suspend" and isinstance(spec, dict) and "duration" in spec:
+                spec = dict(spec, duration=seconds(spec["duration"]))
+            body = LeafBody(spec)
         retry = raw.get("retryStrategy") if isinstance(raw.get("retryStrategy"), dict) else self.retry_default
-        if retry is not None:
-            rec["retry"] = self.retry(retry)
-        if "timeout" in raw:
-            rec["timeout"] = seconds(raw["timeout"], integer_seconds=False)
-        if "pendingTimeout" in raw:
-            rec["pendingTimeout"] = seconds(raw["pendingTimeout"])
-        if "activeDeadlineSeconds" in raw:
-            rec["activeDeadlineSeconds"] = number(raw["activeDeadlineSeconds"])
         settings = v4_synchronization({k: v for k, v in raw.items() if k not in _TEMPLATE_HANDLED})
         if "parallelism" in settings:
             settings["parallelism"] = number(settings["parallelism"])
-        if settings:
-            rec["settings"] = settings
-        # suspend is a leaf too (no children), though it runs no pod
-        rec["leaf"] = kind in LEAF_KINDS or kind == "suspend"
-        return rec
+        return PlanTemplate(
+            name=tmpl.name or key, kind=kind,
+            # suspend is a leaf too (no children), though it runs no pod
+            leaf=kind in LEAF_KINDS or kind == "suspend",
+            inputs=_io(raw.get("inputs")), outputs=_io(raw.get("outputs")), body=body,
+            library=owner.name if owner is not self.main else None,
+            retry=self.retry(retry) if retry is not None else None,
+            timeout=seconds(raw["timeout"], integer_seconds=False) if "timeout" in raw else None,
+            pending_timeout=seconds(raw["pendingTimeout"]) if "pendingTimeout" in raw else None,
+            active_deadline_seconds=number(raw["activeDeadlineSeconds"])
+            if "activeDeadlineSeconds" in raw else None,
+            settings=decode_template_settings(settings) if settings else None)
+
+    def dag(self, key: str, owner: Workflow, tmpl: Template, raw: dict[str, Any]) -> DagBody:
+        """The tasks, the target (the tasks no other task depends on, unless written) and
+        dag.failFast (default true; a template-level failFast stays in settings)."""
+        dag: dict[str, Any] = raw["dag"] if isinstance(raw.get("dag"), dict) else {}
+        tasks = tuple(self.child(key, owner, t, tmpl) for t in tmpl.tasks)
+        target = dag.get("target")
+        if isinstance(target, str) and target.strip():
+            written: tuple[str, ...] | str = tuple(target.split()) if not has_tag(target) else target
+        else:
+            used: set[str] = set()
+            for t in tasks:
+                used.update(t.producers or ())
+            written = tuple(t.name for t in tasks if t.name not in used)
+        return DagBody(tasks, written, dag.get("failFast", True) is not False)
 
     @staticmethod
-    def retry(raw: dict[str, Any]) -> dict[str, Any]:
+    def retry(raw: dict[str, Any]) -> Retry:
         """retryStrategy with numbers: limit (None = unlimited), backoff in seconds (§10)."""
-        out: dict[str, Any] = {"limit": number(raw["limit"]) if "limit" in raw else None}
         policy = raw.get("retryPolicy")
         if policy is None:
             policy = "Always" if raw.get("expression") else "OnFailure"
-        out["policy"] = policy
-        if raw.get("expression") is not None:
-            out["expression"] = raw["expression"]
         backoff = raw.get("backoff")
+        b = None
         if isinstance(backoff, dict):
-            b: dict[str, Any] = {}
-            for k in ("duration", "maxDuration", "cap"):
-                if k in backoff:
-                    b[k] = seconds(backoff[k])
-            if "factor" in backoff:
-                b["factor"] = number(backoff["factor"])
-            out["backoff"] = b
-        for k in ("affinity",):
-            if k in raw:
-                out[k] = raw[k]
-        return out
+            b = Backoff(duration=seconds(backoff.get("duration")),
+                        factor=number(backoff.get("factor")),
+                        cap=seconds(backoff.get("cap")),
+                        max_duration=seconds(backoff.get("maxDuration")))
+        return Retry(limit=number(raw["limit"]) if "limit" in raw else None, policy=policy,
+                     expression=raw.get("expression"), backoff=b, affinity=raw.get("affinity"))
 
     # --- steps and tasks ---
 
-    def child(self, owner_key: str, owner: Workflow, step: Step, tmpl: Template) -> dict[str, Any]:
+    def child(self, owner_key: str, owner: Workflow, step: Step, tmpl: Template) -> Child:
         raw = plain(step.raw)
-        rec: dict[str, Any] = {"name": step.name}
         target = self.callee(owner, owner_key, step.template, step.template_ref, step.inline,
                              f"{owner_key}/{step.name}:inline")
         if target:
             self.graph[owner_key].add(target)
-        rec["template"] = target
+        unresolved = None
         if target is None:
-            rec["unresolved"] = {k: raw[k] for k in ("template", "templateRef") if k in raw}
+            unresolved = decode_unresolved({k: raw[k] for k in ("template", "templateRef")
+                                            if k in raw})
         args = raw.get("arguments") if isinstance(raw.get("arguments"), dict) else {}
-        rec["arguments"] = {"parameters": args.get("parameters") or [],
-                            "artifacts": args.get("artifacts") or []}
         producers: set[str] = set()
-        for p in rec["arguments"]["parameters"] + rec["arguments"]["artifacts"]:
-            for v in p.values():
+        for p in [*(args.get("parameters") or []), *(args.get("artifacts") or [])]:
+            for v in p.values() if isinstance(p, dict) else ():
                 if isinstance(v, str):
                     producers |= _text_producers(v)
-        when = raw.get("when")
-        if when is not None:
-            rec["when"] = self.when(str(when), producers)
-        self.loop(rec, raw, producers)
-        if step.is_task:
-            depends = self.depends(step, raw)
-            if depends is not None:
-                rec["depends"] = depends
-                try:
-                    producers |= {r.task for r in A.dep_refs(parse_depends(depends))}
-                except GrammarError:
-                    pass
+        when = None if raw.get("when") is None else self.when(str(raw["when"]), producers)
+        loop = self.loop(step.name, raw, when, producers)
+        depends = self.depends(step, raw) if step.is_task else None
+        if depends is not None:
+            try:
+                producers |= {r.task for r in A.dep_refs(parse_depends(depends))}
+            except GrammarError:
+                pass
         cont = raw.get("continueOn")
+        continue_on = None
         if isinstance(cont, dict):
-            results = [r for k, r in (("failed", "Failed"), ("error", "Errored")) if cont.get(k) is True]
-            if results:
-                rec["continueOn"] = results
-        hooks: dict[str, Any] = {}
+            results = tuple(r for k, r in (("failed", "Failed"), ("error", "Errored"))
+                            if cont.get(k) is True)
+            continue_on = results or None
+        hooks: dict[str, Hook] = {}
         for hname, hook in (raw.get("hooks") or {}).items():
             if isinstance(hook, dict):
                 hooks[hname] = self.hook(owner_key, owner, hook)
         if isinstance(raw.get("onExit"), str) and "exit" not in hooks:
             hooks["exit"] = self.hook(owner_key, owner, {"template": raw["onExit"]})
-        if hooks:
-            rec["hooks"] = hooks
         producers.discard(step.name)
-        if producers:
-            rec["producers"] = sorted(producers)
-        return rec
+        return Child(name=step.name, template=target, arguments=_io(args), unresolved=unresolved,
+                     when=when, loop=loop, depends=depends,
+                     producers=tuple(sorted(producers)) or None, continue_on=continue_on,
+                     hooks=hooks or None)
 
-    def hook(self, owner_key: str, owner: Workflow, hook: dict[str, Any]) -> dict[str, Any]:
+    def hook(self, owner_key: str, owner: Workflow, hook: dict[str, Any]) -> Hook:
         target = self.callee(owner, owner_key, hook.get("template"), hook.get("templateRef"), None, "")
         if target:
             self.graph[owner_key].add(target)
-        out: dict[str, Any] = {"template": target}
-        if "arguments" in hook:
-            out["arguments"] = hook["arguments"]
-        if "expression" in hook:
-            out["expression"] = hook["expression"]
-        return out
+        return decode_hook({"template": target, **{k: hook[k] for k in ("arguments", "expression")
+                                                   if k in hook}})
 
-    def when(self, text: str, producers: set[str]) -> dict[str, Any]:
+    def when(self, text: str, producers: set[str]) -> When:
         folded = fold_condition(text, self.known)
         if folded is not None:
-            return {"text": text, "static": folded}
+            return When(text, static=folded)
         try:
             mine = _producers(parse_condition(text))
         except GrammarError:
             mine = set()
         producers |= mine
-        out: dict[str, Any] = {"text": text}
-        if mine:
-            out["producers"] = sorted(mine)
-        return out
+        return When(text, producers=tuple(sorted(mine)) or None)
 
-    def loop(self, rec: dict[str, Any], raw: dict[str, Any], producers: set[str]) -> None:
+    def loop(self, name: str, raw: dict[str, Any], when: When | None,
+             producers: set[str]) -> Loop | None:
         items: list | None = None
         if isinstance(raw.get("withItems"), list):
             items = raw["withItems"]
         elif isinstance(raw.get("withSequence"), dict):
             items = self.sequence(raw["withSequence"])
             if items is None:
-                rec["loop"] = {"kind": "sequence", "sequence": raw["withSequence"]}
-                return
+                return Loop("sequence", sequence=decode_sequence(raw["withSequence"]))
         elif "withParam" in raw:
             text = raw["withParam"]
             items = self.static_param(text)
             if items is None:
                 mine = _text_producers(text) if isinstance(text, str) else set()
                 producers |= mine
-                rec["loop"] = {"kind": "param", "text": text}
-                if mine:
-                    rec["loop"]["producers"] = sorted(mine)
-                return
+                return Loop("param", text=text, producers=tuple(sorted(mine)) or None)
         if items is None:
-            return
+            return None
         expanded = []
-        when = rec.get("when")
         for i, item in enumerate(items):
-            entry = {"name": loop_node_name(rec["name"], i, item), "item": item}
-            if when is not None and "static" not in when:
-                folded = fold_condition(when["text"], {**self.known, **item_values(item)})
-                if folded is not None:
-                    entry["when"] = folded
-            expanded.append(entry)
-        rec["loop"] = {"kind": "items", "items": expanded}
+            folded = None
+            if when is not None and when.static is None:
+                folded = fold_condition(when.text, {**self.known, **item_values(item)})
+            expanded.append(LoopItem(loop_node_name(name, i, item), item, folded))
+        return Loop("items", items=tuple(expanded))
 
     def sequence(self, seq: dict[str, Any]) -> list[str] | None:
         """withSequence expanded, or None when a field is only known at run time (or the
@@ -501,7 +505,7 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
     on_exit_tmpl = main.template(on_exit_name) if isinstance(on_exit_name, str) else None
     if isinstance(on_exit_name, str) and on_exit_tmpl is not None:
         on_exit = planner.want(main, on_exit_tmpl, planner.key(main, on_exit_name))
-    hooks = {}
+    hooks: dict[str, Hook] = {}
     for hname in sorted(hooks_raw):
         hook = hooks_raw[hname]
         if isinstance(hook, dict):
@@ -523,10 +527,10 @@ def build_plan(wf: Workflow, ctx: Context, *, parameters: dict[str, Any] | None 
         if k in settings:
             settings[k] = number(settings[k])
     graph = {k: sorted(v) for k, v in planner.graph.items()}
-    return Plan(workflow=meta_out,
-                arguments={"parameters": arguments, "artifacts": artifacts},
+    return Plan(workflow=decode_meta(meta_out),
+                arguments=_io({"parameters": arguments, "artifacts": artifacts}),
                 entrypoint=entry_key, templates=planner.templates, on_exit=on_exit,
-                hooks=hooks, settings=settings, call_graph=graph,
+                hooks=hooks, settings=decode_settings(settings), call_graph=graph,
                 recursive=_cycles(graph), max_depth=max_depth)
 
 

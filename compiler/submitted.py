@@ -12,7 +12,10 @@ A WorkflowTemplate run on its own gets `<template>-` plus a suffix, as `--from` 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+from .plan import WorkflowMeta
 
 CRON_LABEL = "workflows.argoproj.io/cron-workflow"
 SCHEDULED_ANNOTATION = "workflows.argoproj.io/scheduled-time"
@@ -26,35 +29,32 @@ def _strings(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def submitted_metadata(kind: str, metadata: dict[str, Any], cron_spec: Any,
-                       name: str | None) -> dict[str, Any]:
-    """The plan's `workflow` metadata for a document of `kind` submitted as a Workflow:
-    `metadata` is the planner's (the document's own), `cron_spec` the CronWorkflow's `spec`
-    (its `workflowMetadata`), `name` a name given on the command line (it wins)."""
+def submitted_metadata(kind: str, meta: WorkflowMeta, cron_spec: Any,
+                       name: str | None) -> WorkflowMeta:
+    """The plan's workflow metadata for a document of `kind` submitted as a Workflow: `meta`
+    is the planner's (the document's own), `cron_spec` the CronWorkflow's `spec` (its
+    `workflowMetadata`), `name` a name given on the command line (it wins)."""
     if kind == "Workflow":
-        return metadata
-    own = str(metadata.get("name") or metadata.get("generateName") or "").rstrip("-")
-    out: dict[str, Any] = {k: v for k, v in metadata.items()
-                           if k not in ("name", "generateName", "labels", "annotations")}
-    if name:
-        out["name"] = name
-    out["generateName"] = f"{own}-" if own else metadata.get("generateName")
+        return meta
+    own = str(meta.name or meta.generate_name or "").rstrip("-")
+    labels: dict[str, Any] | None = None
+    annotations: dict[str, Any] | None = None
     if kind == "CronWorkflow":
-        labels = {k: v for k, v in _strings(metadata.get("labels")).items()
-                  if k in PROPAGATED_LABELS}
+        labels = {k: v for k, v in _strings(meta.labels).items() if k in PROPAGATED_LABELS}
         wm = cron_spec.get("workflowMetadata") if isinstance(cron_spec, dict) else None
         wm = wm if isinstance(wm, dict) else {}
         labels.update(_strings(wm.get("labels")))
         labels[CRON_LABEL] = own
-        out["labels"] = labels
-        annotations = _strings(wm.get("annotations"))
-        if annotations:
-            out["annotations"] = annotations
+        annotations = _strings(wm.get("annotations")) or None
     else:
-        for key in ("labels", "annotations"):
-            if metadata.get(key):
-                out[key] = metadata[key]
-    return out
+        labels, annotations = meta.labels or None, meta.annotations or None
+    # the document's other keys keep their place; the ones set here follow, as written
+    keys = [k for k in meta.keys if k not in ("name", "generateName", "labels", "annotations")]
+    keys += [k for k, v in (("name", name), ("generateName", True), ("labels", labels),
+                            ("annotations", annotations)) if v]
+    return replace(meta, name=name or None,
+                   generate_name=f"{own}-" if own else meta.generate_name,
+                   labels=labels, annotations=annotations, keys=tuple(keys))
 
 
 __all__ = ["CRON_LABEL", "SCHEDULED_ANNOTATION", "submitted_metadata"]

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from plait.compiler.export import dump_yaml
-from plait.compiler.plancodec import PlanRecord, read_stored_plan
+from plait.compiler.plan import Plan
+from plait.compiler.plancodec import read_stored_plan
 from plait.runtime.runs import age, duration, is_active, status_text
 from plait.runtime.status import argo_time, workflow_json
 from plait.runtime.storeapi import WorkflowRow
@@ -135,7 +136,7 @@ def list_message(row: WorkflowRow) -> str:
     return row.message
 
 
-def submitted_workflow(row: WorkflowRow, plan: PlanRecord,
+def submitted_workflow(row: WorkflowRow, plan: Plan,
                        spec: Mapping[str, Any]) -> dict[str, Any]:
     """`submit -o json|yaml`: the Workflow object of a run as it was submitted: its
     metadata (name, generateName, namespace, creationTimestamp, labels, annotations), the

@@ -17,7 +17,8 @@ from typing import Mapping
 import networkx as nx
 
 from plait.compiler.dot import HOOK_COLOR, retry_mark, to_pydot, wrap_label
-from plait.compiler.plancodec import Retry, read_stored_plan
+from plait.compiler.plan import Retry
+from plait.compiler.plancodec import read_stored_plan
 from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Phase
 

@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, TextIO
 
-from plait.compiler.plancodec import PlanRecord, read_stored_plan
+from plait.compiler.plan import Plan
+from plait.compiler.plancodec import read_stored_plan
 from plait.runtime.status import LIMITS_ANNOTATION, SANDBOX_ANNOTATION, isolation_notes
 from plait.runtime.types import Node, NodeType, Phase
 
@@ -272,7 +273,7 @@ class WorkflowInfo:
 
     @classmethod
     def of(cls, name: str, source: Any, parameters: Any = None,
-           plan: PlanRecord | None = None) -> "WorkflowInfo":
+           plan: Plan | None = None) -> "WorkflowInfo":
         """From a store row (dict) or a RunResult (attributes); the namespace and the service
         account from the run's plan (`plan`, or the row's `plan_json`)."""
         def get(key: str) -> Any:

@@ -19,8 +19,8 @@ import signal
 import time
 from typing import Any, Callable, Mapping
 
-from plait.compiler.plan import Plan
-from plait.compiler.plancodec import Parameter, decode_io, encode_io
+from plait.compiler.plan import Parameter, Plan
+from plait.compiler.plancodec import read_plan, write_plan
 from plait.compiler.planner import generate_name
 
 from .runs import (
@@ -74,7 +74,7 @@ def submit(store: RunStore, plan: Plan, *, arguments: dict[str, Any] | None = No
     `images` file paths, `parallelism`, `sandbox`, `pass_env` names, `keep_pods`), never
     secret values. A taken name raises `store.WorkflowExists`."""
     plan = plan.named()             # a plan may keep generateName: the run picks the name
-    store.create_workflow(plan.name, plan.to_json(), arguments or {},
+    store.create_workflow(plan.name, write_plan(plan), arguments or {},
                           time.time() if started_at is None else started_at, phase=Phase.PENDING)
     store.set_options(plan.name, options or {})
     start_runner(store, plan.name, "new", RUNNER_SIGNALS)
@@ -124,8 +124,8 @@ def _unless_runner_died(store: RunStore, name: str, pid: int, message: str, grac
 
 def workflow_parameters(store: RunStore, name: str) -> list[str]:
     """The names of a run's workflow parameters (what `retry -p`/`resubmit -p` can set)."""
-    plan = Plan.from_json(_row(store, name).plan_json or "")
-    return [str(p.name) for p in decode_io(plan.arguments).parameters]
+    plan = read_plan(_row(store, name).plan_json or "")
+    return [str(p.name) for p in plan.arguments.parameters]
 
 
 def _override(plan: Plan, arguments: dict[str, Any], given: Mapping[str, str] | None
@@ -136,14 +136,12 @@ def _override(plan: Plan, arguments: dict[str, Any], given: Mapping[str, str] | 
     `argo submit -p` adds it."""
     if not given:
         return plan, arguments
-    io = decode_io(plan.arguments)
+    io = plan.arguments
     planned = [dataclasses.replace(p, value=given[p.name], value_from=None)
                if p.name in given else p for p in io.parameters]
     planned += [Parameter(k, value=v) for k, v in given.items()
                 if k not in {p.name for p in io.parameters}]
-    plan = dataclasses.replace(plan, arguments={
-        **plan.arguments,
-        "parameters": encode_io(dataclasses.replace(io, parameters=tuple(planned)))["parameters"]})
+    plan = dataclasses.replace(plan, arguments=dataclasses.replace(io, parameters=tuple(planned)))
     recorded = [dict(p) for p in arguments.get("parameters") or [] if isinstance(p, dict)]
     have = set()
     for p in recorded:
@@ -163,9 +161,9 @@ def retry(store: RunStore, name: str, parameters: Mapping[str, str] | None = Non
     if row.phase not in (Phase.FAILED, Phase.ERROR) or runner_alive(row):
         raise ControlError(f"Cannot retry a workflow in phase {_phase_text(row)}")
     if parameters:
-        plan, arguments = _override(Plan.from_json(row.plan_json or ""), dict(row.arguments),
+        plan, arguments = _override(read_plan(row.plan_json or ""), dict(row.arguments),
                                     parameters)
-        store.set_plan(name, plan.to_json(), arguments)
+        store.set_plan(name, write_plan(plan), arguments)
     store.set_workflow(name, Phase.RUNNING, row.message)
     return start_runner(store, name, "retry", RUNNER_SIGNALS)
 
@@ -178,13 +176,13 @@ def resubmit(store: RunStore, name: str, new_name: str | None = None,
     `NAME-`) plus 5 random characters). ValueError when that name is unusable or taken.
     `parameters` override the workflow's parameters of those names (`resubmit -p`)."""
     row = _row(store, name)
-    plan = Plan.from_json(row.plan_json or "")
-    new = new_name or generate_name(str(plan.workflow.get("generateName") or f"{name}-"))
+    plan = read_plan(row.plan_json or "")
+    new = new_name or generate_name(plan.workflow.generate_name or f"{name}-")
     safe_segment(new, "workflow name")
     if store.workflow(new) is not None:
         raise ValueError(f"workflow {new!r} already exists: choose another --name")
     plan, arguments = _override(plan.named(new), dict(row.arguments), parameters)
-    store.create_workflow(new, plan.to_json(), arguments, now(),
+    store.create_workflow(new, write_plan(plan), arguments, now(),
                           phase=Phase.PENDING)
     store.set_options(new, dict(row.options, resubmitted_from=name))
     start_runner(store, new, "new", RUNNER_SIGNALS)

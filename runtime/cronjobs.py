@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 
 from plait.compiler.cron import Schedule, read_schedule, schedules_of
 from plait.compiler.plan import Plan
-from plait.compiler.plancodec import decode_io
 from plait.compiler.submitted import CRON_LABEL, SCHEDULED_ANNOTATION
 from plait.grammar import EvaluationError, GrammarError, evaluate_expression, parse_expression
 from plait.grammar.evaluate import evaluate_when
@@ -289,29 +288,29 @@ def scheduled_text(t: float, timezone: str = "") -> str:
 def child_plan(plan: Plan, spec: CronSpec, scheduled: float) -> Plan:
     """The plan of the child a schedule fires: named `<cron>-<scheduled Unix seconds>`, with
     the scheduled-time annotation (`{{workflow.scheduledTime}}`)."""
-    meta: dict[str, Any] = dict(plan.workflow)
-    meta["name"] = f"{spec.name}-{int(scheduled)}"
-    meta["annotations"] = {**(meta.get("annotations") or {}),
-                           SCHEDULED_ANNOTATION: scheduled_text(scheduled, spec.timezone)}
-    return dataclasses.replace(plan, workflow=meta)
+    return _scheduled(plan.named(f"{spec.name}-{int(scheduled)}"),
+                      scheduled_text(scheduled, spec.timezone))
 
 
 def scheduled_now(plan: Plan, now: float) -> Plan:
     """A CronWorkflow's plan run by hand (`plait run cron.yaml`, `submit --from cronwf/NAME`)
     is scheduled now, as `argo submit --from cronwf` annotates it; other plans are unchanged."""
-    labels = plan.workflow.get("labels") or {}
-    annotations = plan.workflow.get("annotations") or {}
-    if CRON_LABEL not in labels or SCHEDULED_ANNOTATION in annotations:
+    if CRON_LABEL not in (plan.workflow.labels or {}) \
+            or SCHEDULED_ANNOTATION in (plan.workflow.annotations or {}):
         return plan
-    meta = {**plan.workflow, "annotations": {**annotations,
-                                             SCHEDULED_ANNOTATION: scheduled_text(now)}}
-    return dataclasses.replace(plan, workflow=meta)
+    return _scheduled(plan, scheduled_text(now))
+
+
+def _scheduled(plan: Plan, when: str) -> Plan:
+    annotations = {**(plan.workflow.annotations or {}), SCHEDULED_ANNOTATION: when}
+    return dataclasses.replace(plan, workflow=dataclasses.replace(plan.workflow,
+                                                                  annotations=annotations))
 
 
 def plan_arguments(plan: Plan) -> dict[str, Any]:
     """The plan's literal workflow parameters, as a run's row records them."""
     params = [{"name": p.name, "value": p.value}
-              for p in decode_io(plan.arguments).parameters if p.name is not None]
+              for p in plan.arguments.parameters if p.name is not None]
     return {"parameters": params}
 
 

@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import IO, Any, Callable, Sequence
 
-from plait.compiler.plan import Plan
+from plait.compiler.plancodec import read_plan
 
 from . import control
 from .cronjobs import STOPPED, CronSpec, CronSpecError, Scheduler, child_plan, plan_arguments
@@ -48,7 +48,7 @@ class StoreRuns:
         row = self.crons.get(spec.name)
         if row is None:
             return None
-        plan = child_plan(Plan.from_json(row.plan_json), spec, scheduled)
+        plan = child_plan(read_plan(row.plan_json), spec, scheduled)
         if self.store.workflow(plan.name) is not None:
             return None                  # Argo: a duplicate submission is not an error
         try:

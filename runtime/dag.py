@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from plait.compiler.plancodec import Child, DagBody, Template
+from plait.compiler.plan import Child, DagBody, Template
 from plait.grammar import EvaluationError, GrammarError, evaluate_depends, parse_depends
 from plait.grammar import ast as A
 

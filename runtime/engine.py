@@ -22,8 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from plait.compiler.plan import unresolved_text
-from plait.compiler.plancodec import Hook, Parameter, PlanRecord, Template, TemplateSettings
+from plait.compiler.plan import (
+    Hook,
+    Parameter,
+    Template,
+    TemplateSettings,
+    Unresolved,
+    unresolved_text,
+)
+from plait.compiler.plancodec import write_plan
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.limits import cap
 
@@ -103,17 +110,15 @@ class Engine:
         self.scope_ended: set[str] = set()
         self.wf_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
         self.dag_cache: dict[str, Any] = {}
-        # the plan as typed records (compiler/plancodec.py): what the walk reads
-        self.record: PlanRecord = plan.record()
-        self.templates: dict[str, Template] = self.record.templates
-        self.hooks: dict[str, Hook] = self.record.hooks
+        self.templates: dict[str, Template] = plan.templates
+        self.hooks: dict[str, Hook] = plan.hooks
         self._artifacts = artifacts
         self._dirty: dict[str, Node] = {}
         self._running: dict[str, tuple[PodHandle, bool]] = {}
         self._halt_reason: str | None = None
         self._halt = asyncio.Event()
         self._term = asyncio.Event()
-        limit = self.record.settings.parallelism
+        limit = self.plan.settings.parallelism
         if isinstance(limit, str):
             limit = int(limit) if limit.strip().isdigit() else None
         self._pods = asyncio.Semaphore(limit) if isinstance(limit, int) and limit > 0 else None
@@ -144,11 +149,11 @@ class Engine:
         except TemplateError as exc:       # Argo fails the workflow before any node
             params, failure = [], str(exc)
         if self.mode == "new":
-            self.store.create_workflow(self.name, self.plan.to_json(),
+            self.store.create_workflow(self.name, write_plan(self.plan),
                                        {"parameters": params}, self.started_at)
         else:
             self._load_stored()
-        self.globals = global_scope(self.record, self.name, self.started_at, params)
+        self.globals = global_scope(self.plan, self.name, self.started_at, params)
         watchers = self._start_watchers()
         beat = Heartbeat(self.store, self.name, HEARTBEAT_SECONDS).start()
         root_ctx = Ctx(depth=0, boundary=None)
@@ -180,14 +185,14 @@ class Engine:
         self._check_wf_hooks(hooks_ctx)
         args = ({p["name"]: p["value"] for p in params if p.get("value") is not None},
                 self._workflow_artifacts())
-        entry = await self.invoke(self.name, self.record.entrypoint, args, None, root_ctx)
+        entry = await self.invoke(self.name, self.plan.entrypoint, args, None, root_ctx)
         await self._end_daemons(root_ctx)
         phase, message = self._workflow_phase(entry)
         self.globals["workflow.status"] = phase.value
         self._check_wf_hooks(hooks_ctx)
         await self.hooks_done(self._hook_tasks)
         await self._end_daemons(hooks_ctx)
-        if self.record.on_exit and not self._term.is_set():
+        if self.plan.on_exit and not self._term.is_set():
             phase, message = await self._run_exit_handler(phase, message)
         return phase, message
 
@@ -363,7 +368,7 @@ class Engine:
 
     def _start_watchers(self) -> list[asyncio.Task]:
         out: list[asyncio.Task] = []
-        deadline = self.record.settings.active_deadline_seconds
+        deadline = self.plan.settings.active_deadline_seconds
         if isinstance(deadline, (int, float)) and not isinstance(deadline, bool):
             async def expire() -> None:
                 await asyncio.sleep(max(0.0, float(deadline)))
@@ -382,7 +387,7 @@ class Engine:
         return out
 
     def deadline_left(self) -> float | None:
-        deadline = self.record.settings.active_deadline_seconds
+        deadline = self.plan.settings.active_deadline_seconds
         if isinstance(deadline, (int, float)) and not isinstance(deadline, bool):
             return max(0.0, self.started_at + float(deadline) - self.clock())
         return None
@@ -489,8 +494,8 @@ class Engine:
         """Run template `key` as node `name` with arguments (parameters, artifacts)."""
         tmpl = self.templates.get(key) if key else None
         if tmpl is None or key is None:
-            return self.error_node(name, key, parent, ctx, unresolved_text({"template": key}))
-        if ctx.depth >= self.record.max_depth:
+            return self.error_node(name, key, parent, ctx, unresolved_text(Unresolved(template=key)))
+        if ctx.depth >= self.plan.max_depth:
             return self.error_node(name, tmpl.name, parent, ctx, RECURSION_MESSAGE)
         if tmpl.retry is not None:
             return await self.handlers.retry(self, name, key, tmpl, args, parent, ctx)
@@ -521,10 +526,7 @@ class Engine:
         if retries is not None:
             local["retries"] = str(retries)
         scope = layer(local, self.globals)
-        settings = tmpl.settings or TemplateSettings()
-        shown = ((settings.annotations or {}).get("workflows.argoproj.io/display-name")
-                 or ((settings.metadata or {}).get("annotations") or {}).get(
-                     "workflows.argoproj.io/display-name"))
+        shown = (tmpl.settings or TemplateSettings()).display_name
         if shown:
             node.display_name = render_text(str(shown), scope)
         if self.halted(ctx):
@@ -634,13 +636,13 @@ class Engine:
             try:
                 args = self.arguments(hook.arguments, self.globals)
             except TemplateError as exc:
-                node = self.error_node(f"{self.name}.onExit", self.record.on_exit, None, ctx,
+                node = self.error_node(f"{self.name}.onExit", self.plan.on_exit, None, ctx,
                                        str(exc))
                 return (node.phase, node.message) if phase is Phase.SUCCEEDED else (phase, message)
         else:
             args = ({p["name"]: p["value"] for p in self._workflow_parameters()
                      if p.get("value") is not None}, {})
-        node = await self.invoke(f"{self.name}.onExit", self.record.on_exit, args, None, ctx)
+        node = await self.invoke(f"{self.name}.onExit", self.plan.on_exit, args, None, ctx)
         await self._end_daemons(ctx)
         if phase is Phase.SUCCEEDED and node.phase in FAILED_PHASES:
             return node.phase, node.message

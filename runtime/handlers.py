@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
-from plait.compiler.plancodec import Template
+from plait.compiler.plan import Template
 
 from .dag import run_dag
 from .kernel import Args, Ctx, Kernel, Parent

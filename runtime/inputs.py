@@ -10,14 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from plait.compiler.plancodec import (
-    ARTIFACT_LOCATIONS,
-    IO,
-    Artifact,
-    Template,
-    ValueFrom,
-    decode_io,
-)
+from plait.compiler.plan import ARTIFACT_LOCATIONS, IO, Artifact, Template, ValueFrom
+from plait.compiler.plancodec import decode_io, encode_artifact
 
 from .naming import item_text
 from .values import params_json, render_text
@@ -58,7 +52,7 @@ def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
     given fails the whole workflow before any node, as Argo's setGlobalParameters does
     (TemplateError with Argo's message; `Engine.run` ends the run Failed with it)."""
     out = []
-    for p in engine.record.arguments.parameters:
+    for p in engine.plan.arguments.parameters:
         value = p.value
         vf = p.value_from
         if value is None and vf is not None:
@@ -76,7 +70,7 @@ def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
 
 def workflow_artifacts(engine: Any) -> dict[str, dict[str, Any]]:
     """The workflow's arguments.artifacts by name, as Argo's JSON objects (values)."""
-    return {a.name: a.json() for a in engine.record.arguments.artifacts if a.name is not None}
+    return {a.name: encode_artifact(a) for a in engine.plan.arguments.artifacts if a.name is not None}
 
 
 def value_from(engine: Any, vf: ValueFrom, name: str) -> str | None:
@@ -127,7 +121,7 @@ def inputs(engine: Any, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, 
         n = a.name
         src = given_art.get(n)
         if src is None and a.source:
-            src = a.json()
+            src = encode_artifact(a)
         if src is None or src is ABSENT:
             if a.optional:
                 continue            # absent, and stays absent when passed on with from:
@@ -196,7 +190,7 @@ def arguments(engine: Any, raw: IO | dict[str, Any] | None, scope: Any,
             arts[n] = {"raw": {"data": render_text(str((source["raw"] or {}).get("data", "")),
                                                    scope)}}
         elif any(loc in source for loc in REMOTE_ARTIFACTS):
-            arts[n] = a.json()
+            arts[n] = encode_artifact(a)
     return params, arts
 
 

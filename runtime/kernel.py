@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from plait.compiler.plancodec import IO, Hook, Parameter, PlanRecord, Template
+from plait.compiler.plan import IO, Hook, Parameter, Plan, Template
 from plait.grammar import evaluate_expression, nest, parse_expression
 
 from .types import Backend, Node, NodeType, Phase, PodHandle
@@ -77,7 +77,7 @@ class Kernel(Protocol):
     """The engine as the handlers see it (implemented by `runtime.engine.Engine`)."""
 
     name: str                                  # the workflow name
-    record: PlanRecord                         # the plan as typed records
+    plan: Plan                                 # the plan (compiler/plan.py)
     templates: dict[str, Template]             # the plan's templates as records, by key
     backend: Backend
     store: Any                                 # runtime.storeapi.Store

@@ -17,11 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from plait.compiler.plan import POD_SPEC_KEYS, Template, ValueFrom, WorkflowSettings
 from plait.compiler.plancodec import (
-    POD_SPEC_KEYS,
-    Template,
-    ValueFrom,
-    WorkflowSettings,
     decode_io,
     decode_template_settings,
     encode_io,
@@ -200,7 +197,7 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
         inputs = stage_inputs(engine, pod, artifacts)
         out_paths = pod_outputs(rendered)
         manifest = _build_pod(workflow=engine.name, node_name=node.name, pod_name=pod,
-                              template=rendered, settings=engine.record.settings,
+                              template=rendered, settings=engine.plan.settings,
                               inputs=inputs, outputs=out_paths,
                               deadline=pod_deadline(engine, tmpl, scope, ctx.exit))
     except (TemplateError, ValueError, OSError) as exc:

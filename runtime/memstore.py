@@ -8,6 +8,7 @@ plain block.
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 import tempfile
 import time
@@ -35,8 +36,8 @@ class MemoryStore:
                         started_at: float | None, *, phase: Phase = Phase.RUNNING,
                         replace: bool = False) -> None:
         safe_segment(name, "workflow name")
-        if hasattr(plan_json, "to_json"):
-            plan_json = plan_json.to_json()
+        if not isinstance(plan_json, str):
+            plan_json = json.dumps(plan_json, sort_keys=True)
         if name in self._rows:
             if not replace:
                 raise WorkflowExists(f"workflow {name!r} already exists")

@@ -22,12 +22,8 @@ import copy
 import json
 from typing import Any
 
-from plait.compiler.plancodec import (
-    POD_SPEC_KEYS,
-    WorkflowSettings,
-    decode_io,
-    decode_template_settings,
-)
+from plait.compiler.plan import POD_SPEC_KEYS, WorkflowSettings
+from plait.compiler.plancodec import decode_io, decode_template_settings
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import LimitError, load_json
 

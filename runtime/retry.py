@@ -15,7 +15,7 @@ import dataclasses
 import os
 from typing import Any
 
-from plait.compiler.plancodec import Backoff, Template
+from plait.compiler.plan import Backoff, Template
 from plait.grammar import EvaluationError, GrammarError
 from plait.grammar.durations import parse_duration
 from plait.grammar.regex import RegexError, compile_regex

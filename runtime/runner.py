@@ -18,7 +18,7 @@ import sys
 import time
 from typing import Any, Sequence
 
-from plait.compiler.plan import Plan
+from plait.compiler.plancodec import read_plan
 
 from . import run as run_plan
 from .backends.engine_cli import EngineError, NoEngine
@@ -76,7 +76,7 @@ def run_workflow(wf: str, mode: str = "new") -> int:
             return 2
         mode = "resume"
     try:
-        plan = Plan.from_json(row.plan_json or "")
+        plan = read_plan(row.plan_json or "")
         secrets = SecretStore.load(options.get("secrets") or [], options.get("configmaps") or [])
         images = ImageTable.load(options.get("images"))
     except (SecretsError, ImageTableError, ValueError, TypeError, OSError) as exc:

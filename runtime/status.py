@@ -13,7 +13,8 @@ import datetime as _dt
 import enum
 from typing import Any, Mapping
 
-from plait.compiler.plancodec import PlanRecord, WorkflowMeta, read_stored_plan
+from plait.compiler.plan import Plan, WorkflowMeta
+from plait.compiler.plancodec import read_stored_plan
 
 from .types import Node
 
@@ -96,7 +97,7 @@ def isolation_notes(options: Any) -> dict[str, str]:
 
 
 def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = None,
-                  plan: PlanRecord | None = None) -> dict[str, Any]:
+                  plan: Plan | None = None) -> dict[str, Any]:
     """The whole Workflow object of a run (contract 8). `workflow` is a store row or a RunResult;
     `nodes` defaults to `workflow.nodes` when it has them; the namespace, labels and
     annotations come from the run's plan (`plan`, or the row's `plan_json`)."""

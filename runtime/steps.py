@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from plait.compiler.loops import expand_sequence
-from plait.compiler.plan import unresolved_text
-from plait.compiler.plancodec import (
+from plait.compiler.plan import (
     Child,
     Hook,
     Loop,
@@ -26,6 +25,7 @@ from plait.compiler.plancodec import (
     Template,
     TemplateSettings,
     ValueFrom,
+    unresolved_text,
 )
 from plait.compiler.values import int_value
 from plait.grammar import EvaluationError, GrammarError

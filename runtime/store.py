@@ -293,13 +293,11 @@ class Store:
     def create_workflow(self, name: str, plan_json: Any, arguments: dict[str, Any],
                         started_at: float | None, *, phase: Phase = Phase.RUNNING,
                         replace: bool = False) -> None:
-        """Record a new run. `plan_json` is the plan's JSON text (a dict or a `Plan` is
-        serialised). `replace=True` first deletes a run of the same name (rows, logs,
+        """Record a new run. `plan_json` is the plan's JSON text (a dict is serialised).
+        `replace=True` first deletes a run of the same name (rows, logs,
         artifacts); otherwise an existing name raises `WorkflowExists`."""
         safe_segment(name, "workflow name")
-        if hasattr(plan_json, "to_json"):
-            plan_json = plan_json.to_json()
-        elif not isinstance(plan_json, str):
+        if not isinstance(plan_json, str):
             plan_json = _dumps(plan_json)
         if replace:
             self.delete(name)

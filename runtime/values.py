@@ -14,7 +14,7 @@ import json
 from collections import ChainMap
 from typing import Any, Mapping, MutableMapping
 
-from plait.compiler.plancodec import PlanRecord
+from plait.compiler.plan import Plan
 from plait.compiler.submitted import SCHEDULED_ANNOTATION
 from plait.grammar import EvaluationError, GrammarError, nest, parse_template, render_template
 from plait.grammar.limits import load_json
@@ -48,18 +48,18 @@ class Globals(dict):
 _HIDDEN = "workflow.creationTimestamp."
 
 
-def global_scope(plan: PlanRecord, name: str, created: float,
+def global_scope(plan: Plan, name: str, created: float,
                  parameters: list[dict[str, Any]]) -> dict[str, Any]:
     """`workflow.*` values known when the run starts."""
     wf = plan.workflow
     g: dict[str, Any] = Globals()
     g.update({"workflow.name": name,
-                         "workflow.namespace": str(wf.namespace or "default"),
-                         "workflow.uid": name,
-                         "workflow.mainEntrypoint": plan.entrypoint,
-                         "workflow.serviceAccountName": str(plan.settings.service_account_name
-                                                            or "default"),
-                         "workflow.status": "Running"})
+              "workflow.namespace": str(wf.namespace or "default"),
+              "workflow.uid": name,
+              "workflow.mainEntrypoint": plan.entrypoint,
+              "workflow.serviceAccountName": str(plan.settings.service_account_name
+                                                 or "default"),
+              "workflow.status": "Running"})
     for p in parameters:
         if p.get("value") is not None:
             g[f"workflow.parameters.{p['name']}"] = p["value"]

@@ -58,24 +58,32 @@ def note_ignored(args: argparse.Namespace) -> None:
 def apply_cluster_options(plan: Plan, args: argparse.Namespace) -> Plan:
     """`plan` with the cluster flags applied to its metadata and settings (the flag wins
     over the workflow's own value, as `argo submit` does)."""
-    meta: dict[str, Any] = dict(plan.workflow)
-    settings = dict(plan.settings)
-    for key, given in given_metadata(args).items():
-        if given:
-            own = meta.get(key)
-            meta[key] = {**(own if isinstance(own, dict) else {}), **given}
+    meta, settings = plan.workflow, plan.settings
+    given = given_metadata(args)
+    if given["labels"]:
+        meta = dataclasses.replace(meta, labels={**(meta.labels or {}), **given["labels"]})
+    if given["annotations"]:
+        meta = dataclasses.replace(meta, annotations={**(meta.annotations or {}),
+                                                      **given["annotations"]})
     if args.namespace:
-        own_ns = meta.get("namespace")
+        own_ns = meta.namespace
         if own_ns and own_ns != args.namespace:   # the Kubernetes API refuses the same
             raise UsageError(f"-n {args.namespace}: the workflow's metadata.namespace is "
                              f"{own_ns!r} (the namespace of the object must match the request's)")
-        meta["namespace"] = args.namespace
+        meta = dataclasses.replace(meta, namespace=args.namespace)
     if args.generate_name:
-        meta["generateName"] = args.generate_name
+        meta = dataclasses.replace(meta, generate_name=args.generate_name)
     if args.serviceaccount:
-        settings["serviceAccountName"] = args.serviceaccount
+        settings = dataclasses.replace(settings, service_account_name=args.serviceaccount)
     if args.priority is not None:
-        settings["priority"] = args.priority
+        settings = dataclasses.replace(settings, priority=args.priority)
     if meta == plan.workflow and settings == plan.settings:
         return plan
     return dataclasses.replace(plan, workflow=meta, settings=settings)
+
+
+def spec_settings(plan: Plan) -> dict[str, Any]:
+    """The spec fields the cluster flags may set (`--serviceaccount`, `--priority`), as the
+    submitted Workflow shows them."""
+    return {k: v for k, v in (("serviceAccountName", plan.settings.service_account_name),
+                              ("priority", plan.settings.priority)) if v is not None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from plait.compiler.export import export_argo
+from plait.compiler.plancodec import write_plan
 
 from .base import EXIT_FINDINGS, EXIT_OK, write_output
 from .sources import compile_args, failed, python_paths
@@ -20,6 +21,6 @@ def cmd_compile(args: argparse.Namespace) -> int:
         text = export_argo(done.workflow, done.plan, args.name is not None, done.documents,
                            done.supplied, entrypoint_fixed=args.entrypoint is not None)
     else:
-        text = done.plan.to_json()
+        text = write_plan(done.plan)
     write_output(text, args.output)
     return EXIT_OK

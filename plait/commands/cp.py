@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from plait.compiler.plan import Plan
+from plait.compiler.plancodec import read_stored_plan
 from plait.runtime.artifacts import ArtifactError, ArtifactRepo
 from plait.runtime.home import ARTIFACTS_DIR
 from plait.runtime.paths import UnsafePath, inside
@@ -50,8 +50,8 @@ def cmd_cp(args: argparse.Namespace) -> int:
     store = open_store()
     name = run_name(store, args.name)
     row = store.workflow(name)
-    plan = Plan.from_json(row.plan_json or "") if row is not None else None
-    namespace = str((plan.workflow if plan else {}).get("namespace") or "default")
+    plan = read_stored_plan(row.plan_json) if row is not None else None
+    namespace = (plan.workflow.namespace if plan is not None else None) or "default"
     repo = ArtifactRepo(store.home / ARTIFACTS_DIR)
     copied = failed = 0
     for node in store.nodes(name).values():

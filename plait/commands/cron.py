@@ -20,6 +20,7 @@ import sys
 import time
 from typing import Any
 
+from plait.compiler.plancodec import write_plan
 from plait.compiler.planner import plain
 from plait.compiler.source import load_file
 from plait.runtime import control
@@ -80,7 +81,7 @@ def cmd_start(args: argparse.Namespace) -> int:
             except CronSpecError as exc:
                 raise UsageError(f"{path}: {exc}") from None
             plan = apply_cluster_options(done.plan, args)
-            found.append((path, doc, plan.to_json()))
+            found.append((path, doc, write_plan(plan)))
     crons = _crons()
     now = base.now()
     for path, doc, plan_json in found:

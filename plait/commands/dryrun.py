@@ -21,7 +21,7 @@ from plait.compiler.export import dump_yaml, workflow_document
 from plait.compiler.plan import Plan
 
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
-from .cluster import apply_cluster_options, note_ignored
+from .cluster import apply_cluster_options, note_ignored, spec_settings
 from .sources import load_compiled
 
 DEFAULT_NAMESPACE = "default"     # where the server places a Workflow that names none
@@ -57,16 +57,15 @@ def submitted_workflow(doc: dict[str, Any], plan: Plan, server: bool) -> dict[st
     (namespace, labels, annotations, generateName) and the spec's service account and
     priority; `server`: placed in a namespace, as the API server does."""
     meta = doc.setdefault("metadata", {})
-    for key in ("generateName", "namespace", "labels", "annotations"):
-        value = plan.workflow.get(key)
+    for key, value in (("generateName", plan.workflow.generate_name),
+                       ("namespace", plan.workflow.namespace), ("labels", plan.workflow.labels),
+                       ("annotations", plan.workflow.annotations)):
         if value:
             meta[key] = value
     if server:
         meta.setdefault("namespace", DEFAULT_NAMESPACE)
     spec = doc.setdefault("spec", {})
-    for key in ("serviceAccountName", "priority"):
-        if key in plan.settings:
-            spec[key] = plan.settings[key]
+    spec.update(spec_settings(plan))
     return doc
 
 

@@ -34,7 +34,7 @@ def take_options(args: argparse.Namespace) -> dict[str, Any]:
 def with_namespace(options: dict[str, Any], plan: Plan) -> dict[str, Any]:
     """`-n` (applied to the plan's metadata) or the workflow's own namespace, if any; else the
     context's (decided when connecting)."""
-    return {**options, "namespace": plan.workflow.get("namespace") or None}
+    return {**options, "namespace": plan.workflow.namespace or None}
 
 
 def check_connection(options: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from plait import runtime
 from plait.compiler.config import Config, ConfigError, find_config
 from plait.compiler.export import workflow_document
 from plait.compiler.plan import Plan
+from plait.compiler.plancodec import encode_io
 from plait.grammar.limits import check_caps
 from plait.runtime import control, pyscripts
 from plait.runtime.backends import BACKEND_ENV, BACKENDS, sandbox
@@ -34,7 +35,7 @@ from ..formats import document_text, submitted_workflow
 from ..views import LiveView, ProgressLines, WorkflowInfo, render_get
 from . import base, dryrun, kube
 from .base import EXIT_FINDINGS, EXIT_OK, UsageError
-from .cluster import apply_cluster_options, note_ignored
+from .cluster import apply_cluster_options, note_ignored, spec_settings
 from .runs import after_start, exit_of, get_text, open_store, wait
 from .sources import Prepare, load_plan, python_paths, show_as
 
@@ -171,15 +172,8 @@ class _StopSignal:
 
 def plan_parameters(plan: Plan) -> list[tuple[str, str]]:
     """The workflow's arguments as (name, value) pairs, for the `Parameters:` block."""
-    params = (plan.arguments or {}).get("parameters", [])
-    if isinstance(params, dict):
-        params = [{"name": k, "value": v} for k, v in params.items()]
-    pairs = []
-    for p in params:
-        value = p.get("value")
-        if isinstance(value, (str, int, float, bool)):
-            pairs.append((str(p.get("name")), str(value)))
-    return pairs
+    return [(str(p.name), str(p.value)) for p in plan.arguments.parameters
+            if isinstance(p.value, (str, int, float, bool))]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -236,9 +230,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:
-        sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes, plan.record()), indent=2) + "\n")
+        sys.stdout.write(json.dumps(workflow_json(result.name, result, result.nodes, plan), indent=2) + "\n")
     else:
-        info = WorkflowInfo.of(result.name, result, plan_parameters(plan), plan.record())
+        info = WorkflowInfo.of(result.name, result, plan_parameters(plan), plan)
         sys.stdout.write(render_get(info, result.nodes))
     return EXIT_OK if result.phase == Phase.SUCCEEDED and not interrupts else EXIT_FINDINGS
 
@@ -377,14 +371,12 @@ def submitted_spec(plan: Plan, args: argparse.Namespace) -> dict[str, Any]:
     entrypoint and arguments."""
     done = getattr(args, "compiled", None)
     if done is None or done.workflow is None:
-        spec: dict[str, Any] = {"entrypoint": plan.entrypoint, "arguments": plan.arguments}
+        spec: dict[str, Any] = {"entrypoint": plan.entrypoint,
+                                "arguments": encode_io(plan.arguments)}
     else:
         spec = workflow_document(done.workflow, plan, True, done.supplied,
                                  entrypoint_fixed=args.entrypoint is not None).get("spec", {})
-    for key in ("serviceAccountName", "priority"):
-        if plan.settings.get(key) is not None:
-            spec[key] = plan.settings[key]
-    return spec
+    return {**spec, **spec_settings(plan)}
 
 
 def print_submitted(store: Store, plan: Plan, args: argparse.Namespace) -> None:
@@ -392,7 +384,7 @@ def print_submitted(store: Store, plan: Plan, args: argparse.Namespace) -> None:
     Workflow object (`json`, `yaml`) or the `get -o wide` view."""
     row = store.workflow(plan.name)
     if args.output in ("json", "yaml") and row is not None:
-        doc = submitted_workflow(row, plan.record(), submitted_spec(plan, args))
+        doc = submitted_workflow(row, plan, submitted_spec(plan, args))
         sys.stdout.write(document_text(doc, args.output))
     elif args.output == "wide" and row is not None:
         sys.stdout.write(get_text(store, plan.name, row, base.now(), "wide"))

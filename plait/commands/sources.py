@@ -22,6 +22,7 @@ from plait.compiler.context import Library
 from plait.compiler.diagnostics import Diagnostic, Severity
 from plait.compiler.params import ParameterUsageError, parse_cli_parameters
 from plait.compiler.plan import Plan, is_plan_text
+from plait.compiler.plancodec import read_plan
 from plait.compiler.pysource import is_python_ref
 from plait.compiler.source import STDIN, STDIN_NAME
 
@@ -163,7 +164,7 @@ def compile_args(args: argparse.Namespace, run: bool = False) -> Any:
     done.diagnostics = shown_diagnostics(args, done.diagnostics, done.library)
     label = (getattr(args, "shown_files", None) or {}).get(args.path)
     if done.plan is not None and label:      # the plan's source: what the user gave
-        done.plan.workflow["source"] = label
+        done.plan = done.plan.with_source(label)
     if done.diagnostics:
         print_diagnostics(done.diagnostics, file_texts(args))
     return done
@@ -217,7 +218,7 @@ def load_compiled(args: argparse.Namespace, run: bool = False) -> tuple[Plan | N
             raise UsageError(f"{', '.join(given)} apply to a workflow file, not to a plan "
                              "(compile the plan with them)")
         try:
-            plan = Plan.from_json(text)
+            plan = read_plan(text)
         except (ValueError, TypeError, RecursionError) as exc:
             raise UsageError(f"{args.path}: not a readable plan: {exc}") from None
         missing = plan.unresolved_refs() if run else []

@@ -102,8 +102,8 @@ def test_compile_gives_the_plan():
     plan = plait.compile(HELLO, parameters={"message": "hi"}, name="hello-api")
     assert isinstance(plan, plait.Plan)
     assert plan.name == "hello-api" and plan.entrypoint == "hello"
-    assert plan.arguments["parameters"][0]["value"] == "hi"
-    assert plait.compile(STEPS).workflow["source"] == "<dict>"
+    assert plan.arguments.parameters[0].value == "hi"
+    assert plait.compile(STEPS).workflow.source == "<dict>"
 
 
 def test_run_views(home):
@@ -214,7 +214,7 @@ def test_python_module_references(module, home):
     run = plait.run(f"{module}:second", home=home)         # a WorkflowTemplate runs by reference
     assert run.node("hello").outputs.result == "hello second"
     # the module's only Workflow, its WorkflowTemplates available to templateRef
-    assert plait.compile(str(module)).workflow["generateName"] == "first-"
+    assert plait.compile(str(module)).workflow.generate_name == "first-"
     two = module.with_name("two_workflows_under_test.py")
     two.write_text(MODULE.replace("WorkflowTemplate(name=\"second\"", "Workflow(name=\"second\""))
     with pytest.raises(plait.PlaitError, match="defines 2 workflows .first, second.: name one"):

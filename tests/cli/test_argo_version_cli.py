@@ -47,8 +47,8 @@ def test_singular_locks_are_planned_as_the_v4_lists(tmp_path):
     assert [d.code for d in refused.diagnostics] == ["PL210", "PL210", "PL210"]
     plan = compile_workflow(path, argo_version=(3, 7)).plan
     assert plan is not None
-    assert plan.settings["synchronization"] == {"mutexes": [{"name": "wf-lock"}]}
-    assert plan.templates["main"]["settings"]["synchronization"] == {
+    assert plan.settings.other["synchronization"] == {"mutexes": [{"name": "wf-lock"}]}
+    assert plan.templates["main"].settings.other["synchronization"] == {
         "mutexes": [{"name": "first"}, {"name": "second"}],
         "semaphores": [{"configMapKeyRef": {"name": "my-config", "key": "template"}}]}
 

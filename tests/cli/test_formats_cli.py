@@ -14,7 +14,8 @@ import pytest
 
 from plait.commands import base as cli_base
 from plait.commands import runs as cli_runs
-from plait.compiler.plan import Plan
+from plait.compiler.plan import IO, LeafBody, Plan, Template, WorkflowMeta, WorkflowSettings
+from plait.compiler.plancodec import write_plan
 from plait.runtime.store import Store
 from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Outputs, Phase
@@ -29,14 +30,9 @@ LONG = "x" * 40 + "0123456789abcdefghij"     # 60 characters: `list -o wide` cut
 
 def _plan(labels: dict[str, str] | None = None, priority: int | None = None) -> str:
     """A stored plan's JSON (a one-step plan: the views read its labels and priority)."""
-    workflow: dict = {"name": "x", "source": "x.yaml"}
-    if labels:
-        workflow["labels"] = labels
-    main = {"name": "main", "kind": "suspend", "leaf": True, "body": {},
-            "inputs": {"parameters": [], "artifacts": []},
-            "outputs": {"parameters": [], "artifacts": []}}
-    return Plan(workflow, {"parameters": [], "artifacts": []}, "main", {"main": main},
-                settings={} if priority is None else {"priority": priority}).to_json()
+    main = Template("main", "suspend", True, IO(), IO(), LeafBody({}))
+    return write_plan(Plan(WorkflowMeta(name="x", labels=labels or None, source="x.yaml"), IO(),
+                           "main", {"main": main}, settings=WorkflowSettings(priority=priority)))
 
 
 def _node(id_, name, display, type_, template, phase, start, end, children=(), boundary=None,

@@ -12,7 +12,8 @@ import pytest
 
 from plait.cli import main
 from plait.compiler.compile import compile_file, compile_workflow
-from plait.compiler.plan import Plan
+from plait.compiler.plan import Backoff, DagBody, Loop, Plan, Retry, When
+from plait.compiler.plancodec import encode_io, read_plan, write_plan
 from plait.compiler.planner import NAME_CHARS, item_description, loop_node_name
 
 from ..conftest import EXAMPLES, ROOT, golden, need_examples
@@ -49,7 +50,7 @@ def plan_of(path: str, **kwargs) -> Plan:
 def test_golden_plan(path, name, update_golden):
     plan = plan_of(path, name=name)
     # the golden files name the examples where the default PLAIT_ARGO_EXAMPLES finds them
-    text = plan.to_json().replace(f'"{rel(EXAMPLES)}/', '"../shared/argo/examples/')
+    text = write_plan(plan).replace(f'"{rel(EXAMPLES)}/', '"../shared/argo/examples/')
     golden(GOLDEN / f"{name}.json", text, update_golden)
 
 
@@ -58,10 +59,10 @@ def test_round_trip_deterministic_and_valid(path, name):
     import jsonschema
 
     plan = plan_of(path, name=name)
-    text = plan.to_json()
-    assert Plan.from_json(text) == plan
-    assert Plan.from_json(text).to_json() == text
-    assert plan_of(path, name=name).to_json() == text          # same inputs, same bytes
+    text = write_plan(plan)
+    assert read_plan(text) == plan
+    assert write_plan(read_plan(text)) == text
+    assert write_plan(plan_of(path, name=name)) == text          # same inputs, same bytes
     schema = json.loads(PLAN_SCHEMA.read_text())
     jsonschema.validators.validator_for(schema)(schema).validate(json.loads(text))
 
@@ -75,14 +76,14 @@ def test_plan_schema_is_a_valid_schema():
 
 def test_from_json_refuses_other_versions():
     plan = plan_of("samples/hello.yaml", name="h")
-    data = json.loads(plan.to_json())
+    data = json.loads(write_plan(plan))
     data["planVersion"] = 2
     with pytest.raises(ValueError, match="planVersion"):
-        Plan.from_json(json.dumps(data))
+        read_plan(json.dumps(data))
 
 
 def test_no_secret_values():
-    text = plan_of("samples/secrets.yaml", name="s").to_json()
+    text = write_plan(plan_of("samples/secrets.yaml", name="s"))
     assert "secretKeyRef" in text
 
 
@@ -90,27 +91,27 @@ def test_no_secret_values():
 
 def test_generate_name_stays_in_the_plan_and_a_run_adds_five_random_chars():
     plan = plan_of("samples/hello.yaml")
-    assert plan.name == "" and "name" not in plan.workflow
-    assert plan.workflow["generateName"] == "hello-"
-    assert plan_of("samples/hello.yaml").to_json() == plan.to_json()   # deterministic
+    assert plan.name == "" and plan.workflow.name is None
+    assert plan.workflow.generate_name == "hello-"
+    assert write_plan(plan_of("samples/hello.yaml")) == write_plan(plan)   # deterministic
     named = plan.named()
     assert re.fullmatch(f"hello-[{NAME_CHARS}]{{5}}", named.name)
     assert named.named() is named and plan.named("given").name == "given"
     import jsonschema
     schema = json.loads(PLAN_SCHEMA.read_text())
-    jsonschema.validators.validator_for(schema)(schema).validate(json.loads(plan.to_json()))
+    jsonschema.validators.validator_for(schema)(schema).validate(json.loads(write_plan(plan)))
 
 
 def test_parameters_override_spec_arguments():
     plan = plan_of("samples/hello.yaml", name="h", parameters={"message": "hi"})
-    assert plan.arguments["parameters"] == [{"name": "message", "value": "hi"}]
+    assert encode_io(plan.arguments)["parameters"] == [{"name": "message", "value": "hi"}]
 
 
 def test_parameter_file(tmp_path):
     pf = tmp_path / "p.yaml"
     pf.write_text("message: from-file\n")
     plan = plan_of("samples/hello.yaml", name="h", parameter_file=str(pf))
-    assert plan.arguments["parameters"][0]["value"] == "from-file"
+    assert plan.arguments.parameters[0].value == "from-file"
 
 
 def test_entrypoint_override():
@@ -125,46 +126,46 @@ def test_loop_node_names():
     assert item_description("f(x)") == "fx"
     assert item_description(True) == "true"
     plan = plan_of("samples/loops.yaml", name="l")
-    steps = {s["name"]: s for g in plan.templates["main"]["steps"] for s in g}
-    assert [i["name"] for i in steps["range"]["loop"]["items"]] == [
+    steps = {s.name: s for s in plan.templates["main"].children}
+    assert [i.name for i in steps["range"].loop.items] == [
         "range(0:v10)", "range(1:v09)", "range(2:v08)"]
-    assert [i["name"] for i in steps["count"]["loop"]["items"]] == [
+    assert [i.name for i in steps["count"].loop.items] == [
         "count(0:0)", "count(1:1)", "count(2:2)"]
-    assert steps["maps"]["loop"]["items"][0]["name"] == "maps(0:os:debian,version:12)"
-    assert steps["fan-out"]["loop"] == {"kind": "param", "text": "<<steps.generate.outputs.result>>",
-                                        "producers": ["generate"]}
+    assert steps["maps"].loop.items[0].name == "maps(0:os:debian,version:12)"
+    assert steps["fan-out"].loop == Loop("param", text="<<steps.generate.outputs.result>>",
+                                         producers=("generate",))
 
 
 def test_dependencies_become_depends():
     plan = plan_of("samples/dag-diamond.yaml", name="d")
-    dag = next(t for t in plan.templates.values() if t["kind"] == "dag")
-    tasks = {t["name"]: t for t in dag["tasks"]}
-    assert tasks["D"]["depends"] == "B && C"
-    assert tasks["D"]["producers"] == ["B", "C"]
-    assert "depends" not in tasks["A"]
-    assert dag["target"] == ["D"]
+    dag = next(t for t in plan.templates.values() if t.kind == "dag")
+    tasks = {t.name: t for t in dag.children}
+    assert tasks["D"].depends == "B && C"
+    assert tasks["D"].producers == ("B", "C")
+    assert tasks["A"].depends is None
+    assert isinstance(dag.body, DagBody) and dag.body.target == ("D",)
 
 
 def test_durations_are_seconds():
     plan = plan_of("samples/retries.yaml", name="r")
-    retry = plan.templates["fails-twice"]["retry"]
-    assert retry == {"limit": 3, "policy": "OnFailure",
-                     "backoff": {"duration": 0.1, "factor": 2, "cap": 1, "maxDuration": 30}}
-    assert plan.templates["exit-code-rule"]["retry"]["policy"] == "Always"
+    retry = plan.templates["fails-twice"].retry
+    assert retry == Retry(limit=3, policy="OnFailure",
+                          backoff=Backoff(duration=0.1, factor=2, cap=1, max_duration=30))
+    assert plan.templates["exit-code-rule"].retry.policy == "Always"
 
 
 def test_template_defaults_merged_under_templates():
     plan = plan_of("samples/scripts.yaml", name="s")
     for t in plan.templates.values():
-        assert t["retry"]["limit"] == 1
-        assert t["settings"]["metadata"]["labels"]["plait.dev/sample"] == "scripts"
+        assert t.retry.limit == 1
+        assert t.settings.metadata["labels"]["plait.dev/sample"] == "scripts"
 
 
 def test_template_ref_resolved():
     plan = plan_of("samples/templateref.yaml", name="t")
-    step = plan.templates["main"]["steps"][0][0]
-    assert step["template"] == "plait-sample-library/greet"
-    assert plan.templates["plait-sample-library/greet"]["library"] == "plait-sample-library"
+    step = plan.templates["main"].children[0]
+    assert step.template == "plait-sample-library/greet"
+    assert plan.templates["plait-sample-library/greet"].library == "plait-sample-library"
 
 
 def test_recursion_is_lazy():
@@ -176,13 +177,13 @@ def test_recursion_is_lazy():
 
 def test_when_folded_on_known_values():
     plan = plan_of("samples/conditionals.yaml", name="c")
-    steps = {s["name"]: s for g in plan.templates["main"]["steps"] for s in g}
-    assert steps["on-heads"]["when"] == {"text": "<<steps.flip.outputs.result>> == heads",
-                                         "producers": ["flip"]}
-    assert steps["feature-branch"]["when"]["static"] is True
+    steps = {s.name: s for s in plan.templates["main"].children}
+    assert steps["on-heads"].when == When("<<steps.flip.outputs.result>> == heads",
+                                          producers=("flip",))
+    assert steps["feature-branch"].when.static is True
     other = plan_of("samples/conditionals.yaml", name="c", parameters={"branch": "main"})
-    steps = {s["name"]: s for g in other.templates["main"]["steps"] for s in g}
-    assert steps["feature-branch"]["when"]["static"] is False
+    steps = {s.name: s for s in other.templates["main"].children}
+    assert steps["feature-branch"].when.static is False
 
 
 WFT_REF = """\
@@ -217,7 +218,7 @@ def test_workflow_template_ref(tmp_path):
     f.write_text(WFT_REF)
     plan = plan_of(str(f), name="r", parameters={"who": "me"})
     assert plan.entrypoint == "hello"
-    assert plan.arguments["parameters"] == [{"name": "who", "value": "me"}]
+    assert encode_io(plan.arguments)["parameters"] == [{"name": "who", "value": "me"}]
 
 
 def test_large_dag_compiles(tmp_path):
@@ -232,7 +233,7 @@ def test_large_dag_compiles(tmp_path):
     path.write_text(text)
     done = compile_workflow(str(path))
     assert done.plan is not None
-    assert len(done.plan.templates["main"]["tasks"]) == n
+    assert len(done.plan.templates["main"].children) == n
 
 
 # --- the command line ---------------------------------------------------------------------
@@ -249,15 +250,15 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 def test_cli_compile_writes_plan(capsys):
     code, out, err = run(capsys, "compile", "samples/hello.yaml", "--name", "h", "-p", "message=yo")
     assert code == 0, err
-    plan = Plan.from_json(out)
-    assert plan.name == "h" and plan.arguments["parameters"][0]["value"] == "yo"
+    plan = read_plan(out)
+    assert plan.name == "h" and plan.arguments.parameters[0].value == "yo"
 
 
 def test_cli_compile_output_file(capsys, tmp_path):
     out_file = tmp_path / "plan.json"
     code, out, _ = run(capsys, "compile", "samples/hello.yaml", "--name", "h", "-o", str(out_file))
     assert code == 0 and out == ""
-    assert Plan.from_json(out_file.read_text()).name == "h"
+    assert read_plan(out_file.read_text()).name == "h"
 
 
 def test_cli_unknown_parameter(capsys):
@@ -312,7 +313,7 @@ def test_workflow_is_chosen_by_name(capsys, tmp_path):
     assert run(capsys, "compile", str(f))[0] == 2
     code, out, err = run(capsys, "compile", str(f), "--workflow", "second")
     assert code == 0, err
-    assert Plan.from_json(out).name == "second"
+    assert read_plan(out).name == "second"
 
 
 def test_cli_usage_errors(capsys, tmp_path):

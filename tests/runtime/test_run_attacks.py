@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from plait.cli import main
-from plait.compiler.plan import Plan, PlanError
+from plait.compiler.plan import Plan
+from plait.compiler.plancodec import PlanError, decode_plan, encode_plan
 from plait.runtime import run_async
 from plait.runtime.artifacts import ArtifactRepo
 from plait.runtime.paths import UnsafePath, inside
@@ -96,9 +97,7 @@ def _unchecked_plan(tmp_path, name: str, edit) -> Plan:
     """A plan built without the schema check: what the runtime does with names on its own."""
     data = compiled(tmp_path, name)
     edit(data)
-    back = {"onExit": "on_exit", "callGraph": "call_graph", "maxDepth": "max_depth",
-            "planVersion": "plan_version"}
-    return Plan(**{back.get(k, k): v for k, v in data.items()})
+    return decode_plan(data, validate=False)
 
 
 def test_the_runtime_joins_no_unchecked_name_even_without_the_schema(tmp_path, _home):
@@ -107,7 +106,7 @@ def test_the_runtime_joins_no_unchecked_name_even_without_the_schema(tmp_path, _
     def climb(data):
         data["templates"]["consume"]["inputs"]["artifacts"][1]["name"] = "../../../../victim"
     with pytest.raises(PlanError):
-        Plan.from_dict(json.loads(json.dumps(_unchecked_plan(tmp_path, "c1", climb).to_dict())))
+        decode_plan(encode_plan(_unchecked_plan(tmp_path, "c1", climb)))
     result = asyncio.run(run_async(_unchecked_plan(tmp_path, "c2", climb), home=_home))
     assert result.phase is not Phase.SUCCEEDED
     assert any("cannot be used as a path" in n.message for n in result.nodes.values())

@@ -188,14 +188,13 @@ def _sequence_workflow(count: str, fmt: str) -> str:
 def test_a_sequence_expanded_by_the_planner_or_at_run_time_names_the_same_nodes(tmp_path):
     def fan(count, fmt):
         plan = plan_of(tmp_path, _sequence_workflow(count, fmt))
-        loop = next(c for g in plan.templates["main"]["steps"] for c in g
-                    if c["name"] == "fan")["loop"]
+        loop = next(c for c in plan.templates["main"].children if c.name == "fan").loop
         r = run(plan, FakeBackend(rules={"*.gen": Behaviour(stdout="3\n")}),
                 store=MemoryStore(tmp_path / "logs"), home=tmp_path)
         assert r.phase is Phase.SUCCEEDED, r.message
         nodes = sorted((n.name, n.inputs["parameters"][0]["value"]) for n in r.nodes.values()
                        if n.name.startswith("wf[1].fan("))
-        return loop["kind"], nodes
+        return loop.kind, nodes
 
     kind_plan, at_plan = fan("3", "n-%02x")
     kind_run, at_run = fan("<<steps.gen.outputs.result>>", "n-%02x")
