@@ -30,8 +30,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from .argo_version import DEFAULT, Version, parse_version
 from .check import UsageError, check_paths
 from .compile import compile_workflow
+from .config import Config
 from .diagnostics import Diagnostic, Severity
 from .plan import Plan
 from .pysource import (
@@ -226,19 +228,34 @@ def _string_parameters(parameters: Mapping[str, Any] | None) -> dict[str, str] |
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in parameters.items()}
 
 
+def _version(argo_version: str | None) -> Version:
+    """The `argo_version` argument (`"3.7"`, `"v4.1"`; None: plait's default) as `plait
+    check --argo-version` reads it; `PlaitError` for one plait does not know."""
+    if argo_version is None:
+        return DEFAULT
+    try:
+        return parse_version(argo_version)
+    except ValueError as exc:
+        raise PlaitError(str(exc)) from None
+
+
 def check(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
-          templates: Iterable[str] = ()) -> list[Diagnostic]:
+          templates: Iterable[str] = (), argo_version: str | None = None) -> list[Diagnostic]:
     """Every finding of `plait check` on `workflow`, sorted (errors, warnings and infos).
 
     Never raises because of findings; raises `PlaitError` when there is nothing to check
     (a missing file, an object without `to_dict()`). `parameters` are checked as `-p` values
-    against `spec.arguments`; `templates` are paths of more WorkflowTemplates.
+    against `spec.arguments`; `templates` are paths of more WorkflowTemplates;
+    `argo_version` is the Argo release the workflow is for (`--argo-version`: under 3.x the
+    fields 4.0 removed are accepted).
     """
+    version = _version(argo_version)
     source = resolve(workflow)
     with materialized(source) as (path, extra, labels):
         try:
             report = check_paths([path], templates=[*templates, *extra],
-                                 parameters=_string_parameters(parameters))
+                                 parameters=_string_parameters(parameters),
+                                 config=Config(argo_version=version))
         except UsageError as exc:
             raise PlaitError(str(exc)) from None
     return _relabel(report.diagnostics, labels)
@@ -246,31 +263,33 @@ def check(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
 
 def compile(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
             entrypoint: str | None = None, name: str | None = None,
-            select: str | None = None, templates: Iterable[str] = ()) -> Plan:
+            select: str | None = None, templates: Iterable[str] = (),
+            argo_version: str | None = None) -> Plan:
     """Check `workflow` and plan it; the `Plan` that `plait run` executes.
 
     `parameters` override `spec.arguments` (non-strings are passed as JSON text),
     `entrypoint` replaces `spec.entrypoint`, `name` fixes the run's name (default:
     generateName plus five random characters), `select` picks one Workflow of a file that
     holds several (metadata.name or generateName), `templates` are paths of more
-    WorkflowTemplates. A lone WorkflowTemplate is planned as a Workflow that references it.
-    Raises `CheckError` (with `.diagnostics`) when a check finds an error.
+    WorkflowTemplates, `argo_version` as in `check`. A lone WorkflowTemplate is planned as a
+    Workflow that references it. Raises `CheckError` (with `.diagnostics`) when a check finds an error.
     """
     return compile_source(workflow, parameters=parameters, entrypoint=entrypoint, name=name,
-                          select=select, templates=templates)[0]
+                          select=select, templates=templates, argo_version=argo_version)[0]
 
 
 def compile_source(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
                    entrypoint: str | None = None, name: str | None = None,
                    select: str | None = None, templates: Iterable[str] = (),
-                   ) -> tuple[Plan, list[Diagnostic]]:
+                   argo_version: str | None = None) -> tuple[Plan, list[Diagnostic]]:
     """`compile`, also returning the diagnostics (warnings) of a successful compile."""
+    version = _version(argo_version)
     source = as_submittable(resolve(workflow, one=True))
     with materialized(source) as (path, extra, labels):
         try:
             done = compile_workflow(path, parameters=_string_parameters(parameters),
                                     entrypoint=entrypoint, name=name, workflow=select,
-                                    templates=[*templates, *extra])
+                                    templates=[*templates, *extra], argo_version=version)
         except UsageError as exc:
             message = str(exc)
             for tmp, label in labels.items():

@@ -387,10 +387,11 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
         secrets: Any = None, configmaps: Any = None, timeout: float | None = None,
         home: str | os.PathLike | None = None, templates: Iterable[str] = (),
         parallelism: int | None = None, images: Any = None, select: str | None = None,
-        sandbox: str = "auto") -> Run:
+        sandbox: str = "auto", argo_version: str | None = None) -> Run:
     """Compile `workflow` and run it to the end on `backend`; the finished `Run`.
 
-    - `parameters`, `entrypoint`, `name`, `select`, `templates`: as `plait.compile`.
+    - `parameters`, `entrypoint`, `name`, `select`, `templates`, `argo_version`: as
+      `plait.compile`.
     - `backend`: `"local"` (pods as sandboxed processes on this machine) or `"container"`
       (each pod's containers run from their images by podman or docker).
     - `secrets`/`configmaps`: a `SecretStore`, paths of Kubernetes Secret/ConfigMap
@@ -420,7 +421,8 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
                             python=source.python, from_objects=True)
             binds = [*prepared.binds, *(templates_prepared.binds if templates_prepared else [])]
         plan, diagnostics = compile_source(source, parameters=parameters, entrypoint=entrypoint,
-                                            name=name, select=select, templates=templates)
+                                            name=name, select=select, templates=templates,
+                                            argo_version=argo_version)
     home_path = ensure_home(Path(home) if home is not None else None)
     store = Store.at(home_path)
     if store.workflow(plan.name) is not None:

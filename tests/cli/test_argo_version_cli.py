@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+import plait
 from plait.compiler.argo_version import v4_synchronization
 from plait.compiler.compile import compile_workflow
 
@@ -107,3 +108,16 @@ def test_every_3x_fixture_runs_under_3_7(capsys, path):
                          "-o", "json")
     assert code == 0, err
     assert json.loads(out)["status"]["phase"] == "Succeeded"
+
+
+def test_the_python_api_takes_argo_version(tmp_path):
+    assert [d.code for d in plait.check(LOCKED)] == ["PL210", "PL210", "PL210"]
+    assert plait.check(LOCKED, argo_version="3.7") == []
+    with pytest.raises(plait.CheckError):
+        plait.compile(LOCKED)
+    plan = plait.compile(LOCKED, argo_version="v3.7.2")
+    assert plan.settings.other["synchronization"] == {"mutexes": [{"name": "wf-lock"}]}
+    with pytest.raises(plait.PlaitError, match="unsupported Argo version '2.9'"):
+        plait.check(LOCKED, argo_version="2.9")
+    done = plait.run(LOCKED, argo_version="3.7", name="locked-api", home=tmp_path / "home")
+    assert done.phase == "Succeeded" and done.node("main").phase == "Succeeded"
