@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .argo_version import DEFAULT, Version, parse_version
 from .diagnostics import Severity
+from .names import suggest
 
 
 class ConfigError(Exception):
@@ -47,9 +48,22 @@ def _read(path: Path) -> dict:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
 
 
+# the keys a configuration file may set; a misspelt one is an error, not silently nothing
+KEYS = ("disable", "severity", "argo-version", "backend", "engine")
+
+
 def _parse(path: Path, table: dict) -> Config:
     if "tool" in table and path.name == ".plait.toml":
         table = table.get("tool", {}).get("plait", table)
+    for key in table:
+        if key == "sandbox":    # a repository's file must never turn a pod's isolation off
+            raise ConfigError(f"{path}: 'sandbox' cannot be set in a configuration file (the "
+                              "sandbox is chosen per run: --sandbox)")
+        if key not in KEYS:
+            meant = suggest(str(key), KEYS)
+            raise ConfigError(f"{path}: unknown key {key!r}"
+                              + (f" (did you mean {meant!r}?)" if meant else "")
+                              + f"; plait reads {', '.join(KEYS)}")
     disable = table.get("disable", [])
     severity = table.get("severity", {})
     if not isinstance(disable, list) or not all(isinstance(c, str) for c in disable):

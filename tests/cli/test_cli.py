@@ -114,6 +114,14 @@ def test_config_disables_and_changes_severity(capsys, tmp_path, monkeypatch):
     assert run(capsys, "check", "w.yaml")[0] == 2
 
 
+def test_an_unknown_config_key_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w.yaml").write_text(Path(__file__).parents[2].joinpath(BAD).read_text())
+    (tmp_path / "pyproject.toml").write_text('[tool.plait]\ndisabled = ["PL302"]\n')
+    code, _, err = run(capsys, "check", "w.yaml")
+    assert code == 2 and "unknown key 'disabled' (did you mean 'disable'?)" in err
+
+
 def test_cli_parameters_checked(capsys, tmp_path):
     code, out, _ = run(capsys, "check", "-p", "environmnt=prod", BAD)
     assert code == 1

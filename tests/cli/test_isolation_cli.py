@@ -280,21 +280,21 @@ def test_default_run_cannot_read_the_host_environment(capsys, tmp_path, default_
     assert mark not in text and "CLOUD_TOKEN" not in text
 
 
-def test_a_config_file_cannot_turn_the_sandbox_off(capsys, tmp_path, monkeypatch):
-    """`sandbox = "none"` in `.plait.toml` or `[tool.plait]` is not read: without a working
-    bubblewrap the run still refuses (exit 2), and with one it is sandboxed."""
+def test_a_config_file_cannot_turn_the_sandbox_off(capsys, tmp_path, monkeypatch, home):
+    """`sandbox = "none"` in `.plait.toml` or `[tool.plait]` is refused (exit 2, nothing
+    runs), with or without a working bubblewrap: only `--sandbox` on the command line chooses."""
     for name, text in ((".plait.toml", 'sandbox = "none"\n'),
                        ("pyproject.toml", '[tool.plait]\nsandbox = "none"\n')):
         project = tmp_path / name.strip(".").replace(".", "-")
         project.mkdir()
         (project / name).write_text(text)
         monkeypatch.chdir(project)
-        if sandbox.find_bwrap()[0] is not None:
-            run = f"boxed-{project.name}"
-            assert plait(capsys, "run", ROOT / "samples/hello.yaml", "--name", run)[0] == 0
-            assert "Sandbox:" not in plait(capsys, "get", run)[1]
+        for verb in ("run", "submit"):
+            code, _, err = plait(capsys, verb, ROOT / "samples/hello.yaml", "--name", "escaped")
+            assert code == 2 and "'sandbox' cannot be set in a configuration file" in err
         with monkeypatch.context() as m:
             m.setattr(sandbox, "bundled_bwrap", lambda: None)
             m.setenv("PATH", str(tmp_path))
             code, _, err = plait(capsys, "run", ROOT / "samples/hello.yaml")
-            assert code == 2 and "--sandbox none" in err
+            assert code == 2 and "'sandbox' cannot be set" in err
+        assert Store.at(home).workflow("escaped") is None         # nothing was recorded
