@@ -30,12 +30,14 @@ from typing import Any, Iterable, Mapping, Sequence
 from plait.compiler.api import CheckError, PlaitError, Source, compile_source, resolve
 from plait.compiler.diagnostics import Diagnostic
 from plait.compiler.plan import Plan
+from plait.grammar.limits import check_caps
 
 from . import run_async
 from .artifacts import ArtifactRepo
 from .backends import get_backend
 from .home import ensure_home
 from .images import ImageTable, ImageTableError
+from .outputs import OutputLimits
 from .pyscripts import prepare
 from .secrets import SecretsError, SecretStore
 from .status import workflow_json
@@ -407,6 +409,11 @@ def run(workflow: Any, *, parameters: Mapping[str, Any] | None = None,
     """
     if timeout is not None and timeout <= 0:
         raise PlaitError("timeout must be a positive number of seconds")
+    try:     # the caps must be sizes and counts (as `plait run` refuses them up front)
+        OutputLimits.from_env()
+        check_caps()
+    except ValueError as exc:
+        raise PlaitError(str(exc)) from None
     binds: list[str] = []
     diagnostics: list[Diagnostic]
     if isinstance(workflow, Plan):

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from plait.cli import main
+from plait.compiler.api import PlaitError
 from plait.compiler.plan import Plan
 from plait.compiler.plancodec import PlanError, decode_plan, encode_plan
 from plait.runtime import run_async
+from plait.runtime.api import run as plait_run
 from plait.runtime.artifacts import ArtifactRepo
 from plait.runtime.paths import UnsafePath, inside
 from plait.runtime.store import Store
@@ -190,6 +192,8 @@ def test_a_bad_cap_is_a_usage_error(tmp_path, capsys, monkeypatch, _home, variab
         for verb in ("run", "submit"):
             code, _, err = run(capsys, verb, _workflow(tmp_path, f"bad-cap-{verb}"))
             assert code == 2 and f"{variable}={bad!r}" in err, err
+        with pytest.raises(PlaitError, match=f"{variable}={bad!r}"):      # the Python API too
+            plait_run(_workflow(tmp_path, "bad-cap-api"), home=_home)
     assert not (_home / "plait.db").exists() or Store.at(_home).list_workflows() == []
 
 
