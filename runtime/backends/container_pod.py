@@ -53,12 +53,11 @@ from .podkit import (
     PodFailure,
     PodLife,
     Streams,
-    env_source,
     expand,
     field_value,
     probe_port,
     read_outputs,
-    ref_value,
+    spec_env,
 )
 
 if TYPE_CHECKING:
@@ -486,35 +485,14 @@ class ContainerPod(PodLife):
     def _env(self, spec: dict[str, Any]) -> dict[str, str]:
         """The spec's env (Argo's ARGO_* among it), `envFrom`, and the host variables passed
         on purpose (`--pass-env`); the image's own ENV (PATH, ...) comes from the image."""
-        env = dict(self.backend.base_env)
-        store = self.backend.secrets
-        for src in spec.get("envFrom") or []:
-            prefix = str(src.get("prefix") or "")
-            for key, text in env_source(src, store).items():
-                env[prefix + key] = text
-        for item in spec.get("env") or []:
-            name = str(item.get("name"))
-            if "valueFrom" in item:
-                value = self._value_from(item["valueFrom"] or {})
-                if value is None:
-                    continue
-            else:
-                value = expand(str(item.get("value", "")), env)
-            env[name] = value
-        return env
+        return spec_env(dict(self.backend.base_env), spec, self.backend.secrets, self._field)
 
-    def _value_from(self, source: dict[str, Any]) -> str | None:
-        found, value = ref_value(source, self.backend.secrets)
-        if found:
-            return value
-        field_ref = source.get("fieldRef")
-        if field_ref:
-            known = {"metadata.name": self.name, "metadata.namespace": "default",
-                     "status.podIP": self.ip or "", "status.hostIP": self.backend.host_ip,
-                     "spec.nodeName": self.backend.node_name,
-                     "spec.serviceAccountName": str(self.spec.get("serviceAccountName", "default"))}
-            return field_value(field_ref, known, self.labels, self.annotations, "container")
-        return ""
+    def _field(self, field_ref: dict[str, Any]) -> str:
+        known = {"metadata.name": self.name, "metadata.namespace": "default",
+                 "status.podIP": self.ip or "", "status.hostIP": self.backend.host_ip,
+                 "spec.nodeName": self.backend.node_name,
+                 "spec.serviceAccountName": str(self.spec.get("serviceAccountName", "default"))}
+        return field_value(field_ref, known, self.labels, self.annotations, "container")
 
     # -- outputs -----------------------------------------------------------------------------------
 

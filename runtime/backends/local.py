@@ -85,12 +85,11 @@ from plait.runtime.backends.podkit import (
     SCRIPT_PATH,
     PodLife,
     copy_input,
-    env_source,
     field_value,
     launch,
     probe_port,
     read_outputs,
-    ref_value,
+    spec_env,
     write_key_files,
 )
 from plait.runtime.backends.podkit import PodFailure as _PodFailure
@@ -915,37 +914,17 @@ class LocalPod(PodLife):
             self._shim(box, {p: p for p in entry["path"]})
         if entry and entry.get("files"):
             self._shim(box, entry["files"])
-        for src in box.spec.get("envFrom") or []:
-            prefix = str(src.get("prefix") or "")
-            for key, text in self._env_source(src).items():
-                env[prefix + key] = text
-        for item in box.spec.get("env") or []:
-            name = str(item.get("name"))
-            if "valueFrom" in item:
-                value = self._value_from(item["valueFrom"] or {})
-                if value is None:
-                    continue
-            else:
-                value = _expand(str(item.get("value", "")), env)
-            env[name] = box.rewrite(value) if not self.backend.bwrap else value
+        spec_env(env, box.spec, self.backend.secrets, self._field,
+                 str if self.backend.bwrap else box.rewrite)
         self.env_path = env.get("PATH")
         return env
 
-    def _env_source(self, src: dict[str, Any]) -> dict[str, str]:
-        return env_source(src, self.backend.secrets)
-
-    def _value_from(self, source: dict[str, Any]) -> str | None:
-        found, value = ref_value(source, self.backend.secrets)
-        if found:
-            return value
-        field_ref = source.get("fieldRef")
-        if field_ref:
-            known = {"metadata.name": self.name, "metadata.namespace": "default",
-                     "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1",
-                     "spec.nodeName": socket.gethostname(),
-                     "spec.serviceAccountName": str(self.spec.get("serviceAccountName", "default"))}
-            return field_value(field_ref, known, self.labels, self.annotations, "local")
-        return ""
+    def _field(self, field_ref: dict[str, Any]) -> str:
+        known = {"metadata.name": self.name, "metadata.namespace": "default",
+                 "status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1",
+                 "spec.nodeName": socket.gethostname(),
+                 "spec.serviceAccountName": str(self.spec.get("serviceAccountName", "default"))}
+        return field_value(field_ref, known, self.labels, self.annotations, "local")
 
     def _command(self, box: _Box, env: dict[str, str], script: dict[str, Any] | None) -> list[str]:
         spec = box.spec

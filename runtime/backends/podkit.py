@@ -356,6 +356,33 @@ def ref_value(source: dict[str, Any], store: Any) -> tuple[bool, str | None]:
     return False, None
 
 
+def spec_env(env: dict[str, str], spec: Mapping[str, Any], store: Any,
+             field_of: Callable[[dict[str, Any]], str],
+             rewrite: Callable[[str], str] = str) -> dict[str, str]:
+    """A container's `envFrom` and then its `env`, added to `env` as Kubernetes builds them:
+    every key of each envFrom source (with its prefix), then each env entry in order, its
+    `$(VAR)` expanded over what came before. A `valueFrom` reads a Secret or ConfigMap key
+    (an optional one that is absent sets nothing) or a `fieldRef` (`field_of`, which knows
+    the backend's pod); `rewrite` maps each value (a local pod's paths)."""
+    for src in spec.get("envFrom") or []:
+        prefix = str(src.get("prefix") or "")
+        for key, text in env_source(src, store).items():
+            env[prefix + key] = text
+    for item in spec.get("env") or []:
+        value: str | None
+        if "valueFrom" in item:
+            source = item["valueFrom"] or {}
+            found, value = ref_value(source, store)
+            if not found:
+                value = field_of(source["fieldRef"]) if source.get("fieldRef") else ""
+            if value is None:
+                continue
+        else:
+            value = expand(str(item.get("value", "")), env)
+        env[str(item.get("name"))] = rewrite(value)
+    return env
+
+
 def field_value(field_ref: dict[str, Any], known: Mapping[str, str], labels: Mapping[str, str],
                 annotations: Mapping[str, str], backend: str) -> str:
     """A `fieldRef`'s value: one of `known` (metadata.name, status.podIP, ...) or a label or
@@ -468,4 +495,5 @@ def relative(path: str) -> str:
 
 __all__ = ["DEADLINE_MESSAGE", "LINE_LIMIT", "PodFailure", "RESULT_LIMIT", "SCRIPT_PATH",
            "Streams", "copy_input", "env_source", "expand", "field_value", "key_message", "pod_ended", "probe_port",
-           "read_outputs", "ref_value", "relative", "safe_name", "under", "within", "write_key_files"]
+           "read_outputs", "ref_value", "relative", "safe_name", "spec_env", "under", "within",
+           "write_key_files"]
