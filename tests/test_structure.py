@@ -173,6 +173,8 @@ def test_a_node_takes_no_ad_hoc_attribute():
     node = Node("wf", "wf", "wf", NodeType.POD, "main")
     with pytest.raises(AttributeError):
         node._scope_ended = True  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        node.outputs._raw = {}  # type: ignore[attr-defined]
 
 
 def test_the_architecture_notes_rule_table_names_functions_that_exist():
