@@ -23,10 +23,13 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, TextIO
 from plait.compiler.plan import Plan
 from plait.compiler.plancodec import read_stored_plan
 from plait.runtime.status import LIMITS_ANNOTATION, SANDBOX_ANNOTATION, isolation_notes
+from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Phase
 
 if TYPE_CHECKING:
     from rich.live import Live  # imported when a live view starts (rich is slow to import)
+
+    from plait.runtime.engine import RunResult
 
 __all__ = [
     "GLYPHS", "LiveView", "ProgressLines", "WorkflowInfo", "format_duration", "render_get",
@@ -272,20 +275,15 @@ class WorkflowInfo:
     notes: Mapping[str, str] = field(default_factory=dict)   # isolation_notes of the run
 
     @classmethod
-    def of(cls, name: str, source: Any, parameters: Any = None,
+    def of(cls, name: str, source: WorkflowRow | RunResult, parameters: Any = None,
            plan: Plan | None = None) -> "WorkflowInfo":
-        """From a store row (dict) or a RunResult (attributes); the namespace and the service
-        account from the run's plan (`plan`, or the row's `plan_json`)."""
-        def get(key: str) -> Any:
-            return source.get(key) if isinstance(source, Mapping) else getattr(source, key, None)
-
+        """From a run's store row or the RunResult of a run just ended; the namespace and the
+        service account from the run's plan (`plan`, or the row's `plan_json`)."""
+        row = source if isinstance(source, WorkflowRow) else None
         if plan is None:
-            plan = read_stored_plan(get("plan_json"))
-
-        phase = get("phase")
-        phase = phase.value if isinstance(phase, Phase) else str(phase or "")
-        started = get("started_at")
-        params = parameters if parameters is not None else get("arguments")
+            plan = read_stored_plan(row.plan_json if row is not None else None)
+        started = source.started_at
+        params = parameters if parameters is not None else row.arguments if row is not None else None
         if isinstance(params, Mapping):
             params = params.get("parameters", params)
         pairs: list[tuple[str, str]] = []
@@ -297,10 +295,10 @@ class WorkflowInfo:
                     pairs.append((str(p.get("name")), _param_text(p.get("value"))))
                 elif isinstance(p, (list, tuple)) and len(p) == 2:
                     pairs.append((str(p[0]), _param_text(p[1])))
-        return cls(name=name, phase=phase, message=str(get("message") or ""),
-                   created_at=get("created_at") or started, started_at=started,
-                   finished_at=get("finished_at"), parameters=tuple(pairs),
-                   notes=isolation_notes(get("options")),
+        return cls(name=name, phase=source.phase.value, message=source.message,
+                   created_at=(row.created_at if row is not None else None) or started,
+                   started_at=started, finished_at=source.finished_at, parameters=tuple(pairs),
+                   notes=isolation_notes(row.options if row is not None else None),
                    namespace=str(plan and plan.workflow.namespace or "default"),
                    service_account=str(plan and plan.settings.service_account_name or ""))
 

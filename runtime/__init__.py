@@ -16,6 +16,8 @@ import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from plait.compiler.plan import Plan
+
 from .backends import get_backend
 from .engine import Engine, MemoryStore, RunResult
 from .home import ensure_home
@@ -23,7 +25,7 @@ from .store import Store
 from .types import Node, NodeType, Outputs, Phase
 
 
-async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
+async def run_async(plan: Plan, backend: Any = None, *, store: Any = None,
                     home: Path | None = None, secrets: Any = None, images: Any = None,
                     parallelism: int | None = None,
                     on_change: Callable[[Node], None] | None = None,
@@ -42,8 +44,7 @@ async def run_async(plan: Any, backend: Any = None, *, store: Any = None,
     if isinstance(backend, str):
         backend_name, backend = backend, None
     own_backend = backend is None
-    if hasattr(plan, "named"):
-        plan = plan.named()         # a compiled plan may keep generateName: name this run
+    plan = plan.named()             # a compiled plan may keep generateName: name this run
     if store is None or backend is None:
         if home is None:
             home = ensure_home()
@@ -113,7 +114,7 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
         logging.getLogger("plait.runtime").warning("could not record the run's isolation: %s", exc)
 
 
-def run(plan: Any, backend: Any = None, **options: Any) -> RunResult:
+def run(plan: Plan, backend: Any = None, **options: Any) -> RunResult:
     """Run `plan` to completion (see `run_async` for the options)."""
     return asyncio.run(run_async(plan, backend, **options))
 

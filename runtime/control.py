@@ -20,7 +20,7 @@ import time
 from typing import Any, Callable, Mapping
 
 from plait.compiler.plan import Parameter, Plan
-from plait.compiler.plancodec import read_plan, write_plan
+from plait.compiler.plancodec import PlanError, read_plan, write_plan
 from plait.compiler.planner import generate_name
 
 from .runs import (
@@ -61,6 +61,15 @@ def _row(store: RunStore, name: str) -> WorkflowRow:
     if row is None:
         raise NoSuchRun(f"no run named {name!r}")
     return row
+
+
+def _plan(row: WorkflowRow) -> Plan:
+    """The run's stored plan; ControlError when it is none this plait reads (a store written
+    by another version of plait, or damaged)."""
+    try:
+        return read_plan(row.plan_json or "")
+    except PlanError as exc:
+        raise ControlError(f"run {row.name!r} holds no plan this plait can read: {exc}") from None
 
 
 def _phase_text(row: WorkflowRow) -> str:
@@ -124,7 +133,7 @@ def _unless_runner_died(store: RunStore, name: str, pid: int, message: str, grac
 
 def workflow_parameters(store: RunStore, name: str) -> list[str]:
     """The names of a run's workflow parameters (what `retry -p`/`resubmit -p` can set)."""
-    plan = read_plan(_row(store, name).plan_json or "")
+    plan = _plan(_row(store, name))
     return [str(p.name) for p in plan.arguments.parameters]
 
 
@@ -161,7 +170,7 @@ def retry(store: RunStore, name: str, parameters: Mapping[str, str] | None = Non
     if row.phase not in (Phase.FAILED, Phase.ERROR) or runner_alive(row):
         raise ControlError(f"Cannot retry a workflow in phase {_phase_text(row)}")
     if parameters:
-        plan, arguments = _override(read_plan(row.plan_json or ""), dict(row.arguments),
+        plan, arguments = _override(_plan(row), dict(row.arguments),
                                     parameters)
         store.set_plan(name, write_plan(plan), arguments)
     store.set_workflow(name, Phase.RUNNING, row.message)
@@ -176,7 +185,7 @@ def resubmit(store: RunStore, name: str, new_name: str | None = None,
     `NAME-`) plus 5 random characters). ValueError when that name is unusable or taken.
     `parameters` override the workflow's parameters of those names (`resubmit -p`)."""
     row = _row(store, name)
-    plan = read_plan(row.plan_json or "")
+    plan = _plan(row)
     new = new_name or generate_name(plan.workflow.generate_name or f"{name}-")
     safe_segment(new, "workflow name")
     if store.workflow(new) is not None:

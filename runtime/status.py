@@ -2,21 +2,23 @@
 finishedAt, nodes: {<id>: {...}}, outputs?}}`, so tools written against `argo get -o json` keep
 working on `plait run -o json`.
 
-Pure functions over `runtime.types.Node`; the input is either a store's workflow row (a dict with
-`phase`, `message`, `started_at`, `finished_at`, ...) or a `RunResult` (attributes of the same
-names). Times are RFC 3339 in UTC with second precision (`2024-01-02T03:04:05Z`), as Argo prints.
+Pure functions over `runtime.types.Node`; the run is either its store row (`WorkflowRow`) or
+the `RunResult` of a run just ended. Times are RFC 3339 in UTC with second precision (`2024-01-02T03:04:05Z`), as Argo prints.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import enum
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from plait.compiler.plan import Plan, WorkflowMeta
 from plait.compiler.plancodec import read_stored_plan
 
+from .storeapi import WorkflowRow
 from .types import Node
+
+if TYPE_CHECKING:
+    from .engine import RunResult  # a type only: reading a row needs no engine
 
 __all__ = ["argo_time", "node_json", "workflow_json"]
 
@@ -34,31 +36,15 @@ def argo_time(ts: float | int | str | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _field(source: Any, *names: str, default: Any = None) -> Any:
-    """The first present attribute or key of `source` among `names` (row dicts and RunResults)."""
-    for name in names:
-        if isinstance(source, Mapping):
-            if name in source and source[name] is not None:
-                return source[name]
-        elif getattr(source, name, None) is not None:
-            return getattr(source, name)
-    return default
-
-
-def _text(value: Any) -> str:
-    """An enum's value (Phase, NodeType) or the text itself."""
-    return str(value.value) if isinstance(value, enum.Enum) else str(value or "")
-
-
 def node_json(node: Node) -> dict[str, Any]:
     """One `status.nodes[<id>]` entry, in Argo's key order and spelling."""
     out: dict[str, Any] = {
         "id": node.id,
         "name": node.name,
         "displayName": node.display_name,
-        "type": _text(node.type),
+        "type": node.type.value,
         "templateName": node.template_name or "",
-        "phase": _text(node.phase),
+        "phase": node.phase.value,
         "message": node.message or "",
     }
     if node.boundary_id:
@@ -96,39 +82,34 @@ def isolation_notes(options: Any) -> dict[str, str]:
     return notes
 
 
-def workflow_json(name: str, workflow: Any, nodes: Mapping[str, Node] | None = None,
+def workflow_json(name: str, workflow: WorkflowRow | RunResult,
+                  nodes: Mapping[str, Node] | None = None,
                   plan: Plan | None = None) -> dict[str, Any]:
-    """The whole Workflow object of a run (contract 8). `workflow` is a store row or a RunResult;
-    `nodes` defaults to `workflow.nodes` when it has them; the namespace, labels and
-    annotations come from the run's plan (`plan`, or the row's `plan_json`)."""
+    """The whole Workflow object of a run (contract 8). `workflow` is its store row or the
+    RunResult of a run just ended; `nodes` defaults to the result's nodes; the namespace,
+    labels and annotations come from the run's plan (`plan`, or the row's `plan_json`)."""
+    row = workflow if isinstance(workflow, WorkflowRow) else None
+    result = workflow if not isinstance(workflow, WorkflowRow) else None
     if nodes is None:
-        nodes = _field(workflow, "nodes", default={}) or {}
-    phase = _field(workflow, "phase", default="")
+        nodes = result.nodes if result is not None else {}
     status: dict[str, Any] = {
-        "phase": _text(phase),
-        "message": "",
-        "startedAt": argo_time(_field(workflow, "started_at", "startedAt")),
-        "finishedAt": argo_time(_field(workflow, "finished_at", "finishedAt")),
+        "phase": workflow.phase.value,
+        "message": workflow.message,
+        "startedAt": argo_time(workflow.started_at),
+        "finishedAt": argo_time(workflow.finished_at),
     }
-    status["message"] = str(_field(workflow, "message", default=""))
-    outputs = _field(workflow, "outputs")
-    if isinstance(outputs, Mapping):
-        outputs = dict(outputs)
-    elif outputs is not None and hasattr(outputs, "to_dict"):
-        outputs = outputs.to_dict()
-    if outputs:
-        status["outputs"] = outputs
+    if result is not None and result.outputs:
+        status["outputs"] = dict(result.outputs)
     ordered = sorted(nodes.values(), key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
     status["nodes"] = {n.id: node_json(n) for n in ordered}
     if plan is None:
-        plan = read_stored_plan(_field(workflow, "plan_json"))
+        plan = read_stored_plan(row.plan_json if row is not None else None)
     meta = plan.workflow if plan is not None else WorkflowMeta()
-    metadata: dict[str, Any] = {"name": name, "namespace": str(
-        meta.namespace or _field(workflow, "namespace", default="default"))}
+    metadata: dict[str, Any] = {"name": name, "namespace": meta.namespace or "default"}
     if meta.labels:
         metadata["labels"] = {str(k): str(v) for k, v in meta.labels.items()}
     notes = {**{str(k): str(v) for k, v in (meta.annotations or {}).items()},
-             **isolation_notes(_field(workflow, "options"))}
+             **isolation_notes(row.options if row is not None else None)}
     if notes:
         metadata["annotations"] = notes
     return {

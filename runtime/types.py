@@ -44,7 +44,7 @@ class NodeType(str, enum.Enum):
     CONTAINER = "Container"      # a container of a containerSet
 
 
-@dataclass
+@dataclass(slots=True)
 class Outputs:
     """A node's outputs, in Argo's shape: `parameters: [{name, value}]`, `result`,
     `exitCode` (as a string) and `artifacts: [{name, path?, key}]` (`key` locates the stored

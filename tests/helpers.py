@@ -16,6 +16,7 @@ from plait.cli import main
 from plait.compiler.compile import compile_file
 from plait.compiler.plan import Plan
 from plait.runtime.store import Store
+from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Phase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +126,7 @@ def wait_for(predicate: Callable[[], Any], what: str, timeout: float = WAIT) -> 
         time.sleep(0.05)
 
 
-def finished(home: Path, name: str) -> dict:
+def finished(home: Path, name: str) -> WorkflowRow:
     """Wait until workflow `name` in the store at `home` has ended; its row (the runner's log
     goes into the failure message when it does not end)."""
     store = Store.at(home)

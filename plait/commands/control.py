@@ -79,7 +79,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def overrides(args: argparse.Namespace, store: Any, name: str) -> dict[str, str] | None:
     """`-p`/`--parameter-file` of `retry` and `resubmit`: Argo sets the run's workflow
     parameters of those names and adds other names (plait warns, with a did-you-mean);
-    None when the parameter file has findings (printed)."""
+    None when the parameter file has findings or the run's plan is unreadable (printed)."""
     try:
         cli = parse_cli_parameters(args.parameters) if args.parameters else None
         given, _, findings = gather_parameters(cli, args.parameter_file)
@@ -88,7 +88,11 @@ def overrides(args: argparse.Namespace, store: Any, name: str) -> dict[str, str]
     if findings:
         print_diagnostics([Diagnostic.of(m) for m in findings])
         return None
-    declared = control.workflow_parameters(store, name)
+    try:
+        declared = control.workflow_parameters(store, name)
+    except control.ControlError as exc:
+        _refused(exc)
+        return None
     for key in given or {}:
         if key not in declared:
             close = suggest(key, declared)
@@ -124,6 +128,8 @@ def cmd_resubmit(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     try:
         new = control.resubmit(store, name, args.new_name, now=base.now, parameters=parameters)
+    except control.ControlError as exc:
+        return _refused(exc)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     print(new, flush=True)

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from plait.compiler.plan import Plan
 from plait.runtime.engine import Engine
 from plait.runtime.memstore import MemoryStore
 from plait.runtime.types import LogSink, Phase, PodResult
@@ -78,14 +79,14 @@ async def _first_objects(plan: Any, recorder: _Recorder, home: Path, secrets: An
             recorder.errors.append(f"{node.name}: {node.message}")
 
 
-def first_objects(plan: Any, *, namespace: str = "default",
+def first_objects(plan: Plan, *, namespace: str = "default",
                   executor_image: str = DEFAULT_EXECUTOR_IMAGE, images: Any = None,
                   secrets: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
     """(the Secrets and Pods the first ready nodes would create, the errors of nodes whose
     pod could not be built)."""
     recorder = _Recorder(namespace, executor_image, images)
     with tempfile.TemporaryDirectory(prefix="plait-dry-run-") as home:
-        asyncio.run(_first_objects(plan.named() if hasattr(plan, "named") else plan,
+        asyncio.run(_first_objects(plan.named(),
                                    recorder, Path(home), secrets))
     return recorder.documents, recorder.errors
 

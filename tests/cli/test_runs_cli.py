@@ -105,6 +105,15 @@ def test_retry_only_failed_or_errored(capsys, home):
     assert "Cannot retry a workflow in phase Succeeded" in err
 
 
+@pytest.mark.parametrize("verb", ["retry", "resubmit"])
+def test_a_run_with_an_unreadable_stored_plan_is_refused_without_a_traceback(capsys, home, verb):
+    Store.at(home).create_workflow("old", '{"planVersion": 0}', {}, 1.0, phase=Phase.FAILED)
+    code, out, err = plait(capsys, verb, "old")
+    assert code == 1 and out == ""
+    assert "'old' holds no plan this plait can read: unsupported planVersion 0" in err
+    assert "Traceback" not in err
+
+
 def test_usage(capsys):
     assert plait(capsys, "submit")[0] == 2
     assert plait(capsys, "submit", HELLO, "--parallelism", "0")[0] == 2

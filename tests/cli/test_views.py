@@ -7,7 +7,9 @@ import json
 
 import pytest
 
+from plait.runtime.engine import RunResult
 from plait.runtime.status import argo_time, workflow_json
+from plait.runtime.storeapi import WorkflowRow
 from plait.runtime.types import Node, NodeType, Outputs, Phase
 from plait.views import (
     LiveView,
@@ -180,8 +182,8 @@ def test_header_block():
 
 
 def test_header_from_row_and_message():
-    row = {"phase": "Failed", "message": "child 'x' failed", "started_at": T0, "finished_at": T0 + 75,
-           "arguments": {"parameters": [{"name": "a", "value": "1"}]}}
+    row = WorkflowRow("wf", Phase.FAILED, "child 'x' failed", created_at=T0, started_at=T0,
+                      finished_at=T0 + 75, arguments={"parameters": [{"name": "a", "value": "1"}]})
     info = WorkflowInfo.of("wf", row)
     text = render_header(info, {}, now=T0 + 80)
     assert "Message:             child 'x' failed\n" in text
@@ -223,7 +225,8 @@ def test_workflow_json_shape():
     nodes = spec_example()
     nodes["steps-z2zdn-27420706"].outputs = Outputs(parameters=[{"name": "p", "value": "v"}],
                                                      result="hello1", exit_code="0")
-    row = {"phase": "Succeeded", "message": "", "started_at": T0, "finished_at": T0 + 6}
+    row = WorkflowRow("steps-z2zdn", Phase.SUCCEEDED, created_at=T0, started_at=T0,
+                      finished_at=T0 + 6)
     doc = workflow_json("steps-z2zdn", row, nodes)
     json.dumps(doc)
     assert doc["metadata"]["name"] == "steps-z2zdn"
@@ -239,12 +242,10 @@ def test_workflow_json_shape():
 
 
 def test_workflow_json_from_a_result_object():
-    class Result:
-        name, phase, message = "w", Phase.FAILED, "boom"
-        started_at, finished_at = T0, T0 + 1
-        outputs = {"parameters": [{"name": "g", "value": "1"}]}
-        nodes = {"w": node("w", "w", "w", NodeType.POD, "t", Phase.FAILED)}
-    doc = workflow_json("w", Result())
+    result = RunResult("w", Phase.FAILED, "boom", T0, T0 + 1,
+                       {"w": node("w", "w", "w", NodeType.POD, "t", Phase.FAILED)},
+                       {"parameters": [{"name": "g", "value": "1"}]})
+    doc = workflow_json("w", result)
     assert doc["status"]["phase"] == "Failed" and doc["status"]["message"] == "boom"
     assert doc["status"]["outputs"] == {"parameters": [{"name": "g", "value": "1"}]}
     assert list(doc["status"]["nodes"]) == ["w"]

@@ -28,7 +28,7 @@ from plait.compiler.plancodec import (
     write_plan,
 )
 
-from ..conftest import EXAMPLES, ROOT
+from ..conftest import ROOT, need_examples
 
 GOLDEN = sorted((ROOT / "tests" / "golden" / "plan").glob("*.json"))
 
@@ -42,10 +42,9 @@ def test_every_golden_plan_round_trips_byte_identically(path: Path):
 
 
 def test_every_compiled_argo_example_round_trips():
-    if not EXAMPLES.is_dir():
-        pytest.skip(f"Argo's examples not found at {EXAMPLES}")
+    examples = need_examples()
     done = 0
-    for path in sorted(EXAMPLES.glob("*.yaml")):
+    for path in sorted(examples.glob("*.yaml")):
         try:
             plan, _ = compile_file(str(path))
         except UsageError:              # a file of WorkflowTemplates only, or several Workflows
@@ -92,6 +91,21 @@ def test_a_schema_violation_names_the_field():
     data["templates"][key]["retry"] = {"limit": 1, "policy": "Sometimes"}
     with pytest.raises(PlanError, match=rf"templates\.{key}\.retry\.policy"):
         decode_plan(data)
+
+
+def test_a_hook_argument_that_is_no_object_is_a_plan_error(tmp_path, capsys):
+    """A hook's arguments decode into an IO record: the schema checks their lists' items are
+    objects, so a list there is named, not an AttributeError inside the codec."""
+    data = json.loads((ROOT / "tests/golden/plan/sample-exit-handler.json").read_text(encoding="utf-8"))
+    hook = data["templates"]["main"]["steps"][0][0]["hooks"]["exit"]
+    hook["arguments"]["parameters"][0] = ["not", "an", "object"]
+    with pytest.raises(PlanError, match=r"steps\[0\]\[0\]\.hooks\.exit\.arguments\.parameters\[0\]: "):
+        decode_plan(data)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    code = main(["run", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2 and "hooks.exit.arguments" in err and "Traceback" not in err
 
 
 def test_plait_run_of_a_bad_plan_file_exits_2_without_a_traceback(tmp_path, capsys):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from plait.runtime.types import Phase
 
+from ..conftest import need_examples
 from .test_fidelity import by_name, go
 
 PRODUCER = """
@@ -122,7 +123,7 @@ def test_a_link_in_the_artifact_to_another_runs_files_reads_nothing(tmp_path):
 
 
 def test_sub_path_example_runs_to_argos_result(tmp_path):
-    r = go(tmp_path, file="/work/shared/argo/examples/artifact-passing-subpath.yaml")
+    r = go(tmp_path, file=str(need_examples() / "artifact-passing-subpath.yaml"))
     n = by_name(r)
     assert r.phase is Phase.SUCCEEDED, r.message
     assert n["[2].consume-artifact"].outputs.result == "hello world"

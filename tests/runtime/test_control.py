@@ -112,6 +112,19 @@ def test_resume_releases_the_suspended_node(store):
         control.resume(store, name)
 
 
+def test_a_run_whose_stored_plan_this_plait_cannot_read_is_refused(store):
+    """A store written by another plait version (or damaged): a refusal that says so, never
+    a PlanError from inside the codec."""
+    store.create_workflow("old", '{"planVersion": 0}', {}, 1.0, phase=Phase.FAILED)
+    for act in (lambda: control.workflow_parameters(store, "old"),
+                lambda: control.retry(store, "old", {"a": "1"}),
+                lambda: control.resubmit(store, "old", "old-2")):
+        with pytest.raises(control.ControlError, match="'old' holds no plan this plait can read: "
+                                                       "unsupported planVersion 0"):
+            act()
+    assert store.workflow("old-2") is None and store.workflow("old").phase is Phase.FAILED
+
+
 def test_unknown_runs_are_refused(store):
     for verb in (control.stop, control.terminate, control.retry, control.resume,
                  control.delete):
