@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import IO, Any, Callable, Sequence
 
-from plait.compiler.plancodec import read_plan
+from plait.compiler.plancodec import PlanError, read_plan
 
 from . import control
 from .cronjobs import STOPPED, CronSpec, CronSpecError, Scheduler, child_plan, plan_arguments
@@ -48,7 +48,11 @@ class StoreRuns:
         row = self.crons.get(spec.name)
         if row is None:
             return None
-        plan = child_plan(read_plan(row.plan_json), spec, scheduled)
+        try:
+            plan = child_plan(read_plan(row.plan_json), spec, scheduled)
+        except PlanError as exc:         # a hand-edited row: say so, keep scheduling the rest
+            self.crons.log(spec.name, f"cannot start a run: its stored plan is not readable: {exc}")
+            return None
         if self.store.workflow(plan.name) is not None:
             return None                  # Argo: a duplicate submission is not an error
         try:

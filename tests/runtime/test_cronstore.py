@@ -3,7 +3,8 @@ state live apart, an update keeps the counts but not the missed instants, events
 
 from __future__ import annotations
 
-from plait.runtime.cronjobs import CronState
+from plait.runtime.cronjobs import CronSpec, CronState
+from plait.runtime.cronrunner import StoreRuns
 from plait.runtime.cronstore import EVENTS_KEPT, CronStore
 from plait.runtime.store import Store
 
@@ -43,3 +44,13 @@ def test_lives_beside_the_run_store(tmp_path):
     crons = CronStore(tmp_path)
     crons.put("c", DOC, "{}", {}, "c.yaml", CronState(checked=1.0), False)
     assert Store.at(tmp_path).workflow("wf") is not None and crons.get("c") is not None
+
+
+def test_a_stored_plan_that_cannot_be_read_starts_nothing_and_says_so(tmp_path):
+    crons = CronStore(tmp_path)
+    crons.put("c", DOC, '{"planVersion": 1}', {}, "c.yaml", CronState(checked=1.0), False)
+    runs = StoreRuns(Store.at(tmp_path), crons)
+    assert runs.submit(CronSpec.of(DOC), 3600.0) is None
+    assert Store.at(tmp_path).list_workflows() == []
+    message = crons.events("c", last=1)[0][1]
+    assert message.startswith("cannot start a run: its stored plan is not readable:")
