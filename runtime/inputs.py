@@ -13,6 +13,7 @@ from typing import Any
 from plait.compiler.plan import ARTIFACT_LOCATIONS, IO, Artifact, Template, ValueFrom
 from plait.compiler.plancodec import decode_io, encode_artifact
 
+from .kernel import Kernel
 from .naming import item_text
 from .values import params_json, render_text
 
@@ -47,7 +48,7 @@ ABSENT = _AbsentType()
 ABSENT_MESSAGE = "argument references an absent optional (skipped/omitted node output with no default)"
 
 
-def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
+def workflow_parameters(engine: Kernel) -> list[dict[str, Any]]:
     """The workflow's arguments.parameters with `valueFrom` resolved. A ConfigMap that is not
     given fails the whole workflow before any node, as Argo's setGlobalParameters does
     (TemplateError with Argo's message; `Engine.run` ends the run Failed with it)."""
@@ -68,12 +69,12 @@ def workflow_parameters(engine: Any) -> list[dict[str, Any]]:
     return out
 
 
-def workflow_artifacts(engine: Any) -> dict[str, dict[str, Any]]:
+def workflow_artifacts(engine: Kernel) -> dict[str, dict[str, Any]]:
     """The workflow's arguments.artifacts by name, as Argo's JSON objects (values)."""
     return {a.name: encode_artifact(a) for a in engine.plan.arguments.artifacts if a.name is not None}
 
 
-def value_from(engine: Any, vf: ValueFrom, name: str) -> str | None:
+def value_from(engine: Kernel, vf: ValueFrom, name: str) -> str | None:
     """A parameter's `valueFrom` outside a pod: a ConfigMap key (`--configmaps FILE`), else its
     `default`. MissingConfig when the ConfigMap or key is missing and
     there is no default and the ref is not optional."""
@@ -93,7 +94,7 @@ def value_from(engine: Any, vf: ValueFrom, name: str) -> str | None:
     return None
 
 
-def inputs(engine: Any, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, list]:
+def inputs(engine: Kernel, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, list]:
     """The template's own scope (`inputs.*`) from the caller's arguments and defaults."""
     given, given_art = args
     local: dict[str, Any] = {}
@@ -143,7 +144,7 @@ def inputs(engine: Any, tmpl: Template, args: tuple[dict, dict]) -> tuple[dict, 
     return local, artifacts
 
 
-def arguments(engine: Any, raw: IO | dict[str, Any] | None, scope: Any,
+def arguments(engine: Kernel, raw: IO | dict[str, Any] | None, scope: Any,
               unresolved_as_text: bool = False) -> tuple[dict, dict]:
     """A step's/task's arguments rendered in the caller's scope (spec §5.3, §4.5).
 
