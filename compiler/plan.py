@@ -402,7 +402,7 @@ class Plan:
     templates: dict[str, Template]
     on_exit: str | None = None               # a key of `templates`
     hooks: dict[str, Hook] = field(default_factory=dict)   # workflow lifecycle hooks (not exit)
-    settings: WorkflowSettings = field(default_factory=lambda: WorkflowSettings())
+    settings: WorkflowSettings = field(default_factory=WorkflowSettings)
     call_graph: dict[str, list[str]] = field(default_factory=dict)
     recursive: list[str] = field(default_factory=list)    # templates on a call cycle (lazy)
     max_depth: int = MAX_DEPTH
