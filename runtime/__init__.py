@@ -22,10 +22,10 @@ from .backends import get_backend
 from .engine import Engine, MemoryStore, RunResult
 from .home import ensure_home
 from .store import Store
-from .types import Node, NodeType, Outputs, Phase
+from .types import Backend, Node, NodeType, Outputs, Phase
 
 
-async def run_async(plan: Plan, backend: Any = None, *, store: Any = None,
+async def run_async(plan: Plan, backend: Backend | str | None = None, *, store: Any = None,
                     home: Path | None = None, secrets: Any = None, images: Any = None,
                     parallelism: int | None = None,
                     on_change: Callable[[Node], None] | None = None,
@@ -63,7 +63,7 @@ async def run_async(plan: Plan, backend: Any = None, *, store: Any = None,
                                       images=images, sandbox=sandbox, parallelism=parallelism,
                                       pass_env=pass_env, keep_pods=keep_pods,
                                       ro_binds=tuple(ro_binds))
-    if getattr(backend, "name", "local") != "local":
+    if backend.name != "local":
         on_change = _recording_backend(store, plan, backend, on_change)
     engine = Engine(plan, backend, store=store, home=home, secrets=secrets,
                     parallelism=parallelism, on_change=on_change, stop_event=stop_event,
@@ -78,7 +78,7 @@ async def run_async(plan: Plan, backend: Any = None, *, store: Any = None,
         _record_isolation(store, plan, backend)
 
 
-def _recording_backend(store: Any, plan: Any, backend: Any,
+def _recording_backend(store: Any, plan: Any, backend: Backend,
                        on_change: Callable[[Node], None] | None) -> Callable[[Node], None]:
     """`on_change` that first records the run's backend in its options (at its first node, when
     the run's row exists), so `plait resume` and `plait delete` of a run whose `plait run` was
@@ -94,7 +94,7 @@ def _recording_backend(store: Any, plan: Any, backend: Any,
     return changed
 
 
-def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
+def _record_isolation(store: Any, plan: Any, backend: Backend) -> None:
     """Keep in the run's options how its pods were isolated (`plait get` shows it): the
     sandbox mode and the limits the backend could not enforce."""
     try:
@@ -102,13 +102,13 @@ def _record_isolation(store: Any, plan: Any, backend: Any) -> None:
         if row is None:
             return
         options = dict(row.options or {})
-        options["sandbox"] = getattr(backend, "sandbox", None)
-        options["backend"] = getattr(backend, "name", None)
-        if getattr(backend, "engine", None) is not None:
-            options["engine"] = backend.engine.name
-        options["limits_not_enforced"] = list(getattr(backend, "unenforced", []))
-        if getattr(backend, "name", None) == "kubernetes":    # `plait delete` reaches its Pods
-            options["backend"], options["backend_options"] = "kubernetes", backend.options
+        options["sandbox"] = backend.sandbox
+        options["backend"] = backend.name
+        if backend.engine_name is not None:
+            options["engine"] = backend.engine_name
+        options["limits_not_enforced"] = list(backend.unenforced)
+        if backend.options is not None:          # `plait delete` reaches its Pods
+            options["backend_options"] = backend.options
         store.set_options(plan.name, options)
     except Exception as exc:     # a store that fails now must not hide how the run ended
         logging.getLogger("plait.runtime").warning("could not record the run's isolation: %s", exc)

@@ -10,12 +10,13 @@ outlives its node's invocation: `end_daemons` kills it when its scope ends.
 from __future__ import annotations
 
 import asyncio
+import enum
 import math
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 
 from plait.compiler.plan import POD_SPEC_KEYS, Template, ValueFrom, WorkflowSettings
 from plait.compiler.plancodec import (
@@ -231,7 +232,7 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
         engine.save(node)
         left = None if pending is None else max(0.0, created + pending - engine.clock())
         try:
-            handle = await _within(engine.backend.start(manifest, logs), left)
+            handle = await _within(engine.backend.start(manifest, logs), left, _kill_late)
         except Exception as exc:  # the backend could not create the pod
             engine.finish(node, Phase.ERROR, str(exc))
             return
@@ -240,8 +241,8 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
             engine.finish(node, Phase.FAILED, PENDING_TIMEOUT.format(_timeout_text(pending)))
             return
         engine.track_pod(pod, handle, ctx.exit)
-        if hasattr(handle, "on_pending"):     # a cluster's pod may wait (image pull, scheduling)
-            handle.on_pending = lambda message: _pending(engine, node, message)
+        # a cluster's pod may wait (image pull, scheduling)
+        handle.on_pending = lambda message: _pending(engine, node, message)
         if engine.halted(ctx):
             await handle.kill(engine.halt_message())
         if daemon:
@@ -267,7 +268,14 @@ async def _run_pod(engine: Kernel, node: Node, tmpl: Template, scope: Any,
     handle.cleanup()          # outputs and logs are stored: the pod's scratch can go
 
 
-_LATE = object()
+class _Late(enum.Enum):
+    """What `_within` returns once its time ran out (an enum: its one member narrows types)."""
+
+    LATE = "late"
+
+
+_LATE = _Late.LATE
+_T = TypeVar("_T")
 
 
 def _pending(engine: Kernel, node: Node, message: str | None) -> None:
@@ -279,9 +287,16 @@ def _pending(engine: Kernel, node: Node, message: str | None) -> None:
     engine.save(node)
 
 
-async def _within(aw: Any, seconds: float | None) -> Any:
-    """`await aw`, or `_LATE` once `seconds` passed (what `aw` got by then is given back:
-    a slot is released, a started pod killed)."""
+async def _kill_late(handle: PodHandle) -> None:
+    """A pod whose start took longer than its pendingTimeout: it never runs on."""
+    await handle.kill("pending timeout")
+
+
+async def _within(aw: Awaitable[_T], seconds: float | None,
+                  give_back: Callable[[_T], Awaitable[None]] | None = None) -> _T | _Late:
+    """`await aw`, or `_LATE` once `seconds` passed. What `aw` got while it was being
+    cancelled is given back with `give_back` (a started pod is killed) and `_LATE` returned;
+    without `give_back` it is returned as if in time (a semaphore acquired is held)."""
     if seconds is None:
         return await aw
     task = asyncio.ensure_future(aw)
@@ -297,10 +312,9 @@ async def _within(aw: Any, seconds: float | None) -> Any:
         got = await task
     except asyncio.CancelledError:
         return _LATE
-    if isinstance(got, bool):                     # a semaphore acquired while cancelling
-        return True
-    if got is not None and hasattr(got, "kill"):
-        await got.kill("pending timeout")
+    if give_back is None:                         # a semaphore acquired while cancelling
+        return got
+    await give_back(got)
     return _LATE
 
 
@@ -520,7 +534,7 @@ async def run_resource(engine: Kernel, node: Node, tmpl: Template, scope: Any, c
     Error naming that backend. `manifestFrom.artifact` takes the manifest from the input
     artifact of that name (`artifacts`, as the engine resolved them), as it is: Argo renders
     an inline manifest, never an artifact's content."""
-    run = getattr(engine.backend, "run_resource", None)
+    run = engine.backend.run_resource
     if run is None:
         run_unsupported(engine, node, tmpl)
         return
@@ -576,14 +590,15 @@ async def run_http(engine: Kernel, node: Node, tmpl: Template, scope: Any, ctx: 
     node.phase = Phase.RUNNING
     engine.save(node)
     try:
-        ok, result = await engine.until(http_request(body, secrets=engine.secrets), ctx)
+        ok, got = await engine.until(http_request(body, secrets=engine.secrets), ctx)
     except Exception as exc:
         engine.finish(node, Phase.ERROR, str(exc))
         return
     if not ok:
         engine.finish(node, Phase.FAILED, engine.halt_message())
         return
-    if getattr(result, "result", None) is not None:
+    result: PodResult = got              # the response: its body is `result`
+    if result.result is not None:
         node.outputs.result = engine.mask(result.result)
     engine.finish(node, result.phase, result.message)
 
@@ -602,7 +617,7 @@ def run_unsupported(engine: Kernel, node: Node, tmpl: Template) -> None:
     """Templates this backend cannot run: resource templates off the kubernetes backend, data
     and plugin templates on every backend (`UNSUPPORTED` says why)."""
     if tmpl.kind == "resource":
-        message = RESOURCE_ELSEWHERE.format(getattr(engine.backend, "name", "local"))
+        message = RESOURCE_ELSEWHERE.format(engine.backend.name)
     else:
         message = UNSUPPORTED.get(str(tmpl.kind), f"{tmpl.kind} templates are not supported")
     engine.finish(node, Phase.ERROR, message)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Awaitable, Callable, Protocol, Sequence
 
 
 class Phase(str, enum.Enum):
@@ -126,9 +126,16 @@ class LogSink(Protocol):
 
 
 class PodHandle(Protocol):
-    """A started pod."""
+    """A started pod. Every member is stated here and implemented by every backend's pod: the
+    engine uses a handle through these alone, never by probing for what it may have."""
 
     ip: str | None                              # reachable address once running
+
+    # Set by the engine once the pod started, before it waits on it: a backend whose pod waits
+    # on something outside plait (a cluster pulling an image, scheduling) calls it with what
+    # keeps the pod pending (`ImagePullBackOff: ...`), and with None once the pod runs. A
+    # backend that reports no such wait (local, container) never calls it.
+    on_pending: Callable[[str | None], None] | None
 
     async def ready(self) -> None:
         """Return once the main container runs (and its readinessProbe passed, if any)."""
@@ -144,10 +151,57 @@ class PodHandle(Protocol):
         keeps of the pod (output copies, scratch folders), unless it keeps pods for debugging."""
 
 
-class Backend(Protocol):
-    """Runs Pod manifests. `local` runs them as sandboxed processes on this machine."""
+class ResourceRunner(Protocol):
+    """Runs a `resource` template's action on a cluster: `body` is the rendered template body
+    (`action`, `manifest`, `successCondition`, ...), `outputs` Argo's output parameter objects
+    rendered in the node's scope, `workflow` the run's name (owner references). Returns the
+    node's phase, its message and the output parameters (`[{name, value}]`)."""
 
-    name: str
+    async def __call__(self, body: dict[str, Any], outputs: list[dict[str, Any]], *,
+                       workflow: str) -> tuple[Phase, str, list[dict[str, str]]]: ...
+
+
+class Backend(Protocol):
+    """Runs Pod manifests. `local` runs them as sandboxed processes on this machine,
+    `container` as containers of their images, `kubernetes` as Pods on a cluster.
+
+    Every feature the engine and the run's record use is a member here, with a neutral value
+    for a backend that lacks it (None, empty), so nobody probes a backend with getattr or
+    hasattr: a new backend sees at once what it must say. The read-only features are
+    properties, so a backend may state them as class attributes, instance attributes or
+    properties alike."""
+
+    name: str                                   # local, container, kubernetes (recorded)
+
+    @property
+    def sandbox(self) -> str | None:
+        """How plait isolates each pod, recorded with the run (`plait get` shows it): the local
+        backend's sandbox mode (`bwrap`, `none`), `container`; None where plait does not
+        isolate the pods itself (a cluster does)."""
+
+    @property
+    def engine_name(self) -> str | None:
+        """The container engine that runs the pods (`podman`, `docker`), recorded so that
+        `plait delete` and `plait resume` reach the run's containers; None where no container
+        engine runs them."""
+
+    @property
+    def unenforced(self) -> Sequence[str]:
+        """The limits this run asked for that the backend could not enforce (each once), so
+        far; recorded with the run. Empty when every limit held."""
+
+    @property
+    def options(self) -> dict[str, Any] | None:
+        """What another process needs to reach this run's pods again (`get_backend` options:
+        a cluster's kubeconfig, context and namespace), recorded with the run as
+        `backend_options`; None when the run's home is enough."""
+
+    @property
+    def run_resource(self) -> ResourceRunner | None:
+        """Runs `resource` templates where the backend reaches a cluster; None where it cannot,
+        and such a template ends in Error naming the backend. (An attribute that may be None,
+        not a method that fails: the engine decides before it renders anything, so the node
+        never shows Running on a backend that cannot run it.)"""
 
     async def start(self, manifest: dict[str, Any], log: LogSink) -> PodHandle:
         """Create the pod and start its containers (init containers first, in order)."""

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from plait.runtime.types import Backend
+
 BACKENDS = ("local", "container", "kubernetes")
 BACKEND_ENV = "PLAIT_BACKEND"
 
 
-def get_backend(name: str = "local", **options: Any) -> Any:
+def get_backend(name: str = "local", **options: Any) -> Backend:
     """The backend called `name`, constructed with `options` (see each backend's class)."""
     if name == "local":
         from plait.runtime.backends.local import LocalBackend

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 from plait.runtime.artifacts import ArtifactError, extract
 from plait.runtime.outputs import OutputLimits
-from plait.runtime.types import LogSink
+from plait.runtime.types import LogSink, ResourceRunner
 
 from .container_pod import LABEL_HOME, LABEL_RUN, LABEL_WORKFLOW, ContainerPod, run_label
 from .container_spec import TEST_PULL_POLICY_ENV
@@ -57,6 +57,8 @@ class ContainerBackend:
 
     name = "container"
     sandbox = "container"
+    options: dict[str, Any] | None = None       # the run's home and engine reach its pods
+    run_resource: ResourceRunner | None = None  # resource templates need a cluster
 
     def __init__(self, home: Path, secrets: Any = None, engine: Any = None,
                  parallelism: int | None = None, pass_env: Sequence[str] = (),
@@ -86,6 +88,10 @@ class ContainerBackend:
         self._told_secrets = False
 
     # -- Backend ----------------------------------------------------------------------------------
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.name
 
     async def start(self, manifest: dict[str, Any], log: LogSink) -> ContainerPod:
         """Start the pod once a slot is free (daemons take none)."""

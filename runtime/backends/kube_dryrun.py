@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from plait.compiler.plan import Plan
 from plait.runtime.engine import Engine
 from plait.runtime.memstore import MemoryStore
-from plait.runtime.types import LogSink, Phase, PodResult
+from plait.runtime.types import LogSink, Phase, PodResult, ResourceRunner
 
 from .kube_manifest import DEFAULT_EXECUTOR_IMAGE, translate
 
@@ -31,6 +31,7 @@ class _Held:
 
     def __init__(self) -> None:
         self._killed = asyncio.Event()
+        self.on_pending: Callable[[str | None], None] | None = None     # never pending
 
     async def ready(self) -> None:
         return None
@@ -47,7 +48,14 @@ class _Held:
 
 
 class _Recorder:
+    """A `runtime.types.Backend` that records each pod's objects and starts nothing."""
+
     name = "kubernetes"
+    sandbox: str | None = None
+    engine_name: str | None = None
+    unenforced: tuple[str, ...] = ()
+    options: dict[str, Any] | None = None
+    run_resource: ResourceRunner | None = None     # a dry run creates no objects
 
     def __init__(self, namespace: str, executor_image: str, images: Any) -> None:
         self.namespace, self.executor_image, self.images = namespace, executor_image, images

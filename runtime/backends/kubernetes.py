@@ -68,6 +68,7 @@ class KubernetesBackend:
     """Runs Pod manifests on a cluster (see the module docstring)."""
 
     name = "kubernetes"
+    engine_name: str | None = None      # the cluster runs the pods, not a local engine
 
     def __init__(self, *, home: Path | None = None, images: Any = None, keep_pods: bool = False,
                  kubeconfig: str | None = None, context: str | None = None,

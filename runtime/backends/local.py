@@ -103,7 +103,7 @@ from plait.runtime.backends.sandbox import bwrap_works
 from plait.runtime.images import ImageTable
 from plait.runtime.outputs import IMAGE_ROOT, OutputLimits
 from plait.runtime.paths import UnsafePath, inside
-from plait.runtime.types import LogSink, Phase, PodResult
+from plait.runtime.types import LogSink, Phase, PodResult, ResourceRunner
 
 logger = logging.getLogger("plait.runtime.local")
 
@@ -217,6 +217,9 @@ class LocalBackend:
     """Runs Pod manifests as (sandboxed) host processes; see the module docstring."""
 
     name = "local"
+    engine_name: str | None = None      # processes, no container engine
+    options: dict[str, Any] | None = None       # the run's home is enough to reach its pods
+    run_resource: ResourceRunner | None = None  # resource templates need a cluster
 
     def __init__(self, home: Path, secrets: Any = None, images: Any = None,
                  sandbox: str | None = None, parallelism: int | None = None,

@@ -68,6 +68,9 @@ class PodLife:
         self.task: asyncio.Future | None = None
         self._ready = asyncio.Event()
         self._killed: str | None = None
+        # `runtime.types.PodHandle.on_pending`: set by the engine, never called here (a pod on
+        # this machine shows Running from its start, an image pull included)
+        self.on_pending: Callable[[str | None], None] | None = None
 
     @property
     def daemon(self) -> bool:

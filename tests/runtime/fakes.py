@@ -78,6 +78,7 @@ class FakeHandle:
     def __init__(self, backend: "FakeBackend", pod: FakePod, b: Behaviour, log: Any) -> None:
         self.backend, self.pod, self.b, self.log = backend, pod, b, log
         self.ip = b.ip
+        self.on_pending: Callable[[str | None], None] | None = None    # set by the engine
         self._killed: str | None = None
         self._kill = asyncio.Event()
         self._result: PodResult | None = None
@@ -147,6 +148,11 @@ class FakeBackend:
     """An in-memory Backend (runtime.types.Backend)."""
 
     name = "fake"
+    sandbox: str | None = None
+    engine_name: str | None = None
+    unenforced: tuple[str, ...] = ()
+    options: dict[str, Any] | None = None
+    run_resource: Any = None            # resource templates end in Error, as on `local`
 
     def __init__(self, rules: dict[str, Behaviour | Callable[[FakePod], Behaviour]] | None = None,
                  default: Behaviour | None = None, tmp: Path | None = None) -> None:
