@@ -53,8 +53,21 @@ def test_no_false_error(path: Path, version):
 def test_every_false_error_kind_has_a_file():
     kinds = {"script_without_source", "null_optional_fields", "non_argo_braces",
              "c_scanner_only", "heredoc_append", "templated_step_name",
-             "gauge_without_realtime", "memoize_without_max_age"}
+             "gauge_without_realtime", "memoize_without_max_age", "script_source_as_data"}
     assert kinds <= {p.stem for p in FALSE_ERRORS}
+
+
+@pytest.mark.parametrize("interpreter", ["[python]", "[python3, -u]", "[bash, -e]", "[sh]"])
+def test_script_source_that_is_the_program_still_warns(tmp_path, interpreter):
+    """The runner shape is exempt from PL601 only because `-m`/`-c` run other code: the
+    same template whose interpreter runs the source file itself is still warned about."""
+    text = (REALWORLD / "false_errors/script_source_as_data.yaml").read_text()
+    text = text.replace("command: [python]\n        args: [-m, hera.workflows.runner, -e, "
+                        "pipeline.steps:count]", f"command: {interpreter}")
+    path = tmp_path / "wf.yaml"
+    path.write_text(text)
+    diags = check_paths([str(path)], config=Config()).diagnostics
+    assert [(d.code, d.line) for d in diags] == [("PL601", 35)], format_text(diags, snippets=False)
 
 
 @pytest.mark.parametrize("path", FALSE_ERRORS, ids=lambda p: p.stem)
