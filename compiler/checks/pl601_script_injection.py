@@ -79,7 +79,8 @@ def _source_is_program(script: YMap, defaults: YMap) -> bool:
     """False when the interpreter runs a module or inline code instead of the source file.
 
     Argo runs `command + args + [source file]`; `python -m mod`, `python -c code` and
-    `sh -c code` run their own code and pass the file along as an argument.
+    `sh -c code` run their own code and pass the file along as an argument. A bare
+    `sh -c` (no code after it) would run the file's path as the command: still the source.
     """
     script_defaults = as_map(as_map(defaults).get("script"))
     words = [w for key in ("command", "args")
@@ -87,11 +88,12 @@ def _source_is_program(script: YMap, defaults: YMap) -> bool:
     if not words or not isinstance(words[0], str):
         return True
     program = words[0].rsplit("/", 1)[-1]
-    for word in words[1:]:
+    for i, word in enumerate(words[1:], 1):
         if not isinstance(word, str) or not word.startswith("-") or word.startswith("--"):
             break                       # options end at the first other word
+        follows = i + 1 < len(words)    # the module or code, before the source file
         if _PYTHON.fullmatch(program) and word[:2] in ("-m", "-c"):
-            return False
+            return not (follows or len(word) > 2)
         if program in _SHELLS and "c" in word[1:]:
-            return False
+            return not follows
     return True

@@ -64,7 +64,7 @@ def test_every_false_error_kind_has_a_file():
     assert kinds <= {p.stem for p in FALSE_ERRORS}
 
 
-@pytest.mark.parametrize("interpreter", ["[python]", "[python3, -u]", "[bash, -e]", "[sh]"])
+@pytest.mark.parametrize("interpreter", ["[python]", "[python3, -u]", "[bash, -e]", "[sh]", "[sh, -c]"])
 def test_script_source_that_is_the_program_still_warns(tmp_path, interpreter):
     """The runner shape is exempt from PL601 only because `-m`/`-c` run other code: the
     same template whose interpreter runs the source file itself is still warned about."""
