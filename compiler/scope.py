@@ -84,7 +84,9 @@ class _Resolver:
     def __init__(self, wf: Workflow, ctx: Context):
         self.wf, self.ctx = wf, ctx
         self.exit_templates = _exit_handler_templates(wf)
-        self.declared_args = {p.name for p in wf.arguments.parameters}
+        # `argo submit -p NAME=v` adds an undeclared NAME to spec.arguments before it
+        # validates, so a workflow may read parameters it only gets on the command line
+        self.declared_args = {p.name for p in wf.arguments.parameters} | set(ctx.parameters or ())
         self.global_names, self.any_global = _global_names(wf)
         self.labels = _metadata_keys(wf, ctx, "labels")
         self.annotations = _metadata_keys(wf, ctx, "annotations")

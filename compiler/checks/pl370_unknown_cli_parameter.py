@@ -11,6 +11,7 @@ from ..context import Context
 from ..diagnostics import Message, Span
 from ..model import Parameter, Workflow
 from ..names import suggest
+from ..tags import uses
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,9 @@ class UnknownCliParameter(Message):
     reads: usually a misspelt name, so the intended parameter keeps its default.
     `plait check` reports it; `plait run`/`submit` add it as Argo does, with this as a
     warning. An input of the `--entrypoint` template is declared (Argo passes the workflow's
-    arguments to it by name). Fix: correct the name (the hint suggests the nearest), or
-    declare it.
+    arguments to it by name). A name the workflow reads (`{{workflow.parameters.NAME}}`) is
+    not reported: Argo adds it before it validates, and the workflow relies on it.
+    Fix: correct the name (the hint suggests the nearest), or declare it.
 
         spec:
           arguments:
@@ -65,6 +67,12 @@ def declared_parameters(wf: Workflow, ctx: Context) -> dict[str, Parameter] | No
     return params
 
 
+def read_parameters(wf: Workflow) -> set[str]:
+    """The names the document reads as `workflow.parameters.NAME` (in tags and expressions)."""
+    return {u.path[2] for u in uses(wf)
+            if len(u.path) >= 3 and u.path[:2] == ("workflow", "parameters")}
+
+
 def arguments_span(wf: Workflow) -> Span:
     """The `spec.arguments` key, or the key holding the spec (`spec` / `workflowSpec`)."""
     if "arguments" in wf.spec:
@@ -83,7 +91,12 @@ def check(wf: Workflow, ctx: Context) -> Iterator[Message]:
     declared = declared_parameters(wf, ctx)
     if declared is None:
         return
+    read = read_parameters(wf)
+    ref = wf.workflow_template_ref
+    owner = find_library(ctx, ref)[1] if ref is not None else None
+    if owner is not None:
+        read |= read_parameters(owner)
     for name in ctx.parameters:
-        if name not in declared:
+        if name not in declared and name not in read:
             yield UnknownCliParameter(arguments_span(wf), name, ctx.parameter_sources.get(name, ""),
-                                      suggest(name, declared))
+                                      suggest(name, [*declared, *sorted(read)]))

@@ -35,9 +35,15 @@ ALLOWED_WARNINGS = {
     "memoize_without_max_age": {"PL208"},
 }
 
+# the `-p` a false-error file is submitted with (`argo submit -p`), where it needs some
+SUBMIT_PARAMETERS = {
+    "parameter_given_at_submit": {"bucket": "my-bucket", "prefix": "runs/1"},
+}
+
 
 def diagnostics(path: Path, version: tuple[int, int]):
-    return check_paths([str(path.relative_to(ROOT))], config=Config(argo_version=version)).diagnostics
+    return check_paths([str(path.relative_to(ROOT))], config=Config(argo_version=version),
+                       parameters=SUBMIT_PARAMETERS.get(path.stem)).diagnostics
 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: "%d.%d" % v)
@@ -53,8 +59,34 @@ def test_no_false_error(path: Path, version):
 def test_every_false_error_kind_has_a_file():
     kinds = {"script_without_source", "null_optional_fields", "non_argo_braces",
              "c_scanner_only", "heredoc_append", "templated_step_name",
-             "gauge_without_realtime", "memoize_without_max_age"}
+             "gauge_without_realtime", "memoize_without_max_age", "script_source_as_data",
+             "parameter_given_at_submit"}
     assert kinds <= {p.stem for p in FALSE_ERRORS}
+
+
+@pytest.mark.parametrize("interpreter", ["[python]", "[python3, -u]", "[bash, -e]", "[sh]", "[sh, -c]"])
+def test_script_source_that_is_the_program_still_warns(tmp_path, interpreter):
+    """The runner shape is exempt from PL601 only because `-m`/`-c` run other code: the
+    same template whose interpreter runs the source file itself is still warned about."""
+    text = (REALWORLD / "false_errors/script_source_as_data.yaml").read_text()
+    text = text.replace("command: [python]\n        args: [-m, hera.workflows.runner, -e, "
+                        "pipeline.steps:count]", f"command: {interpreter}")
+    path = tmp_path / "wf.yaml"
+    path.write_text(text)
+    diags = check_paths([str(path)], config=Config()).diagnostics
+    assert [(d.code, d.line) for d in diags] == [("PL601", 35)], format_text(diags, snippets=False)
+
+
+def test_parameter_given_at_submit_is_still_checked():
+    """Only what `-p` gives is added: a reference to a name not given is still PL302, and a
+    `-p` name that nothing reads is still PL370 (likely misspelt)."""
+    path = REALWORLD / "false_errors/parameter_given_at_submit.yaml"
+    report = check_paths([str(path.relative_to(ROOT))], parameters={"bucket": "b", "prefx": "p"})
+    assert [(d.code, d.message, d.hint) for d in report.diagnostics] == [
+        ("PL370", "parameter 'prefx' is not declared in spec.arguments.parameters",
+         "did you mean 'prefix'?"),
+        ("PL302", "unknown workflow parameter 'prefix'", "did you mean 'prefx'?"),
+    ], format_text(report.diagnostics, snippets=False)
 
 
 @pytest.mark.parametrize("path", FALSE_ERRORS, ids=lambda p: p.stem)
@@ -63,7 +95,7 @@ def test_false_error_file_exports_as_written(path: Path):
     Helm-style text stay as written; only plait's own `<<...>>` tags become `{{...}}`."""
     from ruamel.yaml import YAML
 
-    done = compile_workflow(str(path.relative_to(ROOT)))
+    done = compile_workflow(str(path.relative_to(ROOT)), parameters=SUBMIT_PARAMETERS.get(path.stem))
     assert done.plan is not None, [str(d) for d in done.diagnostics]
     given = path.read_text(encoding="utf-8").replace("<<workflow.name>>", "{{workflow.name}}")
     exported = export_argo(done.workflow, done.plan, False, done.documents)
