@@ -334,3 +334,52 @@ templates:
     assert code == 1
     assert_consumer_failed(doc, "failed to evaluate expression: ")
     assert not any("(" in n for n in nodes_by_name(doc))
+
+
+# --- JSON that Python's parser accepts and Go's (Argo's) does not ------------------------------
+
+@pytest.mark.parametrize("items", ["[1e400]", "[NaN]", "[-Infinity]"])
+def test_with_param_of_non_finite_numbers_fails_the_consumer(tmp_path, capsys, items):
+    """Python's json hands back inf/nan, which the loop node's name (Go's %v of the item)
+    could not print: the engine crashed with exit 3. Go's parser refuses them."""
+    path = workflow(tmp_path, "nonfinite", producer(
+        f"print({items!r})\n",
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n'
+        'withParam: "<<steps.gen.outputs.result>>"\n'))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    assert_consumer_failed(doc, f"withParam value could not be parsed as a JSON list: {items}")
+
+
+def test_with_param_literal_of_non_finite_numbers_fails_the_step(tmp_path, capsys):
+    """The same JSON known before the run (a literal withParam) crashed the compiler."""
+    path = workflow(tmp_path, "literal", """\
+entrypoint: main
+templates:
+- name: main
+  steps:
+  - - name: use
+      template: echo
+      arguments: {parameters: [{name: x, value: "<<item>>"}]}
+      withParam: '[1e400]'
+- name: echo
+  inputs: {parameters: [{name: x}]}
+  container: {image: busybox, command: [echo, "<<inputs.parameters.x>>"]}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    assert_consumer_failed(doc, "withParam value could not be parsed as a JSON list: [1e400]")
+
+
+def test_with_param_item_with_a_lone_surrogate_escape_runs_as_u_fffd(tmp_path, capsys):
+    """`"\\ud800"` decodes (as in Go) to U+FFFD: a lone surrogate could not be encoded as
+    UTF-8 for the node's id and crashed the engine."""
+    path = workflow(tmp_path, "surrogate", producer(
+        'print(\'["a\\\\ud800", {"k\\\\udc00": 1}]\')\n',
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n'
+        'withParam: "<<steps.gen.outputs.result>>"\n'))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 0, doc["status"].get("message")
+    names = nodes_by_name(doc)
+    assert "use(0:a\ufffd)" in names and "use(1:k\ufffd:1)" in names, sorted(names)
+
