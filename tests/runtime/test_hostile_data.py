@@ -383,3 +383,19 @@ def test_with_param_item_with_a_lone_surrogate_escape_runs_as_u_fffd(tmp_path, c
     names = nodes_by_name(doc)
     assert "use(0:a\ufffd)" in names and "use(1:k\ufffd:1)" in names, sorted(names)
 
+
+@pytest.mark.parametrize("value", ["1e400", "NaN"])
+def test_active_deadline_of_a_non_finite_number_from_a_tag_is_no_limit(tmp_path, capsys, value):
+    """A deadline tag rendering to a float beyond range crashed the engine (exit 3); like
+    text that is no number, it sets no limit."""
+    path = workflow(tmp_path, "deadline", f"""\
+entrypoint: main
+arguments: {{parameters: [{{name: d, value: "{value}"}}]}}
+templates:
+- name: main
+  activeDeadlineSeconds: "<<workflow.parameters.d>>"
+  container: {{image: busybox, command: [echo, hi]}}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 0, doc["status"].get("message")
+    assert doc["status"]["phase"] == "Succeeded"
