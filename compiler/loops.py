@@ -83,7 +83,8 @@ def expand_sequence(count: int | None = None, start: int | None = None, end: int
     else:
         last = end or 0
         numbers = range(first, last + 1) if first <= last else range(first, last - 1, -1)
-    check_loop_size(len(numbers), "withSequence")
+    # counted from the bounds: len() of a range past sys.maxsize raises OverflowError
+    check_loop_size(max(0, count) if count is not None else abs(last - first) + 1, "withSequence")
     out = []
     for n in numbers:
         try:

@@ -399,3 +399,20 @@ templates:
     code, doc, _ = run_json(capsys, path)
     assert code == 0, doc["status"].get("message")
     assert doc["status"]["phase"] == "Succeeded"
+
+
+@pytest.mark.parametrize("sequence", [
+    '{count: "99999999999999999999"}',
+    '{start: "-9223372036854775807", end: "9223372036854775807"}',
+    '{count: "<<steps.gen.outputs.result>>"}',
+], ids=["literal-count", "literal-bounds", "count-from-output"])
+def test_sequence_longer_than_a_machine_word_fails_the_consumer(tmp_path, capsys, sequence):
+    """More items than sys.maxsize: len() of the range raised OverflowError, which crashed
+    the compiler (literal bounds) with exit 3 instead of failing the step at the loop cap."""
+    path = workflow(tmp_path, "seq", producer(
+        'print(99999999999999999999)\n',
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n'
+        f'withSequence: {sequence}\n'))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    assert_consumer_failed(doc, "more than the limit of 10000 (PLAIT_MAX_LOOP_ITEMS)")
