@@ -163,3 +163,17 @@ def test_bad_inputs_are_usage_errors(tmp_path, capsys):
     assert main(["run", "samples/hello.yaml", "--name", "twice"]) == 2
     err = capsys.readouterr().err
     assert "already exists" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ("-p", "message=\udcff\udcfe"),           # the bytes ff fe, as Python hands them over
+    ("-l", "team=\udcff"),
+    ("--serviceaccount", "sa\udcff"),
+], ids=["parameter", "label", "serviceaccount"])
+def test_an_argument_that_is_not_utf8_is_a_usage_error(plait_home, argv):
+    """Bytes that are no UTF-8 reached the store's SQLite insert and crashed the run (exit 3
+    with a traceback); they are refused before anything starts."""
+    proc = plait_process(plait_home, "run", HELLO, "--name", "bytes", *argv)
+    assert proc.returncode == 2, proc.stderr
+    assert "is not valid UTF-8" in proc.stderr and "Traceback" not in proc.stderr
+    assert plait_process(plait_home, "get", "bytes").returncode != 0     # no run was stored
