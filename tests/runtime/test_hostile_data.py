@@ -416,3 +416,27 @@ def test_sequence_longer_than_a_machine_word_fails_the_consumer(tmp_path, capsys
     code, doc, _ = run_json(capsys, path)
     assert code == 1
     assert_consumer_failed(doc, "more than the limit of 10000 (PLAIT_MAX_LOOP_ITEMS)")
+
+
+@pytest.mark.parametrize("patch, words", [
+    ('{"containers": "x"}', "containers: 'x' is not of type 'array'"),
+    ('{"containers": [{"name": "main", "workingDir": 7}]}',
+     "containers.0.workingDir: 7 is not of type 'string'"),
+    ('{"activeDeadlineSeconds": "x"}', "activeDeadlineSeconds: 'x' is not of type 'integer'"),
+], ids=["containers-text", "workingDir-number", "deadline-text"])
+def test_pod_spec_patch_of_the_wrong_types_errors_the_node(tmp_path, capsys, patch, words):
+    """A podSpecPatch (here from a parameter) whose result is no PodSpec crashed the local
+    backend (exit 3) or, for the deadline, left the run hanging."""
+    path = workflow(tmp_path, "patched", f"""\
+entrypoint: main
+arguments: {{parameters: [{{name: p, value: {json.dumps(patch)}}}]}}
+templates:
+- name: main
+  podSpecPatch: "<<workflow.parameters.p>>"
+  container: {{image: busybox, command: [echo, hi]}}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    node = nodes_by_name(doc)["patched"]
+    assert node["phase"] == "Error"
+    assert node["message"] == f"podSpecPatch makes an invalid pod: {words}"
