@@ -440,3 +440,33 @@ templates:
     node = nodes_by_name(doc)["patched"]
     assert node["phase"] == "Error"
     assert node["message"] == f"podSpecPatch makes an invalid pod: {words}"
+
+
+@pytest.mark.parametrize("start", ["1114112", "-5", "55296"], ids=["beyond-unicode", "negative",
+                                                                    "surrogate"])
+def test_sequence_formatted_with_c_beyond_unicode_runs_as_u_fffd(tmp_path, capsys, start):
+    """`%c` of no Unicode scalar value is U+FFFD, as Go's Sprintf prints it: Python raised
+    OverflowError (exit 3) or made a lone surrogate that the store could not encode."""
+    path = workflow(tmp_path, "chars", producer(
+        f'print({start})\n',
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n'
+        'withSequence: {count: "1", start: "<<steps.gen.outputs.result>>", format: "%c"}\n'))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 0, doc["status"].get("message")
+    assert "use(0:\ufffd)" in nodes_by_name(doc)
+    path = workflow(tmp_path, "literal", f"""\
+entrypoint: main
+templates:
+- name: main
+  steps:
+  - - name: use
+      template: echo
+      arguments: {{parameters: [{{name: x, value: "<<item>>"}}]}}
+      withSequence: {{count: "1", start: "{start}", format: "%c"}}
+- name: echo
+  inputs: {{parameters: [{{name: x}}]}}
+  container: {{image: busybox, command: [echo, "<<inputs.parameters.x>>"]}}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 0, doc["status"].get("message")
+    assert "use(0:\ufffd)" in nodes_by_name(doc)
