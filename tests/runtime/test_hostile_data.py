@@ -470,3 +470,18 @@ templates:
     code, doc, _ = run_json(capsys, path)
     assert code == 0, doc["status"].get("message")
     assert "use(0:\ufffd)" in nodes_by_name(doc)
+
+
+def test_expression_string_with_a_surrogate_escape_is_a_finding(tmp_path, capsys):
+    """`"\\ud800"` in an expression made a lone surrogate, which crashed the run at the
+    store's insert (exit 3). Go's unquoting (expr-lang's) refuses it as invalid syntax."""
+    path = workflow(tmp_path, "escape", """\
+entrypoint: main
+templates:
+- name: main
+  container: {image: busybox, command: [echo, '<<="\\ud800">>']}
+""")
+    code = main(["run", path])
+    out, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in out + err
+    assert "invalid escape '\\\\ud800' in string [PL112]" in err
