@@ -13,6 +13,7 @@ from plait.grammar.limits import check_loop_size
 
 # a printf directive wider than 999 characters: every item would be that long
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*\d{4,}|%[-+ #0]*\d*\.\d{4,}")
+_SURROGATE = re.compile("[\ud800-\udfff]")      # no UTF-8 text (store, logs) holds one
 
 
 def go_value(v: Any) -> str:
@@ -83,11 +84,15 @@ def expand_sequence(count: int | None = None, start: int | None = None, end: int
     else:
         last = end or 0
         numbers = range(first, last + 1) if first <= last else range(first, last - 1, -1)
-    check_loop_size(len(numbers), "withSequence")
+    # counted from the bounds: len() of a range past sys.maxsize raises OverflowError
+    check_loop_size(max(0, count) if count is not None else abs(last - first) + 1, "withSequence")
     out = []
     for n in numbers:
         try:
-            out.append(fmt % n)
+            text = fmt % n
+        except OverflowError:            # %c of no Unicode code point: Go prints U+FFFD
+            text = fmt % 0xFFFD
         except (TypeError, ValueError):
-            out.append(str(n))
+            text = str(n)
+        out.append(_SURROGATE.sub("\ufffd", text))      # %c of a surrogate: U+FFFD too
     return out

@@ -25,6 +25,7 @@ from plait.grammar import (
 from plait.grammar import ast as A
 from plait.grammar.durations import parse_duration
 from plait.grammar.evaluate import evaluate_when
+from plait.grammar.limits import load_json
 
 from .argo_version import v4_synchronization
 from .calls import Call, How, Role, Target, call_arguments, find_library, literal, ref_parts
@@ -403,8 +404,6 @@ class _Planner:
 
     def static_param(self, text: Any) -> list | None:
         """A withParam whose text is known at plan time (e.g. from a workflow parameter)."""
-        import json
-
         if isinstance(text, list):
             return text
         if not isinstance(text, str):
@@ -413,7 +412,7 @@ class _Planner:
         if has_tag(value):
             return None
         try:
-            data = json.loads(value)
+            data = load_json(value)
         except ValueError:
             return None
         return data if isinstance(data, list) else None

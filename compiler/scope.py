@@ -10,10 +10,11 @@ them into messages.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
+
+from plait.grammar.limits import load_json
 
 from .calls import intended_template
 from .context import Context
@@ -349,7 +350,7 @@ def known_param_items(wf: Workflow, ctx: Context, tmpl: Template | None,
     if not isinstance(text, str) or _TAGGY.search(text):
         return None
     try:
-        items = json.loads(text)
+        items = load_json(text)
     except ValueError:
         return None
     return (source, items) if isinstance(items, list) and items else None

@@ -26,6 +26,7 @@ MAX_FLOW_DEPTH = 1000        # libyaml segfaults somewhere above 20,000
 MAX_INDENT = 4000            # block nesting is bounded by indentation
 MAX_NODES = 2_000_000        # expanded nodes per document (alias bombs)
 MAX_ALIAS_BYTES = 64 << 20   # scalar text that aliases may add beyond the file's own size
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --- messages ---------------------------------------------------------------------------
@@ -634,6 +635,17 @@ class _Builder:
                         mapping[k] = v
                         mapping._nodes[k] = merged._nodes[k]
 
+    def _paired(self, node: Any) -> str:
+        """A double-quoted scalar with `\\u` surrogate escapes: a pair (`"\\ud83d\\ude00"`,
+        as JSON writes characters beyond U+FFFF) is the one character it encodes; a lone half
+        is refused, as Go's yaml does (no UTF-8 text, so no store or log, can hold it)."""
+        try:
+            return str(node.value.encode("utf-16", "surrogatepass").decode("utf-16"))
+        except UnicodeDecodeError:
+            self.messages.append(YamlSyntax(self.span(node), problem=(
+                "found invalid Unicode character escape code (a lone surrogate)")))
+            return str(_SURROGATE.sub("\ufffd", node.value))
+
     @staticmethod
     def _is_unquoted_tag(node: Any) -> bool:
         """`{{x}}` composes as a flow mapping whose only key is another flow mapping."""
@@ -642,6 +654,8 @@ class _Builder:
 
     def scalar(self, node: Any) -> Any:
         if node.style:  # quoted and block scalars are always strings
+            if node.style == '"' and _SURROGATE.search(node.value):
+                return ystr(self._paired(node), node, self.src)
             return ystr(node.value, node, self.src)
         tag, value = node.tag, node.value
         if tag == _INT:     # `!!int main` stays a (located) string, as any other text

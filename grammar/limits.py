@@ -20,6 +20,7 @@ share one definition. Each can be changed with an environment variable (read whe
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from typing import Any
@@ -67,9 +68,41 @@ def load_json(text: str, what: str = "JSON") -> Any:
         raise LimitError(f"{what} is nested {depth} levels deep, more than the limit of "
                          f"{limit} (PLAIT_MAX_JSON_DEPTH)")
     try:
-        return json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError:     # the engine's own stack was already deep: still only data
         raise LimitError(f"{what} is nested too deeply to parse") from None
+    return _no_surrogates(value) if _SURROGATE_ESCAPE.search(text) else value
+
+
+# What Go's encoding/json (Argo's parser) does that Python's json does not: NaN and
+# Infinity are not JSON, a number beyond float64 is an error, and a `\ud800` escape that
+# is no half of a pair decodes to U+FFFD. Python would hand the engine inf/nan (which no
+# int() or node name survives) and lone surrogates (which no UTF-8 store or log can hold).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text} is out of range of a 64-bit float")
+    return value
+
+
+def _no_surrogates(value: Any) -> Any:
+    """`value` with each unpaired surrogate in its strings and keys replaced by U+FFFD
+    (nesting is bounded by PLAIT_MAX_JSON_DEPTH, checked before parsing)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def json_depth(text: str) -> int:

@@ -427,7 +427,7 @@ def _unquote(tok: Any, base: int) -> str:
             code = int(e[1:], 16)
         else:                                # `\9`, `\q`: not an escape Go knows
             code = -1
-        if 0 <= code <= 0x10FFFF:
+        if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:   # Go: a valid rune
             return chr(code)
         at = base + tok.start_pos + 1 + m.start()
         raise GrammarError("PL112", f"invalid escape {m.group(0)!r} in string", at,

@@ -383,7 +383,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """The first argument that is not valid UTF-8 (Python hands such bytes over as lone
+    surrogates), else None. Names, values and paths end up in the run's store, its JSON
+    and its output, which hold UTF-8 only: refused up front, not half-way into a run."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    bad = _not_utf8(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        print(f"plait: error: argument {bad!r} is not valid UTF-8", file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)

@@ -139,8 +139,8 @@ def pod_deadline(engine: Kernel, tmpl: Template, scope: Any,
                     v = parse_duration(v.strip(), False)
                 except ValueError:
                     v = None
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            values.append(float(v))
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            values.append(float(v))      # "1e400" or "NaN" is no limit, as text that is none
     left = None if exit_handler else engine.deadline_left()
     if left is not None:
         values.append(left)

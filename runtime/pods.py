@@ -19,11 +19,13 @@ Secret and ConfigMap values never enter a manifest: `env[].valueFrom.secretKeyRe
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from typing import Any
 
 from plait.compiler.plan import POD_SPEC_KEYS, WorkflowSettings
 from plait.compiler.plancodec import decode_io, decode_template_settings
+from plait.compiler.schema import plait_schema
 from plait.grammar.durations import parse_duration
 from plait.grammar.limits import LimitError, load_json
 
@@ -212,7 +214,45 @@ def _patch_spec(spec: dict[str, Any], patch: Any) -> dict[str, Any]:
                 raise ValueError(f"podSpecPatch is neither JSON nor YAML: {exc}") from None
     if not isinstance(patch, dict):
         return spec
-    return _merge(spec, patch)
+    merged = _merge(spec, patch)
+    _check_patched(merged)
+    return merged
+
+
+def _check_patched(spec: dict[str, Any]) -> None:
+    """PodError where the patched spec does not have the Pod's types (`containers: x`, a
+    number as `workingDir`, text as `activeDeadlineSeconds`): Argo fails such a node, as the
+    patch cannot be read into a PodSpec. Fields are typed by Argo's schema of containers and
+    volumes; unknown fields are left alone (a PodSpec drops them too)."""
+    import jsonschema  # lazily (a heavy library): only pods with a podSpecPatch need it
+
+    error = jsonschema.exceptions.best_match(_patched_validator().iter_errors(spec))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "spec"
+        raise PodError(f"podSpecPatch makes an invalid pod: {where}: {error.message}")
+
+
+@functools.lru_cache(maxsize=1)
+def _patched_validator() -> Any:
+    import jsonschema
+
+    definitions = _open(plait_schema()["definitions"])
+    listed = {"type": "array", "items": {"$ref": "#/definitions/Container"}}
+    schema = {"definitions": definitions, "type": "object", "properties": {
+        "containers": listed, "initContainers": listed,
+        "volumes": {"type": "array", "items": {"$ref": "#/definitions/Volume"}},
+        "activeDeadlineSeconds": {"type": "integer"}}}
+    return jsonschema.Draft7Validator(schema)
+
+
+def _open(schema: Any) -> Any:
+    """`schema` without its `additionalProperties: false` (types only)."""
+    if isinstance(schema, dict):
+        return {k: _open(v) for k, v in schema.items()
+                if not (k == "additionalProperties" and v is False)}
+    if isinstance(schema, list):
+        return [_open(v) for v in schema]
+    return schema
 
 
 def _merge(base: Any, patch: Any) -> Any:

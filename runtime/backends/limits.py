@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import errno
 import itertools
+import math
 import os
 import re
 import resource
@@ -51,10 +52,11 @@ def memory_bytes(quantity: Any) -> int | None:
     m = _QUANTITY.fullmatch(str(quantity))
     if not m:
         return None
-    value = float(m.group(1)) * (10 ** int(m.group(2)) if m.group(2) else 1)
+    # one float parse: `1e400` is inf (no int() of it) and `1e99999999` is not 10**99999999
+    value = float(f"{m.group(1)}e{m.group(2) or 0}")
     unit = m.group(3) or ""
     value = value / 1000 if unit == "m" else value * _UNITS[unit]
-    return max(int(value), 1)
+    return max(int(value), 1) if math.isfinite(value) else None
 
 
 def _own_cgroup(controller: str) -> str | None:

@@ -163,3 +163,44 @@ def test_bad_inputs_are_usage_errors(tmp_path, capsys):
     assert main(["run", "samples/hello.yaml", "--name", "twice"]) == 2
     err = capsys.readouterr().err
     assert "already exists" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ("-p", "message=\udcff\udcfe"),           # the bytes ff fe, as Python hands them over
+    ("-l", "team=\udcff"),
+    ("--serviceaccount", "sa\udcff"),
+], ids=["parameter", "label", "serviceaccount"])
+def test_an_argument_that_is_not_utf8_is_a_usage_error(plait_home, argv):
+    """Bytes that are no UTF-8 reached the store's SQLite insert and crashed the run (exit 3
+    with a traceback); they are refused before anything starts."""
+    proc = plait_process(plait_home, "run", HELLO, "--name", "bytes", *argv)
+    assert proc.returncode == 2, proc.stderr
+    assert "is not valid UTF-8" in proc.stderr and "Traceback" not in proc.stderr
+    assert plait_process(plait_home, "get", "bytes").returncode != 0     # no run was stored
+
+
+SURROGATE_ESCAPES = """\
+{"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "escapes"},
+ "spec": {"entrypoint": "main", "templates": [{"name": "main",
+   "container": {"image": "busybox", "command": ["echo", "%s"]}}]}}
+"""
+
+
+def test_a_lone_surrogate_escape_in_the_file_is_a_finding(tmp_path, capsys):
+    """`"\\ud800"` in a double-quoted scalar crashed the run at the store's insert (exit 3);
+    Go's yaml refuses it, and so does plait, at its position."""
+    path = write(tmp_path, "lone.json", SURROGATE_ESCAPES % "a\\ud800")
+    assert main(["run", path]) == 1
+    err = capsys.readouterr().err
+    assert "lone.json:3:" in err and "found invalid Unicode character escape code" in err
+    assert "Traceback" not in err
+
+
+def test_a_surrogate_pair_escape_in_json_is_one_character(tmp_path, capsys):
+    """JSON writes characters beyond U+FFFF as a pair of escapes: it is the character."""
+    path = write(tmp_path, "pair.json", SURROGATE_ESCAPES % "\\ud83d\\ude00")
+    assert main(["run", path, "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"]["phase"] == "Succeeded"
+    assert main(["logs", "escapes"]) == 0
+    assert "\U0001F600" in capsys.readouterr().out

@@ -334,3 +334,154 @@ templates:
     assert code == 1
     assert_consumer_failed(doc, "failed to evaluate expression: ")
     assert not any("(" in n for n in nodes_by_name(doc))
+
+
+# --- JSON that Python's parser accepts and Go's (Argo's) does not ------------------------------
+
+@pytest.mark.parametrize("items", ["[1e400]", "[NaN]", "[-Infinity]"])
+def test_with_param_of_non_finite_numbers_fails_the_consumer(tmp_path, capsys, items):
+    """Python's json hands back inf/nan, which the loop node's name (Go's %v of the item)
+    could not print: the engine crashed with exit 3. Go's parser refuses them."""
+    path = workflow(tmp_path, "nonfinite", producer(
+        f"print({items!r})\n",
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n'
+        'withParam: "<<steps.gen.outputs.result>>"\n'))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    assert_consumer_failed(doc, f"withParam value could not be parsed as a JSON list: {items}")
+
+
+def test_with_param_literal_of_non_finite_numbers_fails_the_step(tmp_path, capsys):
+    """The same JSON known before the run (a literal withParam) crashed the compiler."""
+    path = workflow(tmp_path, "literal", """\
+entrypoint: main
+templates:
+- name: main
+  steps:
+  - - name: use
+      template: echo
+      arguments: {parameters: [{name: x, value: "<<item>>"}]}
+      withParam: '[1e400]'
+- name: echo
+  inputs: {parameters: [{name: x}]}
+  container: {image: busybox, command: [echo, "<<inputs.parameters.x>>"]}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    assert_consumer_failed(doc, "withParam value could not be parsed as a JSON list: [1e400]")
+
+
+def test_with_param_item_with_a_lone_surrogate_escape_runs_as_u_fffd(tmp_path, capsys):
+    """`"\\ud800"` decodes (as in Go) to U+FFFD: a lone surrogate could not be encoded as
+    UTF-8 for the node's id and crashed the engine."""
+    path = workflow(tmp_path, "surrogate", producer(
+        'print(\'["a\\\\ud800", {"k\\\\udc00": 1}]\')\n',
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n'
+        'withParam: "<<steps.gen.outputs.result>>"\n'))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 0, doc["status"].get("message")
+    names = nodes_by_name(doc)
+    assert "use(0:a\ufffd)" in names and "use(1:k\ufffd:1)" in names, sorted(names)
+
+
+@pytest.mark.parametrize("value", ["1e400", "NaN"])
+def test_active_deadline_of_a_non_finite_number_from_a_tag_is_no_limit(tmp_path, capsys, value):
+    """A deadline tag rendering to a float beyond range crashed the engine (exit 3); like
+    text that is no number, it sets no limit."""
+    path = workflow(tmp_path, "deadline", f"""\
+entrypoint: main
+arguments: {{parameters: [{{name: d, value: "{value}"}}]}}
+templates:
+- name: main
+  activeDeadlineSeconds: "<<workflow.parameters.d>>"
+  container: {{image: busybox, command: [echo, hi]}}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 0, doc["status"].get("message")
+    assert doc["status"]["phase"] == "Succeeded"
+
+
+@pytest.mark.parametrize("sequence", [
+    '{count: "99999999999999999999"}',
+    '{start: "-9223372036854775807", end: "9223372036854775807"}',
+    '{count: "<<steps.gen.outputs.result>>"}',
+], ids=["literal-count", "literal-bounds", "count-from-output"])
+def test_sequence_longer_than_a_machine_word_fails_the_consumer(tmp_path, capsys, sequence):
+    """More items than sys.maxsize: len() of the range raised OverflowError, which crashed
+    the compiler (literal bounds) with exit 3 instead of failing the step at the loop cap."""
+    path = workflow(tmp_path, "seq", producer(
+        'print(99999999999999999999)\n',
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n'
+        f'withSequence: {sequence}\n'))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    assert_consumer_failed(doc, "more than the limit of 10000 (PLAIT_MAX_LOOP_ITEMS)")
+
+
+@pytest.mark.parametrize("patch, words", [
+    ('{"containers": "x"}', "containers: 'x' is not of type 'array'"),
+    ('{"containers": [{"name": "main", "workingDir": 7}]}',
+     "containers.0.workingDir: 7 is not of type 'string'"),
+    ('{"activeDeadlineSeconds": "x"}', "activeDeadlineSeconds: 'x' is not of type 'integer'"),
+], ids=["containers-text", "workingDir-number", "deadline-text"])
+def test_pod_spec_patch_of_the_wrong_types_errors_the_node(tmp_path, capsys, patch, words):
+    """A podSpecPatch (here from a parameter) whose result is no PodSpec crashed the local
+    backend (exit 3) or, for the deadline, left the run hanging."""
+    path = workflow(tmp_path, "patched", f"""\
+entrypoint: main
+arguments: {{parameters: [{{name: p, value: {json.dumps(patch)}}}]}}
+templates:
+- name: main
+  podSpecPatch: "<<workflow.parameters.p>>"
+  container: {{image: busybox, command: [echo, hi]}}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 1
+    node = nodes_by_name(doc)["patched"]
+    assert node["phase"] == "Error"
+    assert node["message"] == f"podSpecPatch makes an invalid pod: {words}"
+
+
+@pytest.mark.parametrize("start", ["1114112", "-5", "55296"], ids=["beyond-unicode", "negative",
+                                                                    "surrogate"])
+def test_sequence_formatted_with_c_beyond_unicode_runs_as_u_fffd(tmp_path, capsys, start):
+    """`%c` of no Unicode scalar value is U+FFFD, as Go's Sprintf prints it: Python raised
+    OverflowError (exit 3) or made a lone surrogate that the store could not encode."""
+    path = workflow(tmp_path, "chars", producer(
+        f'print({start})\n',
+        'arguments: {parameters: [{name: x, value: "<<item>>"}]}\n'
+        'withSequence: {count: "1", start: "<<steps.gen.outputs.result>>", format: "%c"}\n'))
+    code, doc, _ = run_json(capsys, path)
+    assert code == 0, doc["status"].get("message")
+    assert "use(0:\ufffd)" in nodes_by_name(doc)
+    path = workflow(tmp_path, "literal", f"""\
+entrypoint: main
+templates:
+- name: main
+  steps:
+  - - name: use
+      template: echo
+      arguments: {{parameters: [{{name: x, value: "<<item>>"}}]}}
+      withSequence: {{count: "1", start: "{start}", format: "%c"}}
+- name: echo
+  inputs: {{parameters: [{{name: x}}]}}
+  container: {{image: busybox, command: [echo, "<<inputs.parameters.x>>"]}}
+""")
+    code, doc, _ = run_json(capsys, path)
+    assert code == 0, doc["status"].get("message")
+    assert "use(0:\ufffd)" in nodes_by_name(doc)
+
+
+def test_expression_string_with_a_surrogate_escape_is_a_finding(tmp_path, capsys):
+    """`"\\ud800"` in an expression made a lone surrogate, which crashed the run at the
+    store's insert (exit 3). Go's unquoting (expr-lang's) refuses it as invalid syntax."""
+    path = workflow(tmp_path, "escape", """\
+entrypoint: main
+templates:
+- name: main
+  container: {image: busybox, command: [echo, '<<="\\ud800">>']}
+""")
+    code = main(["run", path])
+    out, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in out + err
+    assert "invalid escape '\\\\ud800' in string [PL112]" in err

@@ -311,6 +311,16 @@ def test_memory_quantities():
     assert L.memory_bytes("lots") is None
 
 
+@pytest.mark.parametrize("quantity", ["1e400", "9" * 400])
+def test_a_memory_limit_beyond_any_machine_is_no_limit(tmp_path, quantity):
+    """A quantity beyond a float crashed the engine as the pod started (OverflowError,
+    exit 3); it is read as no limit."""
+    assert L.memory_bytes(quantity) is None
+    be = LocalBackend(tmp_path / "home", sandbox="none")
+    result, _ = sh(be, "echo hi", resources={"limits": {"memory": quantity}})
+    assert result.phase is Phase.SUCCEEDED and result.result == "hi"
+
+
 # -- finding 4: which bwrap --------------------------------------------------------------------
 
 def test_the_bundled_bwrap_is_preferred():
