@@ -48,6 +48,24 @@ def nodes_by_name(doc: dict) -> dict:
     return {n["displayName"]: n for n in doc["status"]["nodes"].values()}
 
 
+def looped(loop: str) -> str:
+    """One step looping over `loop` (a withItems/withParam/withSequence line known before the
+    run), each iteration echoing its item."""
+    return f"""\
+entrypoint: main
+templates:
+- name: main
+  steps:
+  - - name: use
+      template: echo
+      arguments: {{parameters: [{{name: x, value: "<<item>>"}}]}}
+      {loop}
+- name: echo
+  inputs: {{parameters: [{{name: x}}]}}
+  container: {{image: busybox, command: [echo, "<<inputs.parameters.x>>"]}}
+"""
+
+
 def producer(script: str, consumer: str) -> str:
     """A step printing `script`'s output, then a step consuming it with `consumer`."""
     return f"""\
@@ -317,19 +335,7 @@ templates:
 def test_failing_expression_in_a_loop_fails_the_step_with_its_error(tmp_path, capsys, loop):
     """The loop's own text is not used as data when its expression fails: the step fails with
     the evaluation error, as Argo's does."""
-    path = workflow(tmp_path, "loop", f"""\
-entrypoint: main
-templates:
-- name: main
-  steps:
-  - - name: use
-      template: echo
-      arguments: {{parameters: [{{name: x, value: "<<item>>"}}]}}
-      {loop}
-- name: echo
-  inputs: {{parameters: [{{name: x}}]}}
-  container: {{image: busybox, command: [echo, "<<inputs.parameters.x>>"]}}
-""")
+    path = workflow(tmp_path, "loop", looped(loop))
     code, doc, _ = run_json(capsys, path)
     assert code == 1
     assert_consumer_failed(doc, "failed to evaluate expression: ")
@@ -353,19 +359,7 @@ def test_with_param_of_non_finite_numbers_fails_the_consumer(tmp_path, capsys, i
 
 def test_with_param_literal_of_non_finite_numbers_fails_the_step(tmp_path, capsys):
     """The same JSON known before the run (a literal withParam) crashed the compiler."""
-    path = workflow(tmp_path, "literal", """\
-entrypoint: main
-templates:
-- name: main
-  steps:
-  - - name: use
-      template: echo
-      arguments: {parameters: [{name: x, value: "<<item>>"}]}
-      withParam: '[1e400]'
-- name: echo
-  inputs: {parameters: [{name: x}]}
-  container: {image: busybox, command: [echo, "<<inputs.parameters.x>>"]}
-""")
+    path = workflow(tmp_path, "literal", looped("withParam: '[1e400]'"))
     code, doc, _ = run_json(capsys, path)
     assert code == 1
     assert_consumer_failed(doc, "withParam value could not be parsed as a JSON list: [1e400]")
@@ -454,19 +448,8 @@ def test_sequence_formatted_with_c_beyond_unicode_runs_as_u_fffd(tmp_path, capsy
     code, doc, _ = run_json(capsys, path)
     assert code == 0, doc["status"].get("message")
     assert "use(0:\ufffd)" in nodes_by_name(doc)
-    path = workflow(tmp_path, "literal", f"""\
-entrypoint: main
-templates:
-- name: main
-  steps:
-  - - name: use
-      template: echo
-      arguments: {{parameters: [{{name: x, value: "<<item>>"}}]}}
-      withSequence: {{count: "1", start: "{start}", format: "%c"}}
-- name: echo
-  inputs: {{parameters: [{{name: x}}]}}
-  container: {{image: busybox, command: [echo, "<<inputs.parameters.x>>"]}}
-""")
+    path = workflow(tmp_path, "literal",
+                    looped(f'withSequence: {{count: "1", start: "{start}", format: "%c"}}'))
     code, doc, _ = run_json(capsys, path)
     assert code == 0, doc["status"].get("message")
     assert "use(0:\ufffd)" in nodes_by_name(doc)
