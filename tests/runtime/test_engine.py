@@ -684,23 +684,6 @@ def test_missing_output_file_is_an_error(tmp_path):
     assert r.nodes["wf"].pod_name == "wf"                # a root pod is named after the wf
 
 
-def test_unsupported_kinds_error_clearly(tmp_path):
-    text = HEADER + """\
-  entrypoint: main
-  templates:
-  - name: main
-    resource:
-      action: create
-      manifest: |
-        apiVersion: v1
-        kind: ConfigMap
-        metadata: {name: x}
-"""
-    r = go(tmp_path, plan_of(tmp_path, text), FakeBackend())
-    assert r.phase is Phase.ERROR
-    assert "needs the kubernetes backend" in r.message or "need the kubernetes backend" in r.message
-
-
 def test_suspend_with_duration(tmp_path):
     text = HEADER + """\
   entrypoint: main
