@@ -106,12 +106,21 @@ def _shutdown(store: RunStore, name: str, strategy: str, grace: float) -> None:
     if not is_active(row):
         raise ControlError(f"cannot shutdown a completed workflow: {name} is {_phase_text(row)}")
     message = f"Stopped with strategy '{strategy}'"
-    if runner_alive(row):
-        pid = int(row.runner_pid or 0)
-        os.kill(pid, STOP_SIGNAL if strategy == "Stop" else TERMINATE_SIGNAL)
+    pid = int(row.runner_pid or 0)
+    if runner_alive(row) and _signal(pid, STOP_SIGNAL if strategy == "Stop" else TERMINATE_SIGNAL):
         _unless_runner_died(store, name, pid, message, grace)
     else:
         mark_stopped(store, name, message)
+
+
+def _signal(pid: int, sig: int) -> bool:
+    """Send `sig` to a runner just seen alive; False when it has exited since (it is then
+    handled as a lost runner, never a ProcessLookupError)."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _unless_runner_died(store: RunStore, name: str, pid: int, message: str, grace: float) -> None:
@@ -205,8 +214,7 @@ def resume(store: RunStore, name: str) -> bool:
     row = _row(store, name)
     if not is_active(row):
         raise ControlError(f"cannot resume a workflow in phase {_phase_text(row)}")
-    if runner_alive(row):
-        os.kill(int(row.runner_pid or 0), RESUME_SIGNAL)
+    if runner_alive(row) and _signal(int(row.runner_pid or 0), RESUME_SIGNAL):
         return True
     start_runner(store, name, "resume", RUNNER_SIGNALS)
     return False
@@ -217,10 +225,9 @@ def delete(store: RunStore, name: str) -> None:
     first (killed if its runner does not exit within `DELETE_GRACE` seconds)."""
     row = _row(store, name)
     pid = row.runner_pid
-    if pid is not None and is_active(row) and pid_alive(pid):
-        os.kill(int(pid), TERMINATE_SIGNAL)          # terminate, then remove what it left
-        if not wait_runner_gone(row, DELETE_GRACE):
-            os.kill(int(pid), signal.SIGKILL)
+    if pid is not None and is_active(row) and pid_alive(pid) \
+            and _signal(int(pid), TERMINATE_SIGNAL):     # terminate, then remove what it left
+        if not wait_runner_gone(row, DELETE_GRACE) and _signal(int(pid), signal.SIGKILL):
             wait_runner_gone(row, 5.0)
     delete_run(store, name)
 

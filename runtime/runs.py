@@ -61,6 +61,8 @@ def pid_alive(pid: int | None) -> bool:
         if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
             return False
         cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+    except (FileNotFoundError, ProcessLookupError):
+        return False                  # it exited (and was reaped) since the signal above
     except (OSError, IndexError):
         return True
     # empty while the process is still inside exec(): a runner being born

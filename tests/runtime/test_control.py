@@ -160,6 +160,45 @@ def test_resume_continues_a_run_whose_runner_was_lost(store):
     assert store.workflow(name).phase is Phase.SUCCEEDED and signalled[-1] is True
 
 
+def _gone_pid() -> int:
+    """The pid of a process that has exited and been reaped: a signal to it finds nobody."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+
+
+def _runner_seen_alive_then_gone(store: Store, monkeypatch) -> str:
+    """A suspended run whose runner was seen alive (pid and fresh heartbeat) and exited before
+    a signal reached it: the window in which CI once saw `resume` raise ProcessLookupError."""
+    name = submit(store, SUSPENDED)
+    wait_for(lambda: any(n.type is NodeType.SUSPEND and n.phase is Phase.RUNNING
+                         for n in store.nodes(name).values()), "the suspend node")
+    pid = store.workflow(name).runner_pid
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not pid_alive(pid), "the runner to die")
+    store.set_runner(name, _gone_pid(), time.time())
+    monkeypatch.setattr(control, "runner_alive", lambda row, now=None: True)
+    return name
+
+
+def test_resume_of_a_runner_gone_after_it_was_seen_alive_starts_a_new_one(store, monkeypatch):
+    name = _runner_seen_alive_then_gone(store, monkeypatch)
+    assert control.resume(store, name) is False           # a new runner, no traceback
+    monkeypatch.undo()
+    wait_for(lambda: pid_alive(store.workflow(name).runner_pid), "the new runner")
+    control.terminate(store, name)
+    wait_for(lambda: store.workflow(name).phase is not Phase.RUNNING, "the run to end")
+
+
+def test_stop_of_a_runner_gone_after_it_was_seen_alive_marks_the_run_stopped(store, monkeypatch):
+    name = _runner_seen_alive_then_gone(store, monkeypatch)
+    control.stop(store, name)
+    row = store.workflow(name)
+    assert row.phase is Phase.FAILED and row.message == "Stopped with strategy 'Stop'"
+
+
 def test_a_signal_sent_while_the_runner_starts_waits_for_its_handlers(store):
     """A resume (SIGUSR1) sent the moment `submit` returns, while the runner's Python is
     still importing, used to kill it (the default action) and leave the run 'runner lost'.
