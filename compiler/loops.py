@@ -9,11 +9,10 @@ import json
 import re
 from typing import Any
 
-from plait.grammar.limits import check_loop_size
+from plait.grammar.limits import check_loop_size, without_surrogates
 
 # a printf directive wider than 999 characters: every item would be that long
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*\d{4,}|%[-+ #0]*\d*\.\d{4,}")
-_SURROGATE = re.compile("[\ud800-\udfff]")      # no UTF-8 text (store, logs) holds one
 
 
 def go_value(v: Any) -> str:
@@ -94,5 +93,5 @@ def expand_sequence(count: int | None = None, start: int | None = None, end: int
             text = fmt % 0xFFFD
         except (TypeError, ValueError):
             text = str(n)
-        out.append(_SURROGATE.sub("\ufffd", text))      # %c of a surrogate: U+FFFD too
+        out.append(without_surrogates(text))      # %c of a surrogate: U+FFFD too
     return out

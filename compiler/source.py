@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator, NamedTuple
 
+from plait.grammar.limits import SURROGATE, without_surrogates
+
 from .diagnostics import Message, Severity, Span
 from .kinds import KINDS, misspelt_kind
 
@@ -26,7 +28,6 @@ MAX_FLOW_DEPTH = 1000        # libyaml segfaults somewhere above 20,000
 MAX_INDENT = 4000            # block nesting is bounded by indentation
 MAX_NODES = 2_000_000        # expanded nodes per document (alias bombs)
 MAX_ALIAS_BYTES = 64 << 20   # scalar text that aliases may add beyond the file's own size
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --- messages ---------------------------------------------------------------------------
@@ -644,7 +645,7 @@ class _Builder:
         except UnicodeDecodeError:
             self.messages.append(YamlSyntax(self.span(node), problem=(
                 "found invalid Unicode character escape code (a lone surrogate)")))
-            return str(_SURROGATE.sub("\ufffd", node.value))
+            return without_surrogates(str(node.value))
 
     @staticmethod
     def _is_unquoted_tag(node: Any) -> bool:
@@ -654,7 +655,7 @@ class _Builder:
 
     def scalar(self, node: Any) -> Any:
         if node.style:  # quoted and block scalars are always strings
-            if node.style == '"' and _SURROGATE.search(node.value):
+            if node.style == '"' and SURROGATE.search(node.value):
                 return ystr(self._paired(node), node, self.src)
             return ystr(node.value, node, self.src)
         tag, value = node.tag, node.value

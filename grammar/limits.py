@@ -79,7 +79,12 @@ def load_json(text: str, what: str = "JSON") -> Any:
 # is no half of a pair decodes to U+FFFD. Python would hand the engine inf/nan (which no
 # int() or node name survives) and lone surrogates (which no UTF-8 store or log can hold).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")      # no UTF-8 text (store, logs, JSON) holds one
+
+
+def without_surrogates(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, as Go decodes an invalid one."""
+    return SURROGATE.sub("\ufffd", text)
 
 
 def _no_constant(name: str) -> Any:
@@ -97,7 +102,7 @@ def _no_surrogates(value: Any) -> Any:
     """`value` with each unpaired surrogate in its strings and keys replaced by U+FFFD
     (nesting is bounded by PLAIT_MAX_JSON_DEPTH, checked before parsing)."""
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return without_surrogates(value)
     if isinstance(value, list):
         return [_no_surrogates(v) for v in value]
     if isinstance(value, dict):
@@ -147,5 +152,5 @@ def nul_field(value: Any, where: str = "") -> str | None:
     return None
 
 
-__all__ = ["DEFAULTS", "LimitError", "cap", "check_caps", "check_loop_size", "json_depth", "load_json",
+__all__ = ["DEFAULTS", "SURROGATE", "without_surrogates", "LimitError", "cap", "check_caps", "check_loop_size", "json_depth", "load_json",
            "nul_field"]
